@@ -1,0 +1,58 @@
+# Two commands on a fresh machine:
+#   make run   — virtualenv, embedded SQLite database, demo data, http://127.0.0.1:8000
+#   make test  — ruff, mypy, pytest on PostgreSQL + Redis + a real Celery worker + Chromium
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest services venv system-packages messages bench worker clean-db
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the tests need: Chromium for browser tests, Pango for WeasyPrint,
+# poppler-utils to look at PDFs. Installed only when missing and when we are root.
+system-packages:
+	@missing=""; \
+	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages (run as root to install):$$missing"; fi; \
+	fi
+
+services:
+	@bash .ci/services.sh
+
+run: venv
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py compilemessages -l id -l en >/dev/null 2>&1 || true
+	$(BIN)/python manage.py seed_demo --scale city
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy .
+
+pytest: venv system-packages services
+	$(BIN)/pytest
+
+test: venv system-packages services lint typecheck
+	$(BIN)/pytest
+
+bench: venv services
+	$(BIN)/python -m bench
+
+worker: venv
+	$(BIN)/celery -A pokja_portal worker -l info

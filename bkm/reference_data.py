@@ -1,0 +1,39 @@
+"""Kota Palangka Raya: 5 kecamatan and 30 kelurahan (reference §5.1).
+
+Kecamatan codes follow one public app (62.71.01 Pahandut … .05 Rakumpit) and
+are NOT CONFIRMED against the Kepmendagri; they are editable in the admin.
+"""
+
+KOTA = ("62.71", "Kota Palangka Raya")
+
+KECAMATAN: list[tuple[str, str, str, str, list[str]]] = [
+    (
+        "62.71.01",
+        "Pahandut",
+        "Pahandut",
+        "119.73",
+        ["Pahandut", "Panarung", "Langkai", "Tumbang Rungan", "Tanjung Pinang", "Pahandut Seberang"],
+    ),
+    (
+        "62.71.02",
+        "Bukit Batu",
+        "Tangkiling",
+        "603.14",
+        ["Marang", "Tumbang Tahai", "Banturung", "Tangkiling", "Sei Gohong", "Kanarakan", "Habaring Hurung"],
+    ),
+    ("62.71.03", "Jekan Raya", "Palangka", "387.53", ["Menteng", "Palangka", "Bukit Tunggal", "Petuk Katimpun"]),
+    (
+        "62.71.04",
+        "Sabangau",
+        "Kalampangan",
+        "640.73",
+        ["Kereng Bangkirai", "Sabaru", "Kalampangan", "Kameloh Baru", "Danau Tundai", "Bereng Bengkel"],
+    ),
+    (
+        "62.71.05",
+        "Rakumpit",
+        "Mungku Baru",
+        "1101.99",
+        ["Petuk Bukit", "Pager", "Panjehang", "Gaung Baru", "Petuk Barunai", "Mungku Baru", "Bukit Sua"],
+    ),
+]

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    STAFF_ADMIN = "staff_admin", _("Staf Bappedalitbang (admin)")
+    STAFF_VIEWER = "staff_viewer", _("Staf Bappedalitbang (peninjau)")
+    UPK_MANAGER = "upk_manager", _("Manajer UPK")
+    BKM_MEMBER = "bkm_member", _("Anggota BKM")
+    SYSADMIN = "sysadmin", _("Administrator sistem")
+
+
+STAFF_ROLES = frozenset({Role.STAFF_ADMIN, Role.STAFF_VIEWER, Role.SYSADMIN})
+
+
+class User(AbstractUser):
+    """A portal user. The role says what kind of user; the bindings say where.
+
+    A UPK manager is bound to one or more UPK units (`upk_units`); a BKM member
+    to one BKM (`bkm`, with `is_coordinator`). Staff are bound to nothing and
+    see the whole city. All rules reading these fields live in the apps'
+    `permissions.py`.
+    """
+
+    role = models.CharField(_("peran"), max_length=20, choices=Role.choices, default=Role.BKM_MEMBER)
+    bkm = models.ForeignKey(
+        "bkm.BKM",
+        verbose_name=_("BKM"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="users",
+    )
+    is_coordinator = models.BooleanField(_("koordinator BKM"), default=False)
+    upk_units = models.ManyToManyField(
+        "bkm.Unit",
+        verbose_name=_("UPK yang dikelola"),
+        blank=True,
+        related_name="managers",
+        limit_choices_to={"unit_type": "upk"},
+    )
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+
+    @property
+    def is_portal_staff(self) -> bool:
+        return self.is_active and (self.role in STAFF_ROLES or self.is_superuser)
+
+    @property
+    def is_staff_admin(self) -> bool:
+        return self.is_active and (self.role in (Role.STAFF_ADMIN, Role.SYSADMIN) or self.is_superuser)
+
+    @property
+    def is_upk_manager(self) -> bool:
+        return self.is_active and self.role == Role.UPK_MANAGER
+
+    @property
+    def is_bkm_member(self) -> bool:
+        return self.is_active and self.role == Role.BKM_MEMBER and self.bkm_id is not None
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username

@@ -1,0 +1,1 @@
+"""Settings: `base` (environment-driven, used everywhere) and `test`."""

@@ -1,0 +1,30 @@
+"""Test settings: always PostgreSQL and Redis, never the embedded defaults.
+
+POKJA_TEST_DB and POKJA_TEST_REDIS_DB let parallel checkouts share one server.
+"""
+
+import os
+
+os.environ.setdefault(
+    "DATABASE_URL",
+    "postgres://postgres@127.0.0.1:5432/" + os.environ.get("POKJA_TEST_DB", "pokja"),
+)
+os.environ.setdefault(
+    "CELERY_BROKER_URL",
+    "redis://127.0.0.1:6379/" + os.environ.get("POKJA_TEST_REDIS_DB", "1"),
+)
+os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
+os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
+
+from .base import *  # noqa: E402,F401,F403
+from .base import BASE_DIR, CELERY_BROKER_URL  # noqa: E402
+
+# A queue of our own so a worker started by one checkout's tests does not
+# steal tasks queued by another's.
+CELERY_TASK_DEFAULT_QUEUE = "pokja-test-" + os.environ.get("POKJA_TEST_DB", "pokja")
+CELERY_TASK_ALWAYS_EAGER = False
+assert CELERY_BROKER_URL.startswith("redis://")
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = BASE_DIR / "var" / "test-media" / os.environ.get("POKJA_TEST_DB", "pokja")
+DEBUG = False

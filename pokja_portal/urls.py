@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("akun/", include("core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("bkm/", include("bkm.urls")),
+    path("upk/", include("upk.urls")),
+    path("forum/", include("forum.urls")),
+    path("laporan/", include("reports.urls")),
+    path("admin/", admin.site.urls),
+]
+

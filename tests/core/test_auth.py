@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.mark.django_db
+def test_home_requires_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_login_with_wrong_password_shows_indonesian_error(client):
+    UserFactory(username="budi")
+    response = client.post(reverse("login"), {"username": "budi", "password": "salah"})
+    assert response.status_code == 200
+    assert "Nama pengguna atau kata sandi salah" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_then_home_shows_role(client):
+    UserFactory(username="budi", role="staff_viewer")
+    response = client.post(reverse("login"), {"username": "budi", "password": PASSWORD}, follow=True)
+    assert response.status_code == 200
+    assert "Staf Bappedalitbang (peninjau)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_locks_out_after_repeated_failures(client):
+    UserFactory(username="budi")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "budi", "password": "salah"})
+    # Even the right password is refused while locked out.
+    response = client.post(reverse("login"), {"username": "budi", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "dikunci sementara" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_reset_sends_email(client):
+    UserFactory(username="budi", email="budi@example.go.id")
+    response = client.post(reverse("password_reset"), {"email": "budi@example.go.id"})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert "budi@example.go.id" in mail.outbox[0].to
+
+
+@pytest.mark.django_db
+def test_password_change_requires_old_password(client):
+    user = UserFactory(username="budi")
+    client.force_login(user)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "keliru", "new_password1": "Palangka#2026x", "new_password2": "Palangka#2026x"},
+    )
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_pages_send_content_security_policy_without_inline_scripts(client):
+    user = UserFactory(username="budi")
+    client.force_login(user)
+    response = client.get(reverse("home"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "<script>" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_language_switch_to_english(client):
+    user = UserFactory(username="budi")
+    client.force_login(user)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("home"))
+    assert 'lang="en"' in response.content.decode()

@@ -1,0 +1,29 @@
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+
+from core.money import format_rupiah, round_rupiah, to_rupiah
+
+
+def test_format_rupiah_uses_dots_for_thousands():
+    assert format_rupiah(Decimal("1500000")) == "Rp 1.500.000"
+    assert format_rupiah(0) == "Rp 0"
+    assert format_rupiah(Decimal("-2500")) == "-Rp 2.500"
+
+
+def test_to_rupiah_refuses_fractions():
+    assert to_rupiah("1000") == Decimal(1000)
+    with pytest.raises(ValueError):
+        to_rupiah("1000.5")
+
+
+def test_round_rupiah_rounds_half_up_to_unit():
+    assert round_rupiah(Decimal("1249"), 500) == Decimal(1000)
+    assert round_rupiah(Decimal("1250"), 500) == Decimal(1500)
+    assert round_rupiah(Decimal("83333.5")) == Decimal(83334)
+
+
+def test_rupiah_filter_renders_in_templates():
+    rendered = Template("{% load portal %}{{ x|rupiah }}").render(Context({"x": Decimal("1250000")}))
+    assert rendered == "Rp 1.250.000"

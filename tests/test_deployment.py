@@ -1,0 +1,67 @@
+"""docker-compose.yml cannot run here, so it is checked by reading it."""
+
+from __future__ import annotations
+
+import importlib
+import shlex
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _compose() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def test_compose_has_every_service_of_the_deployment():
+    services = _compose()["services"]
+    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+
+
+def test_compose_app_services_point_at_the_project():
+    services = _compose()["services"]
+    web = services["web"]["command"]
+    assert "gunicorn pokja_portal.wsgi:application" in web
+    module = importlib.import_module("pokja_portal.wsgi")
+    assert hasattr(module, "application")
+    assert "manage.py migrate" in web
+    worker = shlex.split(services["worker"]["command"])
+    assert worker[:4] == ["celery", "-A", "pokja_portal", "worker"]
+    # The worker must listen on the queue the web side sends to by default.
+    assert worker[worker.index("-Q") + 1] == "pokja"
+    beat = services["beat"]["command"]
+    assert "beat" in beat and settings.CELERY_BEAT_SCHEDULER in beat
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env["DATABASE_URL"].startswith("postgres://")
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
+        assert services[name]["build"] == "."
+        assert set(services[name]["depends_on"]) == {"db", "redis"}
+
+
+def test_compose_database_credentials_match_app_url():
+    compose = _compose()
+    db_env = compose["services"]["db"]["environment"]
+    url = compose["services"]["web"]["environment"]["DATABASE_URL"]
+    assert url == f"postgres://{db_env['POSTGRES_USER']}:{db_env['POSTGRES_PASSWORD']}@db:5432/{db_env['POSTGRES_DB']}"
+    assert compose["services"]["db"]["image"].startswith("postgres:15")
+
+
+def test_compose_volumes_are_declared():
+    compose = _compose()
+    declared = set(compose["volumes"])
+    for service in compose["services"].values():
+        for volume in service.get("volumes", []):
+            assert volume.split(":")[0] in declared
+
+
+def test_dockerfile_installs_requirements_and_gunicorn():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
+    requirements = (ROOT / "requirements.txt").read_text()
+    for package in ("gunicorn", "celery", "django-celery-beat", "weasyprint", "psycopg"):
+        assert package in requirements
+    assert settings.CELERY_TASK_DEFAULT_QUEUE.startswith("pokja")
