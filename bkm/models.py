@@ -112,3 +112,77 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name or f"{self.get_unit_type_display()} {self.bkm.name}"
+
+
+class OPD(models.Model):
+    """A city agency (Organisasi Perangkat Daerah) BKMs work with."""
+
+    name = models.CharField(_("nama OPD"), max_length=200, unique=True)
+    acronym = models.CharField(_("singkatan"), max_length=30, blank=True)
+    address = models.TextField(_("alamat"), blank=True)
+    contact_person = models.CharField(_("narahubung"), max_length=200, blank=True)
+    phone = models.CharField(_("telepon"), max_length=30, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("OPD")
+        verbose_name_plural = _("OPD")
+
+    def __str__(self) -> str:
+        return self.acronym or self.name
+
+
+class ProposalStatus(models.TextChoices):
+    DIUSULKAN = "diusulkan", _("Diusulkan")
+    DIBAHAS = "dibahas", _("Dibahas")
+    DISETUJUI = "disetujui", _("Disetujui")
+    DITOLAK = "ditolak", _("Ditolak")
+    DILAKSANAKAN = "dilaksanakan", _("Dilaksanakan")
+    SELESAI = "selesai", _("Selesai")
+
+
+class FundingSource(models.TextChoices):
+    APBD = "apbd", "APBD"
+    APBN = "apbn", "APBN"
+    CSR = "csr", "CSR"
+    SWADAYA = "swadaya", _("Swadaya")
+
+
+class Proposal(models.Model):
+    """A BKM's activity proposal (usulan kegiatan) brought to an OPD.
+
+    Status changes only through `bkm.services.proposal_transition`, which reads
+    the transition table and records each step.
+    """
+
+    bkm = models.ForeignKey(BKM, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("BKM"))
+    opd = models.ForeignKey(OPD, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("OPD"))
+    title = models.CharField(_("judul kegiatan"), max_length=255)
+    programme = models.CharField(_("program"), max_length=255, blank=True)
+    kelurahan = models.ForeignKey(
+        Kelurahan, on_delete=models.PROTECT, related_name="proposals", verbose_name=_("lokasi kelurahan")
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"))
+    budget_proposed = models.DecimalField(_("anggaran diusulkan (Rp)"), max_digits=15, decimal_places=0)
+    budget_approved = models.DecimalField(
+        _("anggaran disetujui (Rp)"), max_digits=15, decimal_places=0, null=True, blank=True
+    )
+    funding_source = models.CharField(_("sumber dana"), max_length=20, choices=FundingSource.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DIUSULKAN, editable=False
+    )
+    description = models.TextField(_("uraian"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "title"]
+        verbose_name = _("usulan kegiatan")
+        verbose_name_plural = _("usulan kegiatan")
+
+    def __str__(self) -> str:
+        return self.title

@@ -13,4 +13,3 @@ urlpatterns = [
     path("laporan/", include("reports.urls")),
     path("admin/", admin.site.urls),
 ]
-
