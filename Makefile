@@ -46,10 +46,10 @@ typecheck: venv
 	$(BIN)/mypy .
 
 pytest: venv system-packages services
-	$(BIN)/pytest
+	$(BIN)/pytest --create-db
 
 test: venv system-packages services lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest --create-db
 
 bench: venv services
 	$(BIN)/python -m bench

@@ -37,3 +37,17 @@ KECAMATAN: list[tuple[str, str, str, str, list[str]]] = [
         ["Petuk Bukit", "Pager", "Panjehang", "Gaung Baru", "Petuk Barunai", "Mungku Baru", "Bukit Sua"],
     ),
 ]
+
+
+def load(kecamatan_model, kelurahan_model) -> None:  # type: ignore[no-untyped-def]
+    """Idempotently load the reference rows (used by the migration and by tests,
+    whose transactional cases flush tables between tests)."""
+    if kelurahan_model.objects.count() >= sum(len(k[4]) for k in KECAMATAN):
+        return
+    for code, name, capital, area, kelurahan_names in KECAMATAN:
+        kec, _ = kecamatan_model.objects.get_or_create(
+            name=name, defaults={"code": code, "capital": capital, "area_km2": area}
+        )
+        for index, kel_name in enumerate(kelurahan_names, start=1):
+            # Kelurahan codes are provisional (kecamatan code + sequence); editable.
+            kelurahan_model.objects.get_or_create(kecamatan=kec, name=kel_name, defaults={"code": f"{code}.{1000 + index}"})

@@ -23,6 +23,22 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Kecamatan and kelurahan for every database test.
+
+    Migrations load them, but transactional tests flush every table when they
+    finish, so reload them (idempotently) when a test finds them gone.
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from bkm import reference_data
+    from bkm.models import Kecamatan, Kelurahan
+
+    reference_data.load(Kecamatan, Kelurahan)
+
+
 @pytest.fixture
 def bkm(db):
     return BKMFactory()

@@ -4,19 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from bkm.reference_data import KECAMATAN
+    from bkm import reference_data
 
-    Kecamatan = apps.get_model("bkm", "Kecamatan")
-    Kelurahan = apps.get_model("bkm", "Kelurahan")
-    for code, name, capital, area, kelurahan_names in KECAMATAN:
-        kec, _ = Kecamatan.objects.update_or_create(
-            name=name, defaults={"code": code, "capital": capital, "area_km2": area}
-        )
-        for index, kel_name in enumerate(kelurahan_names, start=1):
-            # Kelurahan codes are provisional (kecamatan code + sequence); editable.
-            Kelurahan.objects.get_or_create(
-                kecamatan=kec, name=kel_name, defaults={"code": f"{code}.{1000 + index}"}
-            )
+    reference_data.load(apps.get_model("bkm", "Kecamatan"), apps.get_model("bkm", "Kelurahan"))
 
 
 class Migration(migrations.Migration):
