@@ -50,4 +50,6 @@ def load(kecamatan_model, kelurahan_model) -> None:  # type: ignore[no-untyped-d
         )
         for index, kel_name in enumerate(kelurahan_names, start=1):
             # Kelurahan codes are provisional (kecamatan code + sequence); editable.
-            kelurahan_model.objects.get_or_create(kecamatan=kec, name=kel_name, defaults={"code": f"{code}.{1000 + index}"})
+            kelurahan_model.objects.get_or_create(
+                kecamatan=kec, name=kel_name, defaults={"code": f"{code}.{1000 + index}"}
+            )
