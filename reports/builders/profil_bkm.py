@@ -105,7 +105,7 @@ def _collaboration(bkms: list[BKM]) -> dict[int, Any]:
     data: dict[int, dict[str, Any]] = {b.pk: {"rows": [], "count": 0, "proposed": zero, "approved": zero} for b in bkms}
     for row in sorted(rows, key=lambda r: (r["bkm_id"], ProposalStatus.values.index(r["status"]))):
         entry = data[row["bkm_id"]]
-        entry["rows"].append({"status": labels[row["status"]], **row})
+        entry["rows"].append({**row, "status_label": labels[row["status"]]})
         entry["count"] += row["n"]
         entry["proposed"] += row["proposed"]
         entry["approved"] += row["approved"]
