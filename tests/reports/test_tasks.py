@@ -191,7 +191,9 @@ def test_report_watchdog_fails_runs_past_time_limit_and_never_picked_up(staff_ad
 
     stuck = report_run_create(user=staff_admin, report_type="kolaborasi", params={})
     never = report_run_create(user=staff_admin, report_type="kolaborasi", params={})
-    long_ago = timezone.now() - timedelta(seconds=conf.get("REPORTS_TIME_LIMIT") + conf.get("REPORTS_WATCHDOG_GRACE") + 5)
+    long_ago = timezone.now() - timedelta(
+        seconds=conf.get("REPORTS_TIME_LIMIT") + conf.get("REPORTS_WATCHDOG_GRACE") + 5
+    )
     # Running on this very process (alive), but for longer than the hard limit allows.
     ReportRun.objects.filter(pk=stuck.pk).update(
         status=RunStatus.RUNNING, started_at=long_ago, worker_host=socket.gethostname(), worker_pid=os.getpid()
