@@ -58,3 +58,17 @@ class AcknowledgeWarningForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": _("Tuliskan catatan tindak lanjut.")},
     )
+
+
+def describe_parameters(form_class: type[ReportParamsForm], params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Human labels for stored parameters: field labels, and names instead of ids."""
+    form = form_class()
+    rows = []
+    for name, value in params.items():
+        field = form.fields.get(name)
+        shown = str(value)
+        if isinstance(field, forms.ModelChoiceField):
+            obj = field.queryset.filter(pk=value).first()  # type: ignore[union-attr]
+            shown = str(obj) if obj is not None else f"#{value}"
+        rows.append((str(field.label) if field and field.label else name, shown))
+    return rows

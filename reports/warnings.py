@@ -131,9 +131,7 @@ def proposals_stuck() -> Iterable[EarlyWarning]:
             key=f"proposal-stuck:{p.pk}:{p.status}",
             severity="danger" if waited > 2 * days else "warning",
             subject=_("Usulan “%(title)s” (%(bkm)s)") % {"title": p.title, "bkm": p.bkm.name},
-            url=subject_url(
-                [("bkm:proposal_detail", [p.pk]), ("bkm:proposal-detail", [p.pk])], "admin:bkm_proposal_change", [p.pk]
-            ),
+            url=subject_url([("bkm:proposal_detail", [p.pk]), ("bkm:proposal-detail", [p.pk])]) or _bkm_url(p.bkm_id),
             reason=_("Berstatus “%(status)s” selama %(days)d hari (batas %(limit)d hari).")
             % {"status": p.get_status_display(), "days": waited, "limit": days},
             domain="kolaborasi",

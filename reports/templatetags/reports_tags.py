@@ -38,3 +38,15 @@ def report_label(name: str) -> str:
     from reports.registry import report_label as label
 
     return label(name)
+
+
+@register.simple_tag
+def run_parameters(run) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    from reports.forms import describe_parameters
+    from reports.registry import UnknownReportType, get_report_type
+
+    try:
+        form_class = get_report_type(run.report_type).module().Params
+    except UnknownReportType:
+        return [(k, str(v)) for k, v in run.parameters.items()]
+    return describe_parameters(form_class, run.parameters)
