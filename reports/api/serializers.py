@@ -39,6 +39,9 @@ class ProposalSerializer(serializers.ModelSerializer):
     # Whole Rupiah as integers (never floats, never strings) for the open-data portal.
     budget_proposed = serializers.IntegerField(read_only=True)
     budget_approved = serializers.IntegerField(read_only=True, allow_null=True)
+    status = serializers.CharField(
+        read_only=True, help_text="diusulkan, dibahas, disetujui, ditolak, dilaksanakan, selesai"
+    )
 
     class Meta:
         model = Proposal

@@ -62,3 +62,16 @@ def test_dashboard_shows_warnings_and_acknowledges_one(page, collaboration):
     row.locator("[data-testid=ack-done]").wait_for()
     assert "Dibahas ulang dengan Dinas PUPR" in row.inner_text()
     screenshot(page, "dashboard")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_api_docs_page_renders_swagger_ui_under_csp(page):
+    errors: list[str] = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(page.base_url + "/api/docs/")
+    page.wait_for_selector(".swagger-ui .opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/api/kelurahan/" in p for p in paths)
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+    screenshot(page, "api-docs")
