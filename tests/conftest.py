@@ -23,6 +23,41 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+# --- Reference data ---------------------------------------------------------
+
+
+def _load_reference_data() -> None:
+    """Kecamatan and kelurahan come from a data migration; a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    from bkm.models import Kecamatan
+
+    if not Kecamatan.objects.exists():
+        importlib.import_module("bkm.migrations.0003_reference_data").load(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_data_after_reuse(request):
+    """With --reuse-db the previous session's last transactional test may have flushed the reference data."""
+    if not any(item.get_closest_marker("django_db") for item in request.session.items):
+        return
+    request.getfixturevalue("django_db_setup")
+    with request.getfixturevalue("django_db_blocker").unblock():
+        _load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests run after a flush: put the reference data back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    _load_reference_data()
+
+
 @pytest.fixture
 def bkm(db):
     return BKMFactory()

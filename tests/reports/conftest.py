@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import importlib
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -14,19 +13,6 @@ from reports.models import ACTIVE_STATUSES, ReportRun
 from tests.factories import BKMFactory
 
 from .factories import OPDFactory, ProposalFactory
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(request):
-    """Kecamatan and kelurahan are loaded by a migration; a transactional test elsewhere may have flushed them."""
-    marker = request.node.get_closest_marker("django_db")
-    if marker is None:
-        return
-    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
-    if not Kecamatan.objects.exists():
-        from django.apps import apps
-
-        importlib.import_module("bkm.migrations.0003_reference_data").load(apps, None)
 
 
 @pytest.fixture
