@@ -6,5 +6,5 @@ class ReportsConfig(AppConfig):
     verbose_name = "Laporan"
 
     def ready(self) -> None:
-        # Registers the report types and warning providers.
-        from . import report_types, warnings  # noqa: F401
+        # Registers the report types, dashboard panels and warning providers.
+        from . import dashboard, report_types, warnings  # noqa: F401

@@ -333,7 +333,8 @@ def report_notify_subscribers(*, run: ReportRun, build_url: Callable[[str], str]
         return 0
     build_url = build_url or (lambda path: settings.PORTAL_BASE_URL.rstrip("/") + path)
     label = get_report_type(run.report_type).label
-    link = build_url(reverse("reports:run_detail", args=[run.pk]))
+    link = build_url(reverse("reports:run_download", args=[run.pk]))
+    page = build_url(reverse("reports:run_detail", args=[run.pk]))
     sent = 0
     subs = ReportSubscription.objects.filter(report_type=run.report_type, is_active=True).select_related("user")
     for sub in subs:
@@ -349,7 +350,8 @@ def report_notify_subscribers(*, run: ReportRun, build_url: Callable[[str], str]
                 subject=_("Laporan tersedia: %(label)s") % {"label": label},
                 message=_(
                     "Yth. %(name)s,\n\n%(label)s telah selesai dibuat (%(when)s).\n"
-                    "Unduh melalui portal (perlu masuk): %(link)s\n\n"
+                    "Unduh PDF (perlu masuk ke portal): %(link)s\n"
+                    "Rincian: %(page)s\n\n"
                     "Anda menerima surel ini karena berlangganan laporan ini di Portal POKJA-PKP."
                 )
                 % {
@@ -357,6 +359,7 @@ def report_notify_subscribers(*, run: ReportRun, build_url: Callable[[str], str]
                     "label": label,
                     "when": format_datetime_wib(run.finished_at or timezone.now()),
                     "link": link,
+                    "page": page,
                 },
                 from_email=None,
                 recipient_list=[user.email],

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,10 +12,9 @@ from django.views.decorators.http import require_POST
 
 from core.permissions import is_staff, is_staff_admin
 
-from .charts import bar_chart
+from .dashboard import dashboard_panels
 from .forms import AcknowledgeWarningForm
 from .models import ReportRun, ReportSubscription, RunStatus
-from .pdf import format_rupiah
 from .permissions import (
     available_report_types,
     check_dashboard,
@@ -26,7 +23,7 @@ from .permissions import (
     filter_runs,
 )
 from .registry import UnknownReportType, all_report_types, get_report_type
-from .selectors import city_figures, report_run_list
+from .selectors import report_run_list
 from .services import report_download_name, report_request, report_subscription_set, warning_acknowledge
 from .warnings import collect_warnings
 
@@ -137,30 +134,15 @@ def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
-    figures = city_figures()
+    panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]
     items = collect_warnings()
     open_items = [i for i in items if not i.is_acknowledged]
     show_all = request.GET.get("peringatan") == "semua"
-    charts = {
-        "bkm": bar_chart(
-            [(k.name, (k.bkm_active,)) for k in figures.by_kecamatan],
-            title=_("BKM aktif per kecamatan"),
-            width=520,
-        ),
-        "budget": bar_chart(
-            [(k.name, (k.budget_proposed, k.budget_approved)) for k in figures.by_kecamatan],
-            title=_("Anggaran usulan kolaborasi per kecamatan"),
-            series=(_("Diusulkan"), _("Disetujui")),
-            value_format=lambda v: format_rupiah(Decimal(v)),
-            width=520,
-        ),
-    }
     return render(
         request,
         "reports/dashboard.html",
         {
-            "figures": figures,
-            "charts": charts,
+            "panels": panels,
             "warnings": items if show_all else items[:WARNINGS_SHOWN],
             "warnings_total": len(items),
             "warnings_open": len(open_items),

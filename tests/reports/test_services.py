@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.conf import settings as dj_settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
@@ -153,7 +154,7 @@ def test_report_notify_subscribers_mails_link_only_to_users_who_may_see_it(staff
     message = mail.outbox[0]
     assert message.to == [staff_admin.email]
     assert "Rekap Kolaborasi OPD–BKM" in message.subject
-    assert f"/laporan/{run.pk}/" in message.body
+    assert f"{dj_settings.PORTAL_BASE_URL}/laporan/{run.pk}/unduh/" in message.body
     with pytest.raises(PermissionDenied):
         report_subscription_set(user=coordinator, report_type="kolaborasi", active=True)
     assert not ReportSubscription.objects.filter(user=coordinator).exists()
