@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from .forms import LoginForm
+from .permissions import is_staff
 
 
 class LoginView(auth_views.LoginView):
@@ -16,4 +17,9 @@ class LoginView(auth_views.LoginView):
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The landing page; each role's home is filled in by its app."""
+    if is_staff(request.user):
+        # Staff land on the city dashboard (reports app).
+        from reports.views import dashboard
+
+        return dashboard(request)
     return render(request, "home.html")

@@ -11,5 +11,6 @@ urlpatterns = [
     path("upk/", include("upk.urls")),
     path("forum/", include("forum.urls")),
     path("laporan/", include("reports.urls")),
+    path("api/", include("reports.api_urls")),
     path("admin/", admin.site.urls),
 ]

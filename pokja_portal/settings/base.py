@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "django_celery_beat",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "core",
     "bkm",

@@ -1,0 +1,184 @@
+"""Time and peak memory of producing report PDFs for 30 and 1,000 BKMs.
+
+    python -m bench.reports_bench            # both sizes, every report
+    python -m bench.reports_bench --sizes 30 --reports kolaborasi
+
+Runs on PostgreSQL with the test settings, in a scratch database
+`test_<POKJA_TEST_DB>` (default POKJA_TEST_DB=pokja_bench_reports), created if
+missing and kept. For each size the data are generated once (synthetic
+kecamatan/kelurahan beyond the city's 30, one active BKM per kelurahan with its
+five units and three collaboration proposals); then each report is produced
+in a fresh child process exactly as the worker does it
+(`reports.services.report_run_generate`: selectors → template → WeasyPrint →
+atomic write), so the peak RSS printed (ru_maxrss of that child) is the
+report's own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+os.environ.setdefault("POKJA_TEST_DB", "pokja_bench_reports")
+os.environ.setdefault("POKJA_TEST_REDIS_DB", "9")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pokja_portal.settings.test")
+
+REPORTS = {"kolaborasi": {}, "profil_bkm": {}}
+
+
+def _setup(create: bool) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    name = "test_" + os.environ["POKJA_TEST_DB"]
+    if create:
+        from django.test.utils import setup_databases
+
+        setup_databases(verbosity=0, interactive=False, keepdb=True)
+    else:
+        settings.DATABASES["default"]["NAME"] = name
+        connection.settings_dict["NAME"] = name
+
+
+def generate(size: int) -> dict[str, int]:
+    """Replace the registry with `size` BKMs (and their units and proposals)."""
+    import random
+
+    from django.db import transaction
+
+    from bkm.models import BKM, OPD, FundingSource, Kecamatan, Kelurahan, Proposal, ProposalStatus, Unit, UnitType
+    from reports.models import ReportRun
+
+    rng = random.Random(size)
+    with transaction.atomic():
+        ReportRun.objects.all().delete()
+        Proposal.history.all().delete()  # type: ignore[attr-defined]
+        Proposal.objects.all().delete()
+        Unit.history.all().delete()  # type: ignore[attr-defined]
+        BKM.history.all().delete()  # type: ignore[attr-defined]
+        Unit.objects.all().delete()
+        from core.models import User
+
+        User.objects.update(bkm=None)
+        BKM.objects.all().delete()
+        kelurahan = list(Kelurahan.objects.order_by("id"))
+        missing = size - len(kelurahan)
+        if missing > 0:
+            per_kec = 50
+            for k in range((missing + per_kec - 1) // per_kec):
+                kec, _ = Kecamatan.objects.get_or_create(
+                    code=f"BENCH.{k:03d}", defaults={"name": f"Kecamatan Sintetis {k:03d}"}
+                )
+                Kelurahan.objects.bulk_create(
+                    [
+                        Kelurahan(
+                            kecamatan=kec, code=f"BENCH.{k:03d}.{i:03d}", name=f"Kelurahan Sintetis {k:03d}-{i:03d}"
+                        )
+                        for i in range(per_kec)
+                    ],
+                    ignore_conflicts=True,
+                )
+            kelurahan = list(Kelurahan.objects.order_by("id"))
+        bkms = BKM.objects.bulk_create(
+            [
+                BKM(
+                    name=f"BKM Bench {i:04d}",
+                    kelurahan=kel,
+                    address=f"Jl. Bench No. {i}",
+                    phone="0812000000",
+                    akta_number=f"AKTA-{i}" if i % 3 else "",
+                )
+                for i, kel in enumerate(kelurahan[:size])
+            ]
+        )
+        Unit.objects.bulk_create(
+            [Unit(bkm=b, unit_type=t, name=f"{t.label.split(' ')[0]} {b.name}") for b in bkms for t in UnitType]
+        )
+        opds = [OPD.objects.get_or_create(name=n)[0] for n in ("Dinas PUPR", "Disperkimtan", "DLH", "Bappedalitbang")]
+        statuses = list(ProposalStatus)
+        Proposal.objects.bulk_create(
+            [
+                Proposal(
+                    bkm=b,
+                    opd=rng.choice(opds),
+                    title=f"Usulan {j} {b.name}",
+                    kelurahan=b.kelurahan,
+                    year=rng.choice([2024, 2025, 2026]),
+                    budget_proposed=Decimal(rng.randrange(5, 500) * 1_000_000),
+                    budget_approved=Decimal(rng.randrange(1, 5) * 1_000_000) if rng.random() < 0.5 else None,
+                    funding_source=rng.choice(list(FundingSource)),
+                    status=rng.choice(statuses),
+                )
+                for b in bkms
+                for j in range(3)
+            ]
+        )
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"bkm": len(bkms), "proposals": 3 * len(bkms)}
+
+
+def measure(report_type: str) -> dict[str, float]:
+    """Produce one report in this process; returns seconds, peak RSS (MiB), pages and size."""
+    from django.core.files.storage import default_storage
+    from pypdf import PdfReader
+
+    from reports.models import ReportRun, RunStatus
+    from reports.services import report_run_create, report_run_generate
+
+    run = report_run_create(user=None, report_type=report_type, params=REPORTS[report_type])
+    ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
+    run.refresh_from_db()
+    start = time.perf_counter()
+    report_run_generate(run=run)
+    elapsed = time.perf_counter() - start
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    pages = len(PdfReader(default_storage.path(run.pdf.name)).pages)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(elapsed, 2), "peak_mib": round(peak_mib), "pages": pages, "bytes": run.pdf_size or 0}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[30, 1000])
+    parser.add_argument("--reports", nargs="+", default=list(REPORTS), choices=list(REPORTS))
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        _setup(create=False)
+        print(json.dumps(measure(args.measure)))
+        return
+    _setup(create=True)
+    print(f"{'report':<12} {'BKMs':>6} {'proposals':>9} {'pages':>6} {'PDF KiB':>8} {'time s':>8} {'peak RSS MiB':>13}")
+    for size in args.sizes:
+        counts = generate(size)
+        for report_type in args.reports:
+            out = subprocess.run(
+                [sys.executable, "-m", "bench.reports_bench", "--measure", report_type],
+                check=True,
+                capture_output=True,
+                text=True,
+                env=os.environ,
+            )
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"{report_type:<12} {counts['bkm']:>6} {counts['proposals']:>9} {r['pages']:>6} "
+                f"{r['bytes'] / 1024:>8.0f} {r['seconds']:>8.2f} {r['peak_mib']:>13}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from bkm.models import BKM, Kecamatan, Kelurahan, Proposal
+
+
+class KecamatanSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Kecamatan
+        fields = ["id", "code", "name", "capital", "area_km2"]
+
+
+class KelurahanSerializer(serializers.ModelSerializer):
+    kecamatan_name = serializers.CharField(source="kecamatan.name", read_only=True)
+
+    class Meta:
+        model = Kelurahan
+        fields = ["id", "code", "name", "kecamatan", "kecamatan_name"]
+
+
+class BKMPublicSerializer(serializers.ModelSerializer):
+    """Public fields only: no phone, email, bank or legal details."""
+
+    kelurahan_name = serializers.CharField(source="kelurahan.name", read_only=True)
+    kecamatan = serializers.IntegerField(source="kelurahan.kecamatan_id", read_only=True)
+    kecamatan_name = serializers.CharField(source="kelurahan.kecamatan.name", read_only=True)
+
+    class Meta:
+        model = BKM
+        fields = ["id", "name", "status", "kelurahan", "kelurahan_name", "kecamatan", "kecamatan_name", "date_formed"]
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    bkm_name = serializers.CharField(source="bkm.name", read_only=True)
+    opd_name = serializers.CharField(source="opd.name", read_only=True)
+    kelurahan_name = serializers.CharField(source="kelurahan.name", read_only=True)
+    kecamatan = serializers.IntegerField(source="kelurahan.kecamatan_id", read_only=True)
+    # Whole Rupiah as integers (never floats, never strings) for the open-data portal.
+    budget_proposed = serializers.IntegerField(read_only=True)
+    budget_approved = serializers.IntegerField(read_only=True, allow_null=True)
+    status = serializers.CharField(
+        read_only=True, help_text="diusulkan, dibahas, disetujui, ditolak, dilaksanakan, selesai"
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "title",
+            "programme",
+            "bkm",
+            "bkm_name",
+            "opd",
+            "opd_name",
+            "kelurahan",
+            "kelurahan_name",
+            "kecamatan",
+            "year",
+            "budget_proposed",
+            "budget_approved",
+            "funding_source",
+            "status",
+        ]

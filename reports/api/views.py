@@ -1,0 +1,154 @@
+"""Open-data API: read-only, paginated, CSV with ?format=csv.
+
+Public endpoints (kecamatan, kelurahan, BKM public fields) need no login;
+the others need a session or a token (`Authorization: Token …`) and apply the
+same `filter_*` permission rules as the screens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import render
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import permissions, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.request import Request
+
+from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
+from reports.permissions import filter_proposals
+from reports.selectors import proposal_list
+
+from .renderers import CSVRenderer
+from .serializers import BKMPublicSerializer, KecamatanSerializer, KelurahanSerializer, ProposalSerializer
+
+
+class OpenDataPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _int_param(request: Request, name: str, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)  # type: ignore[arg-type]
+    except ValueError:
+        raise ValidationError({name: "Harus berupa bilangan bulat."}) from None
+    if not low <= value <= high:
+        raise ValidationError({name: f"Di luar rentang {low}–{high}."})
+    return value
+
+
+def _choice_param(request: Request, name: str, choices: list[str]) -> str | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in choices:
+        raise ValidationError({name: f"Pilihan yang sah: {', '.join(choices)}."})
+    return raw
+
+
+KECAMATAN_PARAM = OpenApiParameter("kecamatan", OpenApiTypes.INT, description="ID kecamatan")
+
+
+class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
+    pagination_class = OpenDataPagination
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        # The CSV variant is the whole data set, as open-data portals expect.
+        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
+            return None
+        return super().paginate_queryset(queryset)
+
+    def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
+            response["Content-Disposition"] = f'attachment; filename="{self.basename}.csv"'
+        return response
+
+
+class KecamatanViewSet(OpenDataViewSet):
+    """Kecamatan of Kota Palangka Raya (public)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = KecamatanSerializer
+    queryset = Kecamatan.objects.order_by("name")
+
+
+@extend_schema_view(list=extend_schema(parameters=[KECAMATAN_PARAM]))
+class KelurahanViewSet(OpenDataViewSet):
+    """Kelurahan (public); filter by kecamatan."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = KelurahanSerializer
+
+    def get_queryset(self) -> QuerySet[Kelurahan]:
+        qs = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
+        if self.action == "list" and (kec := _int_param(self.request, "kecamatan")):
+            qs = qs.filter(kecamatan_id=kec)
+        return qs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[KECAMATAN_PARAM, OpenApiParameter("status", OpenApiTypes.STR, enum=BKMStatus.values)]
+    )
+)
+class BKMViewSet(OpenDataViewSet):
+    """BKM/LKM, public fields only (public)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = BKMPublicSerializer
+
+    def get_queryset(self) -> QuerySet[BKM]:
+        qs = BKM.objects.select_related("kelurahan__kecamatan").order_by("name", "id")
+        if self.action == "list":
+            if kec := _int_param(self.request, "kecamatan"):
+                qs = qs.filter(kelurahan__kecamatan_id=kec)
+            if status := _choice_param(self.request, "status", BKMStatus.values):
+                qs = qs.filter(status=status)
+        return qs
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            KECAMATAN_PARAM,
+            OpenApiParameter("year", OpenApiTypes.INT, description="Tahun usulan"),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=ProposalStatus.values),
+            OpenApiParameter("opd", OpenApiTypes.INT, description="ID OPD"),
+        ]
+    )
+)
+class ProposalViewSet(OpenDataViewSet):
+    """Collaboration proposals BKM → OPD (login or token; staff see all, BKM people their own BKM's)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = ProposalSerializer
+
+    def get_queryset(self) -> QuerySet:
+        year = kec = opd = status = None
+        if self.action == "list":
+            year = _int_param(self.request, "year", low=1900, high=2200)
+            kec = _int_param(self.request, "kecamatan")
+            opd = _int_param(self.request, "opd")
+            status = _choice_param(self.request, "status", ProposalStatus.values)
+        qs = filter_proposals(self.request.user, proposal_list(year=year, kecamatan_id=kec))
+        if opd:
+            qs = qs.filter(opd_id=opd)
+        if status:
+            qs = qs.filter(status=status)
+        return qs
+
+
+def api_docs(request: Any) -> Any:
+    """Swagger UI from static/vendor (no CDN), started by static/js/api-docs.js (no inline script)."""
+    return render(request, "reports/api_docs.html")

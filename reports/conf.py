@@ -1,0 +1,29 @@
+"""Report settings with their defaults; each can be overridden in Django settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Celery limits of one report job (seconds). The hard limit kills the job;
+    # the watchdog fails runs still "running" past it (plus a grace period).
+    "REPORTS_SOFT_TIME_LIMIT": 15 * 60,
+    "REPORTS_TIME_LIMIT": 16 * 60,
+    "REPORTS_WATCHDOG_GRACE": 60,
+    # Retries on transient errors (database or broker connection), with back-off.
+    "REPORTS_MAX_RETRIES": 5,
+    "REPORTS_RETRY_BACKOFF": 5,
+    "REPORTS_RETRY_BACKOFF_MAX": 300,
+    # Starts of one run (retries + redeliveries after a crash) before it is given up.
+    "REPORTS_MAX_ATTEMPTS": 8,
+    # A run no worker picked up for this long is failed by the watchdog.
+    "REPORTS_QUEUED_TIMEOUT": 6 * 60 * 60,
+    # Early warning: a proposal in one status for more than this many days.
+    "REPORTS_PROPOSAL_STUCK_DAYS": 60,
+}
+
+
+def get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])

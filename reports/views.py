@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.permissions import is_staff, is_staff_admin
+
+from .dashboard import dashboard_panels
+from .forms import AcknowledgeWarningForm
+from .models import ReportRun, ReportSubscription, RunStatus
+from .permissions import (
+    available_report_types,
+    check_dashboard,
+    check_run_access,
+    check_warning_acknowledge,
+    filter_runs,
+)
+from .registry import UnknownReportType, all_report_types, get_report_type
+from .selectors import report_run_list
+from .services import report_download_name, report_request, report_subscription_set, warning_acknowledge
+from .warnings import collect_warnings
+
+RUNS_PER_PAGE = 20
+WARNINGS_SHOWN = 25
+
+
+@login_required
+def run_list(request: HttpRequest) -> HttpResponse:
+    report_type = request.GET.get("jenis") or None
+    runs = report_run_list(qs=filter_runs(request.user, ReportRun.objects.all()), report_type=report_type)
+    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    subscribed = set(
+        ReportSubscription.objects.filter(user_id=request.user.pk or 0, is_active=True).values_list(
+            "report_type", flat=True
+        )
+    )
+    schedulable = [rt for rt in all_report_types() if rt.is_schedulable] if is_staff(request.user) else []
+    return render(
+        request,
+        "reports/run_list.html",
+        {
+            "page_obj": page,
+            "runs": page.object_list,
+            "types": all_report_types(),
+            "current_type": report_type,
+            "schedulable": [(rt, rt.name in subscribed) for rt in schedulable],
+            "is_staff_view": is_staff(request.user),
+        },
+    )
+
+
+@login_required
+def request_choose(request: HttpRequest) -> HttpResponse:
+    types = available_report_types(request.user)
+    if not types:
+        raise Http404
+    return render(request, "reports/request_choose.html", {"types": types})
+
+
+@login_required
+def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
+    try:
+        rt = get_report_type(report_type)
+    except UnknownReportType:
+        raise Http404 from None
+    if rt not in available_report_types(request.user):
+        raise Http404
+    params_form_class = rt.module().Params
+    form = params_form_class(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = report_request(user=request.user, report_type=rt.name, params=form.to_params())
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
+            return redirect("reports:run_detail", pk=run.pk)
+    return render(request, "reports/request_form.html", {"report_type": rt, "form": form})
+
+
+def _visible_run(request: HttpRequest, pk: int) -> ReportRun:
+    run = get_object_or_404(ReportRun.objects.select_related("requested_by"), pk=pk)
+    check_run_access(request.user, run)
+    return run
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    run = _visible_run(request, pk)
+    return render(request, "reports/run_detail.html", {"run": run})
+
+
+@login_required
+def run_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The progress fragment htmx polls; it stops polling once the run has ended."""
+    run = _visible_run(request, pk)
+    return render(request, "reports/_run_status.html", {"run": run})
+
+
+@login_required
+def run_download(request: HttpRequest, pk: int) -> FileResponse:
+    run = _visible_run(request, pk)
+    if run.status != RunStatus.DONE or not run.pdf:
+        raise Http404
+    handle = default_storage.open(run.pdf.name, "rb")
+    response = FileResponse(
+        handle, as_attachment=True, filename=report_download_name(run), content_type="application/pdf"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
+    active = request.POST.get("active") == "1"
+    report_subscription_set(user=request.user, report_type=report_type, active=active)
+    if active:
+        messages.success(request, _("Anda akan menerima surel saat laporan terjadwal ini selesai."))
+    else:
+        messages.info(request, _("Langganan surel dihentikan."))
+    return redirect("reports:run_list")
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    check_dashboard(request.user)
+    panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]
+    items = collect_warnings()
+    open_items = [i for i in items if not i.is_acknowledged]
+    show_all = request.GET.get("peringatan") == "semua"
+    return render(
+        request,
+        "reports/dashboard.html",
+        {
+            "panels": panels,
+            "warnings": items if show_all else items[:WARNINGS_SHOWN],
+            "warnings_total": len(items),
+            "warnings_open": len(open_items),
+            "show_all": show_all,
+            "can_acknowledge": is_staff_admin(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def warning_acknowledge_view(request: HttpRequest) -> HttpResponse:
+    check_warning_acknowledge(request.user)
+    form = AcknowledgeWarningForm(request.POST)
+    ack = None
+    if form.is_valid():
+        try:
+            ack = warning_acknowledge(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error("note", exc)
+    context = {"form": form, "ack": ack, "key": request.POST.get("key", ""), "subject": request.POST.get("subject", "")}
+    if request.htmx:  # type: ignore[attr-defined]
+        # htmx swaps only 2xx responses; the fragment shows the form errors itself.
+        return render(request, "reports/_warning_ack.html", context)
+    if ack:
+        messages.success(request, _("Tanggapan peringatan disimpan."))
+    else:
+        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("home")

@@ -1,0 +1,175 @@
+"""Early warnings for the staff dashboard: a registry of providers.
+
+A provider is a function returning `EarlyWarning`s; register it with
+`@warning_provider`. Providers read through selectors, like every screen.
+After the merge the other domains add theirs here (or in their own module
+imported by `ReportsConfig.ready`): UPK PAR crossing a band or rising three
+months running, a month not submitted, board term expired or short of
+members, a BKM silent in the forum.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import conf
+from .models import WarningAcknowledgement
+
+logger = logging.getLogger(__name__)
+
+Severity = Literal["danger", "warning", "info"]
+SEVERITY_ORDER = {"danger": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    """One warning: `key` is stable for the same problem in the same state (acknowledgements hang on it)."""
+
+    key: str
+    severity: Severity
+    subject: str
+    url: str
+    reason: str
+    domain: str = ""
+
+
+@dataclass
+class WarningItem:
+    warning: EarlyWarning
+    acknowledgement: WarningAcknowledgement | None = None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledgement is not None
+
+
+Provider = Callable[[], Iterable[EarlyWarning]]
+
+
+@dataclass
+class _Registry:
+    providers: dict[str, Provider] = field(default_factory=dict)
+
+
+_registry = _Registry()
+
+
+def warning_provider(func: Provider) -> Provider:
+    _registry.providers[f"{func.__module__}.{func.__name__}"] = func
+    return func
+
+
+def registered_providers() -> list[Provider]:
+    return list(_registry.providers.values())
+
+
+def subject_url(url_names: Iterable[tuple[str, list]], admin_name: str = "", admin_args: list | None = None) -> str:
+    """The first screen URL that exists (the registry's screens arrive after the merge), else the admin page."""
+    for name, args in url_names:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            continue
+    if admin_name:
+        try:
+            return reverse(admin_name, args=admin_args or [])
+        except NoReverseMatch:
+            pass
+    return ""
+
+
+def collect_warnings() -> list[WarningItem]:
+    """All current warnings, unacknowledged first, then by severity; acknowledgements in one query."""
+    warnings: list[EarlyWarning] = []
+    for name, provider in _registry.providers.items():
+        try:
+            warnings.extend(provider())
+        except Exception:
+            # One broken provider must not take the dashboard down with it.
+            logger.exception("Warning provider %s failed", name)
+            warnings.append(
+                EarlyWarning(
+                    key=f"provider-error:{name}",
+                    severity="info",
+                    subject=_("Pemeriksaan peringatan"),
+                    url="",
+                    reason=_("Peringatan dari %(name)s tidak dapat dihitung.") % {"name": name},
+                )
+            )
+    acks = {
+        a.key: a
+        for a in WarningAcknowledgement.objects.filter(key__in=[w.key for w in warnings]).select_related(
+            "acknowledged_by"
+        )
+    }
+    items = [WarningItem(w, acks.get(w.key)) for w in warnings]
+    items.sort(key=lambda i: (i.is_acknowledged, SEVERITY_ORDER[i.warning.severity], i.warning.subject))
+    return items
+
+
+# --- Providers available now (registry core) -------------------------------------
+
+
+@warning_provider
+def proposals_stuck() -> Iterable[EarlyWarning]:
+    from .selectors import proposals_stuck as select_stuck
+
+    days = conf.get("REPORTS_PROPOSAL_STUCK_DAYS")
+    now = timezone.now()
+    for p in select_stuck(older_than=now - timedelta(days=days)):
+        waited = (now - p.status_since).days  # type: ignore[attr-defined]
+        yield EarlyWarning(
+            # The status is part of the key: moving on and getting stuck again is a new warning.
+            key=f"proposal-stuck:{p.pk}:{p.status}",
+            severity="danger" if waited > 2 * days else "warning",
+            subject=_("Usulan “%(title)s” (%(bkm)s)") % {"title": p.title, "bkm": p.bkm.name},
+            url=subject_url([("bkm:proposal_detail", [p.pk]), ("bkm:proposal-detail", [p.pk])]) or _bkm_url(p.bkm_id),
+            reason=_("Berstatus “%(status)s” selama %(days)d hari (batas %(limit)d hari).")
+            % {"status": p.get_status_display(), "days": waited, "limit": days},
+            domain="kolaborasi",
+        )
+
+
+def _bkm_url(pk: int) -> str:
+    return subject_url(
+        [("bkm:bkm_detail", [pk]), ("bkm:detail", [pk]), ("bkm:bkm-detail", [pk])], "admin:bkm_bkm_change", [pk]
+    )
+
+
+@warning_provider
+def bkms_without_coordinator() -> Iterable[EarlyWarning]:
+    from .selectors import bkms_without_coordinator as select
+
+    for bkm in select():
+        yield EarlyWarning(
+            key=f"bkm-no-coordinator:{bkm.pk}",
+            severity="warning",
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=_("Belum ada pengguna koordinator BKM di portal."),
+            domain="bkm",
+        )
+
+
+@warning_provider
+def bkms_incomplete() -> Iterable[EarlyWarning]:
+    from .selectors import bkms_incomplete as select
+
+    for bkm, missing in select():
+        yield EarlyWarning(
+            # Missing fields in the key: filling some of them raises a fresh warning for the rest.
+            key=f"bkm-incomplete:{bkm.pk}:{len(missing)}",
+            severity="info",
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=_("Data registri belum lengkap: %(fields)s.") % {"fields": ", ".join(missing)},
+            domain="bkm",
+        )

@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.conf import settings as dj_settings
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404
+
+from reports.models import ReportRun, ReportSubscription, RunStatus
+from reports.pdf import write_atomically
+from reports.services import (
+    report_file_name,
+    report_notify_subscribers,
+    report_request,
+    report_run_fail,
+    report_run_start,
+    report_schedule_run,
+    report_subscription_set,
+    warning_acknowledge,
+)
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def upk_types():
+    from tests.reports import report_types  # noqa: F401  registers uji_upk
+
+    return report_types
+
+
+@pytest.mark.django_db
+def test_report_request_queues_job_only_after_commit(staff_admin, django_capture_on_commit_callbacks, monkeypatch):
+    queued = []
+    from reports import tasks
+
+    monkeypatch.setattr(tasks.report_generate, "delay", lambda run_id: queued.append(run_id))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026})
+    assert queued == [] and len(callbacks) == 1
+    callbacks[0]()
+    assert queued == [run.pk]
+    assert run.status == RunStatus.QUEUED and run.parameters == {"year": 2026}
+
+
+@pytest.mark.django_db
+def test_report_request_bad_parameter_is_refused_with_message_and_nothing_saved(staff_admin):
+    with pytest.raises(ValidationError) as exc:
+        report_request(user=staff_admin, report_type="kolaborasi", params={"year": 1800})
+    assert "Tahun minimal 2000." in " ".join(exc.value.messages)
+    assert not ReportRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_report_request_unknown_type_is_404(staff_admin):
+    with pytest.raises(Http404):
+        report_request(user=staff_admin, report_type="tidak_ada", params={})
+
+
+@pytest.mark.django_db
+def test_report_request_coordinator_only_for_own_bkm(coordinator, other_bkm, member, upk_manager):
+    run = report_request(user=coordinator, report_type="profil_bkm", params={"bkm": coordinator.bkm_id})
+    assert run.requested_by == coordinator
+    with pytest.raises(Http404):
+        report_request(user=coordinator, report_type="profil_bkm", params={"bkm": other_bkm.pk})
+    with pytest.raises(Http404):
+        report_request(user=coordinator, report_type="profil_bkm", params={})  # the whole-city book
+    with pytest.raises(PermissionDenied):
+        report_request(user=member, report_type="profil_bkm", params={"bkm": member.bkm_id})
+    with pytest.raises(PermissionDenied):
+        report_request(user=coordinator, report_type="kolaborasi", params={})
+    with pytest.raises(PermissionDenied):
+        report_request(user=upk_manager, report_type="kolaborasi", params={})
+    assert ReportRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_report_request_upk_manager_only_for_own_upk(upk_types, upk_manager, other_bkm, coordinator):
+    own = upk_manager.upk_units.get()
+    other = other_bkm.units.get(unit_type="upk")
+    assert report_request(user=upk_manager, report_type="uji_upk", params={"upk": own.pk}).pk
+    with pytest.raises(Http404):
+        report_request(user=upk_manager, report_type="uji_upk", params={"upk": other.pk})
+    with pytest.raises(PermissionDenied):
+        report_request(user=coordinator, report_type="uji_upk", params={"upk": own.pk})
+
+
+@pytest.mark.django_db
+def test_report_run_start_refuses_ended_runs_and_bounds_attempts(staff_admin, settings):
+    settings.REPORTS_MAX_ATTEMPTS = 2
+    run = report_request(user=staff_admin, report_type="kolaborasi", params={})
+    assert report_run_start(run_id=run.pk, task_id="a", worker_hostname="w1").attempts == 1
+    # A redelivery (worker crashed) may claim it again...
+    assert report_run_start(run_id=run.pk, task_id="a", worker_hostname="w2").attempts == 2
+    # ...but not forever: a crash loop ends as failed.
+    assert report_run_start(run_id=run.pk, task_id="a", worker_hostname="w3") is None
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "terlalu banyak percobaan" in run.error_message
+
+
+@pytest.mark.django_db
+def test_report_run_fail_removes_partial_file_and_temps(staff_admin):
+    run = report_request(user=staff_admin, report_type="kolaborasi", params={})
+    path = Path(default_storage.path(report_file_name(run)))
+    write_atomically(path, b"%PDF-partial")
+    stray = path.parent / f".{path.name}.tmp-xyz"
+    stray.write_bytes(b"half")
+    assert report_run_fail(run_id=run.pk, message="Worker hilang")
+    assert not path.exists() and not stray.exists()
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and run.error_message == "Worker hilang" and not run.pdf
+    # An ended run is not failed twice.
+    assert not report_run_fail(run_id=run.pk, message="lagi")
+
+
+def test_write_atomically_leaves_no_temp_when_the_write_fails(tmp_path):
+    target = tmp_path / "laporan.pdf"
+    with pytest.raises(TypeError):
+        write_atomically(target, "not bytes")  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+    digest = write_atomically(target, b"%PDF-1.7 isi")
+    assert target.read_bytes() == b"%PDF-1.7 isi" and len(digest) == 64
+    assert [p.name for p in tmp_path.iterdir()] == ["laporan.pdf"]
+
+
+@pytest.mark.django_db
+def test_report_schedule_run_creates_subscriber_run_for_registered_type(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = report_schedule_run(report_type="kolaborasi", today=date(2026, 12, 1))
+    assert run is not None and run.notify_subscribers and run.requested_by is None
+    assert run.parameters == {"year": 2026}
+    assert len(callbacks) == 1
+    # The city report type arrives with the ledger; until then the schedule produces nothing.
+    assert report_schedule_run(report_type="kinerja_upk_kota") is None
+
+
+@pytest.mark.django_db
+def test_report_notify_subscribers_mails_link_only_to_users_who_may_see_it(staff_admin, staff_viewer, coordinator):
+    report_subscription_set(user=staff_admin, report_type="kolaborasi", active=True)
+    report_subscription_set(user=staff_viewer, report_type="kolaborasi", active=False)
+    # A subscription that lost its right (e.g. role changed) gets nothing.
+    former = UserFactory(role="staff_viewer")
+    report_subscription_set(user=former, report_type="kolaborasi", active=True)
+    former.role = "bkm_member"
+    former.save()
+    run = ReportRun.objects.create(
+        report_type="kolaborasi", status=RunStatus.DONE, pdf="reports/x.pdf", notify_subscribers=True
+    )
+    assert report_notify_subscribers(run=run) == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [staff_admin.email]
+    assert "Rekap Kolaborasi OPD–BKM" in message.subject
+    assert f"{dj_settings.PORTAL_BASE_URL}/laporan/{run.pk}/unduh/" in message.body
+    with pytest.raises(PermissionDenied):
+        report_subscription_set(user=coordinator, report_type="kolaborasi", active=True)
+    assert not ReportSubscription.objects.filter(user=coordinator).exists()
+
+
+@pytest.mark.django_db
+def test_warning_acknowledge_requires_note_and_staff_admin(staff_admin, staff_viewer):
+    with pytest.raises(ValidationError):
+        warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="  ")
+    with pytest.raises(PermissionDenied):
+        warning_acknowledge(user=staff_viewer, key="k1", subject="BKM A", note="Sudah ditelepon")
+    ack = warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="Sudah ditelepon")
+    again = warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="Rapat 3 Desember")
+    assert ack.pk == again.pk and again.note == "Rapat 3 Desember"
