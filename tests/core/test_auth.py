@@ -81,3 +81,10 @@ def test_language_switch_to_english(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     response = client.get(reverse("home"))
     assert 'lang="en"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_session_store_ignores_cookie_with_nul_byte(client):
+    client.cookies["sessionid"] = "abc\x00def12345"
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
