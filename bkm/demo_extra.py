@@ -492,8 +492,11 @@ def _seed_proposals(
 
 def seed(*, rng: random.Random, scale: str) -> None:
     today = timezone.localdate()
+    # One generator per part, so reusing existing reference rows (second run)
+    # does not shift the random stream of the BKM records.
+    slum_rng, bkm_rng, proposal_rng = (random.Random(rng.getrandbits(64)) for _ in range(3))
     opds = _seed_opds()
-    areas = _seed_slum_areas(rng, today)
+    areas = _seed_slum_areas(slum_rng, today)
     bkms = list(
         BKM.objects.filter(status=BKMStatus.AKTIF)
         .select_related("kelurahan__kecamatan")
@@ -501,6 +504,8 @@ def seed(*, rng: random.Random, scale: str) -> None:
     )
     kecamatan_codes = sorted({b.kelurahan.kecamatan.code for b in bkms})
     for index, bkm in enumerate(bkms):
+        # Each BKM its own generator: skipping an already-seeded one shifts nothing.
+        rng = random.Random(f"{bkm_rng.random()}-{bkm.kelurahan.code}")
         if BoardMember.objects.filter(bkm=bkm).exists():
             continue  # already seeded
         kec_index = kecamatan_codes.index(bkm.kelurahan.kecamatan.code) + 1
@@ -523,4 +528,4 @@ def seed(*, rng: random.Random, scale: str) -> None:
         _seed_assessments_and_audits(rng, bkm, today, docs)
     if bkms and not bkms[0].proposals.exists():
         count = {"small": 24, "city": 45, "large": 90}.get(scale, 45)
-        _seed_proposals(rng, bkms, opds, areas, today, count)
+        _seed_proposals(proposal_rng, bkms, opds, areas, today, count)

@@ -63,9 +63,10 @@ class RupiahField(forms.CharField):
     """Whole Rupiah typed the Indonesian way: "1.500.000", "Rp 1.500.000" or "1500000"."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 30)
+        # No max_length: its validator would run on the cleaned Decimal.
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("inputmode", "numeric")
+        self.widget.attrs.setdefault("maxlength", "30")
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, Decimal | int):
@@ -77,6 +78,8 @@ class RupiahField(forms.CharField):
         if not text:
             return None
         cleaned = re.sub(r"^rp\.?\s*", "", text.strip().lower()).replace(" ", "")
+        if len(cleaned) > 25:
+            raise ValidationError(_("Jumlah terlalu besar."), code="rupiah")
         if re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
             cleaned = cleaned.replace(".", "")
         if "," in cleaned or "." in cleaned or not cleaned.isdigit():
