@@ -37,3 +37,56 @@ KECAMATAN: list[tuple[str, str, str, str, list[str]]] = [
         ["Petuk Bukit", "Pager", "Panjehang", "Gaung Baru", "Petuk Barunai", "Mungku Baru", "Bukit Sua"],
     ),
 ]
+
+
+# Default aspects of the annual BKM assessment (reference §4.5), loaded by
+# migration 0006: (code, name, description, default weight %).
+ASSESSMENT_ASPECTS: list[tuple[str, str, str, str]] = [
+    ("organisasi", "Organisasi", "Visi-misi, struktur, badan hukum, legitimasi pemilihan", "15"),
+    (
+        "kepemimpinan",
+        "Kepemimpinan",
+        "Pengambilan keputusan, perempuan dalam keputusan, mekanisme usulan warga, partisipasi anggota, pertemuan",
+        "20",
+    ),
+    ("sistem-manajemen", "Sistem Manajemen", "Perencanaan, monev, dokumentasi, PIM, penerima manfaat", "20"),
+    (
+        "sumberdaya-keuangan",
+        "Sumberdaya Keuangan",
+        "Sumber dana, rencana keuangan, laporan keuangan, pertanggungjawaban",
+        "15",
+    ),
+    ("sdm", "Sumber Daya Manusia", "Pengembangan kapasitas, kaderisasi relawan", "15"),
+    (
+        "ksm-kemitraan",
+        "KSM dan Kemitraan",
+        "Pembinaan KSM dan hubungan dengan pihak luar (bagian sumber terpotong; bobot sisa)",
+        "15",
+    ),
+]
+
+
+def ensure_reference_data() -> None:
+    """Load the reference rows again if they are missing.
+
+    Migrations load them once; a test database flushed by a transactional test
+    (and then reused) has lost them, so the test suite calls this.
+    """
+    from decimal import Decimal
+
+    from .models import AssessmentAspect, Kecamatan, Kelurahan
+
+    if Kelurahan.objects.count() < sum(len(k[4]) for k in KECAMATAN):
+        for code, name, capital, area, kelurahan_names in KECAMATAN:
+            kec, _ = Kecamatan.objects.get_or_create(
+                name=name, defaults={"code": code, "capital": capital, "area_km2": Decimal(area)}
+            )
+            for index, kel_name in enumerate(kelurahan_names, start=1):
+                Kelurahan.objects.get_or_create(
+                    kecamatan=kec, name=kel_name, defaults={"code": f"{code}.{1000 + index}"}
+                )
+    if not AssessmentAspect.objects.exists():
+        for order, (code, name, description, weight) in enumerate(ASSESSMENT_ASPECTS, start=1):
+            AssessmentAspect.objects.create(
+                code=code, name=name, description=description, default_weight=Decimal(weight), order=order
+            )

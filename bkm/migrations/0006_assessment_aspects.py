@@ -10,17 +10,11 @@ from decimal import Decimal
 
 from django.db import migrations
 
-ASPECTS = [
-    ("organisasi", "Organisasi", "Visi-misi, struktur, badan hukum, legitimasi pemilihan", "15"),
-    ("kepemimpinan", "Kepemimpinan", "Pengambilan keputusan, perempuan dalam keputusan, mekanisme usulan warga, partisipasi anggota, pertemuan", "20"),
-    ("sistem-manajemen", "Sistem Manajemen", "Perencanaan, monev, dokumentasi, PIM, penerima manfaat", "20"),
-    ("sumberdaya-keuangan", "Sumberdaya Keuangan", "Sumber dana, rencana keuangan, laporan keuangan, pertanggungjawaban", "15"),
-    ("sdm", "Sumber Daya Manusia", "Pengembangan kapasitas, kaderisasi relawan", "15"),
-    ("ksm-kemitraan", "KSM dan Kemitraan", "Pembinaan KSM dan hubungan dengan pihak luar (bagian sumber terpotong; bobot sisa)", "15"),
-]
 
 
 def load(apps, schema_editor):
+    from bkm.reference_data import ASSESSMENT_ASPECTS as ASPECTS
+
     Aspect = apps.get_model("bkm", "AssessmentAspect")
     for order, (code, name, description, weight) in enumerate(ASPECTS, start=1):
         Aspect.objects.update_or_create(
@@ -30,6 +24,8 @@ def load(apps, schema_editor):
 
 
 def unload(apps, schema_editor):
+    from bkm.reference_data import ASSESSMENT_ASPECTS as ASPECTS
+
     apps.get_model("bkm", "AssessmentAspect").objects.filter(code__in=[a[0] for a in ASPECTS]).delete()
 
 
