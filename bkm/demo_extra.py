@@ -239,7 +239,8 @@ def _seed_board(rng: random.Random, bkm: BKM, index: int, today: datetime.date, 
         },
     )
     size = rng.choice([9, 9, 11, 11, 13]) if index % 7 != 3 else rng.choice([6, 7, 15])
-    women = rng.randint(1, max(2, size // 2)) if index % 5 != 2 else rng.randint(0, 2)
+    # Most boards meet the 30 % women norm; every fifth does not.
+    women = rng.randint(-(-size * 3 // 10), size // 2) if index % 5 != 2 else rng.randint(0, 2)
     genders = [Gender.PEREMPUAN] * women + [Gender.LAKI_LAKI] * (size - women)
     rng.shuffle(genders)
     for i, gender in enumerate(genders):

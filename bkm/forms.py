@@ -181,7 +181,11 @@ class BKMContactsForm(forms.ModelForm):
 class BoardMemberForm(forms.ModelForm):
     # A plain CharField so a 17-digit NIK gets the NIK message, not a length one.
     nik = forms.CharField(
-        label=_("NIK"), required=False, max_length=40, help_text=_("16 digit angka sesuai KTP; boleh dikosongkan.")
+        label=_("NIK"),
+        required=False,
+        max_length=40,
+        help_text=_("16 digit angka sesuai KTP; boleh dikosongkan."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
     class Meta:

@@ -333,7 +333,8 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
     """A bounded number of queries (about a dozen) whatever the size of the record."""
     annotated: Any = bkm if hasattr(bkm, "board_size") else bkm_get_annotated(pk=bkm.pk)
     bkm = annotated
-    members = list(bkm.board_members.select_related("election").order_by("-is_active", "position", "name"))
+    # "-position": koordinator sorts before anggota.
+    members = list(bkm.board_members.select_related("election").order_by("-is_active", "-position", "name"))
     documents = list(
         bkm.documents.prefetch_related(
             Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by").order_by("-version"))
@@ -436,6 +437,12 @@ def _history_sources(bkm: BKM) -> list[tuple[Any, Q]]:
 _HIDDEN_FIELDS = {"id", "created_at", "updated_at", "sha256", "file"}
 
 
+def _aspect_names() -> dict[int, str]:
+    from .models import AssessmentAspect
+
+    return dict(AssessmentAspect.objects.values_list("pk", "name"))
+
+
 def bkm_history(*, bkm: BKM, limit: int | None = 50) -> list[HistoryEntry]:
     """The change history of a BKM and everything recorded under it, newest first.
 
@@ -443,6 +450,7 @@ def bkm_history(*, bkm: BKM, limit: int | None = 50) -> list[HistoryEntry]:
     between consecutive versions of each object.
     """
     entries: list[HistoryEntry] = []
+    aspects = _aspect_names()
     for hist_model, condition in _history_sources(bkm):
         instance_model = hist_model.instance_type
         fields = {f.name: f for f in instance_model._meta.fields if f.name not in _HIDDEN_FIELDS and f.editable}
@@ -471,7 +479,7 @@ def bkm_history(*, bkm: BKM, limit: int | None = 50) -> list[HistoryEntry]:
                     when=row.history_date,
                     who=str(row.history_user) if row.history_user else _("sistem"),
                     model=verbose,
-                    obj=_object_label(row, instance_model),
+                    obj=_object_label(row, instance_model, aspects),
                     action=_ACTIONS.get(row.history_type, row.history_type),
                     changes=changes,
                 )
@@ -480,7 +488,11 @@ def bkm_history(*, bkm: BKM, limit: int | None = 50) -> list[HistoryEntry]:
     return entries[:limit] if limit else entries
 
 
-def _object_label(row: Any, instance_model: Any) -> str:
+def _object_label(row: Any, instance_model: Any, aspects: dict[int, str]) -> str:
+    if instance_model.__name__ == "AssessmentScore":
+        return aspects.get(row.aspect_id, f"#{row.id}")
+    if instance_model is DocumentVersion:
+        return f"{row.original_name} (v{row.version})"
     for attr in ("name", "title", "fiscal_year", "year", "version"):
         value = getattr(row, attr, None)
         if value not in (None, ""):

@@ -24,7 +24,9 @@ def pdf_bytes() -> bytes:
 def make_board():
     """Create an active board: `n` members, `women` of them women, all ending on `term_end`."""
 
-    def make(bkm, *, n: int = 9, women: int = 3, term_end: datetime.date | None = None) -> list[BoardMember]:
+    def make(
+        bkm, *, n: int = 9, women: int = 3, term_end: datetime.date | None = None, coordinator: bool = True
+    ) -> list[BoardMember]:
         today = datetime.date.today()
         term_end = term_end or today + datetime.timedelta(days=400)
         members = [
@@ -32,7 +34,7 @@ def make_board():
                 bkm=bkm,
                 name=f"Anggota {i}",
                 gender="P" if i < women else "L",
-                position="koordinator" if i == 0 else "anggota",
+                position="koordinator" if i == 0 and coordinator else "anggota",
                 term_start=term_end - datetime.timedelta(days=3 * 365),
                 term_end=term_end,
             )

@@ -309,3 +309,59 @@ def test_opd_list_counts_only_visible_proposals(client, bkm, other_bkm, member):
     client.force_login(member)
     response = client.get(reverse("bkm:opd_list"))
     assert [(o.pk, n) for o, n in response.context["opds"] if o.pk == opd.pk] == [(opd.pk, 1)]
+
+
+@pytest.mark.django_db
+def test_unit_person_form_refuses_unit_of_other_bkm(client, bkm, other_bkm, coordinator):
+    from bkm.models import UnitPerson
+
+    client.force_login(coordinator)
+    theirs = other_bkm.units.get(unit_type="upk")
+    response = client.post(
+        reverse("bkm:unit_person_create", args=[bkm.pk]),
+        {"unit": theirs.pk, "name": "Kasir Lain", "position": "kasir", "gender": "L", "is_active": "on"},
+    )
+    assert response.status_code == 400
+    assert not UnitPerson.objects.exists()
+
+
+@pytest.mark.django_db
+def test_document_version_of_other_bkm_through_own_url_is_404(client, bkm, other_bkm, coordinator, pdf_bytes):
+    from bkm import services
+
+    theirs = services.document_create(
+        bkm=other_bkm, doc_type="akta", title="Akta", upload=SimpleUploadedFile("a.pdf", pdf_bytes), actor=None
+    )
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("bkm:document_add_version", args=[bkm.pk, theirs.pk]),
+        {"file": SimpleUploadedFile("b.pdf", pdf_bytes)},
+    )
+    assert response.status_code == 404
+    assert theirs.versions.count() == 1
+
+
+@pytest.mark.django_db
+def test_bkm_detail_queries_do_not_grow_with_board_and_documents(client, bkm, staff_viewer, make_board, pdf_bytes):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bkm import services
+
+    client.force_login(staff_viewer)
+    make_board(bkm, n=3)
+    services.document_create(
+        bkm=bkm, doc_type="akta", title="Akta", upload=SimpleUploadedFile("a.pdf", pdf_bytes), actor=None
+    )
+    url = reverse("bkm:detail", args=[bkm.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    make_board(bkm, n=10, women=5, coordinator=False)
+    for i in range(5):
+        services.document_create(
+            bkm=bkm, doc_type="lpj", title=f"LPJ {i}", upload=SimpleUploadedFile("a.pdf", pdf_bytes), actor=None
+        )
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large) <= len(small)
