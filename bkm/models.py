@@ -86,7 +86,12 @@ class BKM(models.Model):
         constraints = [
             # One active BKM per kelurahan; frozen or inactive ones may remain on record.
             models.UniqueConstraint(
-                fields=["kelurahan"], condition=Q(status="aktif"), name="bkm_one_active_per_kelurahan"
+                fields=["kelurahan"],
+                condition=Q(status="aktif"),
+                name="bkm_one_active_per_kelurahan",
+                violation_error_message=_(
+                    "Kelurahan ini sudah punya BKM/LKM aktif. Ubah dulu status BKM yang lama (tidak aktif/dibekukan)."
+                ),
             ),
         ]
 
@@ -117,7 +122,13 @@ class Unit(models.Model):
         ordering = ["bkm__name", "unit_type"]
         verbose_name = _("unit")
         verbose_name_plural = _("unit")
-        constraints = [models.UniqueConstraint(fields=["bkm", "unit_type"], name="unit_one_per_type")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bkm", "unit_type"],
+                name="unit_one_per_type",
+                violation_error_message=_("BKM ini sudah punya unit jenis itu."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or f"{self.get_unit_type_display()} {self.bkm.name}"
@@ -149,7 +160,11 @@ class BankAccount(models.Model):
         verbose_name = _("rekening bank")
         verbose_name_plural = _("rekening bank")
         constraints = [
-            models.UniqueConstraint(fields=["bank_name", "account_number"], name="bankaccount_unique_number"),
+            models.UniqueConstraint(
+                fields=["bank_name", "account_number"],
+                name="bankaccount_unique_number",
+                violation_error_message=_("Rekening dengan bank dan nomor itu sudah tercatat."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -325,6 +340,7 @@ class BoardMember(models.Model):
                 fields=["bkm"],
                 condition=Q(position="koordinator", is_active=True),
                 name="boardmember_one_active_coordinator",
+                violation_error_message=_("BKM ini sudah punya koordinator aktif."),
             ),
         ]
 
@@ -554,7 +570,11 @@ class SlumMeasure(models.Model):
         verbose_name = _("pengukuran kekumuhan")
         verbose_name_plural = _("pengukuran kekumuhan")
         constraints = [
-            models.UniqueConstraint(fields=["slum_area", "year"], name="slummeasure_one_per_year"),
+            models.UniqueConstraint(
+                fields=["slum_area", "year"],
+                name="slummeasure_one_per_year",
+                violation_error_message=_("Pengukuran kawasan ini untuk tahun itu sudah ada; ubah yang lama."),
+            ),
             *[
                 models.CheckConstraint(
                     condition=Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 100}), name=f"slummeasure_{field}_pct"
@@ -753,7 +773,13 @@ class Assessment(models.Model):
         ordering = ["bkm", "-year"]
         verbose_name = _("penilaian kelembagaan")
         verbose_name_plural = _("penilaian kelembagaan")
-        constraints = [models.UniqueConstraint(fields=["bkm", "year"], name="assessment_one_per_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bkm", "year"],
+                name="assessment_one_per_year",
+                violation_error_message=_("Penilaian BKM ini untuk tahun itu sudah ada; ubah yang lama."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{_('Penilaian')} {self.bkm} {self.year}"
@@ -830,7 +856,13 @@ class AuditRecord(models.Model):
         ordering = ["bkm", "-fiscal_year"]
         verbose_name = _("audit")
         verbose_name_plural = _("audit")
-        constraints = [models.UniqueConstraint(fields=["bkm", "fiscal_year"], name="audit_one_per_fiscal_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bkm", "fiscal_year"],
+                name="audit_one_per_fiscal_year",
+                violation_error_message=_("Audit BKM ini untuk tahun buku itu sudah tercatat; ubah yang lama."),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{_('Audit')} {self.bkm} {self.fiscal_year}"

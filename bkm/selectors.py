@@ -40,6 +40,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import (
     BKM,
@@ -92,13 +93,13 @@ class BKMWarning:
 
 
 WARNING_FILTER_CHOICES = [
-    ("any", "Ada peringatan apa pun"),
-    ("term", "Masa bakti habis / segera habis"),
-    (WarningCode.TERM_EXPIRED, "Masa bakti sudah habis"),
-    (WarningCode.TERM_ENDING, "Masa bakti segera habis"),
-    ("board_size", "Jumlah pengurus di luar batas"),
-    (WarningCode.WOMEN_LOW, "Keterwakilan perempuan kurang"),
-    ("none", "Tanpa peringatan"),
+    ("any", gettext_lazy("Ada peringatan apa pun")),
+    ("term", gettext_lazy("Masa bakti habis / segera habis")),
+    (WarningCode.TERM_EXPIRED, gettext_lazy("Masa bakti sudah habis")),
+    (WarningCode.TERM_ENDING, gettext_lazy("Masa bakti segera habis")),
+    ("board_size", gettext_lazy("Jumlah pengurus di luar batas")),
+    (WarningCode.WOMEN_LOW, gettext_lazy("Keterwakilan perempuan kurang")),
+    ("none", gettext_lazy("Tanpa peringatan")),
 ]
 
 
@@ -395,9 +396,19 @@ class HistoryEntry:
 _ACTIONS = {"+": "dibuat", "~": "diubah", "-": "dihapus"}
 
 
+def mask_nik(nik: str) -> str:
+    """NIK shown to readers: region code and last four digits only."""
+    if not nik or len(nik) < 10:
+        return nik or "—"
+    return nik[:4] + "•" * (len(nik) - 8) + nik[-4:]
+
+
 def _display(model_field: Any, value: Any) -> str:
     if value is None or value == "":
         return "—"
+    if model_field.name == "nik":
+        # History is read by every reader of the BKM: never the full NIK.
+        return mask_nik(str(value))
     choices = getattr(model_field, "choices", None)
     if choices:
         return str(dict(choices).get(value, value))

@@ -44,6 +44,7 @@ from .models import (
     SlumMeasure,
     Unit,
     UnitPerson,
+    UnitType,
 )
 
 
@@ -78,7 +79,10 @@ def _pick(data: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
 
 @transaction.atomic
 def bkm_create(*, data: Mapping[str, Any]) -> BKM:
+    """A new BKM with its five standard units (the UPK ledger attaches to the UPK)."""
     bkm = _apply_and_save(BKM(), _pick(data, BKM_PROFILE_FIELDS + BKM_CONTACT_FIELDS))
+    for unit_type in UnitType:
+        Unit.objects.create(bkm=bkm, unit_type=unit_type, name=f"{unit_type.label.split(' ')[0]} {bkm.kelurahan.name}")
     return bkm
 
 

@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.permissions import is_staff
+
 from . import permissions as perms
 from . import selectors, services
 from .forms import (
@@ -180,13 +182,16 @@ def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
 def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     bkm = _get_bkm_for_view(request, pk)
     profile = selectors.bkm_profile(bkm=bkm)
+    can = perms.editable_parts(request.user, bkm)
     return render(
         request,
         "bkm/bkm_detail.html",
         {
             "bkm": profile.bkm,
             "p": profile,
-            "can": perms.editable_parts(request.user, bkm),
+            "can": can,
+            # Full NIKs for staff and board editors; other readers see them masked.
+            "show_nik": is_staff(request.user) or perms.Part.BOARD in can,
             "history": selectors.bkm_history(bkm=bkm, limit=15),
             "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
         },

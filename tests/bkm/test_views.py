@@ -365,3 +365,53 @@ def test_bkm_detail_queries_do_not_grow_with_board_and_documents(client, bkm, st
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) <= len(small)
+
+
+@pytest.mark.django_db
+def test_bkm_detail_masks_nik_for_members_but_not_for_staff(client, bkm, member, staff_viewer):
+    from tests.factories import BoardMemberFactory
+
+    BoardMemberFactory(bkm=bkm, nik="6271014503850002")
+    client.force_login(member)
+    page = client.get(reverse("bkm:detail", args=[bkm.pk])).content.decode()
+    assert "6271014503850002" not in page
+    assert "6271••••••••0002" in page
+    client.force_login(staff_viewer)
+    assert "6271014503850002" in client.get(reverse("bkm:detail", args=[bkm.pk])).content.decode()
+
+
+@pytest.mark.django_db
+def test_bkm_create_view_adds_units_and_refuses_second_active_bkm(client, bkm, staff_admin):
+    from bkm.models import BKM, Kelurahan
+
+    client.force_login(staff_admin)
+    url = reverse("bkm:create")
+    response = client.post(url, {"name": "BKM Kedua", "kelurahan": bkm.kelurahan_id, "status": "aktif"})
+    assert response.status_code == 400
+    assert "Kelurahan ini sudah punya BKM/LKM aktif" in response.content.decode()
+    free = Kelurahan.objects.exclude(bkms__isnull=False).order_by("id").first()
+    response = client.post(url, {"name": "BKM Baru", "kelurahan": free.pk, "status": "aktif"})
+    assert response.status_code == 302
+    created = BKM.objects.get(name="BKM Baru")
+    assert set(created.units.values_list("unit_type", flat=True)) == {
+        "upk",
+        "upl",
+        "ups",
+        "sekretariat",
+        "pengawas_upk",
+    }
+
+
+@pytest.mark.django_db
+def test_assessment_and_audit_second_for_same_year_show_clear_message(client, bkm, staff_admin):
+    from tests.bkm.factories import AuditRecordFactory
+
+    AuditRecordFactory(bkm=bkm, fiscal_year=2024)
+    client.force_login(staff_admin)
+    response = client.post(
+        reverse("bkm:audit_create", args=[bkm.pk]),
+        {"fiscal_year": 2024, "auditor": "KAP Lain", "opinion": "wdp", "follow_up_status": "belum"},
+    )
+    assert response.status_code == 400
+    assert "Audit BKM ini untuk tahun buku itu sudah tercatat" in response.content.decode()
+    assert bkm.audits.count() == 1
