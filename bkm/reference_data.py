@@ -53,3 +53,48 @@ def load(kecamatan_model, kelurahan_model) -> None:  # type: ignore[no-untyped-d
             kelurahan_model.objects.get_or_create(
                 kecamatan=kec, name=kel_name, defaults={"code": f"{code}.{1000 + index}"}
             )
+
+
+# Default aspects of the annual BKM assessment (reference §4.5), loaded by
+# migration 0006: (code, name, description, default weight %).
+ASSESSMENT_ASPECTS: list[tuple[str, str, str, str]] = [
+    ("organisasi", "Organisasi", "Visi-misi, struktur, badan hukum, legitimasi pemilihan", "15"),
+    (
+        "kepemimpinan",
+        "Kepemimpinan",
+        "Pengambilan keputusan, perempuan dalam keputusan, mekanisme usulan warga, partisipasi anggota, pertemuan",
+        "20",
+    ),
+    ("sistem-manajemen", "Sistem Manajemen", "Perencanaan, monev, dokumentasi, PIM, penerima manfaat", "20"),
+    (
+        "sumberdaya-keuangan",
+        "Sumberdaya Keuangan",
+        "Sumber dana, rencana keuangan, laporan keuangan, pertanggungjawaban",
+        "15",
+    ),
+    ("sdm", "Sumber Daya Manusia", "Pengembangan kapasitas, kaderisasi relawan", "15"),
+    (
+        "ksm-kemitraan",
+        "KSM dan Kemitraan",
+        "Pembinaan KSM dan hubungan dengan pihak luar (bagian sumber terpotong; bobot sisa)",
+        "15",
+    ),
+]
+
+
+def ensure_reference_data() -> None:
+    """Load the reference rows again if they are missing.
+
+    Migrations load them once; a test database flushed by a transactional test
+    (and then reused) has lost them, so the test suite calls this.
+    """
+    from decimal import Decimal
+
+    from .models import AssessmentAspect, Kecamatan, Kelurahan
+
+    load(Kecamatan, Kelurahan)
+    if not AssessmentAspect.objects.exists():
+        for order, (code, name, description, weight) in enumerate(ASSESSMENT_ASPECTS, start=1):
+            AssessmentAspect.objects.create(
+                code=code, name=name, description=description, default_weight=Decimal(weight), order=order
+            )

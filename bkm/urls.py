@@ -1,3 +1,48 @@
+from django.urls import path
+
+from . import views
+
 app_name = "bkm"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.bkm_list, name="list"),
+    path("ekspor.csv", views.bkm_export_csv, name="export_csv"),
+    path("ekspor.xlsx", views.bkm_export_xlsx, name="export_xlsx"),
+    path("pilihan-kelurahan/", views.kelurahan_options, name="kelurahan_options"),
+    path("baru/", views.bkm_create, name="create"),
+    path("<int:pk>/", views.bkm_detail, name="detail"),
+    path("<int:pk>/riwayat/", views.bkm_history, name="history"),
+    path("<int:pk>/profil/", views.bkm_edit_profile, name="edit_profile"),
+    path("<int:pk>/kontak/", views.bkm_edit_contacts, name="edit_contacts"),
+    path("<int:pk>/pengurus/baru/", views.board_member_form, name="board_member_create"),
+    path("<int:pk>/pengurus/<int:member_pk>/", views.board_member_form, name="board_member_edit"),
+    path("<int:pk>/pemilihan/baru/", views.election_form, name="election_create"),
+    path("<int:pk>/pemilihan/<int:election_pk>/", views.election_form, name="election_edit"),
+    path("<int:pk>/unit/baru/", views.unit_form, name="unit_create"),
+    path("<int:pk>/unit/<int:unit_pk>/", views.unit_form, name="unit_edit"),
+    path("<int:pk>/personil/baru/", views.unit_person_form, name="unit_person_create"),
+    path("<int:pk>/personil/<int:person_pk>/", views.unit_person_form, name="unit_person_edit"),
+    path("<int:pk>/rekening/baru/", views.bank_account_form, name="bank_account_create"),
+    path("<int:pk>/rekening/<int:account_pk>/", views.bank_account_form, name="bank_account_edit"),
+    path("<int:pk>/serah-terima/", views.handover_form, name="handover"),
+    path("<int:pk>/dokumen/baru/", views.document_create, name="document_create"),
+    path("<int:pk>/dokumen/<int:doc_pk>/versi-baru/", views.document_add_version, name="document_add_version"),
+    path("dokumen/versi/<int:version_pk>/unduh/", views.document_download, name="document_download"),
+    path("<int:pk>/penilaian/baru/", views.assessment_form, name="assessment_create"),
+    path("<int:pk>/penilaian/<int:assessment_pk>/", views.assessment_form, name="assessment_edit"),
+    path("<int:pk>/audit/baru/", views.audit_form, name="audit_create"),
+    path("<int:pk>/audit/<int:audit_pk>/", views.audit_form, name="audit_edit"),
+    path("<int:pk>/usulan/baru/", views.proposal_create, name="proposal_create"),
+    path("usulan/", views.proposal_list, name="proposal_list"),
+    path("usulan/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("usulan/<int:pk>/ubah/", views.proposal_edit, name="proposal_edit"),
+    path("kawasan-kumuh/", views.slum_area_list, name="slum_list"),
+    path("kawasan-kumuh/baru/", views.slum_area_form, name="slum_create"),
+    path("kawasan-kumuh/<int:pk>/", views.slum_area_detail, name="slum_detail"),
+    path("kawasan-kumuh/<int:pk>/ubah/", views.slum_area_form, name="slum_edit"),
+    path("kawasan-kumuh/<int:pk>/pengukuran/baru/", views.slum_measure_form, name="slum_measure_create"),
+    path("kawasan-kumuh/<int:pk>/pengukuran/<int:measure_pk>/", views.slum_measure_form, name="slum_measure_edit"),
+    path("opd/", views.opd_list, name="opd_list"),
+    path("opd/baru/", views.opd_form, name="opd_create"),
+    path("opd/<int:pk>/ubah/", views.opd_form, name="opd_edit"),
+]

@@ -23,20 +23,34 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+# --- Reference data ------------------------------------------------------------
+# Kecamatan/kelurahan and the assessment aspects are loaded by migrations. A
+# transactional test (browser, Celery worker) flushes every table when it ends,
+# so with --reuse-db the next run, and the next transactional test, would find
+# them gone. Put them back once per session (committed) and before each test.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from bkm.reference_data import ensure_reference_data
+
+    with django_db_blocker.unblock():
+        ensure_reference_data()
+
+
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Kecamatan and kelurahan for every database test.
-
-    Migrations load them, but transactional tests flush every table when they
-    finish, so reload them (idempotently) when a test finds them gone.
-    """
-    if request.node.get_closest_marker("django_db") is None:
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not names & {"db", "transactional_db"}:
         return
-    request.getfixturevalue("_django_db_helper")
-    from bkm import reference_data
-    from bkm.models import Kecamatan, Kelurahan
+    if "transactional_db" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    from bkm.reference_data import ensure_reference_data
 
-    reference_data.load(Kecamatan, Kelurahan)
+    ensure_reference_data()
 
 
 @pytest.fixture

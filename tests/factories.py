@@ -5,10 +5,13 @@ Other apps keep theirs in tests/<app>/factories.py.
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import factory
 from factory.django import DjangoModelFactory
 
-from bkm.models import BKM, Kelurahan, Unit, UnitType
+from bkm.models import BKM, OPD, BoardMember, Kelurahan, Proposal, SlumArea, Unit, UnitType
 from core.models import User
 
 PASSWORD = "pass12345"
@@ -47,3 +50,57 @@ class BKMFactory(DjangoModelFactory):
         if create:
             for unit_type in UnitType:
                 Unit.objects.create(bkm=obj, unit_type=unit_type, name=f"{unit_type.label.split(' ')[0]} {obj.name}")
+
+
+# --- Registry records other apps' tests also need (forum links, reports) -----
+
+
+class BoardMemberFactory(DjangoModelFactory):
+    """An active board member whose term ends a year from today."""
+
+    class Meta:
+        model = BoardMember
+
+    bkm = factory.SubFactory(BKMFactory)
+    name = factory.Faker("name", locale="id_ID")
+    gender = "L"
+    position = "anggota"
+    term_start = factory.LazyFunction(lambda: datetime.date.today() - datetime.timedelta(days=2 * 365))
+    term_end = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=365))
+    is_active = True
+
+
+class OPDFactory(DjangoModelFactory):
+    class Meta:
+        model = OPD
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Dinas Uji {n}")
+    acronym = factory.Sequence(lambda n: f"DU{n}")
+
+
+class SlumAreaFactory(DjangoModelFactory):
+    class Meta:
+        model = SlumArea
+
+    kelurahan = factory.LazyFunction(lambda: Kelurahan.objects.order_by("id").first())
+    name = factory.Sequence(lambda n: f"Kawasan Uji {n}")
+    sk_number = "Kepwal 188/2016"
+    sk_year = 2016
+    area_ha = Decimal("10.50")
+    typology = "tepi_air"
+
+
+class ProposalFactory(DjangoModelFactory):
+    """A proposal in status `diusulkan`; move it with bkm.services.proposal_transition."""
+
+    class Meta:
+        model = Proposal
+
+    bkm = factory.SubFactory(BKMFactory)
+    opd = factory.SubFactory(OPDFactory)
+    title = factory.Sequence(lambda n: f"Drainase lingkungan RT {n:02d}")
+    kelurahan = factory.LazyAttribute(lambda p: p.bkm.kelurahan)
+    year = 2026
+    budget_proposed = Decimal(150_000_000)
+    funding_source = "apbd"

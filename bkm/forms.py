@@ -1,0 +1,442 @@
+"""Forms of the registry screens. Validation messages are Indonesian.
+
+Forms only shape input; the rules that must hold whoever writes (NIK format,
+term order, one coordinator, file content) live in the models and services,
+so the admin and demo data get them too.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.money import to_rupiah
+
+from .models import (
+    BKM,
+    OPD,
+    AssessmentAspect,
+    AuditRecord,
+    BankAccount,
+    BKMStatus,
+    BoardMember,
+    Document,
+    DocumentType,
+    Election,
+    FundingSource,
+    Handover,
+    Kecamatan,
+    Kelurahan,
+    Proposal,
+    ProposalStatus,
+    SlumArea,
+    SlumMeasure,
+    Unit,
+    UnitPerson,
+)
+from .selectors import WARNING_FILTER_CHOICES
+from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, document_check_file
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _model_field(form: forms.BaseForm, name: str) -> Any:
+    """A model choice field of the form, typed loosely so querysets can be narrowed."""
+    return form.fields[name]
+
+
+def _date_widgets(*names: str) -> dict[str, forms.Widget]:
+    return {n: DateInput() for n in names}
+
+
+class RupiahField(forms.CharField):
+    """Whole Rupiah typed the Indonesian way: "1.500.000", "Rp 1.500.000" or "1500000"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        # No max_length: its validator would run on the cleaned Decimal.
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "numeric")
+        self.widget.attrs.setdefault("maxlength", "30")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Decimal | int):
+            return f"{int(value):,}".replace(",", ".")
+        return value
+
+    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if not text:
+            return None
+        cleaned = re.sub(r"^rp\.?\s*", "", text.strip().lower()).replace(" ", "")
+        if len(cleaned) > 25:
+            raise ValidationError(_("Jumlah terlalu besar."), code="rupiah")
+        if re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
+            cleaned = cleaned.replace(".", "")
+        if "," in cleaned or "." in cleaned or not cleaned.isdigit():
+            raise ValidationError(_("Tulis jumlah Rupiah bulat tanpa sen, mis. 1.500.000."), code="rupiah")
+        try:
+            amount = to_rupiah(cleaned)
+        except (InvalidOperation, ValueError) as exc:
+            raise ValidationError(_("Jumlah Rupiah tidak valid."), code="rupiah") from exc
+        if len(cleaned) > 15:
+            raise ValidationError(_("Jumlah terlalu besar."), code="rupiah")
+        return amount
+
+
+# --- List filters -------------------------------------------------------------------
+
+
+class BKMFilterForm(forms.Form):
+    q = forms.CharField(label=_("Cari"), required=False)
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan"),
+        queryset=Kecamatan.objects.order_by("name"),
+        required=False,
+        empty_label=_("Semua kecamatan"),
+    )
+    kelurahan = forms.ModelChoiceField(
+        label=_("Kelurahan"),
+        queryset=Kelurahan.objects.select_related("kecamatan").order_by("name"),
+        required=False,
+        empty_label=_("Semua kelurahan"),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Semua status")), *BKMStatus.choices], required=False)
+    warning = forms.ChoiceField(
+        label=_("Peringatan"), choices=[("", _("Semua")), *WARNING_FILTER_CHOICES], required=False
+    )
+    handover = forms.ChoiceField(
+        label=_("Serah terima"),
+        choices=[("", _("Semua")), ("ya", _("Sudah")), ("tidak", _("Belum"))],
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("status", "warning", "handover"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+
+
+class ProposalFilterForm(forms.Form):
+    q = forms.CharField(label=_("Cari"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("Semua status")), *ProposalStatus.choices], required=False
+    )
+    opd = forms.ModelChoiceField(
+        label=_("OPD"), queryset=OPD.objects.order_by("name"), required=False, empty_label=_("Semua OPD")
+    )
+    kecamatan = forms.ModelChoiceField(
+        label=_("Kecamatan"),
+        queryset=Kecamatan.objects.order_by("name"),
+        required=False,
+        empty_label=_("Semua kecamatan"),
+    )
+    year = forms.IntegerField(label=_("Tahun"), required=False, min_value=2000, max_value=2100)
+    funding_source = forms.ChoiceField(
+        label=_("Sumber dana"), choices=[("", _("Semua")), *FundingSource.choices], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            is_select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+
+
+# --- BKM ------------------------------------------------------------------------------
+
+
+class BKMProfileForm(forms.ModelForm):
+    class Meta:
+        model = BKM
+        fields = list(BKM_PROFILE_FIELDS)
+        widgets = _date_widgets("date_formed", "akta_date", "ahu_date")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "kelurahan").queryset = Kelurahan.objects.select_related("kecamatan").order_by("name")
+
+
+class BKMCreateForm(BKMProfileForm):
+    class Meta(BKMProfileForm.Meta):
+        fields = list(BKM_PROFILE_FIELDS + BKM_CONTACT_FIELDS)
+
+
+class BKMContactsForm(forms.ModelForm):
+    class Meta:
+        model = BKM
+        fields = list(BKM_CONTACT_FIELDS)
+        widgets = {"address": forms.Textarea(attrs={"rows": 3})}
+
+
+class BoardMemberForm(forms.ModelForm):
+    # A plain CharField so a 17-digit NIK gets the NIK message, not a length one.
+    nik = forms.CharField(
+        label=_("NIK"),
+        required=False,
+        max_length=40,
+        help_text=_("16 digit angka sesuai KTP; boleh dikosongkan."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    class Meta:
+        model = BoardMember
+        fields = ["name", "nik", "gender", "phone", "position", "term_start", "term_end", "election", "is_active"]
+        widgets = _date_widgets("term_start", "term_end")
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "election").queryset = Election.objects.filter(bkm=bkm)
+        _model_field(self, "election").empty_label = _("(belum dicatat)")
+
+    def clean_nik(self) -> str:
+        nik = re.sub(r"\s+", "", self.cleaned_data.get("nik") or "")
+        if nik and not re.fullmatch(r"\d{16}", nik):
+            raise ValidationError(_("NIK harus 16 digit angka."), code="nik")
+        return nik
+
+
+class ElectionForm(forms.ModelForm):
+    class Meta:
+        model = Election
+        fields = ["election_date", "adults", "voters", "minutes"]
+        widgets = {**_date_widgets("election_date"), "minutes": forms.Textarea(attrs={"rows": 4})}
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["unit_type", "name", "formed_on", "is_active"]
+        widgets = _date_widgets("formed_on")
+
+
+class UnitPersonForm(forms.ModelForm):
+    class Meta:
+        model = UnitPerson
+        fields = ["unit", "name", "position", "gender", "phone", "start_date", "end_date", "is_active"]
+        widgets = _date_widgets("start_date", "end_date")
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "unit").queryset = Unit.objects.filter(bkm=bkm).select_related("bkm")
+
+
+class BankAccountForm(forms.ModelForm):
+    class Meta:
+        model = BankAccount
+        fields = ["bank_name", "account_number", "account_holder", "purpose", "is_active"]
+
+
+class HandoverForm(forms.ModelForm):
+    asset_kas = RupiahField(label=_("Kas (Rp)"), required=False)
+    asset_bank = RupiahField(label=_("Bank (Rp)"), required=False)
+    asset_piutang_ksm = RupiahField(label=_("Piutang KSM (Rp)"), required=False)
+    asset_inventaris = RupiahField(label=_("Inventaris (Rp)"), required=False)
+    asset_infrastruktur = RupiahField(label=_("Infrastruktur (Rp)"), required=False)
+
+    class Meta:
+        model = Handover
+        fields = ["handover_date", "legal_basis", "berita_acara", *Handover.ASSET_FIELDS, "notes"]
+        widgets = _date_widgets("handover_date")
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "berita_acara").queryset = Document.objects.filter(
+            bkm=bkm, doc_type=DocumentType.BERITA_ACARA
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for name in Handover.ASSET_FIELDS:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = Decimal(0)
+        return data
+
+
+class DocumentForm(forms.Form):
+    doc_type = forms.ChoiceField(label=_("Jenis dokumen"), choices=DocumentType.choices)
+    title = forms.CharField(label=_("Judul"), max_length=255)
+    description = forms.CharField(label=_("Keterangan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    file = forms.FileField(
+        label=_("Berkas"), help_text=_("PDF, gambar atau dokumen kantor; ukuran dibatasi."), allow_empty_file=False
+    )
+    note = forms.CharField(label=_("Catatan versi"), required=False, max_length=255)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        document_check_file(upload=upload)
+        return upload
+
+
+class DocumentVersionForm(forms.Form):
+    file = forms.FileField(label=_("Berkas versi baru"), allow_empty_file=False)
+    note = forms.CharField(label=_("Catatan versi"), required=False, max_length=255)
+
+    clean_file = DocumentForm.clean_file
+
+
+class SlumAreaForm(forms.ModelForm):
+    class Meta:
+        model = SlumArea
+        fields = ["kelurahan", "name", "sk_number", "sk_year", "area_ha", "typology", "notes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "kelurahan").queryset = Kelurahan.objects.select_related("kecamatan").order_by("name")
+
+
+class SlumMeasureForm(forms.ModelForm):
+    class Meta:
+        model = SlumMeasure
+        fields = [
+            "year",
+            "building",
+            "roads",
+            "drainage",
+            "drinking_water",
+            "wastewater",
+            "solid_waste",
+            "fire_protection",
+            "notes",
+        ]
+
+
+class OPDForm(forms.ModelForm):
+    class Meta:
+        model = OPD
+        fields = ["name", "acronym", "address", "contact_person", "phone"]
+        widgets = {"address": forms.Textarea(attrs={"rows": 2})}
+
+
+class ProposalForm(forms.ModelForm):
+    budget_proposed = RupiahField(label=_("Anggaran diusulkan (Rp)"))
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "title",
+            "opd",
+            "programme",
+            "kelurahan",
+            "slum_area",
+            "year",
+            "budget_proposed",
+            "funding_source",
+            "description",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "kelurahan").queryset = Kelurahan.objects.order_by("name")
+        _model_field(self, "slum_area").queryset = SlumArea.objects.select_related("kelurahan").order_by("name")
+        if not self.instance.pk:
+            self.initial.setdefault("kelurahan", bkm.kelurahan_id)
+
+
+class ProposalTransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("Ubah status ke"), choices=ProposalStatus.choices)
+    budget_approved = RupiahField(
+        label=_("Anggaran disetujui (Rp)"), required=False, help_text=_("Wajib saat menyetujui usulan.")
+    )
+    note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The select offers the allowed steps; the field still accepts every
+        # status so a stale page reaches the service and gets its clear message.
+        labels = dict(ProposalStatus.choices)
+        self.fields["to_status"].widget.choices = [(s, labels[s]) for s in allowed]
+
+
+class AssessmentForm(forms.Form):
+    year = forms.IntegerField(label=_("Tahun"), min_value=2000, max_value=2100)
+    assessed_on = forms.DateField(label=_("Tanggal penilaian"), required=False, widget=DateInput())
+    assessor = forms.CharField(label=_("Penilai"), required=False, max_length=200)
+    notes = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(
+        self, *args: Any, aspects: list[AssessmentAspect], current: dict[int, tuple[Decimal, Decimal]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.aspects = aspects
+        for aspect in aspects:
+            weight, score = current.get(aspect.pk, (aspect.default_weight, None))
+            self.fields[f"weight_{aspect.pk}"] = forms.DecimalField(
+                label=_("Bobot %(aspect)s (%%)") % {"aspect": aspect.name},
+                min_value=0,
+                max_value=100,
+                decimal_places=2,
+                initial=weight,
+            )
+            self.fields[f"score_{aspect.pk}"] = forms.DecimalField(
+                label=_("Nilai %(aspect)s (0–100)") % {"aspect": aspect.name},
+                min_value=0,
+                max_value=100,
+                decimal_places=2,
+                initial=score,
+                help_text=aspect.description,
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        weights: list[Decimal] = [w for a in self.aspects if (w := data.get(f"weight_{a.pk}")) is not None]
+        if len(weights) == len(self.aspects):
+            total = sum(weights, Decimal(0))
+            if total != 100:
+                raise ValidationError(
+                    _("Jumlah bobot harus 100%%, sekarang %(sum)s%%.") % {"sum": total.normalize()}, code="weights"
+                )
+        return data
+
+    def scores(self) -> dict[AssessmentAspect, tuple[Decimal, Decimal]]:
+        return {a: (self.cleaned_data[f"weight_{a.pk}"], self.cleaned_data[f"score_{a.pk}"]) for a in self.aspects}
+
+    def assessment_data(self) -> dict[str, Any]:
+        return {k: self.cleaned_data[k] for k in ("year", "assessed_on", "assessor", "notes")}
+
+
+class AuditForm(forms.ModelForm):
+    class Meta:
+        model = AuditRecord
+        fields = [
+            "fiscal_year",
+            "auditor",
+            "audit_date",
+            "opinion",
+            "findings",
+            "follow_up_status",
+            "follow_up_notes",
+            "report_document",
+        ]
+        widgets = {
+            **_date_widgets("audit_date"),
+            "findings": forms.Textarea(attrs={"rows": 3}),
+            "follow_up_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "report_document").queryset = Document.objects.filter(
+            bkm=bkm, doc_type=DocumentType.LAPORAN_AUDIT
+        )
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on the field if the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)

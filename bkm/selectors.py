@@ -1,0 +1,576 @@
+"""Reads of the BKM/LKM registry, shared by screens, exports, reports and the dashboard.
+
+The warning rules are defined once here:
+
+- term: the current board's earliest `term_end` has passed ("expired") or falls
+  within settings.BKM_TERM_WARNING_DAYS ("ending");
+- board size: the number of active board members is outside
+  settings.BKM_BOARD_SIZE_MIN..BKM_BOARD_SIZE_MAX;
+- women: women are less than settings.BKM_WOMEN_SHARE_MIN_PCT (default 30 %) of
+  the active board (the 30 % figure is the KOTAKU participation norm).
+
+`bkm_list_with_warnings` computes the inputs of all three as SQL annotations, so
+a page, an export or a city report costs a fixed number of queries whatever the
+number of BKMs; `bkm_warnings(bkm)` turns one annotated (or plain) BKM into the
+list of warnings.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import (
+    BKM,
+    REQUIRED_DOCUMENT_TYPES,
+    Assessment,
+    AuditRecord,
+    BankAccount,
+    BoardMember,
+    BoardPosition,
+    Document,
+    DocumentVersion,
+    Election,
+    Gender,
+    Handover,
+    Proposal,
+    ProposalEvent,
+    SlumArea,
+    SlumMeasure,
+    Unit,
+    UnitPerson,
+)
+from .permissions import filter_bkms_for, filter_proposals_for
+
+
+def women_share_min_pct() -> int:
+    return getattr(settings, "BKM_WOMEN_SHARE_MIN_PCT", 30)
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+# --- Warnings ------------------------------------------------------------------
+
+
+class WarningCode:
+    TERM_EXPIRED = "term_expired"
+    TERM_ENDING = "term_ending"
+    NO_BOARD = "no_board"
+    BOARD_SMALL = "board_small"
+    BOARD_LARGE = "board_large"
+    WOMEN_LOW = "women_low"
+
+
+@dataclass(frozen=True)
+class BKMWarning:
+    code: str
+    message: str
+    level: str = "warning"  # Bootstrap colour: "danger" or "warning"
+
+
+WARNING_FILTER_CHOICES = [
+    ("any", gettext_lazy("Ada peringatan apa pun")),
+    ("term", gettext_lazy("Masa bakti habis / segera habis")),
+    (WarningCode.TERM_EXPIRED, gettext_lazy("Masa bakti sudah habis")),
+    (WarningCode.TERM_ENDING, gettext_lazy("Masa bakti segera habis")),
+    ("board_size", gettext_lazy("Jumlah pengurus di luar batas")),
+    (WarningCode.WOMEN_LOW, gettext_lazy("Keterwakilan perempuan kurang")),
+    ("none", gettext_lazy("Tanpa peringatan")),
+]
+
+
+def _active_board() -> QuerySet[BoardMember]:
+    return BoardMember.objects.filter(bkm=OuterRef("pk"), is_active=True)
+
+
+def _count_subquery(qs: QuerySet[Any]) -> Coalesce:
+    counted = qs.order_by().values("bkm").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def annotate_bkm_stats(qs: QuerySet[BKM]) -> QuerySet[BKM]:
+    """Board size, women, earliest term end, coordinator, handover: one SQL query."""
+    active = _active_board()
+    return qs.select_related("kelurahan__kecamatan").annotate(
+        board_size=_count_subquery(active),
+        women_count=_count_subquery(active.filter(gender=Gender.PEREMPUAN)),
+        term_end_min=Subquery(active.order_by("term_end").values("term_end")[:1]),
+        coordinator_name=Subquery(active.filter(position=BoardPosition.KOORDINATOR).order_by("pk").values("name")[:1]),
+        handover_done=Exists(Handover.objects.filter(bkm=OuterRef("pk"))),
+    )
+
+
+def _warning_q(code: str, *, on: datetime.date) -> Q:
+    horizon = on + datetime.timedelta(days=settings.BKM_TERM_WARNING_DAYS)
+    lo, hi = settings.BKM_BOARD_SIZE_MIN, settings.BKM_BOARD_SIZE_MAX
+    share = women_share_min_pct()
+    if code == WarningCode.TERM_EXPIRED:
+        return Q(term_end_min__lt=on)
+    if code == WarningCode.TERM_ENDING:
+        return Q(term_end_min__gte=on, term_end_min__lte=horizon)
+    if code == "term":
+        return Q(term_end_min__lte=horizon)
+    if code == "board_size":
+        return Q(board_size__lt=lo) | Q(board_size__gt=hi)
+    if code == WarningCode.WOMEN_LOW:
+        return Q(board_size__gt=0, women_pct_x__lt=share * F("board_size"))
+    if code == "any":
+        return _warning_q("term", on=on) | _warning_q("board_size", on=on) | _warning_q(WarningCode.WOMEN_LOW, on=on)
+    raise ValueError(code)
+
+
+def filter_bkms_by_warning(qs: QuerySet[BKM], code: str, *, on: datetime.date | None = None) -> QuerySet[BKM]:
+    """Narrow an `annotate_bkm_stats` queryset to the BKMs with the given warning."""
+    on = on or today()
+    qs = qs.annotate(women_pct_x=ExpressionWrapper(F("women_count") * 100, output_field=IntegerField()))
+    if code == "none":
+        return qs.exclude(_warning_q("any", on=on))
+    return qs.filter(_warning_q(code, on=on))
+
+
+def bkm_warnings(bkm: Any, *, on: datetime.date | None = None) -> list[BKMWarning]:
+    """The warnings of one BKM; uses the annotations when present, else queries."""
+    on = on or today()
+    if hasattr(bkm, "board_size"):
+        size, women, term_end = bkm.board_size, bkm.women_count, bkm.term_end_min
+    else:
+        board = list(bkm.board_members.filter(is_active=True).values_list("gender", "term_end"))
+        size = len(board)
+        women = sum(1 for g, _e in board if g == Gender.PEREMPUAN)
+        term_end = min((e for _g, e in board), default=None)
+    lo, hi = settings.BKM_BOARD_SIZE_MIN, settings.BKM_BOARD_SIZE_MAX
+    warnings: list[BKMWarning] = []
+    if term_end is not None:
+        days = (term_end - on).days
+        if days < 0:
+            warnings.append(
+                BKMWarning(
+                    WarningCode.TERM_EXPIRED,
+                    _("Masa bakti pengurus habis sejak %(date)s.") % {"date": term_end.strftime("%d-%m-%Y")},
+                    "danger",
+                )
+            )
+        elif days <= settings.BKM_TERM_WARNING_DAYS:
+            warnings.append(
+                BKMWarning(
+                    WarningCode.TERM_ENDING,
+                    _("Masa bakti pengurus habis dalam %(days)s hari (%(date)s).")
+                    % {"days": days, "date": term_end.strftime("%d-%m-%Y")},
+                )
+            )
+    if size == 0:
+        warnings.append(BKMWarning(WarningCode.NO_BOARD, _("Belum ada pengurus aktif tercatat."), "danger"))
+    elif size < lo:
+        warnings.append(
+            BKMWarning(
+                WarningCode.BOARD_SMALL,
+                _("Jumlah pengurus %(n)s, kurang dari minimal %(min)s.") % {"n": size, "min": lo},
+            )
+        )
+    elif size > hi:
+        warnings.append(
+            BKMWarning(
+                WarningCode.BOARD_LARGE,
+                _("Jumlah pengurus %(n)s, lebih dari maksimal %(max)s.") % {"n": size, "max": hi},
+            )
+        )
+    if size and women * 100 < women_share_min_pct() * size:
+        warnings.append(
+            BKMWarning(
+                WarningCode.WOMEN_LOW,
+                _("Perempuan hanya %(pct)s%% pengurus (minimal %(min)s%%).")
+                % {"pct": women_share_pct(women, size), "min": women_share_min_pct()},
+            )
+        )
+    return warnings
+
+
+def women_share_pct(women: int, size: int) -> Decimal | None:
+    if not size:
+        return None
+    return (Decimal(women) * 100 / Decimal(size)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+
+
+# --- The BKM list ---------------------------------------------------------------
+
+
+@dataclass
+class BKMFilters:
+    kecamatan: int | None = None
+    kelurahan: int | None = None
+    status: str = ""
+    warning: str = ""
+    handover: str = ""  # "ya" / "tidak" / ""
+    q: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def bkm_list_with_warnings(
+    *, user: Any, filters: BKMFilters | None = None, on: datetime.date | None = None
+) -> QuerySet[BKM]:
+    """The BKMs the user may see, filtered, each annotated for `bkm_warnings`.
+
+    One SQL query for any number of rows (plus one for a count when paginated).
+    """
+    filters = filters or BKMFilters()
+    qs = annotate_bkm_stats(filter_bkms_for(user, BKM.objects.all()))
+    if filters.kecamatan:
+        qs = qs.filter(kelurahan__kecamatan_id=filters.kecamatan)
+    if filters.kelurahan:
+        qs = qs.filter(kelurahan_id=filters.kelurahan)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.handover == "ya":
+        qs = qs.filter(Q(handover_done=True))
+    elif filters.handover == "tidak":
+        qs = qs.filter(Q(handover_done=False))
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(name__icontains=term)
+            | Q(kelurahan__name__icontains=term)
+            | Q(kelurahan__kecamatan__name__icontains=term)
+            | Q(address__icontains=term)
+            | Q(coordinator_name__icontains=term)
+        )
+    if filters.warning:
+        qs = filter_bkms_by_warning(qs, filters.warning, on=on)
+    return qs.order_by("kelurahan__kecamatan__name", "kelurahan__name", "name")
+
+
+def bkm_export_rows(qs: Iterable[Any], *, on: datetime.date | None = None) -> Iterable[list[Any]]:
+    """Header then one row per annotated BKM, for CSV and XLSX alike."""
+    yield [
+        _("Nama BKM/LKM"),
+        _("Kecamatan"),
+        _("Kelurahan"),
+        _("Status"),
+        _("Alamat sekretariat"),
+        _("Telepon"),
+        _("Email"),
+        _("Tanggal pembentukan"),
+        _("Nomor akta"),
+        _("Koordinator"),
+        _("Jumlah pengurus"),
+        _("Perempuan (%)"),
+        _("Akhir masa bakti"),
+        _("Serah terima"),
+        _("Peringatan"),
+    ]
+    for bkm in qs:
+        share = women_share_pct(bkm.women_count, bkm.board_size)
+        yield [
+            bkm.name,
+            bkm.kelurahan.kecamatan.name,
+            bkm.kelurahan.name,
+            bkm.get_status_display(),
+            bkm.address,
+            bkm.phone,
+            bkm.email,
+            bkm.date_formed,
+            bkm.akta_number,
+            bkm.coordinator_name or "",
+            bkm.board_size,
+            "" if share is None else int(share),
+            bkm.term_end_min,
+            _("Ya") if bkm.handover_done else _("Belum"),
+            "; ".join(w.message for w in bkm_warnings(bkm, on=on)),
+        ]
+
+
+# --- One BKM ----------------------------------------------------------------------
+
+
+def bkm_get_annotated(*, pk: int) -> BKM:
+    return annotate_bkm_stats(BKM.objects.all()).get(pk=pk)
+
+
+@dataclass
+class BKMProfile:
+    """Everything the BKM page (and the Profil BKM report) shows about one BKM."""
+
+    bkm: BKM
+    warnings: list[BKMWarning]
+    board: list[BoardMember]
+    former_board: list[BoardMember]
+    elections: list[Election]
+    units: list[Unit]
+    documents: list[Document]
+    missing_document_types: list[str]
+    bank_accounts: list[BankAccount]
+    handover: Handover | None
+    slum_areas: list[SlumArea]
+    proposals: list[Proposal]
+    assessments: list[Assessment]
+    audits: list[AuditRecord]
+    women_share: Decimal | None
+
+
+def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
+    """A bounded number of queries (about a dozen) whatever the size of the record."""
+    annotated: Any = bkm if hasattr(bkm, "board_size") else bkm_get_annotated(pk=bkm.pk)
+    bkm = annotated
+    # "-position": koordinator sorts before anggota.
+    members = list(bkm.board_members.select_related("election").order_by("-is_active", "-position", "name"))
+    documents = list(
+        bkm.documents.prefetch_related(
+            Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by").order_by("-version"))
+        )
+    )
+    present = {d.doc_type for d in documents}
+    try:
+        handover: Handover | None = Handover.objects.select_related("berita_acara").get(bkm=bkm)
+    except Handover.DoesNotExist:
+        handover = None
+    return BKMProfile(
+        bkm=bkm,
+        warnings=bkm_warnings(bkm, on=on),
+        board=[m for m in members if m.is_active],
+        former_board=[m for m in members if not m.is_active],
+        elections=list(bkm.elections.all()),
+        units=list(
+            bkm.units.prefetch_related(
+                Prefetch("people", queryset=UnitPerson.objects.order_by("-is_active", "position", "name"))
+            )
+        ),
+        documents=documents,
+        missing_document_types=[str(t.label) for t in REQUIRED_DOCUMENT_TYPES if t not in present],
+        bank_accounts=list(bkm.bank_accounts.all()),
+        handover=handover,
+        slum_areas=list(
+            SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id).prefetch_related(
+                Prefetch("measures", queryset=SlumMeasure.objects.order_by("year"))
+            )
+        ),
+        proposals=list(bkm.proposals.select_related("opd", "slum_area").order_by("-year", "title")),
+        assessments=list(bkm.assessments.prefetch_related("scores__aspect")),
+        audits=list(bkm.audits.select_related("report_document")),
+        women_share=women_share_pct(annotated.women_count, annotated.board_size),
+    )
+
+
+# --- Change history -----------------------------------------------------------------
+
+
+@dataclass
+class HistoryChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class HistoryEntry:
+    when: datetime.datetime
+    who: str
+    model: str
+    obj: str
+    action: str
+    changes: list[HistoryChange]
+
+
+_ACTIONS = {"+": "dibuat", "~": "diubah", "-": "dihapus"}
+
+
+def mask_nik(nik: str) -> str:
+    """NIK shown to readers: region code and last four digits only."""
+    if not nik or len(nik) < 10:
+        return nik or "—"
+    return nik[:4] + "•" * (len(nik) - 8) + nik[-4:]
+
+
+def _display(model_field: Any, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if model_field.name == "nik":
+        # History is read by every reader of the BKM: never the full NIK.
+        return mask_nik(str(value))
+    choices = getattr(model_field, "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    if isinstance(value, bool):
+        return _("ya") if value else _("tidak")
+    if isinstance(value, datetime.date):
+        return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+def _history_sources(bkm: BKM) -> list[tuple[Any, Q]]:
+    """Each historical model of the registry and how its rows belong to this BKM."""
+    unit_ids = list(Unit.objects.filter(bkm=bkm).values_list("pk", flat=True))
+    document_ids = list(Document.objects.filter(bkm=bkm).values_list("pk", flat=True))
+    proposal_ids = list(Proposal.objects.filter(bkm=bkm).values_list("pk", flat=True))
+    assessment_ids = list(Assessment.objects.filter(bkm=bkm).values_list("pk", flat=True))
+    from .models import AssessmentScore
+
+    return [
+        (BKM.history.model, Q(id=bkm.pk)),
+        (BoardMember.history.model, Q(bkm_id=bkm.pk)),
+        (Election.history.model, Q(bkm_id=bkm.pk)),
+        (Unit.history.model, Q(bkm_id=bkm.pk)),
+        (UnitPerson.history.model, Q(unit_id__in=unit_ids)),
+        (Document.history.model, Q(bkm_id=bkm.pk)),
+        (DocumentVersion.history.model, Q(document_id__in=document_ids)),
+        (BankAccount.history.model, Q(bkm_id=bkm.pk)),
+        (Handover.history.model, Q(bkm_id=bkm.pk)),
+        (Proposal.history.model, Q(bkm_id=bkm.pk)),
+        (ProposalEvent.history.model, Q(proposal_id__in=proposal_ids)),
+        (Assessment.history.model, Q(bkm_id=bkm.pk)),
+        (AssessmentScore.history.model, Q(assessment_id__in=assessment_ids)),
+        (AuditRecord.history.model, Q(bkm_id=bkm.pk)),
+    ]
+
+
+_HIDDEN_FIELDS = {"id", "created_at", "updated_at", "sha256", "file"}
+
+
+def _aspect_names() -> dict[int, str]:
+    from .models import AssessmentAspect
+
+    return dict(AssessmentAspect.objects.values_list("pk", "name"))
+
+
+def bkm_history(*, bkm: BKM, limit: int | None = 50) -> list[HistoryEntry]:
+    """The change history of a BKM and everything recorded under it, newest first.
+
+    One query per historical model (a fixed number), diffs computed in memory
+    between consecutive versions of each object.
+    """
+    entries: list[HistoryEntry] = []
+    aspects = _aspect_names()
+    for hist_model, condition in _history_sources(bkm):
+        instance_model = hist_model.instance_type
+        fields = {f.name: f for f in instance_model._meta.fields if f.name not in _HIDDEN_FIELDS and f.editable}
+        rows = list(hist_model.objects.filter(condition).select_related("history_user").order_by("id", "history_id"))
+        previous: dict[int, Any] = {}
+        verbose = str(instance_model._meta.verbose_name)
+        for row in rows:
+            prev = previous.get(row.id)
+            changes: list[HistoryChange] = []
+            if prev is not None and row.history_type == "~":
+                delta = row.diff_against(prev, included_fields=list(fields))
+                for change in delta.changes:
+                    model_field = fields[change.field]
+                    changes.append(
+                        HistoryChange(
+                            field=str(model_field.verbose_name),
+                            old=_display(model_field, change.old),
+                            new=_display(model_field, change.new),
+                        )
+                    )
+            previous[row.id] = row
+            if row.history_type == "~" and prev is not None and not changes:
+                continue  # a save that changed nothing visible
+            entries.append(
+                HistoryEntry(
+                    when=row.history_date,
+                    who=str(row.history_user) if row.history_user else _("sistem"),
+                    model=verbose,
+                    obj=_object_label(row, instance_model, aspects),
+                    action=_ACTIONS.get(row.history_type, row.history_type),
+                    changes=changes,
+                )
+            )
+    entries.sort(key=lambda e: e.when, reverse=True)
+    return entries[:limit] if limit else entries
+
+
+def _object_label(row: Any, instance_model: Any, aspects: dict[int, str]) -> str:
+    if instance_model.__name__ == "AssessmentScore":
+        return aspects.get(row.aspect_id, f"#{row.id}")
+    if instance_model is DocumentVersion:
+        return f"{row.original_name} (v{row.version})"
+    for attr in ("name", "title", "fiscal_year", "year", "version"):
+        value = getattr(row, attr, None)
+        if value not in (None, ""):
+            return str(value)
+    if instance_model is ProposalEvent:
+        return f"{row.from_status or '-'} → {row.to_status}"
+    if instance_model is Handover:
+        return str(_("serah terima"))
+    return f"#{row.id}"
+
+
+# --- Proposals, slum areas, OPD -------------------------------------------------------
+
+
+@dataclass
+class ProposalFilters:
+    status: str = ""
+    opd: int | None = None
+    year: int | None = None
+    kecamatan: int | None = None
+    bkm: int | None = None
+    funding_source: str = ""
+    q: str = ""
+
+
+def proposal_list(*, user: Any, filters: ProposalFilters | None = None) -> QuerySet[Proposal]:
+    filters = filters or ProposalFilters()
+    qs = filter_proposals_for(user, Proposal.objects.all()).select_related(
+        "bkm", "opd", "kelurahan__kecamatan", "slum_area"
+    )
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.opd:
+        qs = qs.filter(opd_id=filters.opd)
+    if filters.year:
+        qs = qs.filter(year=filters.year)
+    if filters.kecamatan:
+        qs = qs.filter(kelurahan__kecamatan_id=filters.kecamatan)
+    if filters.bkm:
+        qs = qs.filter(bkm_id=filters.bkm)
+    if filters.funding_source:
+        qs = qs.filter(funding_source=filters.funding_source)
+    if filters.q:
+        qs = qs.filter(
+            Q(title__icontains=filters.q) | Q(programme__icontains=filters.q) | Q(bkm__name__icontains=filters.q)
+        )
+    # Time of the last step, for "stuck in one status" warnings of the dashboard.
+    last_step = ProposalEvent.objects.filter(proposal=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
+    return qs.annotate(status_since=Subquery(last_step)).order_by("-year", "bkm__name", "title")
+
+
+def proposal_detail(*, pk: int) -> Proposal:
+    return (
+        Proposal.objects.select_related("bkm__kelurahan", "opd", "kelurahan__kecamatan", "slum_area")
+        .prefetch_related(
+            Prefetch("events", queryset=ProposalEvent.objects.select_related("actor").order_by("at", "pk"))
+        )
+        .get(pk=pk)
+    )
+
+
+def slum_area_list(*, kecamatan: int | None = None, kelurahan: int | None = None) -> QuerySet[SlumArea]:
+    qs = SlumArea.objects.select_related("kelurahan__kecamatan").prefetch_related(
+        Prefetch("measures", queryset=SlumMeasure.objects.order_by("year"))
+    )
+    if kecamatan:
+        qs = qs.filter(kelurahan__kecamatan_id=kecamatan)
+    if kelurahan:
+        qs = qs.filter(kelurahan_id=kelurahan)
+    return qs.order_by("kelurahan__kecamatan__name", "kelurahan__name", "name")

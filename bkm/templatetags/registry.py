@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django import template
+
+from bkm.selectors import mask_nik as _mask_nik
+
+register = template.Library()
+
+
+@register.filter
+def mask_nik(nik: str | None) -> str:
+    return _mask_nik(nik or "")
