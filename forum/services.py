@@ -77,8 +77,9 @@ def _guard_flood(*, author: Any, source: str) -> None:
 def _clean_source(source: str) -> str:
     # Control characters have no place in prose and are used as search-highlight sentinels.
     source = "".join(ch for ch in source if ch in "\n\t" or ch >= " ")
-    source = source.strip()
-    if not source:
+    # Keep leading indentation (an indented first line is a Markdown code block); drop blank lines around.
+    source = source.rstrip().lstrip("\r\n")
+    if not source.strip():
         raise ValidationError(_("Isi tulisan tidak boleh kosong."))
     if len(source) > 20_000:
         raise ValidationError(_("Tulisan terlalu panjang (maksimal 20.000 karakter)."))

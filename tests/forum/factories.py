@@ -37,6 +37,8 @@ class PostFactory(DjangoModelFactory):
     def index(obj, create, extracted, **kwargs):  # noqa: N805
         if create:
             post_update_search_vector(post_id=obj.pk, title=obj.thread.title)
+            # factory_boy saves again after post-generation; reload so that save keeps the vector.
+            obj.refresh_from_db(fields=["search_vector"])
 
 
 class MeetingFactory(DjangoModelFactory):
