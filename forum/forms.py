@@ -71,7 +71,11 @@ class ReasonForm(forms.Form):
 
 class MoveForm(ReasonForm):
     category = forms.ModelChoiceField(
-        label=_("Pindahkan ke kategori"), queryset=Category.objects.none(), widget=forms.Select(attrs={"class": "form-select"})
+        label=_("Pindahkan ke kategori"),
+        queryset=Category.objects.none(),
+        # Shares a form with pin/lock/hide buttons; HTML "required" would block those.
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"})
     )
 
 

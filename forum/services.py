@@ -168,7 +168,10 @@ def thread_create(
         category=category, title=title[:200], author=user, last_post_at=timezone.now(), bkm=bkm, proposal=proposal
     )
     _watch(user=user, thread=thread)
-    _create_post(thread=thread, author=user, source=source, quote_of=None, files=files, title=thread.title)
+    post = _create_post(thread=thread, author=user, source=source, quote_of=None, files=files, title=thread.title)
+    Thread.objects.filter(pk=thread.pk).update(last_post_at=post.created_at)
+    thread.last_post_at = post.created_at
+    thread_mark_read(user=user, thread=thread, at=post.created_at)
     return thread
 
 

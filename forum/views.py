@@ -165,6 +165,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "watch_form": forms.WatchForm(initial={"level": selectors.thread_watch_level(user=user, thread=thread) or "none"}),
             "move_form": move_form,
             "last_read": last_read,
+            "has_new": last_read is not None and thread.last_post_at > last_read,
             "meeting": perms.filter_visible_meetings(user, Meeting.objects.filter(thread=thread)).first(),
         },
     )

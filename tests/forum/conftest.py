@@ -48,3 +48,31 @@ def category_moderator(general):
     user = UserFactory(role="bkm_member", username="moderator_kategori")
     general.moderators.add(user)
     return user
+
+
+def ensure_reference_data() -> None:
+    """Re-load data that migrations put in (kecamatan/kelurahan, forum categories
+    and grants, the digest schedule) when a transactional test elsewhere has
+    flushed it — with --reuse-db such a flush outlives the session."""
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    from bkm.models import Kecamatan
+
+    if not Kecamatan.objects.exists():
+        importlib.import_module("bkm.migrations.0003_reference_data").load(apps, None)
+    if not Category.objects.exists():
+        importlib.import_module("forum.migrations.0002_seed_categories").seed(apps, None)
+    if not PeriodicTask.objects.filter(task="forum.tasks.send_daily_digests").exists():
+        importlib.import_module("forum.migrations.0004_daily_digest_task").forwards(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _forum_reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    ensure_reference_data()
