@@ -42,7 +42,12 @@ ALLOWED_TYPES: dict[str, set[str]] = {
     "application/vnd.ms-powerpoint": {"ppt"},
 }
 # Old Office files are all OLE2 containers; `filetype` may report any of the three.
-_OLE_TYPES = {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint", "application/x-ole-storage"}
+_OLE_TYPES = {
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/x-ole-storage",
+}
 PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
 THUMB_SIZE = (320, 320)
 
@@ -57,12 +62,16 @@ def detect_content_type(head: bytes, name: str) -> str:
     ext = _extension(name)
     if kind is None:
         raise ValidationError(
-            _("Jenis berkas “%(name)s” tidak dikenali. Yang diterima: PDF, gambar (PNG/JPEG/GIF/WebP) dan dokumen Office.")
+            _(
+                "Jenis berkas “%(name)s” tidak dikenali. Yang diterima: PDF, gambar (PNG/JPEG/GIF/WebP) dan dokumen Office."
+            )
             % {"name": name}
         )
     mime = kind.mime
     if mime in _OLE_TYPES and ext in {"doc", "xls", "ppt"}:
-        mime = {"doc": "application/msword", "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint"}[ext]
+        mime = {"doc": "application/msword", "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint"}[
+            ext
+        ]
     if mime not in ALLOWED_TYPES:
         raise ValidationError(_("Jenis berkas “%(name)s” (%(mime)s) tidak diizinkan.") % {"name": name, "mime": mime})
     if ext not in ALLOWED_TYPES[mime]:
@@ -84,7 +93,7 @@ def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         img.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("Gambar rusak atau tidak dapat dibaca.")) from exc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -39,29 +40,65 @@ User = get_user_model()
 
 TOPICS: dict[str, list[tuple[str, str]]] = {
     "kelembagaan-bkm": [
-        ("Pemilihan ulang anggota BKM tahun ini", "Masa bakti anggota BKM kami berakhir bulan depan. Bagaimana tata cara **rembug warga** untuk pemilihan ulang menurut AD/ART?"),
-        ("Regenerasi relawan setelah KOTAKU berakhir", "Setelah fasilitator tidak ada lagi, relawan kami makin sedikit. Ada pengalaman merekrut relawan muda?"),
+        (
+            "Pemilihan ulang anggota BKM tahun ini",
+            "Masa bakti anggota BKM kami berakhir bulan depan. Bagaimana tata cara **rembug warga** untuk pemilihan ulang menurut AD/ART?",
+        ),
+        (
+            "Regenerasi relawan setelah KOTAKU berakhir",
+            "Setelah fasilitator tidak ada lagi, relawan kami makin sedikit. Ada pengalaman merekrut relawan muda?",
+        ),
     ],
     "pinjaman-bergulir-upk": [
-        ("KSM yang meminjam ulang sebelum lunas", "Ada KSM yang ingin meminjam lagi padahal pinjaman sebelumnya belum lunas. Apakah boleh dilakukan *top up*?"),
-        ("Menghitung kolektibilitas pinjaman bergulir", "Mohon contoh perhitungan kolektibilitas untuk pinjaman yang menunggak 3 bulan."),
+        (
+            "KSM yang meminjam ulang sebelum lunas",
+            "Ada KSM yang ingin meminjam lagi padahal pinjaman sebelumnya belum lunas. Apakah boleh dilakukan *top up*?",
+        ),
+        (
+            "Menghitung kolektibilitas pinjaman bergulir",
+            "Mohon contoh perhitungan kolektibilitas untuk pinjaman yang menunggak 3 bulan.",
+        ),
     ],
     "pencegahan-penanganan-kumuh": [
-        ("Drainase lingkungan yang sering tersumbat", "Saluran di RT 03 tersumbat setiap musim hujan. Usulan perbaikan sudah masuk RPLP tetapi belum didanai."),
-        ("Pendataan ulang kawasan kumuh", "Apakah ada format baku untuk pendataan ulang kawasan kumuh tingkat kelurahan?"),
+        (
+            "Drainase lingkungan yang sering tersumbat",
+            "Saluran di RT 03 tersumbat setiap musim hujan. Usulan perbaikan sudah masuk RPLP tetapi belum didanai.",
+        ),
+        (
+            "Pendataan ulang kawasan kumuh",
+            "Apakah ada format baku untuk pendataan ulang kawasan kumuh tingkat kelurahan?",
+        ),
     ],
     "kolaborasi-opd": [
-        ("Membawa usulan sanitasi ke musrenbang", "Kami ingin usulan sanitasi komunal masuk musrenbang kelurahan. Dinas mana yang sebaiknya didekati?"),
-        ("Kerja sama dengan Dinas Perkim", "Dinas Perkim membuka kesempatan kolaborasi peningkatan jalan lingkungan. Siapa yang sudah pernah?"),
+        (
+            "Membawa usulan sanitasi ke musrenbang",
+            "Kami ingin usulan sanitasi komunal masuk musrenbang kelurahan. Dinas mana yang sebaiknya didekati?",
+        ),
+        (
+            "Kerja sama dengan Dinas Perkim",
+            "Dinas Perkim membuka kesempatan kolaborasi peningkatan jalan lingkungan. Siapa yang sudah pernah?",
+        ),
     ],
     "pengumuman-pokja-pkp": [
-        ("Jadwal rapat koordinasi Forum BKM", "Rapat koordinasi Forum BKM se-Kota Palangka Raya akan dijadwalkan di menu **Pertemuan**. Mohon konfirmasi kehadiran."),
-        ("Pembaruan data BKM di portal", "Mohon setiap BKM memperbarui data kepengurusan dan dokumen legalitas di portal sebelum akhir bulan."),
+        (
+            "Jadwal rapat koordinasi Forum BKM",
+            "Rapat koordinasi Forum BKM se-Kota Palangka Raya akan dijadwalkan di menu **Pertemuan**. Mohon konfirmasi kehadiran.",
+        ),
+        (
+            "Pembaruan data BKM di portal",
+            "Mohon setiap BKM memperbarui data kepengurusan dan dokumen legalitas di portal sebelum akhir bulan.",
+        ),
     ],
 }
 KECAMATAN_TOPICS = [
-    ("Laporan perkembangan pinjaman bulan ini", "Silakan setiap UPK di kecamatan ini berbagi laporan perkembangan pinjaman bulan ini untuk saling belajar."),
-    ("Rencana kegiatan bersama antar-BKM", "Usul: kerja bakti bersama membersihkan saluran antar-kelurahan bulan depan."),
+    (
+        "Laporan perkembangan pinjaman bulan ini",
+        "Silakan setiap UPK di kecamatan ini berbagi laporan perkembangan pinjaman bulan ini untuk saling belajar.",
+    ),
+    (
+        "Rencana kegiatan bersama antar-BKM",
+        "Usul: kerja bakti bersama membersihkan saluran antar-kelurahan bulan depan.",
+    ),
 ]
 REPLIES = [
     "Terima kasih, informasinya sangat membantu.",
@@ -94,7 +131,7 @@ def _post(*, thread: Thread, author, source: str, at, title: str | None = None) 
     return post
 
 
-def _authors_for(category: Category, users: dict[str, object]) -> list:
+def _authors_for(category: Category, users: dict[str, Any]) -> list:
     if category.kecamatan_id:
         local = list(
             User.objects.filter(role="bkm_member", is_active=True, bkm__kelurahan__kecamatan_id=category.kecamatan_id)
@@ -169,9 +206,15 @@ def _seed_meetings(*, rng: random.Random, now, staff) -> None:
     for username in ["koordinator", "anggota", "anggota2"]:
         member = User.objects.filter(username=username).first()
         if member is not None:
-            MeetingRSVP.objects.create(meeting=past, user=member, response=RSVPResponse.YES, attended=username != "anggota2")
-    decision1 = MeetingDecision.objects.create(meeting=past, text="Setiap UPK menyampaikan laporan perkembangan pinjaman bulanan di forum.", position=1)
-    decision2 = MeetingDecision.objects.create(meeting=past, text="Usulan perbaikan drainase dibawa ke OPD terkait.", position=2)
+            MeetingRSVP.objects.create(
+                meeting=past, user=member, response=RSVPResponse.YES, attended=username != "anggota2"
+            )
+    decision1 = MeetingDecision.objects.create(
+        meeting=past, text="Setiap UPK menyampaikan laporan perkembangan pinjaman bulanan di forum.", position=1
+    )
+    decision2 = MeetingDecision.objects.create(
+        meeting=past, text="Usulan perbaikan drainase dibawa ke OPD terkait.", position=2
+    )
     if bkms:
         FollowUpAction.objects.create(
             decision=decision1,

@@ -38,7 +38,7 @@ BODY_WIDGET = forms.Textarea(
 
 class PostForm(forms.Form):
     body = forms.CharField(label=_("Isi"), widget=BODY_WIDGET, max_length=20_000)
-    files = MultipleFileField(label=_("Lampiran (PDF, gambar, dokumen Office)"), required=False)
+    attachments = MultipleFileField(label=_("Lampiran (PDF, gambar, dokumen Office)"), required=False)
     quote_of = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
@@ -56,7 +56,7 @@ class ThreadForm(PostForm):
         required=False,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
-    field_order = ["title", "body", "bkm", "proposal", "files"]
+    field_order = ["title", "body", "bkm", "proposal", "attachments"]
 
 
 class EditPostForm(forms.Form):
@@ -75,7 +75,7 @@ class MoveForm(ReasonForm):
         queryset=Category.objects.none(),
         # Shares a form with pin/lock/hide buttons; HTML "required" would block those.
         required=False,
-        widget=forms.Select(attrs={"class": "form-select"})
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 
@@ -88,14 +88,18 @@ class ReportForm(forms.Form):
 
 
 class CloseReportForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Hasil"), choices=ReportOutcome.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    outcome = forms.ChoiceField(
+        label=_("Hasil"), choices=ReportOutcome.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
     note = forms.CharField(
         label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
     )
 
 
 class WatchForm(forms.Form):
-    level = forms.ChoiceField(choices=WatchLevel.choices, widget=forms.Select(attrs={"class": "form-select form-select-sm"}))
+    level = forms.ChoiceField(
+        choices=WatchLevel.choices, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
 
 
 class ProfileForm(forms.Form):
@@ -161,12 +165,20 @@ class FollowUpForm(forms.Form):
         label=_("Tindak lanjut"), widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"})
     )
     assignee_bkm = forms.ModelChoiceField(
-        label=_("BKM"), queryset=BKM.objects.order_by("name"), required=False, widget=forms.Select(attrs={"class": "form-select"})
+        label=_("BKM"),
+        queryset=BKM.objects.order_by("name"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     assignee_opd = forms.ModelChoiceField(
-        label=_("atau OPD"), queryset=OPD.objects.all(), required=False, widget=forms.Select(attrs={"class": "form-select"})
+        label=_("atau OPD"),
+        queryset=OPD.objects.all(),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
-    due_date = forms.DateField(label=_("Tenggat"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    due_date = forms.DateField(
+        label=_("Tenggat"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
 
 
 class FollowUpStatusForm(forms.Form):

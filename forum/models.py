@@ -313,7 +313,12 @@ class Meeting(models.Model):
     invited_bkms = models.ManyToManyField("bkm.BKM", verbose_name=_("BKM yang diundang"), blank=True, related_name="+")
     minutes = models.TextField(_("notulen"), blank=True)
     thread = models.OneToOneField(
-        Thread, verbose_name=_("topik diskusi"), null=True, blank=True, on_delete=models.SET_NULL, related_name="meeting"
+        Thread,
+        verbose_name=_("topik diskusi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meeting",
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -364,10 +369,20 @@ class FollowUpAction(models.Model):
     decision = models.ForeignKey(MeetingDecision, on_delete=models.CASCADE, related_name="follow_ups")
     description = models.TextField(_("tindak lanjut"))
     assignee_bkm = models.ForeignKey(
-        "bkm.BKM", verbose_name=_("BKM penanggung jawab"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "bkm.BKM",
+        verbose_name=_("BKM penanggung jawab"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     assignee_opd = models.ForeignKey(
-        "bkm.OPD", verbose_name=_("OPD penanggung jawab"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "bkm.OPD",
+        verbose_name=_("OPD penanggung jawab"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     due_date = models.DateField(_("tenggat"))
     status = models.CharField(

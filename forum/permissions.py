@@ -75,7 +75,11 @@ def clear_cache(user: Any) -> None:
 
 def categories_with(user: Any, perm: str) -> set[int]:
     # "read" without "see" would be a contradiction; treat read as implying see (machina #318).
-    return {cat_id for cat_id, perms in category_grants(user).items() if perm in perms or (perm == P.SEE and P.READ in perms)}
+    return {
+        cat_id
+        for cat_id, perms in category_grants(user).items()
+        if perm in perms or (perm == P.SEE and P.READ in perms)
+    }
 
 
 def has_category_perm(user: Any, category_id: int, perm: str) -> bool:

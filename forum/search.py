@@ -39,7 +39,7 @@ def post_update_search_vector(*, post_id: int, title: str | None) -> None:
     if not is_postgres():
         return
     config = conf.get("FORUM_SEARCH_CONFIG")
-    vector = SearchVector("body_source", weight="B", config=config)
+    vector: Any = SearchVector("body_source", weight="B", config=config)
     if title:
         vector = SearchVector(Value(title), weight="A", config=config) + vector
     Post.objects.filter(pk=post_id).update(search_vector=vector)

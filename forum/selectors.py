@@ -30,7 +30,8 @@ def categories_for_index(*, user: Any) -> list[Category]:
     categories = list(perms.filter_visible_categories(user, Category.objects.all()))
     threads = perms.filter_visible_threads(user, Thread.objects.all())
     counts = dict(threads.values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
-    unread = set(_annotate_unread(user=user, qs=threads).filter(is_unread=True).values_list("category_id", flat=True).distinct())
+    unread_threads: Any = _annotate_unread(user=user, qs=threads)
+    unread = set(unread_threads.filter(is_unread=True).values_list("category_id", flat=True).distinct())
     for category in categories:
         category.can_read = category.id in readable  # type: ignore[attr-defined]
         category.thread_count = counts.get(category.id, 0)  # type: ignore[attr-defined]
@@ -46,7 +47,11 @@ def _annotate_unread(*, user: Any, qs: QuerySet[Thread]) -> QuerySet[Thread]:
 
 def threads_for_category(*, user: Any, category: Category) -> QuerySet[Thread]:
     qs = perms.filter_visible_threads(user, Thread.objects.filter(category=category))
-    return _annotate_unread(user=user, qs=qs).select_related("author", "bkm").order_by("-is_pinned", "-last_post_at", "-id")
+    return (
+        _annotate_unread(user=user, qs=qs)
+        .select_related("author", "bkm")
+        .order_by("-is_pinned", "-last_post_at", "-id")
+    )
 
 
 def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:

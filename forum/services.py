@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -270,7 +271,7 @@ def _notify(*, post: Post, mentions: set[str]) -> None:
         from .tasks import send_notification_email
 
         for notification_id in email_ids:
-            transaction.on_commit(lambda nid=notification_id: send_notification_email.delay(nid))
+            transaction.on_commit(partial(send_notification_email.delay, notification_id))
 
 
 def notifications_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
@@ -290,7 +291,9 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def _log(*, actor: Any, action: str, reason: str, thread: Thread | None = None, post: Post | None = None, **kw: Any) -> None:
+def _log(
+    *, actor: Any, action: str, reason: str, thread: Thread | None = None, post: Post | None = None, **kw: Any
+) -> None:
     ModerationLog.objects.create(actor=actor, action=action, reason=reason, thread=thread, post=post, **kw)
 
 
@@ -431,7 +434,11 @@ def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thr
         qs = Post.objects.filter(thread__category=category)
     else:
         raise ValueError("category or thread")
-    qs = perms.filter_visible_posts(user, qs).select_related("thread", "author").order_by("thread_id", "created_at", "id")
+    qs = (
+        perms.filter_visible_posts(user, qs)
+        .select_related("thread", "author")
+        .order_by("thread_id", "created_at", "id")
+    )
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(["topik_id", "judul", "tulisan_id", "penulis", "waktu", "disembunyikan", "isi"])

@@ -36,7 +36,10 @@ def send_notification_email(notification_id: int) -> str:
     visible = perms.filter_visible_posts(user, Post.objects.filter(pk=notification.post_id)).exists()
     if not visible or not user.email or not user.is_active:
         EmailDelivery.objects.create(
-            user=user, kind=EmailDelivery.Kind.NOTIFICATION, outcome=EmailDelivery.Outcome.SKIPPED, notification=notification
+            user=user,
+            kind=EmailDelivery.Kind.NOTIFICATION,
+            outcome=EmailDelivery.Outcome.SKIPPED,
+            notification=notification,
         )
         return "skipped"
     post = notification.post

@@ -56,7 +56,10 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "forum/index.html",
-        {"categories": selectors.categories_for_index(user=request.user), "is_moderator": perms.is_any_moderator(request.user)},
+        {
+            "categories": selectors.categories_for_index(user=request.user),
+            "is_moderator": perms.is_any_moderator(request.user),
+        },
     )
 
 
@@ -64,7 +67,11 @@ def index(request: HttpRequest) -> HttpResponse:
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     perms.check_read_category(request.user, category)
-    threads = _page(request, selectors.threads_for_category(user=request.user, category=category), conf.get("FORUM_THREADS_PER_PAGE"))
+    threads = _page(
+        request,
+        selectors.threads_for_category(user=request.user, category=category),
+        conf.get("FORUM_THREADS_PER_PAGE"),
+    )
     return render(
         request,
         "forum/category.html",
@@ -78,7 +85,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _files(request: HttpRequest) -> list[Any]:
-    return request.FILES.getlist("files")
+    return request.FILES.getlist("attachments")
 
 
 @login_required
@@ -142,12 +149,15 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if quote_id and quote_id.isdigit():
         quoted = selectors.thread_posts(user=user, thread=thread).filter(pk=int(quote_id)).first()
         if quoted is not None:
-            initial = {"body": quote_source(author_name=str(quoted.author), source=quoted.body_source), "quote_of": quoted.pk}
+            initial = {
+                "body": quote_source(author_name=str(quoted.author), source=quoted.body_source),
+                "quote_of": quoted.pk,
+            }
     can_reply = perms.can_reply(user, thread)
     move_form = None
     if is_moderator:
         move_form = forms.MoveForm()
-        move_form.fields["category"].queryset = Category.objects.filter(
+        move_form.fields["category"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
             id__in=perms.moderated_category_ids(user)
         ).exclude(pk=thread.category_id)
     return render(
@@ -162,7 +172,9 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_attach": perms.can_attach(user, thread.category_id),
             "is_moderator": is_moderator,
             "can_export": is_moderator or perms.is_staff(user),
-            "watch_form": forms.WatchForm(initial={"level": selectors.thread_watch_level(user=user, thread=thread) or "none"}),
+            "watch_form": forms.WatchForm(
+                initial={"level": selectors.thread_watch_level(user=user, thread=thread) or "none"}
+            ),
             "move_form": move_form,
             "last_read": last_read,
             "has_new": last_read is not None and thread.last_post_at > last_read,
@@ -183,7 +195,11 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
             quote_of = Post.objects.filter(pk=form.cleaned_data["quote_of"]).first()
         try:
             post = services.post_reply(
-                user=request.user, thread=thread, source=form.cleaned_data["body"], quote_of=quote_of, files=_files(request)
+                user=request.user,
+                thread=thread,
+                source=form.cleaned_data["body"],
+                quote_of=quote_of,
+                files=_files(request),
             )
         except ValidationError as exc:
             _errors(request, exc)
@@ -192,7 +208,7 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     return redirect("forum:thread", pk=thread.pk)
 
 
@@ -201,9 +217,7 @@ def post_redirect(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread"), pk=pk)
     perms.check_read_post(request.user, post)
     before = (
-        selectors.thread_posts(user=request.user, thread=post.thread)
-        .filter(created_at__lt=post.created_at)
-        .count()
+        selectors.thread_posts(user=request.user, thread=post.thread).filter(created_at__lt=post.created_at).count()
     )
     page = before // conf.get("FORUM_POSTS_PER_PAGE") + 1
     return HttpResponseRedirect(f"{reverse('forum:thread', args=[post.thread_id])}?page={page}#post-{post.pk}")
@@ -275,9 +289,13 @@ def thread_moderate(request: HttpRequest, pk: int) -> HttpResponse:
             target = Category.objects.filter(pk=request.POST.get("category") or 0).first()
             if target is None:
                 raise ValidationError(_("Pilih kategori tujuan."))
-            services.thread_move(user=request.user, thread=thread, to_category=target, reason=form.cleaned_data["reason"])
+            services.thread_move(
+                user=request.user, thread=thread, to_category=target, reason=form.cleaned_data["reason"]
+            )
         else:
-            services.thread_moderate(user=request.user, thread=thread, action=action, reason=form.cleaned_data["reason"])
+            services.thread_moderate(
+                user=request.user, thread=thread, action=action, reason=form.cleaned_data["reason"]
+            )
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -353,7 +371,11 @@ def report_close(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def moderation_log(request: HttpRequest) -> HttpResponse:
     perms.check_moderate_any(request.user)
-    return render(request, "forum/moderation_log.html", {"page_obj": _page(request, selectors.moderation_log(user=request.user), 50)})
+    return render(
+        request,
+        "forum/moderation_log.html",
+        {"page_obj": _page(request, selectors.moderation_log(user=request.user), 50)},
+    )
 
 
 @login_required
@@ -508,7 +530,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_create(request: HttpRequest) -> HttpResponse:
     perms.check_manage_meetings(request.user)
     form = forms.MeetingForm(request.POST or None)
-    form.fields["thread_category"].queryset = Category.objects.filter(
+    form.fields["thread_category"].queryset = Category.objects.filter(  # type: ignore[attr-defined]
         id__in=perms.categories_with(request.user, perms.P.START)
     )
     if request.method == "POST" and form.is_valid():
@@ -547,7 +569,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rsvps = list(meeting.rsvps.select_related("user", "user__bkm").order_by("user__username"))
     my_rsvp = next((r for r in rsvps if r.user_id == request.user.pk), None)
     thread = meeting.thread
-    if thread is not None and not perms.filter_visible_threads(request.user, Thread.objects.filter(pk=thread.pk)).exists():
+    if (
+        thread is not None
+        and not perms.filter_visible_threads(request.user, Thread.objects.filter(pk=thread.pk)).exists()
+    ):
         thread = None
     decisions = list(meeting.decisions.prefetch_related("follow_ups__assignee_bkm", "follow_ups__assignee_opd"))
     return render(
@@ -659,11 +684,14 @@ def _ics_response(content: str, filename: str) -> HttpResponse:
 @login_required
 def meeting_ics(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting(request, pk)
-    return _ics_response(meeting_calendar([meeting], base_url=request.build_absolute_uri("/")), f"pertemuan-{meeting.pk}.ics")
+    return _ics_response(
+        meeting_calendar([meeting], base_url=request.build_absolute_uri("/")), f"pertemuan-{meeting.pk}.ics"
+    )
 
 
 @login_required
 def meetings_ics(request: HttpRequest) -> HttpResponse:
     meetings = list(selectors.meetings_for(user=request.user))
-    return _ics_response(meeting_calendar(meetings, base_url=request.build_absolute_uri("/")), "pertemuan-forum-bkm.ics")
-
+    return _ics_response(
+        meeting_calendar(meetings, base_url=request.build_absolute_uri("/")), "pertemuan-forum-bkm.ics"
+    )

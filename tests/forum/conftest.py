@@ -26,9 +26,7 @@ def home_kecamatan_category(bkm):
 @pytest.fixture
 def far_bkm(bkm):
     """A BKM in a different kecamatan from `bkm`."""
-    kel = (
-        Kelurahan.objects.exclude(kecamatan=bkm.kelurahan.kecamatan).filter(bkms__isnull=True).order_by("id").first()
-    )
+    kel = Kelurahan.objects.exclude(kecamatan=bkm.kelurahan.kecamatan).filter(bkms__isnull=True).order_by("id").first()
     return BKMFactory(kelurahan=kel)
 
 

@@ -123,7 +123,9 @@ def test_attach_permission_required(upk_manager, announcements, staff_admin):
     thread = services.thread_create(user=staff_admin, category=announcements, title="Pengumuman resmi", source="Isi")
     # UPK managers may reply to announcements but not attach there.
     with pytest.raises(ValidationError):
-        services.post_reply(user=upk_manager, thread=thread, source="Ini lampiran", files=[SimpleUploadedFile("a.pdf", PDF)])
+        services.post_reply(
+            user=upk_manager, thread=thread, source="Ini lampiran", files=[SimpleUploadedFile("a.pdf", PDF)]
+        )
     assert Post.objects.filter(thread=thread).count() == 1
 
 
@@ -131,7 +133,7 @@ def test_reply_form_upload_through_view(client, member, thread):
     client.force_login(member)
     response = client.post(
         reverse("forum:thread_reply", args=[thread.pk]),
-        {"body": "Lewat formulir", "files": [SimpleUploadedFile("foto.png", b"%PDF-1.4 nyamar")]},
+        {"body": "Lewat formulir", "attachments": [SimpleUploadedFile("foto.png", b"%PDF-1.4 nyamar")]},
     )
     assert response.status_code == 302
     assert not Attachment.objects.exists()

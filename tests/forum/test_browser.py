@@ -11,7 +11,14 @@ from tests.factories import BKMFactory, UserFactory
 @pytest.mark.django_db(transaction=True)
 def test_forum_mention_notification_lock_and_stemmed_search(page):
     bkm = BKMFactory()
-    UserFactory(username="koordinator", role="bkm_member", bkm=bkm, is_coordinator=True, first_name="Rina", last_name="Koordinator")
+    UserFactory(
+        username="koordinator",
+        role="bkm_member",
+        bkm=bkm,
+        is_coordinator=True,
+        first_name="Rina",
+        last_name="Koordinator",
+    )
     UserFactory(username="anggota", role="bkm_member", bkm=bkm, first_name="Budi", last_name="Anggota")
     UserFactory(username="staf", role="staff_admin", first_name="Sri", last_name="Staf")
     category = Category.objects.get(slug="pinjaman-bergulir-upk")

@@ -75,8 +75,12 @@ def test_follow_up_assignment_and_transitions(staff_admin, coordinator, member, 
     opd = OPD.objects.create(name="Dinas Perumahan dan Kawasan Permukiman", acronym="Disperkim")
     with pytest.raises(ValidationError):
         services.follow_up_create(
-            user=staff_admin, decision=decision, description="Dua penanggung jawab", due_date=date(2026, 12, 31),
-            assignee_bkm=bkm, assignee_opd=opd,
+            user=staff_admin,
+            decision=decision,
+            description="Dua penanggung jawab",
+            due_date=date(2026, 12, 31),
+            assignee_bkm=bkm,
+            assignee_opd=opd,
         )
     to_opd = services.follow_up_create(
         user=staff_admin, decision=decision, description="Kajian teknis", due_date=date(2026, 12, 31), assignee_opd=opd

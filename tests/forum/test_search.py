@@ -27,7 +27,9 @@ def test_search_posts_stems_pinjaman_to_meminjam(staff_admin, general):
 
 
 def test_search_posts_ranks_title_above_body(staff_admin, general):
-    body_only = PostFactory(thread=ThreadFactory(category=general, title="Hal lain"), body_source="sanitasi disebut sekali")
+    body_only = PostFactory(
+        thread=ThreadFactory(category=general, title="Hal lain"), body_source="sanitasi disebut sekali"
+    )
     in_title = PostFactory(thread=ThreadFactory(category=general, title="Sanitasi komunal"), body_source="isi biasa")
     assert [h.post for h in search_posts(user=staff_admin, query="sanitasi")] == [in_title, body_only]
 

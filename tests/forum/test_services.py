@@ -51,7 +51,9 @@ def test_post_reply_notifies_watchers_and_mentions(member, member_b, staff_admin
     assert thread.reply_count == 1
 
 
-def test_post_reply_mention_of_user_without_read_permission_does_not_notify(member, far_member, home_kecamatan_category):
+def test_post_reply_mention_of_user_without_read_permission_does_not_notify(
+    member, far_member, home_kecamatan_category
+):
     thread = services.thread_create(
         user=member, category=home_kecamatan_category, title="Urusan kecamatan", source="Untuk kecamatan kami"
     )
@@ -218,7 +220,7 @@ def test_thread_set_watch_none_stops_reply_notifications(member, member_b, gener
 
 def test_posts_export_csv_guards_formula_and_permission(staff_admin, member, general):
     thread = ThreadFactory(category=general)
-    PostFactory(thread=thread, body_source="=HYPERLINK(\"http://x\")")
+    PostFactory(thread=thread, body_source='=HYPERLINK("http://x")')
     content = services.posts_export_csv(user=staff_admin, thread=thread)
     assert "'=HYPERLINK" in content
     with pytest.raises(PermissionDenied):

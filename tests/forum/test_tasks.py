@@ -40,7 +40,9 @@ def test_send_notification_email_after_commit_on_worker(celery_worker, member, m
     assert thread.title in delivery.subject
 
 
-def test_send_notification_email_rechecks_permission_at_send_time(celery_worker, member, member_b, staff_admin, general):
+def test_send_notification_email_rechecks_permission_at_send_time(
+    celery_worker, member, member_b, staff_admin, general
+):
     thread = services.thread_create(user=member, category=general, title="Nanti disembunyikan", source="Isi")
     post = services.post_reply(user=member_b, thread=thread, source="Tulisan yang akan disembunyikan")
     notification = Notification.objects.get(user=member, post=post)

@@ -11,12 +11,20 @@ from tests.forum.factories import PostFactory, ThreadFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_thread_page_with_1000_replies_pages_with_bounded_queries(client, member, general, django_assert_max_num_queries):
+def test_thread_page_with_1000_replies_pages_with_bounded_queries(
+    client, member, general, django_assert_max_num_queries
+):
     thread = ThreadFactory(category=general, title="Topik panjang")
     authors = [UserFactory(role="bkm_member") for _ in range(5)]
     Post.objects.bulk_create(
         [
-            Post(thread=thread, author=authors[i % 5], body_source=f"balasan {i}", body_html=f"<p>balasan {i}</p>", content_hash=str(i))
+            Post(
+                thread=thread,
+                author=authors[i % 5],
+                body_source=f"balasan {i}",
+                body_html=f"<p>balasan {i}</p>",
+                content_hash=str(i),
+            )
             for i in range(1001)
         ]
     )
@@ -85,8 +93,18 @@ def test_moderation_views_forbidden_for_members(client, member, general):
     thread = ThreadFactory(category=general)
     post = PostFactory(thread=thread)
     client.force_login(member)
-    assert client.post(reverse("forum:thread_moderate", args=[thread.pk]), {"action": "pin", "reason": "x y z"}).status_code == 403
-    assert client.post(reverse("forum:post_moderate", args=[post.pk]), {"action": "hide_post", "reason": "xyz"}).status_code == 403
+    assert (
+        client.post(
+            reverse("forum:thread_moderate", args=[thread.pk]), {"action": "pin", "reason": "x y z"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("forum:post_moderate", args=[post.pk]), {"action": "hide_post", "reason": "xyz"}
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("forum:reports")).status_code == 403
     assert client.get(reverse("forum:moderation_log")).status_code == 403
     assert client.get(reverse("forum:user_deactivate", args=[member.pk])).status_code == 403
