@@ -20,6 +20,8 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_THREADS_PER_PAGE": 25,
     # Postgres text search configuration; `indonesian` ships with PostgreSQL (Snowball).
     "FORUM_SEARCH_CONFIG": "indonesian",
+    # Newest matching posts that are ranked; older ones are reached by narrowing the query.
+    "FORUM_SEARCH_CANDIDATES": 1000,
 }
 
 

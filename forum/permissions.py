@@ -153,6 +153,15 @@ def filter_visible_meetings(user: Any, qs: QuerySet[Meeting]) -> QuerySet[Meetin
     return qs.filter(Q(id__in=open_ids) | Q(invited_bkms__id__in=bkm_ids)).distinct()
 
 
+def filter_linkable_proposals(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Proposals a user may link a thread to: staff all, BKM members their own BKM's."""
+    if is_staff(user):
+        return qs
+    if getattr(user, "is_authenticated", False) and user.is_bkm_member:
+        return qs.filter(bkm_id=user.bkm_id)
+    return qs.none()
+
+
 # --- Checks --------------------------------------------------------------------
 
 

@@ -67,8 +67,16 @@ def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
         return [SearchHit(post=p, snippet=highlight(p.body_source[:240])) for p in posts]
     config = conf.get("FORUM_SEARCH_CONFIG")
     tsquery = SearchQuery(query, config=config, search_type="websearch")
+    # Rank only the newest N matches: for a word in most posts, ts_rank over every
+    # match would read the whole table; newest-first candidates come from a
+    # backward primary-key scan, rare words still from the GIN index (planner's choice).
+    candidates = (
+        filter_visible_posts(user, Post.objects.filter(search_vector=tsquery))
+        .order_by("-id")
+        .values("id")[: conf.get("FORUM_SEARCH_CANDIDATES")]
+    )
     rows = (
-        visible.filter(search_vector=tsquery)
+        visible.filter(id__in=candidates)
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery),
             snippet=SearchHeadline(

@@ -163,6 +163,11 @@ def thread_create(
         raise ValidationError(_("Judul topik terlalu pendek (minimal 5 karakter)."))
     source = _clean_source(source)
     files = files or []
+    if (
+        proposal is not None
+        and not perms.filter_linkable_proposals(user, Proposal.objects.filter(pk=proposal.pk)).exists()
+    ):
+        raise ValidationError(_("Anda hanya dapat mengaitkan topik dengan usulan kegiatan BKM Anda sendiri."))
     _validate_files(user=user, category_id=category.id, files=files)
     _guard_flood(author=user, source=source)
     thread = Thread.objects.create(

@@ -93,6 +93,10 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     perms.check_start_thread(request.user, category)
     form = forms.ThreadForm(request.POST or None, request.FILES or None)
+    form.fields["proposal"].queryset = perms.filter_linkable_proposals(  # type: ignore[attr-defined]
+        request.user,
+        form.fields["proposal"].queryset,  # type: ignore[attr-defined]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             thread = services.thread_create(

@@ -237,3 +237,28 @@ def test_inactive_user_has_no_access(general):
     user = UserFactory(role="staff_admin", is_active=False)
     with pytest.raises(Exception):  # noqa: B017
         services.thread_create(user=user, category=general, title="Tidak aktif", source="Isi")
+
+
+def test_thread_create_links_only_own_bkm_proposal(member, far_member, bkm, general):
+    from datetime import date as _date
+
+    from bkm.models import OPD, Proposal
+
+    opd = OPD.objects.create(name="Dinas Perkim uji")
+    proposal = Proposal.objects.create(
+        bkm=bkm,
+        opd=opd,
+        title="Drainase RT 03",
+        kelurahan=bkm.kelurahan,
+        year=_date.today().year,
+        budget_proposed=150_000_000,
+        funding_source="apbd",
+    )
+    thread = services.thread_create(
+        user=member, category=general, title="Usulan drainase", source="Isi", proposal=proposal
+    )
+    assert thread.proposal == proposal
+    with pytest.raises(ValidationError):
+        services.thread_create(
+            user=far_member, category=general, title="Bukan usulan kami", source="Isi", proposal=proposal
+        )

@@ -1,0 +1,1 @@
+"""Benchmarks: runnable modules printing figures (`python -m bench.<name>`)."""
