@@ -368,12 +368,14 @@ class FollowUpStatus(models.TextChoices):
 class FollowUpAction(models.Model):
     decision = models.ForeignKey(MeetingDecision, on_delete=models.CASCADE, related_name="follow_ups")
     description = models.TextField(_("tindak lanjut"))
+    # CASCADE, not PROTECT: BKMs are retired by status, and deleting one (demo
+    # re-seeding, data clean-up) must not be blocked by its follow-ups.
     assignee_bkm = models.ForeignKey(
         "bkm.BKM",
         verbose_name=_("BKM penanggung jawab"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     assignee_opd = models.ForeignKey(
@@ -381,7 +383,7 @@ class FollowUpAction(models.Model):
         verbose_name=_("OPD penanggung jawab"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         related_name="+",
     )
     due_date = models.DateField(_("tenggat"))

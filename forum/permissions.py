@@ -257,6 +257,10 @@ def check_view_meeting(user: Any, meeting: Meeting) -> None:
         raise Http404
 
 
+def is_staff_admin_user(user: Any) -> bool:
+    return is_staff_admin(user)
+
+
 def can_manage_meetings(user: Any) -> bool:
     return is_staff_admin(user)
 

@@ -382,7 +382,11 @@ def user_deactivate(*, user: Any, target: Any, reason: str) -> Any:
     reason = _require_reason(reason)
     if target.pk == user.pk:
         raise ValidationError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+    # Nobody deactivates an administrator here; category moderators (often BKM
+    # members) may not deactivate portal staff either.
     if target.is_superuser or target.is_staff_admin:
+        raise PermissionDenied
+    if target.is_portal_staff and not perms.is_staff_admin_user(user):
         raise PermissionDenied
     target = User.objects.select_for_update().get(pk=target.pk)
     if not target.is_active:
@@ -480,6 +484,8 @@ def meeting_create(
     perms.check_manage_meetings(user)
     if not place and not online_link:
         raise ValidationError(_("Isi tempat pertemuan atau tautan daring."))
+    if online_link and not online_link.lower().startswith(("https://", "http://")):
+        raise ValidationError(_("Tautan daring harus diawali https://"))
     if ends_at and ends_at <= starts_at:
         raise ValidationError(_("Waktu selesai harus setelah waktu mulai."))
     meeting = Meeting.objects.create(

@@ -265,8 +265,8 @@ class Migration(migrations.Migration):
                 ('due_date', models.DateField(verbose_name='tenggat')),
                 ('status', models.CharField(choices=[('open', 'Belum dikerjakan'), ('in_progress', 'Sedang dikerjakan'), ('done', 'Selesai'), ('cancelled', 'Dibatalkan')], default='open', editable=False, max_length=12, verbose_name='status')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('assignee_bkm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='bkm.bkm', verbose_name='BKM penanggung jawab')),
-                ('assignee_opd', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='bkm.opd', verbose_name='OPD penanggung jawab')),
+                ('assignee_bkm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='bkm.bkm', verbose_name='BKM penanggung jawab')),
+                ('assignee_opd', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='bkm.opd', verbose_name='OPD penanggung jawab')),
                 ('decision', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='forum.meetingdecision')),
             ],
             options={

@@ -172,3 +172,14 @@ def test_meeting_create_view(client, staff_admin, bkm, announcements):
     meeting = Meeting.objects.get()
     assert meeting.starts_at.astimezone(WIB).hour == 9
     assert meeting.thread is not None
+
+
+def test_meeting_create_rejects_script_link(staff_admin):
+    with pytest.raises(ValidationError):
+        services.meeting_create(
+            user=staff_admin,
+            title="Tautan jahat",
+            agenda="x",
+            starts_at=timezone.now() + timedelta(days=1),
+            online_link="javascript:alert(1)",
+        )

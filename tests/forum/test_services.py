@@ -262,3 +262,10 @@ def test_thread_create_links_only_own_bkm_proposal(member, far_member, bkm, gene
         services.thread_create(
             user=far_member, category=general, title="Bukan usulan kami", source="Isi", proposal=proposal
         )
+
+
+def test_user_deactivate_category_moderator_cannot_touch_staff(category_moderator, staff_viewer):
+    with pytest.raises(PermissionDenied):
+        services.user_deactivate(user=category_moderator, target=staff_viewer, reason="Tidak boleh")
+    staff_viewer.refresh_from_db()
+    assert staff_viewer.is_active
