@@ -223,11 +223,13 @@ def _seed_meetings(*, rng: random.Random, now, staff) -> None:
             due_date=(now + timedelta(days=7)).date(),
             status=FollowUpStatus.IN_PROGRESS,
         )
-    if opd is not None:
+    if opd is not None or len(bkms) > 1:
+        # An OPD when the registry's demo has loaded some, otherwise a second BKM.
         FollowUpAction.objects.create(
             decision=decision2,
-            description="Kajian teknis drainase lingkungan",
+            description="Kajian teknis drainase lingkungan" if opd else "Siapkan data teknis drainase untuk OPD",
             assignee_opd=opd,
+            assignee_bkm=None if opd else bkms[1],
             due_date=(now + timedelta(days=30)).date(),
         )
     upcoming = Meeting.objects.create(

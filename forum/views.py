@@ -25,6 +25,7 @@ from .models import (
     Attachment,
     Category,
     FollowUpAction,
+    FollowUpStatus,
     Meeting,
     MeetingDecision,
     ModerationAction,
@@ -594,7 +595,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "decision_form": forms.DecisionForm() if can_manage else None,
             "follow_up_form": forms.FollowUpForm() if can_manage else None,
             "invited": list(meeting.invited_bkms.all()),
-            "status_choices": services.FOLLOW_UP_TRANSITIONS,
+            "status_choices": {
+                status: [(n, FollowUpStatus(n).label) for n in sorted(nexts)]
+                for status, nexts in services.FOLLOW_UP_TRANSITIONS.items()
+            },
         },
     )
 
