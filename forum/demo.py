@@ -34,6 +34,7 @@ from .models import (
     ThreadWatch,
     WatchLevel,
 )
+from .permissions import filter_visible_posts
 from .search import post_update_search_vector
 
 User = get_user_model()
@@ -126,7 +127,11 @@ def _post(*, thread: Thread, author, source: str, at, title: str | None = None) 
     ThreadWatch.objects.get_or_create(user=author, thread=thread, defaults={"level": WatchLevel.SITE})
     for username in mentions:
         target = User.objects.filter(username=username).first()
-        if target is not None and target.pk != author.pk:
+        if (
+            target is not None
+            and target.pk != author.pk
+            and filter_visible_posts(target, Post.objects.filter(pk=post.pk)).exists()
+        ):
             Notification.objects.create(user=target, kind=NotificationKind.MENTION, post=post, actor=author)
     return post
 

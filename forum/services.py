@@ -302,6 +302,19 @@ def _log(
     ModerationLog.objects.create(actor=actor, action=action, reason=reason, thread=thread, post=post, **kw)
 
 
+def _notify_author_of_moderation(*, actor: Any, thread: Thread) -> None:
+    """Tell a thread's author that a moderator locked or moved it (portal only).
+
+    Hiding is not announced this way: the notification list filters out posts
+    the recipient can no longer read, which a hidden thread is.
+    """
+    if thread.author_id == actor.pk:
+        return
+    first = Post.objects.filter(thread=thread).order_by("created_at", "id").first()
+    if first is not None:
+        Notification.objects.create(user_id=thread.author_id, kind=NotificationKind.MODERATION, post=first, actor=actor)
+
+
 _THREAD_FLAGS = {
     ModerationAction.PIN: ("is_pinned", True),
     ModerationAction.UNPIN: ("is_pinned", False),
@@ -326,6 +339,8 @@ def thread_moderate(*, user: Any, thread: Thread, action: str, reason: str) -> T
     setattr(thread, field, value)
     thread.save(update_fields=[field])
     _log(actor=user, action=action, reason=reason, thread=thread)
+    if action == ModerationAction.LOCK:
+        _notify_author_of_moderation(actor=user, thread=thread)
     return thread
 
 
@@ -359,6 +374,7 @@ def thread_move(*, user: Any, thread: Thread, to_category: Category, reason: str
         thread=thread,
         details={"from_category": from_id, "to_category": to_category.pk},
     )
+    _notify_author_of_moderation(actor=user, thread=thread)
     return thread
 
 

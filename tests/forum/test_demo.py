@@ -38,3 +38,9 @@ def test_seed_demo_forum_is_deterministic():
 
     demo.seed(rng=random.Random("5-forum.demo"), scale="small")
     assert list(Post.objects.order_by("id").values_list("body_source", flat=True)) == first
+
+
+def test_seed_demo_notifications_respect_permissions():
+    call_command("seed_demo", "--seed", "3", "--scale", "small", stdout=StringIO())
+    for notification in Notification.objects.select_related("user", "post"):
+        assert filter_visible_posts(notification.user, Post.objects.filter(pk=notification.post_id)).exists()

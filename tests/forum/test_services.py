@@ -269,3 +269,10 @@ def test_user_deactivate_category_moderator_cannot_touch_staff(category_moderato
         services.user_deactivate(user=category_moderator, target=staff_viewer, reason="Tidak boleh")
     staff_viewer.refresh_from_db()
     assert staff_viewer.is_active
+
+
+def test_thread_lock_and_move_notify_author(member, staff_admin, general, announcements):
+    thread = services.thread_create(user=member, category=general, title="Akan dikunci moderator", source="Isi")
+    services.thread_lock(user=staff_admin, thread=thread, reason="Selesai")
+    services.thread_move(user=staff_admin, thread=thread, to_category=announcements, reason="Lebih cocok")
+    assert Notification.objects.filter(user=member, kind=NotificationKind.MODERATION).count() == 2
