@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from forum import services
 from forum.markup import render_markdown
@@ -88,3 +90,52 @@ def test_hostile_thread_title_and_edit_render_inert(client, member, general):
     ]:
         html = client.get(url).content.decode()
         assert problems_in(html) == [], url
+
+
+_PIECES = [
+    "<",
+    ">",
+    "script",
+    "img",
+    "svg",
+    "onerror=",
+    "on",
+    "load",
+    "=",
+    '"',
+    "'",
+    "javascript:",
+    "JaVaScRiPt:",
+    "data:",
+    "vbscript:",
+    "&#106;",
+    "&#x6A;",
+    "&colon;",
+    "[",
+    "]",
+    "(",
+    ")",
+    "!",
+    "`",
+    "*",
+    "_",
+    "\n",
+    " ",
+    "\t",
+    "@anggota",
+    "http://x",
+    "<a href=",
+    "style=",
+    "/",
+    "\\",
+    "&",
+    ";",
+    "alert(1)",
+    "[r]: ",
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_render_markdown_random_fragments_stay_inert(source):
+    assert problems_in(render_markdown(source, known_usernames={"anggota"})) == []

@@ -57,3 +57,17 @@ def test_search_view_lists_hits(client, member, general):
     client.force_login(member)
     html = client.get(reverse("forum:search"), {"q": "meminjam"}).content.decode()
     assert "Tentang pinjaman" in html and reverse("forum:post_redirect", args=[post.pk]) in html
+
+
+def test_search_posts_sqlite_fallback_uses_icontains_with_permissions(
+    monkeypatch, far_member, member, home_kecamatan_category, general
+):
+    from forum import search
+
+    monkeypatch.setattr(search, "is_postgres", lambda: False)
+    open_post = PostFactory(thread=ThreadFactory(category=general), body_source="Pinjaman <b>bergulir</b> untuk KSM")
+    PostFactory(thread=ThreadFactory(category=home_kecamatan_category), body_source="Pinjaman rahasia kecamatan")
+    hits = search.search_posts(user=far_member, query="pinjaman")
+    assert [h.post for h in hits] == [open_post]
+    assert "<b>" not in hits[0].snippet
+    assert len(search.search_posts(user=member, query="pinjaman")) == 2
