@@ -525,6 +525,35 @@ def meeting_create(
     return meeting
 
 
+@transaction.atomic
+def meeting_update(
+    *,
+    user: Any,
+    meeting: Meeting,
+    title: str,
+    agenda: str,
+    starts_at: Any,
+    ends_at: Any = None,
+    place: str = "",
+    online_link: str = "",
+    invited_bkms: Iterable[BKM] = (),
+) -> Meeting:
+    """Reschedule or correct a meeting; RSVPs, minutes and decisions stay."""
+    perms.check_manage_meetings(user)
+    if not place and not online_link:
+        raise ValidationError(_("Isi tempat pertemuan atau tautan daring."))
+    if online_link and not online_link.lower().startswith(("https://", "http://")):
+        raise ValidationError(_("Tautan daring harus diawali https://"))
+    if ends_at and ends_at <= starts_at:
+        raise ValidationError(_("Waktu selesai harus setelah waktu mulai."))
+    meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    meeting.title, meeting.agenda, meeting.starts_at, meeting.ends_at = title, agenda, starts_at, ends_at
+    meeting.place, meeting.online_link = place, online_link
+    meeting.save()
+    meeting.invited_bkms.set(list(invited_bkms))
+    return meeting
+
+
 def meeting_update_minutes(*, user: Any, meeting: Meeting, minutes: str) -> Meeting:
     perms.check_manage_meetings(user)
     meeting.minutes = minutes.strip()

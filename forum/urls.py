@@ -36,6 +36,7 @@ urlpatterns = [
     path("pertemuan/baru/", views.meeting_create, name="meeting_create"),
     path("pertemuan/kalender.ics", views.meetings_ics, name="meetings_ics"),
     path("pertemuan/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("pertemuan/<int:pk>/ubah/", views.meeting_edit, name="meeting_edit"),
     path("pertemuan/<int:pk>/kehadiran/", views.meeting_rsvp, name="meeting_rsvp"),
     path("pertemuan/<int:pk>/daftar-hadir/", views.meeting_attendance, name="meeting_attendance"),
     path("pertemuan/<int:pk>/notulen/", views.meeting_minutes, name="meeting_minutes"),

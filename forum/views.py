@@ -561,6 +561,35 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/meeting_form.html", {"form": form})
 
 
+@login_required
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_object_or_404(Meeting, pk=pk)
+    perms.check_manage_meetings(request.user)
+    form = forms.MeetingForm(request.POST or None, instance=meeting)
+    del form.fields["thread_category"]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.meeting_update(
+                user=request.user,
+                meeting=meeting,
+                title=data["title"],
+                agenda=data["agenda"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data["place"],
+                online_link=data["online_link"],
+                invited_bkms=data["invited_bkms"],
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Pertemuan diperbarui."))
+            return redirect("forum:meeting", pk=meeting.pk)
+    return render(request, "forum/meeting_form.html", {"form": form, "meeting": meeting})
+
+
 def _get_meeting(request: HttpRequest, pk: int) -> Meeting:
     meeting = get_object_or_404(Meeting.objects.select_related("thread", "created_by"), pk=pk)
     perms.check_view_meeting(request.user, meeting)

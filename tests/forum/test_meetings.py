@@ -183,3 +183,24 @@ def test_meeting_create_rejects_script_link(staff_admin):
             starts_at=timezone.now() + timedelta(days=1),
             online_link="javascript:alert(1)",
         )
+
+
+def test_meeting_edit_reschedules_and_is_staff_only(client, staff_admin, member, bkm):
+    meeting = MeetingFactory()
+    client.force_login(member)
+    assert client.get(reverse("forum:meeting_edit", args=[meeting.pk])).status_code == 403
+    client.force_login(staff_admin)
+    response = client.post(
+        reverse("forum:meeting_edit", args=[meeting.pk]),
+        {
+            "title": "Diundur",
+            "agenda": "Sama",
+            "starts_at": "2026-12-20T13:30",
+            "place": "Balai Kelurahan",
+            "invited_bkms": [bkm.pk],
+        },
+    )
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.title == "Diundur" and meeting.starts_at.astimezone(WIB).hour == 13
+    assert list(meeting.invited_bkms.all()) == [bkm]
