@@ -243,7 +243,7 @@ def allocate(
         left = pay.amount
         pieces: list[Piece] = []
 
-        def take(inst: InstalmentState, component: str, owed: int) -> None:
+        def take(inst: InstalmentState, component: str, owed: int, pieces: list[Piece] = pieces) -> None:
             nonlocal left
             amount = min(left, owed)
             if amount > 0:

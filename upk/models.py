@@ -60,7 +60,9 @@ class UpkSettings(models.Model):
     # KSM rules checked by loan_apply
     min_members = models.PositiveSmallIntegerField(_("anggota KSM minimal"), default=5)
     min_women_pct = rate_field(_("perempuan minimal (%) — peringatan"), 30)
-    min_savings_months = models.PositiveSmallIntegerField(_("bulan menabung minimal sebelum pinjaman pertama"), default=3)
+    min_savings_months = models.PositiveSmallIntegerField(
+        _("bulan menabung minimal sebelum pinjaman pertama"), default=3
+    )
     ceiling_first_loan = money_field(_("plafon per anggota, pinjaman pertama"), default=Decimal(1_000_000))
     ceiling_repeat_loan = money_field(_("plafon per anggota, pinjaman ulang"), default=Decimal(3_000_000))
     # Kolektibilitas: lower bounds in instalments in arrears (Lancar is 0)
@@ -227,7 +229,12 @@ class JournalEntry(models.Model):
     kind = models.CharField(_("jenis"), max_length=20, choices=EntryKind.choices)
     description = models.CharField(_("uraian"), max_length=255)
     reverses = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", verbose_name=_("membatalkan")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+        verbose_name=_("membatalkan"),
     )
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -429,7 +436,9 @@ class LoanProduct(models.Model):
     jasa_rate = rate_field(_("jasa per bulan (%)"), "1.5")
     jasa_method = models.CharField(_("metode jasa"), max_length=10, choices=JasaMethod.choices, default=JasaMethod.FLAT)
     bop_rate = rate_field(_("BOP per bulan (%)"), 0)
-    frequency = models.CharField(_("frekuensi angsuran"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY)
+    frequency = models.CharField(
+        _("frekuensi angsuran"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
     min_term = models.PositiveSmallIntegerField(
         _("jangka minimal (bulan)"), default=1, validators=[MinValueValidator(1), MaxValueValidator(24)]
     )

@@ -81,12 +81,15 @@ DROP FUNCTION IF EXISTS upk_check_entry_balanced();
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+        # A plain cursor with no parameters, so the "%" of RAISE messages stays literal.
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(FORWARD)
 
 
 def backward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):
