@@ -32,6 +32,7 @@ from .models import (
     Account,
     AccountingPeriod,
     ApprovalStatus,
+    CollectionSheet,
     JournalEntry,
     Loan,
     LoanStatus,
@@ -517,17 +518,23 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         permissions.check_post(request.user, upk)
+        posted = CollectionSheet.objects.filter(upk=upk, idempotency_key=key).first()
+        if posted is not None:  # the same form sent again (double click, back button, retry)
+            return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
-        for row in rows:
-            raw = (request.POST.get(f"amount-{row.loan.pk}") or "").strip().replace(".", "").replace(",", "")
-            entered[row.loan.pk] = raw
+        for name, value in request.POST.items():
+            if not name.startswith("amount-") or not name[7:].isdigit():
+                continue
+            loan_pk = int(name[7:])
+            raw = (value or "").strip().replace(".", "").replace(",", "")
+            entered[loan_pk] = value.strip()
             if not raw:
                 continue
             if not raw.isdigit():
-                row_errors[row.loan.pk].append(_("Isi angka Rupiah bulat."))
+                row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
                 continue
             if int(raw) > 0:
-                payments.append({"loan": row.loan.pk, "amount": int(raw)})
+                payments.append({"loan": loan_pk, "amount": int(raw)})
         if not payments and not row_errors:
             errors.append(_("Belum ada pembayaran yang diisi."))
         if not row_errors and not errors:
