@@ -30,11 +30,7 @@ def _upk_id(upk: Any) -> int:
 def managed_upk_ids(user: Any) -> set[int]:
     if not getattr(user, "is_authenticated", False) or not user.is_upk_manager:
         return set()
-    cached = getattr(user, "_managed_upk_ids", None)
-    if cached is None:
-        cached = set(user.upk_units.filter(unit_type="upk").values_list("pk", flat=True))
-        user._managed_upk_ids = cached
-    return cached
+    return set(user.upk_units.filter(unit_type="upk").values_list("pk", flat=True))
 
 
 def is_manager_of(user: Any, upk: Any) -> bool:

@@ -562,12 +562,18 @@ def _role_totals(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
 
 
 def kolektibilitas_many(
-    *, upk_ids: Iterable[int], as_of: date, positions: dict[int, LoanPosition] | None = None, totals: dict | None = None
+    *,
+    upk_ids: Iterable[int],
+    as_of: date,
+    positions: dict[int, LoanPosition] | None = None,
+    totals: dict | None = None,
+    rules: dict[int, UpkSettings] | None = None,
 ) -> dict[int, Kolektibilitas]:
+    """Kolektibilitas of many UPKs from the same 4 set-based queries."""
     ids = sorted(set(upk_ids))
     positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
     totals = totals if totals is not None else _role_totals(ids, as_of)
-    rules = _settings(ids)
+    rules = rules if rules is not None else _settings(ids)
     result = {}
     for upk_id in ids:
         rates = _reserve_rates(rules[upk_id])
@@ -721,12 +727,17 @@ class Indicators:
 
 
 def portfolio_figures_many(
-    *, upk_ids: Iterable[int], as_of: date, positions: dict[int, LoanPosition] | None = None, totals: dict | None = None
+    *,
+    upk_ids: Iterable[int],
+    as_of: date,
+    positions: dict[int, LoanPosition] | None = None,
+    totals: dict | None = None,
+    rules: dict[int, UpkSettings] | None = None,
 ) -> dict[int, PortfolioFigures]:
     ids = sorted(set(upk_ids))
     positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
     totals = totals if totals is not None else _role_totals(ids, as_of)
-    rules = _settings(ids)
+    rules = rules if rules is not None else _settings(ids)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     active: dict[int, set[int]] = defaultdict(set)
     risky: dict[int, set[int]] = defaultdict(set)
@@ -750,30 +761,30 @@ def portfolio_figures_many(
     return figures
 
 
-def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
-    """All indicators for many UPKs: 4 queries whatever the number of UPKs."""
-    ids = sorted(set(upk_ids))
-    figures = portfolio_figures_many(upk_ids=ids, as_of=as_of)
-    rules = _settings(ids)
-    result = {}
-    for upk_id in ids:
-        f = figures[upk_id]
-        ind = Indicators(upk_id, as_of, f)
-        for d in INDICATORS:
-            value = d.compute(f)
-            ind.values[d.code] = IndicatorValue(
-                d.code,
-                d.label,
+def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> Indicators:
+    ind = Indicators(upk_id, f.as_of, f)
+    for d in INDICATORS:
+        value = d.compute(f)
+        ind.values[d.code] = IndicatorValue(
+            d.code,
+            d.label,
+            value,
+            band(
                 value,
-                band(
-                    value,
-                    good=getattr(rules[upk_id], d.good_attr),
-                    fair=getattr(rules[upk_id], d.fair_attr),
-                    higher_is_better=d.higher_is_better,
-                ),
-            )
-        result[upk_id] = ind
-    return result
+                good=getattr(rules, d.good_attr),
+                fair=getattr(rules, d.fair_attr),
+                higher_is_better=d.higher_is_better,
+            ),
+        )
+    return ind
+
+
+def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
+    """All indicators for many UPKs: 5 queries whatever the number of UPKs."""
+    ids = sorted(set(upk_ids))
+    rules = _settings(ids)
+    figures = portfolio_figures_many(upk_ids=ids, as_of=as_of, rules=rules)
+    return {upk_id: _indicator_values(figures[upk_id], rules[upk_id], upk_id) for upk_id in ids}
 
 
 def indicators(*, upk, as_of: date) -> Indicators:
@@ -781,32 +792,15 @@ def indicators(*, upk, as_of: date) -> Indicators:
 
 
 def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
-    """Indicators and kolektibilitas together, sharing the same 4 queries."""
+    """Indicators and kolektibilitas of many UPKs together: 5 queries in all
+    (loans, allocations per loan, instalments in arrears, account totals, settings)."""
     ids = sorted(set(upk_ids))
+    rules = _settings(ids)
     positions = loan_positions(upk_ids=ids, as_of=as_of)
     totals = _role_totals(ids, as_of)
-    figures = portfolio_figures_many(upk_ids=ids, as_of=as_of, positions=positions, totals=totals)
-    kols = kolektibilitas_many(upk_ids=ids, as_of=as_of, positions=positions, totals=totals)
-    rules = _settings(ids)
-    out = {}
-    for upk_id in ids:
-        f = figures[upk_id]
-        ind = Indicators(upk_id, as_of, f)
-        for d in INDICATORS:
-            value = d.compute(f)
-            ind.values[d.code] = IndicatorValue(
-                d.code,
-                d.label,
-                value,
-                band(
-                    value,
-                    good=getattr(rules[upk_id], d.good_attr),
-                    fair=getattr(rules[upk_id], d.fair_attr),
-                    higher_is_better=d.higher_is_better,
-                ),
-            )
-        out[upk_id] = (ind, kols[upk_id])
-    return out
+    figures = portfolio_figures_many(upk_ids=ids, as_of=as_of, positions=positions, totals=totals, rules=rules)
+    kols = kolektibilitas_many(upk_ids=ids, as_of=as_of, positions=positions, totals=totals, rules=rules)
+    return {upk_id: (_indicator_values(figures[upk_id], rules[upk_id], upk_id), kols[upk_id]) for upk_id in ids}
 
 
 # --- Loan card, members ---------------------------------------------------------------------------

@@ -830,6 +830,7 @@ def _post_reallocations(
 
 
 def _validate_payment_date(loan: Loan, paid_on: date, schedule: Schedule) -> None:
+    check_open(loan.upk_id, paid_on, _("pembayaran"))
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise LedgerError(_("Pinjaman %(loan)s sudah dihapusbukukan; catat sebagai pemulihan.") % {"loan": loan.number})
     if loan.status not in LIVE_STATUSES:
@@ -842,7 +843,6 @@ def _validate_payment_date(loan: Loan, paid_on: date, schedule: Schedule) -> Non
             _("Tanggal bayar sebelum %(date)s (pencairan/penjadwalan ulang) tidak dapat dicatat.")
             % {"date": schedule.effective_from.strftime("%d-%m-%Y")}
         )
-    check_open(loan.upk_id, paid_on, _("pembayaran"))
 
 
 def _record_repayment_locked(

@@ -4,10 +4,28 @@ from datetime import date
 
 import pytest
 
-from tests.factories import UserFactory
+from bkm.models import Kelurahan
+from tests.factories import BKMFactory, UserFactory
 from upk import services
 
 from .factories import make_active_loan
+
+
+def ensure_reference_data() -> None:
+    """Transactional tests flush every table, including the kelurahan the bkm
+    migration loads; put them back when a flush left them empty."""
+    if not Kelurahan.objects.exists():
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("bkm.migrations.0003_reference_data").load(apps, None)
+
+
+@pytest.fixture
+def bkm(db):
+    ensure_reference_data()
+    return BKMFactory()
 
 
 @pytest.fixture
