@@ -828,3 +828,48 @@ class YearEndClosing(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["upk", "year"], name="upk_year_end_unique")]
+
+
+# --- Import of existing books (ledger-ui; screens engineer) ------------------------------------
+# Kept in its own section at the end of the file with its own migration so
+# the domain core above merges without conflicts.
+
+
+class ImportJob(models.Model):
+    """One upload of an existing UPK's books (upk.imports). The Celery task
+    writes progress here; the status page polls it."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATUSES = [
+        (PENDING, _("Menunggu")),
+        (RUNNING, _("Diproses")),
+        (DONE, _("Selesai")),
+        (FAILED, _("Ditolak")),
+    ]
+
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.PROTECT, related_name="import_jobs")
+    file = models.FileField(_("berkas"), upload_to="upk/imports/", max_length=255)
+    original_name = models.CharField(max_length=255, blank=True)
+    dry_run = models.BooleanField(_("periksa saja"), default=False)
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == self.DONE else int(self.processed * 100 / self.total) if self.total else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.DONE, self.FAILED)
