@@ -30,12 +30,66 @@ from . import engine, services
 from .models import Account, AccountRole, Loan
 
 SCALE_UPKS = {"small": 3, "city": 30, "large": 30}
-SCALE_LOANS = {"small": 12, "city": 16, "large": 40}
-FIRST_NAMES_F = ["Siti", "Nur", "Sri", "Dewi", "Rina", "Yuli", "Wati", "Lina", "Rahmah", "Fitri", "Ani", "Maria", "Lusi", "Ernawati"]
+SCALE_LOANS = {"small": 12, "city": 12, "large": 40}
+# The UPK the demo manager `manajer` logs in to gets a fuller portfolio.
+FIRST_UPK_LOANS = 24
+FIRST_NAMES_F = [
+    "Siti",
+    "Nur",
+    "Sri",
+    "Dewi",
+    "Rina",
+    "Yuli",
+    "Wati",
+    "Lina",
+    "Rahmah",
+    "Fitri",
+    "Ani",
+    "Maria",
+    "Lusi",
+    "Ernawati",
+]
 FIRST_NAMES_M = ["Ahmad", "Budi", "Agus", "Rudi", "Hendra", "Yanto", "Dedi", "Iwan", "Asmuni", "Rahmat"]
-LAST_NAMES = ["Saputra", "Lestari", "Wahyuni", "Rahmawati", "Hidayat", "Nugroho", "Sari", "Pratama", "Ningsih", "Kurniawan", "Usop", "Tingang"]
-BUSINESSES = ["Warung sembako", "Jual sayur", "Kue basah", "Ikan asin", "Jahit", "Bengkel motor", "Kerupuk", "Gorengan", "Pulsa", "Anyaman rotan"]
-GROUP_WORDS = ["Maju", "Sejahtera", "Mandiri", "Harapan", "Bersatu", "Melati", "Mawar", "Karya", "Usaha", "Berkah", "Makmur", "Damai"]
+LAST_NAMES = [
+    "Saputra",
+    "Lestari",
+    "Wahyuni",
+    "Rahmawati",
+    "Hidayat",
+    "Nugroho",
+    "Sari",
+    "Pratama",
+    "Ningsih",
+    "Kurniawan",
+    "Usop",
+    "Tingang",
+]
+BUSINESSES = [
+    "Warung sembako",
+    "Jual sayur",
+    "Kue basah",
+    "Ikan asin",
+    "Jahit",
+    "Bengkel motor",
+    "Kerupuk",
+    "Gorengan",
+    "Pulsa",
+    "Anyaman rotan",
+]
+GROUP_WORDS = [
+    "Maju",
+    "Sejahtera",
+    "Mandiri",
+    "Harapan",
+    "Bersatu",
+    "Melati",
+    "Mawar",
+    "Karya",
+    "Usaha",
+    "Berkah",
+    "Makmur",
+    "Damai",
+]
 
 
 @dataclass
@@ -87,7 +141,14 @@ def seed(*, rng: random.Random, scale: str) -> None:
     for index, upk in enumerate(upks):
         if upk.loans.exists():
             continue  # seeded before: seed_demo is re-runnable
-        _seed_upk(upk, rng=rng, n_loans=SCALE_LOANS.get(scale, 12), today=today, staff=staff, index=index)
+        _seed_upk(
+            upk,
+            rng=rng,
+            n_loans=max(SCALE_LOANS.get(scale, 12), FIRST_UPK_LOANS if index == 0 else 0),
+            today=today,
+            staff=staff,
+            index=index,
+        )
 
 
 def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff: User, index: int) -> None:
@@ -116,7 +177,13 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         idempotency_key=f"demo-cap2-{upk.pk}",
     )
     product = services.product_create(
-        upk=upk, name="Pinjaman Bergulir Reguler", actor=actor, jasa_rate="1.5", rounding_unit=100, min_term=3, max_term=24
+        upk=upk,
+        name="Pinjaman Bergulir Reguler",
+        actor=actor,
+        jasa_rate="1.5",
+        rounding_unit=100,
+        min_term=3,
+        max_term=24,
     )
 
     # Loans: disbursement dates spread over the window, oldest first.
@@ -142,37 +209,45 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
             upk=upk, direction="out", account=others["51010"], amount=rng.randrange(8, 14) * 100_000, date=day,
             description=f"Insentif pengelola dan ATK {month:%m/%Y}", actor=actor, idempotency_key=key + "-ins",
         )  # fmt: skip
-        services.cash_voucher_record(
-            upk=upk, direction="in", account=others["41040"], amount=rng.randrange(20, 90) * 1_000, date=day,
-            description=f"Jasa giro bank {month:%m/%Y}", actor=actor, idempotency_key=key + "-bank", channel="bank",
-        )  # fmt: skip
+        if month.month % 3 == 0:
+            services.cash_voucher_record(
+                upk=upk, direction="in", account=others["41040"], amount=rng.randrange(60, 270) * 1_000, date=day,
+                description=f"Jasa giro bank triwulan s/d {month:%m/%Y}", actor=actor, idempotency_key=key + "-bank",
+                channel="bank",
+            )  # fmt: skip
         month = engine.add_months(month, 1)
 
     # A write-off of a macet loan in every third UPK (staff approval) with a small recovery.
     if index % 3 == 1:
-        macet = [
-            pos
-            for pos in services_positions(upk, today)
-            if pos.n_arrears >= 9 and pos.outstanding > 0
-        ]
+        macet = [pos for pos in services_positions(upk, today) if pos.n_arrears >= 9 and pos.outstanding > 0]
         if macet:
             loan = Loan.objects.get(pk=macet[0].loan_id)
             on = today - timedelta(days=10)
-            wo = services.writeoff_propose(loan=loan, proposed_on=on, reason="Macet lebih dari 9 bulan, KSM bubar", actor=actor)
+            wo = services.writeoff_propose(
+                loan=loan, proposed_on=on, reason="Macet lebih dari 9 bulan, KSM bubar", actor=actor
+            )
             wo = services.writeoff_decide(write_off=wo, approve=True, actor=staff, written_off_on=on)
             services.recovery_record(
-                loan=loan, amount=min(100_000, int(wo.amount)), received_on=today, actor=actor, idempotency_key=f"demo-rec-{loan.pk}"
+                loan=loan,
+                amount=min(100_000, int(wo.amount)),
+                received_on=today,
+                actor=actor,
+                idempotency_key=f"demo-rec-{loan.pk}",
             )
 
     # Closing: last year's books, older months closed, two monthly packages submitted.
     last_year = today.year - 1
     if start.year <= last_year:
-        services.reserve_adjust(upk=upk, date=date(last_year, 12, 31), actor=actor, idempotency_key=f"demo-res-{upk.pk}-{last_year}")
+        services.reserve_adjust(
+            upk=upk, date=date(last_year, 12, 31), actor=actor, idempotency_key=f"demo-res-{upk.pk}-{last_year}"
+        )
         services.year_end_close(upk=upk, year=last_year, actor=actor)
     months = [engine.add_months(today.replace(day=1), -k) for k in (4, 3, 2)]
     first_close = months[0]
     if date(first_close.year, first_close.month, 1) > date(last_year, 12, 31):
-        services.period_close(upk=upk, year=first_close.year, month=first_close.month, actor=actor, reason="Tutup bulan (data contoh)")
+        services.period_close(
+            upk=upk, year=first_close.year, month=first_close.month, actor=actor, reason="Tutup bulan (data contoh)"
+        )
     for m in months[1:]:
         end = engine.add_months(m, 1) - timedelta(days=1)
         if (m.year, m.month) <= (last_year, 12):
@@ -187,7 +262,9 @@ def services_positions(upk: Unit, on: date):
     return list(selectors.loan_positions(upk_ids=[upk.pk], as_of=on).values())
 
 
-def _seed_loan(upk: Unit, actor: User, product: Any, kel: Any, *, rng, disbursed: date, today: date, profile: Profile, seq: int) -> None:
+def _seed_loan(
+    upk: Unit, actor: User, product: Any, kel: Any, *, rng, disbursed: date, today: date, profile: Profile, seq: int
+) -> None:
     applied = disbursed - timedelta(days=rng.randint(3, 10))
     formed = engine.add_months(applied, -rng.randint(4, 8))
     ksm = services.ksm_create(
@@ -226,7 +303,12 @@ def _seed_loan(upk: Unit, actor: User, product: Any, kel: Any, *, rng, disbursed
         )
     amounts = {m: rng.randrange(5, 11) * 100_000 for m in members}
     app = services.loan_apply(
-        ksm=ksm, product=product, applied_on=applied, member_amounts=amounts, term_months=rng.choice([10, 12, 12, 12]), actor=actor
+        ksm=ksm,
+        product=product,
+        applied_on=applied,
+        member_amounts=amounts,
+        term_months=rng.choice([10, 12, 12, 12]),
+        actor=actor,
     )
     loan = services.loan_decide(loan=app.loan, approve=True, decided_on=applied, actor=actor)
     loan = services.loan_disburse(loan=loan, disbursed_on=disbursed, actor=actor, via="bank")

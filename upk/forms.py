@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bkm.models import Kelurahan
 
-from .models import AccountKind, Channel, Gender, KSMMember, LoanProduct
+from .models import Account, AccountKind, Channel, Gender, KSMMember, LoanProduct
 
 
 def new_key() -> str:
@@ -117,7 +117,9 @@ class LoanDecideForm(forms.Form):
 class LoanDisburseForm(forms.Form):
     disbursed_on = forms.DateField(label=_("Tanggal pencairan"), widget=DateInput())
     via = forms.ChoiceField(label=_("Dicairkan lewat"), choices=CASH_CHANNELS)
-    first_due_date = forms.DateField(label=_("Jatuh tempo pertama (kosong = otomatis)"), required=False, widget=DateInput())
+    first_due_date = forms.DateField(
+        label=_("Jatuh tempo pertama (kosong = otomatis)"), required=False, widget=DateInput()
+    )
 
 
 class RepaymentForm(KeyedForm):
@@ -179,7 +181,7 @@ class RecoveryForm(KeyedForm):
 
 
 class CashVoucherForm(KeyedForm):
-    account = forms.ModelChoiceField(label=_("Akun lawan"), queryset=None)  # type: ignore[arg-type]
+    account: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Akun lawan"), queryset=Account.objects.none())
     amount = money_field(_("Jumlah"))
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     description = forms.CharField(label=_("Uraian"), max_length=255)

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.db import connection, connections, transaction
@@ -40,13 +41,32 @@ from .services import LedgerError
 SHEETS: dict[str, list[str]] = {
     "KSM": ["kode", "nama", "kelurahan", "rt", "tanggal_bentuk"],
     "Anggota": ["kode_ksm", "nik", "nama", "jenis_kelamin", "alamat", "usaha", "miskin"],
-    "Pinjaman": ["nomor", "kode_ksm", "tanggal_pengajuan", "tanggal_cair", "jangka_bulan", "nik", "jumlah", "cara_cair"],
+    "Pinjaman": [
+        "nomor",
+        "kode_ksm",
+        "tanggal_pengajuan",
+        "tanggal_cair",
+        "jangka_bulan",
+        "nik",
+        "jumlah",
+        "cara_cair",
+    ],
     "Pembayaran": ["nomor_pinjaman", "tanggal", "jumlah", "cara_bayar"],
     "Saldo Awal": ["kode_akun", "tanggal", "jumlah", "kas_bank", "uraian"],
     "Tabungan": ["kode_ksm", "tanggal", "jenis", "jumlah"],
 }
 REQUIRED_SHEETS = ["KSM", "Anggota", "Pinjaman", "Pembayaran", "Saldo Awal"]
-OPTIONAL_COLUMNS = {"rt", "alamat", "usaha", "miskin", "cara_cair", "cara_bayar", "kas_bank", "uraian", "tanggal_pengajuan"}
+OPTIONAL_COLUMNS = {
+    "rt",
+    "alamat",
+    "usaha",
+    "miskin",
+    "cara_cair",
+    "cara_bayar",
+    "kas_bank",
+    "uraian",
+    "tanggal_pengajuan",
+}
 EXAMPLE: dict[str, list[list[Any]]] = {
     "KSM": [["KSM-001", "KSM Melati", "Pahandut", "003", "2023-01-15"]],
     "Anggota": [["KSM-001", "6271010101900001", "Siti Aminah", "P", "Jl. Rajawali 3", "Warung", "ya"]],
@@ -111,7 +131,7 @@ def _parse_xlsx(data: bytes, out: Parsed) -> None:
         out.errors.append(RowError("-", 0, "", _("Berkas bukan XLSX yang dapat dibaca.")))
         return
     names = {ws.title.strip().lower(): ws for ws in wb.worksheets}
-    for sheet, columns in SHEETS.items():
+    for sheet, _columns in SHEETS.items():
         ws = names.get(sheet.lower())
         if ws is None:
             if sheet in REQUIRED_SHEETS:
@@ -191,7 +211,7 @@ def _date(row: Row, column: str, required: bool = True) -> date | None:
 
 def _money(row: Row, column: str) -> int:
     value = row.values.get(column)
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
         amount = Decimal(value)
     elif isinstance(value, float):
         amount = Decimal(str(value))
@@ -245,9 +265,9 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
     errors = list(parsed.errors)
     plan = Plan()
 
-    def check(row: Row, column: str, fn: Callable[[], Any]) -> Any:
+    def check(row: Row, column: str, fn: Callable[..., Any], *args: Any) -> Any:
         try:
-            return fn()
+            return fn(row, column, *args)
         except _Bad as exc:
             errors.append(RowError(row.sheet, row.number, column, str(exc)))
             return None
@@ -259,10 +279,10 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
 
     for row in parsed.rows.get("KSM", []):
         before = len(errors)
-        code = check(row, "kode", lambda r=row: _text(r, "kode"))
-        name = check(row, "nama", lambda r=row: _text(r, "nama"))
-        kel_text = check(row, "kelurahan", lambda r=row: _text(r, "kelurahan"))
-        formed = check(row, "tanggal_bentuk", lambda r=row: _date(r, "tanggal_bentuk"))
+        code = check(row, "kode", _text)
+        name = check(row, "nama", _text)
+        kel_text = check(row, "kelurahan", _text)
+        formed = check(row, "tanggal_bentuk", _date)
         kel = kelurahan.get(str(kel_text).lower()) if kel_text else None
         if kel_text and kel is None:
             errors.append(RowError(row.sheet, row.number, "kelurahan", _("Kelurahan tidak dikenal.")))
@@ -271,7 +291,14 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
         if len(errors) == before:
             ksm_codes[code] = row
             plan.ksms.append(
-                {"row": row, "code": code, "name": name, "kelurahan": kel, "rt": _text(row, "rt", False), "formed_on": formed}
+                {
+                    "row": row,
+                    "code": code,
+                    "name": name,
+                    "kelurahan": kel,
+                    "rt": _text(row, "rt", False),
+                    "formed_on": formed,
+                }
             )
 
     niks: dict[str, set[str]] = defaultdict(set)
@@ -279,12 +306,15 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
         niks[member.ksm.code].add(member.nik)
     for row in parsed.rows.get("Anggota", []):
         before = len(errors)
-        code = check(row, "kode_ksm", lambda r=row: _text(r, "kode_ksm"))
-        nik = check(row, "nik", lambda r=row: _text(r, "nik"))
-        name = check(row, "nama", lambda r=row: _text(r, "nama"))
-        gender = check(row, "jenis_kelamin", lambda r=row: _text(r, "jenis_kelamin").upper()[:1])
+        code = check(row, "kode_ksm", _text)
+        nik = check(row, "nik", _text)
+        name = check(row, "nama", _text)
+        gender = check(row, "jenis_kelamin", _text)
+        gender = gender.upper()[:1] if gender else gender
         if code and code not in ksm_codes:
-            errors.append(RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code}))
+            errors.append(
+                RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code})
+            )
         if nik and (len(nik) != 16 or not nik.isdigit()):
             errors.append(RowError(row.sheet, row.number, "nik", _("NIK harus 16 digit angka.")))
         elif nik and code and nik in niks[code]:
@@ -309,16 +339,18 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
 
     for row in parsed.rows.get("Pinjaman", []):
         before = len(errors)
-        number = check(row, "nomor", lambda r=row: _text(r, "nomor"))
-        code = check(row, "kode_ksm", lambda r=row: _text(r, "kode_ksm"))
-        disbursed = check(row, "tanggal_cair", lambda r=row: _date(r, "tanggal_cair"))
-        applied = check(row, "tanggal_pengajuan", lambda r=row: _date(r, "tanggal_pengajuan", required=False))
-        term = check(row, "jangka_bulan", lambda r=row: _int(r, "jangka_bulan", 1, 24))
-        nik = check(row, "nik", lambda r=row: _text(r, "nik"))
-        amount = check(row, "jumlah", lambda r=row: _money(r, "jumlah"))
-        via = check(row, "cara_cair", lambda r=row: _channel(r, "cara_cair"))
+        number = check(row, "nomor", _text)
+        code = check(row, "kode_ksm", _text)
+        disbursed = check(row, "tanggal_cair", _date)
+        applied = check(row, "tanggal_pengajuan", _date, False)
+        term = check(row, "jangka_bulan", _int, 1, 24)
+        nik = check(row, "nik", _text)
+        amount = check(row, "jumlah", _money)
+        via = check(row, "cara_cair", _channel)
         if code and code not in ksm_codes:
-            errors.append(RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code}))
+            errors.append(
+                RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code})
+            )
         elif code and nik and nik not in niks[code]:
             errors.append(RowError(row.sheet, row.number, "nik", _("NIK ini bukan anggota KSM %(c)s.") % {"c": code}))
         applied = applied or disbursed
@@ -335,22 +367,36 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
             continue
         if (loan["ksm"], loan["disbursed"], loan["term"]) != (code, disbursed, term):
             errors.append(
-                RowError(row.sheet, row.number, "nomor", _("Baris pinjaman %(n)s tidak sama KSM/tanggal/jangkanya dengan baris pertamanya.") % {"n": number})
+                RowError(
+                    row.sheet,
+                    row.number,
+                    "nomor",
+                    _("Baris pinjaman %(n)s tidak sama KSM/tanggal/jangkanya dengan baris pertamanya.") % {"n": number},
+                )
             )
         elif nik in loan["shares"]:
-            errors.append(RowError(row.sheet, row.number, "nik", _("Anggota ini tercatat dua kali pada pinjaman yang sama.")))
+            errors.append(
+                RowError(row.sheet, row.number, "nik", _("Anggota ini tercatat dua kali pada pinjaman yang sama."))
+            )
         else:
             loan["shares"][nik] = amount
 
     for row in parsed.rows.get("Pembayaran", []):
         before = len(errors)
-        number = check(row, "nomor_pinjaman", lambda r=row: _text(r, "nomor_pinjaman"))
-        paid_on = check(row, "tanggal", lambda r=row: _date(r, "tanggal"))
-        amount = check(row, "jumlah", lambda r=row: _money(r, "jumlah"))
-        channel = check(row, "cara_bayar", lambda r=row: _channel(r, "cara_bayar"))
+        number = check(row, "nomor_pinjaman", _text)
+        paid_on = check(row, "tanggal", _date)
+        amount = check(row, "jumlah", _money)
+        channel = check(row, "cara_bayar", _channel)
         loan = plan.loans.get(number) if number else None
         if number and loan is None:
-            errors.append(RowError(row.sheet, row.number, "nomor_pinjaman", _("Pinjaman %(n)s tidak ada di lembar Pinjaman.") % {"n": number}))
+            errors.append(
+                RowError(
+                    row.sheet,
+                    row.number,
+                    "nomor_pinjaman",
+                    _("Pinjaman %(n)s tidak ada di lembar Pinjaman.") % {"n": number},
+                )
+            )
         elif loan and paid_on and paid_on < loan["disbursed"]:
             errors.append(RowError(row.sheet, row.number, "tanggal", _("Tanggal bayar sebelum tanggal cair.")))
         if len(errors) == before:
@@ -359,13 +405,18 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
     capital_accounts = {a.code: a for a in Account.objects.filter(upk=upk, role__in=CAPITAL_ROLES)}
     for row in parsed.rows.get("Saldo Awal", []):
         before = len(errors)
-        code = check(row, "kode_akun", lambda r=row: _text(r, "kode_akun"))
-        on = check(row, "tanggal", lambda r=row: _date(r, "tanggal"))
-        amount = check(row, "jumlah", lambda r=row: _money(r, "jumlah"))
-        channel = check(row, "kas_bank", lambda r=row: _channel(r, "kas_bank"))
+        code = check(row, "kode_akun", _text)
+        on = check(row, "tanggal", _date)
+        amount = check(row, "jumlah", _money)
+        channel = check(row, "kas_bank", _channel)
         if code and code not in capital_accounts:
             errors.append(
-                RowError(row.sheet, row.number, "kode_akun", _("Akun %(c)s bukan akun modal UPK ini (BLM P2KP, PNPM, KOTAKU, hibah).") % {"c": code})
+                RowError(
+                    row.sheet,
+                    row.number,
+                    "kode_akun",
+                    _("Akun %(c)s bukan akun modal UPK ini (BLM P2KP, PNPM, KOTAKU, hibah).") % {"c": code},
+                )
             )
         if len(errors) == before:
             plan.capital.append(
@@ -375,12 +426,15 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
 
     for row in parsed.rows.get("Tabungan", []):
         before = len(errors)
-        code = check(row, "kode_ksm", lambda r=row: _text(r, "kode_ksm"))
-        on = check(row, "tanggal", lambda r=row: _date(r, "tanggal"))
-        kind = check(row, "jenis", lambda r=row: _text(r, "jenis").lower())
-        amount = check(row, "jumlah", lambda r=row: _money(r, "jumlah"))
+        code = check(row, "kode_ksm", _text)
+        on = check(row, "tanggal", _date)
+        kind = check(row, "jenis", _text)
+        kind = kind.lower() if kind else kind
+        amount = check(row, "jumlah", _money)
         if code and code not in ksm_codes:
-            errors.append(RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code}))
+            errors.append(
+                RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code})
+            )
         if kind and kind not in ("setor", "tarik"):
             errors.append(RowError(row.sheet, row.number, "jenis", _("Isi setor atau tarik.")))
         if len(errors) == before:
@@ -395,7 +449,9 @@ class _Rollback(Exception):
     pass
 
 
-def post(plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], None] | None = None) -> tuple[dict[str, int], list[RowError]]:
+def post(
+    plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], None] | None = None
+) -> tuple[dict[str, int], list[RowError]]:
     """Post the plan through the services in one transaction (see module doc).
     Returns (counts, errors); with errors nothing is kept."""
     errors: list[RowError] = []
@@ -423,8 +479,15 @@ def post(plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], N
             for item in plan.ksms:
                 ksm = step(
                     item["row"],
-                    lambda i=item: services.ksm_create(
-                        upk=upk, code=i["code"], name=i["name"], kelurahan=i["kelurahan"], formed_on=i["formed_on"], actor=actor, rt=i["rt"]
+                    partial(
+                        services.ksm_create,
+                        upk=upk,
+                        code=item["code"],
+                        name=item["name"],
+                        kelurahan=item["kelurahan"],
+                        formed_on=item["formed_on"],
+                        actor=actor,
+                        rt=item["rt"],
                     ),
                 )
                 if ksm is not None:
@@ -439,11 +502,18 @@ def post(plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], N
                     continue
                 member = step(
                     item["row"],
-                    lambda i=item, k=ksm: services.ksm_member_add(
-                        ksm=k, nik=i["nik"], name=i["name"], gender=i["gender"], actor=actor,
-                        address=i["address"], is_poor=i["is_poor"], business=i["business"],
+                    partial(
+                        services.ksm_member_add,
+                        ksm=ksm,
+                        nik=item["nik"],
+                        name=item["name"],
+                        gender=item["gender"],
+                        actor=actor,
+                        address=item["address"],
+                        is_poor=item["is_poor"],
+                        business=item["business"],
                     ),
-                )  # fmt: skip
+                )
                 if member is not None:
                     member_by[(item["ksm"], item["nik"])] = member
                     counts["anggota"] += 1
@@ -453,19 +523,52 @@ def post(plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], N
             # Money events in date order; same day: capital, savings, loans, repayments.
             events: list[tuple[date, int, int, str, Callable[[], Any], Row]] = []
             for item in plan.capital:
-                events.append((item["date"], 0, item["row"].number, "modal", _capital(item, upk, actor, key_prefix), item["row"]))
+                events.append(
+                    (item["date"], 0, item["row"].number, "modal", _capital(item, upk, actor, key_prefix), item["row"])
+                )
             for item in plan.savings:
                 ksm = ksm_by_code.get(item["ksm"])
                 if ksm is not None:
-                    events.append((item["date"], 1, item["row"].number, "tabungan", _saving(item, ksm, actor, key_prefix), item["row"]))
+                    events.append(
+                        (
+                            item["date"],
+                            1,
+                            item["row"].number,
+                            "tabungan",
+                            _saving(item, ksm, actor, key_prefix),
+                            item["row"],
+                        )
+                    )
             loans: dict[str, Any] = {}
             for item in plan.loans.values():
                 ksm = ksm_by_code.get(item["ksm"])
-                shares = {member_by[(item["ksm"], nik)]: amt for nik, amt in item["shares"].items() if (item["ksm"], nik) in member_by}
+                shares = {
+                    member_by[(item["ksm"], nik)]: amt
+                    for nik, amt in item["shares"].items()
+                    if (item["ksm"], nik) in member_by
+                }
                 if ksm is not None and len(shares) == len(item["shares"]):
-                    events.append((item["disbursed"], 2, item["row"].number, "pinjaman", _loan(item, ksm, shares, product, actor, loans), item["row"]))
+                    events.append(
+                        (
+                            item["disbursed"],
+                            2,
+                            item["row"].number,
+                            "pinjaman",
+                            _loan(item, ksm, shares, product, actor, loans),
+                            item["row"],
+                        )
+                    )
             for item in plan.payments:
-                events.append((item["date"], 3, item["row"].number, "pembayaran", _payment(item, loans, actor, key_prefix), item["row"]))
+                events.append(
+                    (
+                        item["date"],
+                        3,
+                        item["row"].number,
+                        "pembayaran",
+                        _payment(item, loans, actor, key_prefix),
+                        item["row"],
+                    )
+                )
             events.sort(key=lambda e: (e[0], e[1], e[2]))
             for _on, _order, _n, what, fn, row in events:
                 if step(row, fn) is not None:
@@ -480,7 +583,8 @@ def post(plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], N
 
 
 def _capital(item: dict, upk, actor, prefix: str) -> Callable[[], Any]:
-    return lambda: services.capital_receive(
+    return partial(
+        services.capital_receive,
         upk=upk, account=item["account"], amount=item["amount"], date=item["date"], description=item["description"],
         actor=actor, idempotency_key=f"{prefix}-sa-{item['row'].number}", channel=item["channel"],
     )  # fmt: skip
@@ -488,7 +592,13 @@ def _capital(item: dict, upk, actor, prefix: str) -> Callable[[], Any]:
 
 def _saving(item: dict, ksm: KSM, actor, prefix: str) -> Callable[[], Any]:
     fn = services.savings_deposit if item["kind"] == "setor" else services.savings_withdraw
-    return lambda: fn(ksm=ksm, amount=item["amount"], date=item["date"], actor=actor, idempotency_key=f"{prefix}-tb-{item['row'].number}")
+    return lambda: fn(
+        ksm=ksm,
+        amount=item["amount"],
+        date=item["date"],
+        actor=actor,
+        idempotency_key=f"{prefix}-tb-{item['row'].number}",
+    )
 
 
 def _loan(item: dict, ksm: KSM, shares: dict, product, actor, loans: dict) -> Callable[[], Any]:
@@ -509,7 +619,9 @@ def _payment(item: dict, loans: dict, actor, prefix: str) -> Callable[[], Any]:
     def run() -> Any:
         loan = loans.get(item["loan"])
         if loan is None:
-            raise LedgerError(_("Pinjaman %(n)s tidak tercatat (lihat kesalahan di lembar Pinjaman).") % {"n": item["loan"]})
+            raise LedgerError(
+                _("Pinjaman %(n)s tidak tercatat (lihat kesalahan di lembar Pinjaman).") % {"n": item["loan"]}
+            )
         return services.repayment_record(
             loan=loan, amount=item["amount"], paid_on=item["date"], actor=actor,
             idempotency_key=f"{prefix}-pb-{item['row'].number}", channel=item["channel"],
@@ -553,12 +665,17 @@ def run_job(job_id: int) -> ImportJob:
     if not errors and not job.dry_run:
         writer = _progress_writer(job.pk)
         try:
-            counts, errors = post(plan, upk=job.upk, actor=job.created_by, key_prefix=f"impor-{job.pk}", progress=writer)
+            counts, errors = post(
+                plan, upk=job.upk, actor=job.created_by, key_prefix=f"impor-{job.pk}", progress=writer
+            )
         finally:
             if writer is not None:
                 writer.close()  # type: ignore[attr-defined]
     job.refresh_from_db()
-    job.errors = [asdict(e) for e in sorted(errors, key=lambda e: (list(SHEETS).index(e.sheet) if e.sheet in SHEETS else 99, e.row))]
+    job.errors = [
+        asdict(e)
+        for e in sorted(errors, key=lambda e: (list(SHEETS).index(e.sheet) if e.sheet in SHEETS else 99, e.row))
+    ]
     job.summary = counts
     job.processed = total
     job.status = ImportJob.FAILED if errors else ImportJob.DONE
@@ -577,11 +694,15 @@ def template_workbook() -> bytes:
     guide.title = "Petunjuk"
     lines = [
         _("Impor buku UPK: isi lembar KSM, Anggota, Pinjaman, Pembayaran, Saldo Awal (dan Tabungan bila perlu)."),
-        _("Satu baris judul per lembar; jangan ubah nama kolom. Tanggal: hh-bb-tttt atau tttt-bb-hh. Jumlah: Rupiah bulat."),
+        _(
+            "Satu baris judul per lembar; jangan ubah nama kolom. Tanggal: hh-bb-tttt atau tttt-bb-hh. Jumlah: Rupiah bulat."
+        ),
         _("Pinjaman: satu baris per anggota; baris dengan nomor sama membentuk satu pinjaman KSM."),
         _("Saldo Awal: modal yang diterima (kode akun modal 31010–31040) ke kas atau bank."),
         _("Tabungan: setoran/tarikan tanggung renteng (aturan menabung 3 bulan sebelum pinjaman pertama)."),
-        _("Semua baris diperiksa dulu; jika satu baris salah, tidak ada yang dicatat dan setiap kesalahan ditampilkan."),
+        _(
+            "Semua baris diperiksa dulu; jika satu baris salah, tidak ada yang dicatat dan setiap kesalahan ditampilkan."
+        ),
     ]
     for line in lines:
         guide.append([line])

@@ -90,10 +90,7 @@ def ksm_list_queryset(user: Any, upk: Unit) -> QuerySet[KSM]:
         .values("s")
     )
     members = (
-        KSMMember.objects.filter(ksm=OuterRef("pk"), is_active=True)
-        .values("ksm")
-        .annotate(n=Count("pk"))
-        .values("n")
+        KSMMember.objects.filter(ksm=OuterRef("pk"), is_active=True).values("ksm").annotate(n=Count("pk")).values("n")
     )
     live = (
         Loan.objects.filter(ksm=OuterRef("pk"), status__in=["active", "rescheduled"])
@@ -101,7 +98,7 @@ def ksm_list_queryset(user: Any, upk: Unit) -> QuerySet[KSM]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    money = DecimalField(max_digits=15, decimal_places=0)
+    money: DecimalField = DecimalField(max_digits=15, decimal_places=0)
     return (
         permissions.filter_ksms(user, KSM.objects.filter(upk=upk))
         .select_related("kelurahan")
@@ -122,9 +119,7 @@ def savings_ledger(ksm: KSM) -> list[tuple[SavingsTransaction, int]]:
     for tx in ksm.savings.select_related("repayment").order_by("date", "pk"):
         if tx.kind == SavingsKind.DEPOSIT:
             balance += int(tx.amount)
-        elif tx.kind == SavingsKind.WITHDRAWAL:
-            balance -= int(tx.amount)
-        elif not (tx.repayment and tx.repayment.is_reversed):
+        elif tx.kind == SavingsKind.WITHDRAWAL or not (tx.repayment and tx.repayment.is_reversed):
             balance -= int(tx.amount)
         rows.append((tx, balance))
     return rows

@@ -163,13 +163,13 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
 def ksm_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     qs = ksm_list_queryset(request.user, upk)
-    q = request.GET.get("q", "").strip()
+    q = str(request.GET.get("q", "")).strip()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
     fmt = export_format(request)
     if fmt:
         headers = [_("Kode"), _("Nama"), _("Kelurahan"), _("RT"), _("Anggota"), _("Tabungan"), _("Pinjaman berjalan")]
-        data = ([k.code, k.name, k.kelurahan.name, k.rt, k.n_members, k.savings_total, k.n_live] for k in qs)
+        data = ([k.code, k.name, k.kelurahan.name, k.rt, k.n_members, k.savings_total, k.n_live] for k in qs)  # type: ignore[attr-defined]
         return export_response(fmt, f"ksm-{upk.pk}", headers, data, title="KSM")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "upk/ksm_list.html", {**_flags(request, upk), "page_obj": page, "q": q})
@@ -235,7 +235,9 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
     ksm = _ksm(request, pk)
     permissions.check_post(request.user, ksm.upk_id)
-    form = forms.SavingsForm(request.POST or None, initial={"date": today(), "kind": request.GET.get("jenis", "deposit")})
+    form = forms.SavingsForm(
+        request.POST or None, initial={"date": today(), "kind": request.GET.get("jenis", "deposit")}
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         fn = services.savings_deposit if data["kind"] == "deposit" else services.savings_withdraw
@@ -267,7 +269,7 @@ def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in LoanStatus.values:
         qs = qs.filter(status=status)
-    q = request.GET.get("q", "").strip()
+    q = str(request.GET.get("q", "")).strip()
     if q:
         qs = qs.filter(Q(number__icontains=q) | Q(ksm__name__icontains=q))
     qs = qs.order_by("-applied_on", "-pk")
@@ -275,7 +277,16 @@ def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     if fmt:
         loans = list(qs)
         pos = selectors.loan_positions(upk_ids=[upk.pk], as_of=as_of)
-        headers = [_("Nomor"), _("KSM"), _("Status"), _("Cair"), _("Pokok"), _("Sisa pokok"), _("Tunggakan"), _("Angsuran tertunggak")]
+        headers = [
+            _("Nomor"),
+            _("KSM"),
+            _("Status"),
+            _("Cair"),
+            _("Pokok"),
+            _("Sisa pokok"),
+            _("Tunggakan"),
+            _("Angsuran tertunggak"),
+        ]
         data = [
             [
                 loan.number,
@@ -344,7 +355,13 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
     return render(
         request,
         "upk/loan_apply.html",
-        {**_flags(request, upk), "form": form, "ksm": ksm, "rules": rules, "savings_run": selectors.savings_months_run(ksm, today())},
+        {
+            **_flags(request, upk),
+            "form": form,
+            "ksm": ksm,
+            "rules": rules,
+            "savings_run": selectors.savings_months_run(ksm, today()),
+        },
     )
 
 
@@ -438,9 +455,7 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(
-                request, _("Pembayaran dicatat, kuitansi %(no)s.") % {"no": rep.receipt_number}
-            )
+            messages.success(request, _("Pembayaran dicatat, kuitansi %(no)s.") % {"no": rep.receipt_number})
             return redirect(reverse("upk:loan_card", args=[loan.pk]) + f"#kw-{rep.pk}")
     return render(
         request,
@@ -497,7 +512,12 @@ def repayment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Kuitansi %(no)s dibatalkan.") % {"no": rep.receipt_number})
             return redirect("upk:loan_card", pk=rep.loan_id)
     return _form_page(
-        request, rep.upk, form, _("Pembatalan kuitansi %(no)s (%(amount)s)") % {"no": rep.receipt_number, "amount": rep.amount}, loan=rep.loan, once=True
+        request,
+        rep.upk,
+        form,
+        _("Pembatalan kuitansi %(no)s (%(amount)s)") % {"no": rep.receipt_number, "amount": rep.amount},
+        loan=rep.loan,
+        once=True,
     )
 
 
@@ -526,8 +546,9 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             if not name.startswith("amount-") or not name[7:].isdigit():
                 continue
             loan_pk = int(name[7:])
-            raw = (value or "").strip().replace(".", "").replace(",", "")
-            entered[loan_pk] = value.strip()
+            text = str(value or "").strip()
+            raw = text.replace(".", "").replace(",", "")
+            entered[loan_pk] = text
             if not raw:
                 continue
             if not raw.isdigit():
@@ -559,9 +580,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=sheet.pk)
         if row_errors:
             errors.insert(0, _("Tidak ada yang dicatat. Perbaiki baris yang ditandai merah lalu kirim lagi."))
-    table = [
-        {"row": r, "value": entered.get(r.loan.pk, ""), "errors": row_errors.get(r.loan.pk, [])} for r in rows
-    ]
+    table = [{"row": r, "value": entered.get(r.loan.pk, ""), "errors": row_errors.get(r.loan.pk, [])} for r in rows]
     return render(
         request,
         "upk/collection_print.html" if printing else "upk/collection_sheet.html",
@@ -598,7 +617,9 @@ def collection_sheet_done(request: HttpRequest, upk_id: int, sheet_id: int) -> H
 def reschedule_propose(request: HttpRequest, pk: int) -> HttpResponse:
     loan = _loan(request, pk)
     permissions.check_post(request.user, loan.upk_id)
-    form = forms.RescheduleForm(request.POST or None, initial={"effective_on": today(), "term_months": loan.term_months})
+    form = forms.RescheduleForm(
+        request.POST or None, initial={"effective_on": today(), "term_months": loan.term_months}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.reschedule_propose(loan=loan, actor=request.user, **form.cleaned_data)
@@ -626,7 +647,12 @@ def reschedule_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Putusan penjadwalan ulang dicatat."))
             return redirect("upk:loan_card", pk=item.loan_id)
     return _form_page(
-        request, item.loan.upk, form, _("Persetujuan penjadwalan ulang %(no)s") % {"no": item.loan.number}, loan=item.loan, proposal=item
+        request,
+        item.loan.upk,
+        form,
+        _("Persetujuan penjadwalan ulang %(no)s") % {"no": item.loan.number},
+        loan=item.loan,
+        proposal=item,
     )
 
 
@@ -662,7 +688,12 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Putusan hapus buku dicatat."))
             return redirect("upk:loan_card", pk=item.loan_id)
     return _form_page(
-        request, item.loan.upk, form, _("Persetujuan hapus buku %(no)s") % {"no": item.loan.number}, loan=item.loan, proposal=item
+        request,
+        item.loan.upk,
+        form,
+        _("Persetujuan hapus buku %(no)s") % {"no": item.loan.number},
+        loan=item.loan,
+        proposal=item,
     )
 
 
@@ -679,7 +710,9 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Pemulihan dicatat sebagai pendapatan."))
             return redirect("upk:loan_card", pk=loan.pk)
-    return _form_page(request, loan.upk, form, _("Pemulihan pinjaman dihapus %(no)s") % {"no": loan.number}, loan=loan, once=True)
+    return _form_page(
+        request, loan.upk, form, _("Pemulihan pinjaman dihapus %(no)s") % {"no": loan.number}, loan=loan, once=True
+    )
 
 
 @login_required
@@ -687,8 +720,12 @@ def approvals(request: HttpRequest) -> HttpResponse:
     """Staff: pending reschedules and write-offs across UPKs."""
     if not permissions.is_staff(request.user):
         raise Http404
-    reschedules = Reschedule.objects.filter(status=ApprovalStatus.PROPOSED).select_related("loan", "loan__ksm", "loan__upk")
-    write_offs = WriteOff.objects.filter(status=ApprovalStatus.PROPOSED).select_related("loan", "loan__ksm", "loan__upk")
+    reschedules = Reschedule.objects.filter(status=ApprovalStatus.PROPOSED).select_related(
+        "loan", "loan__ksm", "loan__upk"
+    )
+    write_offs = WriteOff.objects.filter(status=ApprovalStatus.PROPOSED).select_related(
+        "loan", "loan__ksm", "loan__upk"
+    )
     return render(
         request,
         "upk/approvals.html",
@@ -704,7 +741,9 @@ def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpRespo
     if direction not in ("in", "out"):
         raise Http404
     upk = upk_for_posting(request.user, upk_id)
-    accounts = Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.PROTECTED_ROLES).order_by("code")
+    accounts = (
+        Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.PROTECTED_ROLES).order_by("code")
+    )
     form = forms.CashVoucherForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "kas"})
     if request.method == "POST" and form.is_valid():
         try:
@@ -746,7 +785,10 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
         if form.is_valid():
             try:
                 entry = services.reserve_adjust(
-                    upk=upk, date=form.cleaned_data["date"], actor=request.user, idempotency_key=form.cleaned_data["idempotency_key"]
+                    upk=upk,
+                    date=form.cleaned_data["date"],
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
                 )
             except LedgerError as exc:
                 _add_errors(form, exc)
@@ -754,7 +796,9 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
                 if entry is None:
                     messages.info(request, _("Cadangan sudah sesuai; tidak ada jurnal."))
                 else:
-                    messages.success(request, _("Penyesuaian cadangan dicatat, jurnal nomor %(n)s.") % {"n": entry.number})
+                    messages.success(
+                        request, _("Penyesuaian cadangan dicatat, jurnal nomor %(n)s.") % {"n": entry.number}
+                    )
                 return redirect(reverse("upk:reserve", args=[upk.pk]) + f"?as_of={form.cleaned_data['date']:%Y-%m-%d}")
     return render(request, "upk/reserve.html", {**_flags(request, upk), "kol": kol, "form": form, "on": on})
 
@@ -770,7 +814,9 @@ def year_end(request: HttpRequest, upk_id: int) -> HttpResponse:
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Tutup buku %(y)s: surplus %(s)s dialokasikan.") % {"y": closing.year, "s": closing.surplus})
+            messages.success(
+                request, _("Tutup buku %(y)s: surplus %(s)s dialokasikan.") % {"y": closing.year, "s": closing.surplus}
+            )
             return redirect("upk:neraca", upk_id=upk.pk)
     return _form_page(request, upk, form, _("Tutup buku tahunan"), rules=rules, year_end=True, once=True)
 
@@ -802,13 +848,13 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
         except LedgerError as exc:
             errors = exc.messages
         else:
-            messages.success(request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": services.month_label(year, month)})
+            messages.success(
+                request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": services.month_label(year, month)}
+            )
             return redirect(reverse("upk:package", args=[upk.pk]) + f"?tahun={year}&bulan={month}")
     package = selectors.monthly_package(upk=upk, year=year, month=month)
     borrowers = permissions.can_view_borrowers(request.user, upk)
-    names = (
-        dict(KSM.objects.filter(upk=upk).values_list("pk", "name")) if borrowers else {}
-    )
+    names = dict(KSM.objects.filter(upk=upk).values_list("pk", "name")) if borrowers else {}
     submitted = MonthlyPackage.objects.filter(upk=upk, year=year, month=month).select_related("submitted_by").first()
     return render(
         request,
@@ -907,7 +953,9 @@ def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
             for e in qs
             for line in e.lines.all()
         )
-        return export_response(fmt, f"jurnal-{upk.pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}", headers, data, title="Jurnal")
+        return export_response(
+            fmt, f"jurnal-{upk.pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}", headers, data, title="Jurnal"
+        )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -934,7 +982,9 @@ def _book_page(request: HttpRequest, upk: Unit, book: selectors.Book, title: str
     page = Paginator(book.rows, 50).get_page(request.GET.get("page"))
     accounts = Account.objects.filter(upk=upk).order_by("code")
     return render(
-        request, "upk/book.html", {**_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts}
+        request,
+        "upk/book.html",
+        {**_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts},
     )
 
 
@@ -957,7 +1007,9 @@ def general_ledger(request: HttpRequest, upk_id: int, account_id: int) -> HttpRe
         raise Http404
     date_from, date_to = _range(request)
     book = selectors.general_ledger(account=account, date_from=date_from, date_to=date_to)
-    return _book_page(request, upk, book, _("Buku besar %(a)s") % {"a": account}, f"buku-besar-{account.code}-{date_to:%Y%m%d}")
+    return _book_page(
+        request, upk, book, _("Buku besar %(a)s") % {"a": account}, f"buku-besar-{account.code}-{date_to:%Y%m%d}"
+    )
 
 
 @login_required
@@ -969,7 +1021,13 @@ def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
     if fmt:
         data = [[r.account.code, r.account.name, r.debit, r.credit] for r in tb.rows]
         data.append(["", _("Jumlah"), tb.total_debit, tb.total_credit])
-        return export_response(fmt, f"neraca-saldo-{upk.pk}-{as_of:%Y%m%d}", [_("Kode"), _("Akun"), _("Debit"), _("Kredit")], data, title="Neraca saldo")
+        return export_response(
+            fmt,
+            f"neraca-saldo-{upk.pk}-{as_of:%Y%m%d}",
+            [_("Kode"), _("Akun"), _("Debit"), _("Kredit")],
+            data,
+            title="Neraca saldo",
+        )
     return render(request, "upk/trial_balance.html", {**_flags(request, upk), "tb": tb, "as_of": as_of})
 
 
@@ -982,9 +1040,18 @@ def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
     if fmt:
         data: list[list[Any]] = []
         for section in (bs.assets, bs.liabilities, bs.equity):
-            data += [[section.title, account.code if account else "", label, amount] for account, label, amount in section.rows]
+            data += [
+                [section.title, account.code if account else "", label, amount]
+                for account, label, amount in section.rows
+            ]
             data.append([section.title, "", _("Jumlah"), section.total])
-        return export_response(fmt, f"neraca-{upk.pk}-{as_of:%Y%m%d}", [_("Bagian"), _("Kode"), _("Akun"), _("Jumlah")], data, title="Neraca")
+        return export_response(
+            fmt,
+            f"neraca-{upk.pk}-{as_of:%Y%m%d}",
+            [_("Bagian"), _("Kode"), _("Akun"), _("Jumlah")],
+            data,
+            title="Neraca",
+        )
     return render(request, "upk/neraca.html", {**_flags(request, upk), "bs": bs, "as_of": as_of})
 
 
@@ -998,8 +1065,19 @@ def laba_rugi(request: HttpRequest, upk_id: int) -> HttpResponse:
     if fmt:
         data: list[list[Any]] = []
         for section in (pl.income, pl.expense):
-            data += [[section.title, account.code if account else "", label, amount] for account, label, amount in section.rows]
+            data += [
+                [section.title, account.code if account else "", label, amount]
+                for account, label, amount in section.rows
+            ]
             data.append([section.title, "", _("Jumlah"), section.total])
         data.append(["", "", _("Surplus/defisit"), pl.surplus])
-        return export_response(fmt, f"laba-rugi-{upk.pk}-{date_to:%Y%m%d}", [_("Bagian"), _("Kode"), _("Akun"), _("Jumlah")], data, title="Laba-rugi")
-    return render(request, "upk/laba_rugi.html", {**_flags(request, upk), "pl": pl, "date_from": date_from, "date_to": date_to})
+        return export_response(
+            fmt,
+            f"laba-rugi-{upk.pk}-{date_to:%Y%m%d}",
+            [_("Bagian"), _("Kode"), _("Akun"), _("Jumlah")],
+            data,
+            title="Laba-rugi",
+        )
+    return render(
+        request, "upk/laba_rugi.html", {**_flags(request, upk), "pl": pl, "date_from": date_from, "date_to": date_to}
+    )

@@ -40,12 +40,18 @@ def import_start(request: HttpRequest, upk_id: int) -> HttpResponse:
         else:
             with transaction.atomic():
                 job = ImportJob.objects.create(
-                    upk=upk, file=upload, original_name=name[:255], dry_run=form.cleaned_data["dry_run"], created_by=request.user
+                    upk=upk,
+                    file=upload,
+                    original_name=name[:255],
+                    dry_run=form.cleaned_data["dry_run"],
+                    created_by=request.user,  # type: ignore[misc]
                 )
                 transaction.on_commit(lambda: import_books.delay(job.pk))
             return redirect("upk:import_status", job_id=job.pk)
     jobs = ImportJob.objects.filter(upk=upk).select_related("created_by")[:10]
-    return render(request, "upk/import.html", {"upk": upk, "form": form, "jobs": jobs, "can_post": True, "can_borrowers": True})
+    return render(
+        request, "upk/import.html", {"upk": upk, "form": form, "jobs": jobs, "can_post": True, "can_borrowers": True}
+    )
 
 
 @login_required

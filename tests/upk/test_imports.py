@@ -30,13 +30,28 @@ def _workbook(data: dict[str, list[list]]) -> bytes:
 
 
 def _good_data(kel_name: str) -> dict[str, list[list]]:
-    members = [[f"KSM-{k}", f"62710101019{k}{i:04d}", f"Anggota {k}{i}", "P" if i < 4 else "L", "Jl. Mawar", "Warung", "ya"] for k in (1, 2) for i in range(5)]
-    loans = [[f"LAMA-{k}", f"KSM-{k}", "01-03-2024", "05-03-2024", 10, f"62710101019{k}{i:04d}", 800_000, "kas"] for k in (1, 2) for i in range(5)]
+    members = [
+        [f"KSM-{k}", f"62710101019{k}{i:04d}", f"Anggota {k}{i}", "P" if i < 4 else "L", "Jl. Mawar", "Warung", "ya"]
+        for k in (1, 2)
+        for i in range(5)
+    ]
+    loans = [
+        [f"LAMA-{k}", f"KSM-{k}", "01-03-2024", "05-03-2024", 10, f"62710101019{k}{i:04d}", 800_000, "kas"]
+        for k in (1, 2)
+        for i in range(5)
+    ]
     return {
-        "KSM": [["KSM-1", "KSM Melati", kel_name, "003", "15-01-2023"], ["KSM-2", "KSM Mawar", kel_name, "004", "2023-02-01"]],
+        "KSM": [
+            ["KSM-1", "KSM Melati", kel_name, "003", "15-01-2023"],
+            ["KSM-2", "KSM Mawar", kel_name, "004", "2023-02-01"],
+        ],
         "Anggota": members,
         "Pinjaman": loans,
-        "Pembayaran": [["LAMA-1", "05-04-2024", 460_000, "kas"], ["LAMA-1", "05-05-2024", 460_000, "kas"], ["LAMA-2", "06-04-2024", 300_000, "bank"]],
+        "Pembayaran": [
+            ["LAMA-1", "05-04-2024", 460_000, "kas"],
+            ["LAMA-1", "05-05-2024", 460_000, "kas"],
+            ["LAMA-2", "06-04-2024", 300_000, "bank"],
+        ],
         "Saldo Awal": [["31010", "31-12-2023", 150_000_000, "bank", "Saldo modal P2KP"]],
         "Tabungan": [[f"KSM-{k}", f"10-{m:02d}-2023", "setor", 25_000] for k in (1, 2) for m in (11, 12)]
         + [[f"KSM-{k}", f"10-{m:02d}-2024", "setor", 25_000] for k in (1, 2) for m in (1, 2)],

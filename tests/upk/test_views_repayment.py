@@ -64,7 +64,13 @@ def test_repayment_form_member_split_must_sum(client, manager, upk):
     page = client.get(url).content.decode()
     response = client.post(
         url,
-        {"idempotency_key": _key(page), "amount": "300000", "paid_on": today().isoformat(), "channel": "kas", f"lm_{lm.pk}": "100000"},
+        {
+            "idempotency_key": _key(page),
+            "amount": "300000",
+            "paid_on": today().isoformat(),
+            "channel": "kas",
+            f"lm_{lm.pk}": "100000",
+        },
     )
     assert response.status_code == 200
     assert "tidak sama dengan jumlah bayar" in response.content.decode()

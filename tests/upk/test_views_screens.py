@@ -68,13 +68,26 @@ def test_upk_screens_render_for_manager(client, manager, upk, book):
 
 def test_upk_screens_render_for_staff(client, staff, upk, book):
     client.force_login(staff)
-    for url in [reverse("upk:list"), reverse("upk:home", args=[upk.pk]), reverse("upk:loan_card", args=[book[0].pk]), reverse("upk:approvals")]:
+    for url in [
+        reverse("upk:list"),
+        reverse("upk:home", args=[upk.pk]),
+        reverse("upk:loan_card", args=[book[0].pk]),
+        reverse("upk:approvals"),
+    ]:
         assert client.get(url).status_code == 200, url
 
 
 @pytest.mark.parametrize(
     "name",
-    ["upk:ksm_list", "upk:loan_list", "upk:journal", "upk:cash_book", "upk:trial_balance", "upk:neraca", "upk:laba_rugi"],
+    [
+        "upk:ksm_list",
+        "upk:loan_list",
+        "upk:journal",
+        "upk:cash_book",
+        "upk:trial_balance",
+        "upk:neraca",
+        "upk:laba_rugi",
+    ],
 )
 def test_exports_csv_and_xlsx(client, manager, upk, book, name):
     client.force_login(manager)

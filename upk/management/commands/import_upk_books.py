@@ -1,6 +1,6 @@
 """Import an existing UPK's books from the XLSX/CSV template, synchronously.
 
-    python manage.py import_upk_books --upk 12 --user manajer buku.xlsx [--check]
+python manage.py import_upk_books --upk 12 --user manajer buku.xlsx [--check]
 """
 
 from __future__ import annotations
