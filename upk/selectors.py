@@ -172,7 +172,9 @@ def neraca(*, upk, as_of: date) -> Neraca:
     """Balance sheet. Contra accounts show as negatives inside their section;
     the surplus not yet closed (income − expense) shows in equity."""
     balances = account_balances(upk=upk, as_of=as_of)
-    assets, liabilities, equity = [], [], []
+    assets: list[tuple[Account | None, str, int]] = []
+    liabilities: list[tuple[Account | None, str, int]] = []
+    equity: list[tuple[Account | None, str, int]] = []
     surplus = 0
     for account in Account.objects.filter(upk=upk).order_by("code"):
         signed = balances.get(account.pk, 0)
@@ -208,7 +210,8 @@ class LabaRugi:
 def laba_rugi(*, upk, date_from: date, date_to: date) -> LabaRugi:
     """Income and expense between two dates, without the year-end closing entry."""
     balances = account_balances(upk=upk, as_of=date_to, date_from=date_from, exclude_year_end=True)
-    income, expense = [], []
+    income: list[tuple[Account | None, str, int]] = []
+    expense: list[tuple[Account | None, str, int]] = []
     for account in Account.objects.filter(upk=upk, kind__in=[AccountKind.INCOME, AccountKind.EXPENSE]).order_by("code"):
         signed = balances.get(account.pk, 0)
         if account.kind == AccountKind.INCOME:
@@ -847,7 +850,7 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
 
     members = list(loan.loan_members.select_related("member").order_by("pk"))
     weights = [int(m.amount) for m in members]
-    due = defaultdict(int)
+    due: dict[int, int] = defaultdict(int)
     for row in (
         Instalment.objects.filter(loan=loan, due_date__lte=as_of, schedule__effective_from__lte=as_of)
         .filter(Q(schedule__effective_to__isnull=True) | Q(schedule__effective_to__gt=as_of))
@@ -855,7 +858,7 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
         .annotate(s=Sum(F("member_shares__pokok") + F("member_shares__jasa") + F("member_shares__bop")))
     ):
         due[row["member_shares__loan_member_id"]] = int(row["s"] or 0)
-    paid = defaultdict(int)
+    paid: dict[int, int] = defaultdict(int)
     reps = loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
     for rep in reps:
         if rep.is_reversed and rep.reversal.reversed_on <= as_of:
@@ -1116,7 +1119,7 @@ def ledger_drift(*, upk) -> list[str]:
     - every journal entry balanced.
     """
     problems = []
-    current = defaultdict(lambda: defaultdict(int))
+    current: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
         Allocation.objects.filter(upk=upk, effective_to__isnull=True)
         .values("instalment_id", "component")

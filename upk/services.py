@@ -793,7 +793,7 @@ def _component_legs(accounts: Mapping[str, Account], loan: Loan, amounts: Mappin
             accounts[COMPONENT_ROLE[Component(c)]],
             sign * amounts[c],
             loan_id=loan.pk if c == Component.POKOK else None,
-            memo=Component(c).label,
+            memo=str(Component(c).label),
         )
         for c in (Component.POKOK, Component.JASA, Component.BOP, Component.DENDA)
         if amounts.get(c)
@@ -990,7 +990,7 @@ def collection_sheet_post(
     """
     permissions.check_post(actor, upk)
     key = _require_key(idempotency_key)
-    rows = (
+    rows: list[Mapping[str, Any]] = (
         [{"loan": k, "amount": v} for k, v in payments.items()] if isinstance(payments, Mapping) else list(payments)
     )
     wanted: dict[int, dict[str, Any]] = {}

@@ -75,7 +75,11 @@ def test_collection_sheet_and_single_posting_in_parallel(upk, manager, capital):
     def post(i):
         if i == 0:
             return services.collection_sheet_post(
-                upk=upk, date=date(2024, 6, 10), payments={x.pk: 491_600 for x in loans}, actor=manager, idempotency_key="sheet"
+                upk=upk,
+                date=date(2024, 6, 10),
+                payments={x.pk: 491_600 for x in loans},
+                actor=manager,
+                idempotency_key="sheet",
             ).pk
         return services.repayment_record(
             loan=loans[i], amount=100_000, paid_on=date(2024, 6, 11), actor=manager, idempotency_key=f"single-{i}"

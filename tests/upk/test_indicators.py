@@ -102,15 +102,21 @@ def test_reports_as_of_past_month_unchanged_after_later_postings(upk, manager, p
     before_tb = selectors.trial_balance(upk=upk, as_of=SEP)
     before_lpp = selectors.lpp(upk=upk, year=2024, month=9)
     # October: payments, a reversal of a September payment, a backdated October payment.
-    services.repayment_record(loan=bad, amount=3 * INSTALMENT, paid_on=date(2024, 10, 12), actor=manager, idempotency_key="o1")
+    services.repayment_record(
+        loan=bad, amount=3 * INSTALMENT, paid_on=date(2024, 10, 12), actor=manager, idempotency_key="o1"
+    )
     sept = late.repayments.order_by("-paid_on").first()
     services.repayment_reverse(repayment=sept, reversed_on=date(2024, 10, 14), reason="Salah", actor=manager)
-    services.repayment_record(loan=good, amount=INSTALMENT, paid_on=date(2024, 10, 2), actor=manager, idempotency_key="o2")
+    services.repayment_record(
+        loan=good, amount=INSTALMENT, paid_on=date(2024, 10, 2), actor=manager, idempotency_key="o2"
+    )
     services.reserve_adjust(upk=upk, date=date(2024, 10, 31), actor=manager, idempotency_key="cad-oct")
     after_ind = selectors.indicators(upk=upk, as_of=SEP)
     assert {k: v.value for k, v in after_ind.values.items()} == {k: v.value for k, v in before_ind.values.items()}
     after_kol = selectors.kolektibilitas(upk=upk, as_of=SEP)
-    assert [(b.loans, b.outstanding) for b in after_kol.buckets] == [(b.loans, b.outstanding) for b in before_kol.buckets]
+    assert [(b.loans, b.outstanding) for b in after_kol.buckets] == [
+        (b.loans, b.outstanding) for b in before_kol.buckets
+    ]
     assert after_kol.booked_reserve == before_kol.booked_reserve
     assert [(r.account.code, r.debit, r.credit) for r in selectors.trial_balance(upk=upk, as_of=SEP).rows] == [
         (r.account.code, r.debit, r.credit) for r in before_tb.rows
@@ -120,7 +126,9 @@ def test_reports_as_of_past_month_unchanged_after_later_postings(upk, manager, p
     assert selectors.indicators(upk=upk, as_of=date(2024, 10, 31))["par"].value != before_ind["par"].value
 
 
-def test_portfolio_summary_many_query_count_does_not_grow(upk, manager, portfolio, other_bkm, django_assert_max_num_queries):
+def test_portfolio_summary_many_query_count_does_not_grow(
+    upk, manager, portfolio, other_bkm, django_assert_max_num_queries
+):
     other = other_bkm.units.get(unit_type="upk")
     services.upk_setup(upk=other)
     manager.upk_units.add(other)

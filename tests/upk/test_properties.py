@@ -64,7 +64,7 @@ def test_split_members_sums_to_group(terms, weights):
 
 
 @settings(max_examples=150, deadline=None)
-@given(total=st.integers(-10**12, 10**12), weights=st.lists(st.integers(0, 10**9), min_size=1, max_size=20))
+@given(total=st.integers(-(10**12), 10**12), weights=st.lists(st.integers(0, 10**9), min_size=1, max_size=20))
 def test_largest_remainder_exact(total, weights):
     if sum(weights) == 0:
         weights[0] = 1
@@ -167,7 +167,12 @@ def _check_books(upk, loan, as_of):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(product=product_st, amounts=st.lists(st.integers(1, 10) , min_size=5, max_size=7), term=st.integers(1, 24), ops=st.lists(op_st, max_size=12))
+@given(
+    product=product_st,
+    amounts=st.lists(st.integers(1, 10), min_size=5, max_size=7),
+    term=st.integers(1, 24),
+    ops=st.lists(op_st, max_size=12),
+)
 def test_ledger_random_sequences_keep_books_exact(upk, manager, product, amounts, term, ops):
     with transaction.atomic():
         _run_sequence(upk, manager, product, [a * 100_000 for a in amounts], term, ops)
@@ -176,13 +181,16 @@ def test_ledger_random_sequences_keep_books_exact(upk, manager, product, amounts
 
 def _run_sequence(upk, manager, product, amounts, term, ops):
     services.upk_setup(upk=upk)
-    prod = LoanProductFactory(
-        upk=upk, late_fee_amount=Decimal(2_000) if product["late_fee_enabled"] else 0, **product
-    )
+    prod = LoanProductFactory(upk=upk, late_fee_amount=Decimal(2_000) if product["late_fee_enabled"] else 0, **product)
     ksm = make_ksm(upk, members=len(amounts), actor=manager)
     members = list(ksm.members.order_by("pk"))
     app = services.loan_apply(
-        ksm=ksm, product=prod, applied_on=date(2024, 5, 2), member_amounts=dict(zip(members, amounts, strict=True)), term_months=term, actor=manager
+        ksm=ksm,
+        product=prod,
+        applied_on=date(2024, 5, 2),
+        member_amounts=dict(zip(members, amounts, strict=True)),
+        term_months=term,
+        actor=manager,
     )
     services.loan_decide(loan=app.loan, approve=True, decided_on=date(2024, 5, 2), actor=manager)
     loan = services.loan_disburse(loan=app.loan, disbursed_on=date(2024, 5, 10), actor=manager)
@@ -199,7 +207,11 @@ def _run_sequence(upk, manager, product, amounts, term, ops):
                 services.repayment_record(loan=loan, amount=a, paid_on=clock, actor=manager, idempotency_key=f"p{n}")
             elif kind == "backdated":
                 services.repayment_record(
-                    loan=loan, amount=a, paid_on=max(date(2024, 5, 10), clock - timedelta(days=b)), actor=manager, idempotency_key=f"p{n}"
+                    loan=loan,
+                    amount=a,
+                    paid_on=max(date(2024, 5, 10), clock - timedelta(days=b)),
+                    actor=manager,
+                    idempotency_key=f"p{n}",
                 )
             elif kind == "reverse":
                 live = list(loan.repayments.filter(is_reversed=False).order_by("pk"))

@@ -121,7 +121,7 @@ def test_repayment_record_late_fee_paid_first(upk, manager, capital):
     product = LoanProductFactory(upk=upk, late_fee_enabled=True, late_fee_amount=5_000, late_fee_grace_days=3)
     loan = make_active_loan(upk, manager, product=product)
     on_time = _pay(loan, manager, 100_000, date(2024, 6, 12), key="a")  # within grace
-    assert ("denda" not in {c for _, c, _ in _current(on_time)})
+    assert "denda" not in {c for _, c, _ in _current(on_time)}
     late = _pay(loan, manager, 100_000, date(2024, 6, 20), key="b")
     assert _current(late)[0] == (1, "denda", 5_000)
     lines = {line.account.role: int(line.credit) for line in late.journal_entry.lines.all() if line.credit}
@@ -135,7 +135,11 @@ def test_collection_sheet_post_posts_all_in_one_go(upk, manager, capital):
     sheet = services.collection_sheet_post(
         upk=upk,
         date=date(2024, 6, 10),
-        payments=[{"loan": loans[0], "amount": 491_600}, {"loan": loans[1], "amount": 200_000}, {"loan": loans[2], "amount": 0}],
+        payments=[
+            {"loan": loans[0], "amount": 491_600},
+            {"loan": loans[1], "amount": 200_000},
+            {"loan": loans[2], "amount": 0},
+        ],
         actor=manager,
         idempotency_key="sheet-1",
     )

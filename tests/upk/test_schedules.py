@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from upk import engine
-from upk.engine import Terms, build_schedule, largest_remainder, spread, split_members
+from upk.engine import Terms, build_schedule, largest_remainder, split_members, spread
 from upk.models import Instalment, MemberInstalment
 
 
