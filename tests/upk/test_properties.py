@@ -24,6 +24,7 @@ from upk.models import Allocation, JournalLine, Loan
 from upk.services import LedgerError
 
 from .factories import LoanProductFactory, make_ksm
+from .test_indicators import assert_paths_agree
 
 terms_st = st.builds(
     engine.Terms,
@@ -159,6 +160,7 @@ def _check_books(upk, loan, as_of):
     assert 0 <= position.outstanding <= int(loan.principal)
     assert position.arrears_amount >= 0
     assert selectors.ledger_drift(upk=upk) == []
+    assert_paths_agree(upk, as_of)
 
 
 @pytest.mark.django_db
