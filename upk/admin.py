@@ -66,7 +66,7 @@ class KSMMemberAdmin(admin.ModelAdmin):
 class JournalLineInline(admin.TabularInline):
     model = JournalLine
     fields = ["account", "debit", "credit", "loan", "ksm", "memo"]
-    readonly_fields = fields
+    readonly_fields = ["account", "debit", "credit", "loan", "ksm", "memo"]
     extra = 0
     can_delete = False
 
