@@ -224,17 +224,31 @@ def _accounts(upk_id: int) -> dict[str, Account]:
 # --- Posting primitives --------------------------------------------------------------
 
 
-def _next_numbers(upk_id: int, name: str, count: int = 1) -> range:
-    """Reserve `count` gapless per-UPK numbers in one statement; the counter
-    row stays locked to commit (services take it last, after the loans)."""
+def _reserve_numbers(upk_id: int, counts: Mapping[str, int]) -> dict[str, range]:
+    """Reserve gapless per-UPK numbers for several counters in one statement.
+    The counter rows stay locked to commit; they are always taken after the
+    loan locks and in name order ("journal" before "receipt"), so lock order
+    is fixed everywhere."""
+    names = sorted(n for n, c in counts.items() if c > 0)
+    if not names:
+        return {}
+    values = ", ".join(["(%s, %s, %s)"] * len(names))
+    params: list[Any] = []
+    for name in names:
+        params += [upk_id, name, counts[name]]
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO upk_counter (upk_id, name, value) VALUES (%s, %s, %s) "
-            "ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + %s RETURNING value",
-            [upk_id, name, count, count],
+            f"INSERT INTO upk_counter (upk_id, name, value) VALUES {values} "  # noqa: S608 - placeholders only
+            "ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + EXCLUDED.value "
+            "RETURNING name, value",
+            params,
         )
-        last = int(cursor.fetchone()[0])
-    return range(last - count + 1, last + 1)
+        rows = cursor.fetchall()
+    return {name: range(int(last) - counts[name] + 1, int(last) + 1) for name, last in rows}
+
+
+def _next_numbers(upk_id: int, name: str, count: int = 1) -> range:
+    return _reserve_numbers(upk_id, {name: count})[name]
 
 
 def _next_number(upk_id: int, name: str) -> int:
@@ -297,22 +311,31 @@ def _post_many(specs: list[EntrySpec], *, actor) -> list[JournalEntry]:
     """Write journal entries in bulk (3 statements for any number). Legs are
     signed (debit +, credit −); zero legs are dropped. Each entry's balance is
     checked here and again by the database at commit."""
+    return _post_many_numbered(specs, actor=actor)[0]
+
+
+def _post_many_numbered(
+    specs: list[EntrySpec], *, actor, extra_numbers: Mapping[str, int] | None = None
+) -> tuple[list[JournalEntry], dict[str, range]]:
+    """`_post_many`, also reserving other per-UPK numbers (e.g. receipts) in
+    the same counter statement. All specs must belong to one UPK."""
     if not specs:
-        return []
+        return [], {}
     for spec in specs:
         spec.legs = [leg for leg in spec.legs if leg.amount != 0]
         if len(spec.legs) < 2:
             raise LedgerError(_("Jurnal membutuhkan sedikitnya dua baris bernilai."))
         if sum(leg.amount for leg in spec.legs) != 0:
             raise LedgerError(_("Jurnal tidak seimbang; tidak ada yang dicatat."))
-    numbers: dict[int, Iterator[int]] = {}
-    for upk_id in sorted({s.upk_id for s in specs}):
-        numbers[upk_id] = iter(_next_numbers(upk_id, "journal", sum(1 for s in specs if s.upk_id == upk_id)))
+    upk_ids = {spec.upk_id for spec in specs}
+    assert len(upk_ids) == 1, "one UPK per posting"
+    reserved = _reserve_numbers(upk_ids.pop(), {"journal": len(specs), **(extra_numbers or {})})
+    numbers: Iterator[int] = iter(reserved["journal"])
     entries = JournalEntry.objects.bulk_create(
         [
             JournalEntry(
                 upk_id=spec.upk_id,
-                number=next(numbers[spec.upk_id]),
+                number=next(numbers),
                 date=spec.on,
                 kind=spec.kind,
                 description=spec.description[:255],
@@ -340,7 +363,7 @@ def _post_many(specs: list[EntrySpec], *, actor) -> list[JournalEntry]:
             for leg in spec.legs
         ]
     )
-    return entries
+    return entries, reserved
 
 
 def _post(
@@ -970,17 +993,10 @@ def _record_repayments_locked(
     of a 30-loan collection sheet is close to that of one repayment.
     """
     assert len({i.loan.pk for i in items}) == len(items), "one payment per loan per batch"
-    existing = {r.idempotency_key: r for r in Repayment.objects.filter(idempotency_key__in=[i.key for i in items])}
+    # A repeated idempotency key is caught by the UNIQUE constraint (see
+    # _atomic_idempotent), which saves a query on every normal posting.
     done: dict[int, Repayment] = {}
-    todo: list[tuple[int, PayItem]] = []
-    for index, item in enumerate(items):
-        found = existing.get(item.key)
-        if found is None:
-            todo.append((index, item))
-        elif found.loan_id != item.loan.pk or int(found.amount) != item.amount or found.paid_on != item.paid_on:
-            raise LedgerError(_("Formulir ini sudah dipakai untuk pembayaran lain."))
-        else:
-            done[index] = found
+    todo: list[tuple[int, PayItem]] = list(enumerate(items))
     if todo:
         upk_id = todo[0][1].loan.upk_id
         closed = _last_closed(upk_id)
@@ -1004,7 +1020,6 @@ def _record_repayments_locked(
         if errors:
             raise LedgerError(*errors)
         accounts = _accounts(upk_id)
-        receipts = _next_numbers(upk_id, "receipt", len(todo))  # before the journal counter: fixed lock order
         specs: list[EntrySpec] = []
         extra_specs: list[EntrySpec] = []
         for index, item in todo:
@@ -1023,7 +1038,8 @@ def _record_repayments_locked(
                 )
             )
             extra_specs.extend(_reallocation_specs(item.loan, accounts, plan.deltas, skip=None))
-        entries = _post_many(specs + extra_specs, actor=actor)
+        entries, numbers = _post_many_numbered(specs + extra_specs, actor=actor, extra_numbers={"receipt": len(todo)})
+        receipts = numbers["receipt"]
         created = Repayment.objects.bulk_create(
             [
                 Repayment(
@@ -1058,9 +1074,11 @@ def _record_repayments_locked(
     return [done[i] for i in range(len(items))]
 
 
-def _atomic_idempotent(model, key: str, fn):
-    """Run `fn` atomically; if a concurrent twin with the same key won the race
-    (unique violation), return the twin's row instead of failing."""
+def _atomic_idempotent(model, key: str, fn, same=None):
+    """Run `fn` atomically; when the key was already used (the UNIQUE
+    constraint fires: a double click, a retry, a concurrent twin), everything
+    is rolled back and the first row is returned — or refused when `same`
+    says it was a different action."""
     try:
         with transaction.atomic():
             return fn()
@@ -1068,6 +1086,8 @@ def _atomic_idempotent(model, key: str, fn):
         existing = _existing_by_key(model, key)
         if existing is None:
             raise
+        if same is not None and not same(existing):
+            raise LedgerError(_("Formulir ini sudah dipakai untuk pembayaran lain.")) from None
         return existing
 
 
@@ -1100,7 +1120,10 @@ def repayment_record(
         item = PayItem(locked, amount_int, paid_on, key, member_split, channel)
         return _record_repayments_locked([item], actor=actor)[0]
 
-    return _atomic_idempotent(Repayment, key, run)
+    def same(existing: Repayment) -> bool:
+        return existing.loan_id == loan.pk and int(existing.amount) == amount_int and existing.paid_on == paid_on
+
+    return _atomic_idempotent(Repayment, key, run, same)
 
 
 def collection_sheet_post(
