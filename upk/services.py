@@ -6,8 +6,14 @@ and change nothing.
 
 Locking (one place, `_lock_loans`): every service that touches a loan's
 repayments, allocations or status locks the loan rows first, in pk order, and
-takes the per-UPK number counter last. Two managers posting on the same loan
-therefore run one after the other; fixed order means no deadlock.
+takes the per-UPK number counters last (one statement, name order). Two
+managers posting on the same loan therefore run one after the other; fixed
+order means no deadlock.
+
+Cost: a repayment reads its loan in a fixed number of queries
+(`_load_books`), plans the replay in memory (`_plan`) and writes in bulk
+(`_post_many_numbered`, `_write_plans`); a collection sheet does the same for
+all its loans at once, so its query count does not grow with the sheet.
 
 Public API (keyword-only arguments):
     upk_setup(*, upk) -> UpkSettings
@@ -20,9 +26,9 @@ Public API (keyword-only arguments):
     repayment_record(*, loan, amount, paid_on, actor, idempotency_key, member_split=None, channel="kas") -> Repayment
     collection_sheet_post(*, upk, date, payments, actor, idempotency_key) -> CollectionSheet
     repayment_reverse(*, repayment, reversed_on, reason, actor) -> Reversal
-    period_close(*, upk, year, month, actor, reason="") -> AccountingPeriod
+    period_close(*, upk, year, month, actor, reason="", today=None) -> AccountingPeriod
     period_reopen(*, upk, year, month, actor, reason) -> AccountingPeriod
-    monthly_package_submit(*, upk, year, month, actor) -> MonthlyPackage
+    monthly_package_submit(*, upk, year, month, actor, today=None) -> MonthlyPackage
     reschedule_propose(*, loan, effective_on, term_months, reason, actor) -> Reschedule
     reschedule_decide(*, reschedule, approve, actor, reason="") -> Reschedule
     writeoff_propose(*, loan, proposed_on, reason, actor) -> WriteOff

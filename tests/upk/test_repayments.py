@@ -163,3 +163,24 @@ def test_collection_sheet_post_one_bad_row_posts_nothing(upk, manager, capital):
     assert loans[1].ksm.name in exc.value.messages[0]
     assert not Repayment.objects.exists() and not CollectionSheet.objects.exists()
     assert not JournalEntry.objects.filter(kind="repayment").exists()
+
+
+def test_collection_sheet_post_query_count_does_not_grow_with_loans(upk, manager, capital):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    loans = [make_active_loan(upk, manager) for _ in range(6)]
+    counts = []
+    for n, day in ((2, 10), (6, 11)):
+        with CaptureQueriesContext(connection) as ctx:
+            services.collection_sheet_post(
+                upk=upk,
+                date=date(2024, 6, day),
+                payments={loan.pk: 50_000 for loan in loans[:n]},
+                actor=manager,
+                idempotency_key=f"sheet-{n}",
+            )
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+    assert Repayment.objects.count() == 8
+    assert selectors.ledger_drift(upk=upk) == []
