@@ -54,8 +54,10 @@ class UpkSettings(models.Model):
     every UPK may change its own values.
     """
 
+    # CASCADE: settings, accounts, counters and products alone may go with a
+    # unit that never posted; journal entries (PROTECT) keep any unit with money.
     upk = models.OneToOneField(
-        "bkm.Unit", on_delete=models.PROTECT, related_name="upk_settings", limit_choices_to=UPK_LIMIT
+        "bkm.Unit", on_delete=models.CASCADE, related_name="upk_settings", limit_choices_to=UPK_LIMIT
     )
     # KSM rules checked by loan_apply
     min_members = models.PositiveSmallIntegerField(_("anggota KSM minimal"), default=5)
@@ -120,7 +122,7 @@ class Counter(models.Model):
     take it last, after the loan locks, so lock order stays fixed.
     """
 
-    upk = models.ForeignKey("bkm.Unit", on_delete=models.PROTECT, related_name="+")
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=30)
     value = models.PositiveBigIntegerField(default=0)
 
@@ -177,7 +179,7 @@ class Account(models.Model):
     a credit balance).
     """
 
-    upk = models.ForeignKey("bkm.Unit", on_delete=models.PROTECT, related_name="accounts", limit_choices_to=UPK_LIMIT)
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="accounts", limit_choices_to=UPK_LIMIT)
     code = models.CharField(_("kode"), max_length=10)
     name = models.CharField(_("nama akun"), max_length=120)
     kind = models.CharField(_("golongan"), max_length=10, choices=AccountKind.choices)
@@ -431,7 +433,7 @@ ROUNDING_UNITS = [(1, "Rp 1"), (100, "Rp 100"), (500, "Rp 500"), (1000, "Rp 1.00
 
 
 class LoanProduct(models.Model):
-    upk = models.ForeignKey("bkm.Unit", on_delete=models.PROTECT, related_name="loan_products")
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="loan_products")
     name = models.CharField(_("nama produk"), max_length=120)
     jasa_rate = rate_field(_("jasa per bulan (%)"), "1.5")
     jasa_method = models.CharField(_("metode jasa"), max_length=10, choices=JasaMethod.choices, default=JasaMethod.FLAT)

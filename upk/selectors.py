@@ -25,6 +25,8 @@ Public API:
     kolektibilitas_many(*, upk_ids, as_of) -> dict[upk_id, Kolektibilitas]
     indicators(*, upk, as_of) -> Indicators
     indicators_many(*, upk_ids, as_of) -> dict[upk_id, Indicators]
+    portfolio_summary_many(*, upk_ids, as_of) -> dict[upk_id, (Indicators, Kolektibilitas without rows)]
+    portfolio_figures_many(*, upk_ids, as_of) -> dict[upk_id, PortfolioFigures]  (per-loan path)
     lpp(*, upk, year, month) -> Lpp
     monthly_package(*, upk, year, month) -> MonthlyPackageData
     savings_balance(ksm, as_of=None) -> int
@@ -172,7 +174,9 @@ def neraca(*, upk, as_of: date) -> Neraca:
     """Balance sheet. Contra accounts show as negatives inside their section;
     the surplus not yet closed (income − expense) shows in equity."""
     balances = account_balances(upk=upk, as_of=as_of)
-    assets, liabilities, equity = [], [], []
+    assets: list[tuple[Account | None, str, int]] = []
+    liabilities: list[tuple[Account | None, str, int]] = []
+    equity: list[tuple[Account | None, str, int]] = []
     surplus = 0
     for account in Account.objects.filter(upk=upk).order_by("code"):
         signed = balances.get(account.pk, 0)
@@ -208,7 +212,8 @@ class LabaRugi:
 def laba_rugi(*, upk, date_from: date, date_to: date) -> LabaRugi:
     """Income and expense between two dates, without the year-end closing entry."""
     balances = account_balances(upk=upk, as_of=date_to, date_from=date_from, exclude_year_end=True)
-    income, expense = [], []
+    income: list[tuple[Account | None, str, int]] = []
+    expense: list[tuple[Account | None, str, int]] = []
     for account in Account.objects.filter(upk=upk, kind__in=[AccountKind.INCOME, AccountKind.EXPENSE]).order_by("code"):
         signed = balances.get(account.pk, 0)
         if account.kind == AccountKind.INCOME:
@@ -779,28 +784,138 @@ def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> I
     return ind
 
 
-def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
-    """All indicators for many UPKs: 5 queries whatever the number of UPKs."""
+def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
+    """One statement: per UPK, the portfolio figures and the kolektibilitas
+    bucket totals, aggregated in the database (no per-loan rows leave it).
+
+    Same definitions as `loan_positions` + `kol_bucket` +
+    `portfolio_figures_many`; tests assert both paths agree.
+    """
+    upks = _in_clause(ids)
+    live = "a.effective_from <= %s AND (a.effective_to IS NULL OR a.effective_to > %s)"
+    sql = f"""
+        WITH paid_inst AS (
+            SELECT a.instalment_id,
+                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok,
+                   SUM(CASE WHEN a.component <> 'denda' THEN a.amount ELSE 0 END) AS total
+              FROM upk_allocation a
+             WHERE a.upk_id IN ({upks}) AND {live}
+             GROUP BY a.instalment_id
+        ), paid_loan AS (
+            SELECT a.loan_id, SUM(a.amount) AS pokok
+              FROM upk_allocation a
+             WHERE a.upk_id IN ({upks}) AND a.component = 'pokok' AND {live}
+             GROUP BY a.loan_id
+        ), due AS (
+            SELECT i.loan_id,
+                   SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END) AS n_arr,
+                   SUM(i.total) AS due_total,
+                   SUM(COALESCE(p.total, 0)) AS paid_total,
+                   SUM(i.pokok - COALESCE(p.pokok, 0)) AS arr_pokok
+              FROM upk_instalment i
+              JOIN upk_schedule s ON s.id = i.schedule_id
+              LEFT JOIN paid_inst p ON p.instalment_id = i.id
+             WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+             GROUP BY i.loan_id
+        ), loans AS (
+            SELECT l.upk_id, l.ksm_id,
+                   l.principal - COALESCE(pl.pokok, 0) AS outstanding,
+                   COALESCE(d.n_arr, 0) AS n_arr,
+                   COALESCE(d.due_total, 0) AS due_total,
+                   COALESCE(d.paid_total, 0) AS paid_total,
+                   COALESCE(d.arr_pokok, 0) AS arr_pokok
+              FROM upk_loan l
+              LEFT JOIN paid_loan pl ON pl.loan_id = l.id
+              LEFT JOIN due d ON d.loan_id = l.id
+             WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s)
+        ), graded AS (
+            SELECT loans.*,
+                   CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
+                        WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
+                        WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
+                        WHEN loans.n_arr >= COALESCE(st.kol_dpk_from, 1) THEN 1
+                        ELSE 0 END AS bucket,
+                   CASE WHEN loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3)
+                        THEN 1 ELSE 0 END AS at_risk,
+                   CASE WHEN loans.outstanding > 0 OR loans.due_total > loans.paid_total
+                        THEN 1 ELSE 0 END AS listed
+              FROM loans
+              LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
+        )
+        SELECT upk_id,
+               SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END),
+               COUNT(DISTINCT CASE WHEN outstanding > 0 THEN ksm_id END),
+               COUNT(DISTINCT CASE WHEN at_risk = 1 THEN ksm_id END),
+               SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END),
+               SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
+               SUM(due_total),
+               SUM(paid_total),
+               {", ".join(f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)" for b in range(5))}
+          FROM graded
+         GROUP BY upk_id
+    """  # noqa: S608
+    params: list[Any] = [*ids, as_of, as_of, *ids, as_of, as_of, *ids, as_of, as_of, as_of, *ids, as_of, as_of]
+    return sql, params
+
+
+def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
+    """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
+    UPKs — the path for city-wide dashboards: 3 queries whatever the number of
+    UPKs or loans (portfolio aggregate, account totals, settings)."""
     ids = sorted(set(upk_ids))
+    if not ids:
+        return {}
     rules = _settings(ids)
-    figures = portfolio_figures_many(upk_ids=ids, as_of=as_of, rules=rules)
-    return {upk_id: _indicator_values(figures[upk_id], rules[upk_id], upk_id) for upk_id in ids}
+    totals = _role_totals(ids, as_of)
+    figures = {i: PortfolioFigures(as_of) for i in ids}
+    buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
+    sql, params = _portfolio_sql(ids, as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            upk_id, *vals = row
+            nums = [int(v or 0) for v in vals]
+            f = figures[upk_id]
+            (
+                f.outstanding,
+                f.active_ksm,
+                f.at_risk_ksm,
+                f.at_risk_outstanding,
+                f.at_risk_arrears_pokok,
+                f.due_total,
+                f.paid_on_due,
+            ) = nums[:7]
+            rest = nums[7:]
+            buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
+    out = {}
+    for upk_id in ids:
+        f = figures[upk_id]
+        t = totals[upk_id]
+        f.income_ytd, f.cost_ytd, f.capital = t["income"], t["cost"], t["capital"]
+        rates = _reserve_rates(rules[upk_id])
+        kol = Kolektibilitas(
+            upk_id,
+            as_of,
+            [
+                KolBucket(code, str(name), rates[b], buckets[upk_id][b][0], buckets[upk_id][b][1])
+                for b, (code, name) in enumerate(KOL_NAMES)
+            ],
+            [],
+            t["reserve"],
+        )
+        out[upk_id] = (_indicator_values(f, rules[upk_id], upk_id), kol)
+    return out
+
+
+def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
+    """All indicators for many UPKs (3 queries, aggregated in the database)."""
+    return {k: v[0] for k, v in portfolio_summary_many(upk_ids=upk_ids, as_of=as_of).items()}
 
 
 def indicators(*, upk, as_of: date) -> Indicators:
     return indicators_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
-
-
-def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
-    """Indicators and kolektibilitas of many UPKs together: 5 queries in all
-    (loans, allocations per loan, instalments in arrears, account totals, settings)."""
-    ids = sorted(set(upk_ids))
-    rules = _settings(ids)
-    positions = loan_positions(upk_ids=ids, as_of=as_of)
-    totals = _role_totals(ids, as_of)
-    figures = portfolio_figures_many(upk_ids=ids, as_of=as_of, positions=positions, totals=totals, rules=rules)
-    kols = kolektibilitas_many(upk_ids=ids, as_of=as_of, positions=positions, totals=totals, rules=rules)
-    return {upk_id: (_indicator_values(figures[upk_id], rules[upk_id], upk_id), kols[upk_id]) for upk_id in ids}
 
 
 # --- Loan card, members ---------------------------------------------------------------------------
@@ -847,7 +962,7 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
 
     members = list(loan.loan_members.select_related("member").order_by("pk"))
     weights = [int(m.amount) for m in members]
-    due = defaultdict(int)
+    due: dict[int, int] = defaultdict(int)
     for row in (
         Instalment.objects.filter(loan=loan, due_date__lte=as_of, schedule__effective_from__lte=as_of)
         .filter(Q(schedule__effective_to__isnull=True) | Q(schedule__effective_to__gt=as_of))
@@ -855,7 +970,7 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
         .annotate(s=Sum(F("member_shares__pokok") + F("member_shares__jasa") + F("member_shares__bop")))
     ):
         due[row["member_shares__loan_member_id"]] = int(row["s"] or 0)
-    paid = defaultdict(int)
+    paid: dict[int, int] = defaultdict(int)
     reps = loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
     for rep in reps:
         if rep.is_reversed and rep.reversal.reversed_on <= as_of:
@@ -1116,7 +1231,7 @@ def ledger_drift(*, upk) -> list[str]:
     - every journal entry balanced.
     """
     problems = []
-    current = defaultdict(lambda: defaultdict(int))
+    current: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in (
         Allocation.objects.filter(upk=upk, effective_to__isnull=True)
         .values("instalment_id", "component")

@@ -6,8 +6,14 @@ and change nothing.
 
 Locking (one place, `_lock_loans`): every service that touches a loan's
 repayments, allocations or status locks the loan rows first, in pk order, and
-takes the per-UPK number counter last. Two managers posting on the same loan
-therefore run one after the other; fixed order means no deadlock.
+takes the per-UPK number counters last (one statement, name order). Two
+managers posting on the same loan therefore run one after the other; fixed
+order means no deadlock.
+
+Cost: a repayment reads its loan in a fixed number of queries
+(`_load_books`), plans the replay in memory (`_plan`) and writes in bulk
+(`_post_many_numbered`, `_write_plans`); a collection sheet does the same for
+all its loans at once, so its query count does not grow with the sheet.
 
 Public API (keyword-only arguments):
     upk_setup(*, upk) -> UpkSettings
@@ -20,9 +26,9 @@ Public API (keyword-only arguments):
     repayment_record(*, loan, amount, paid_on, actor, idempotency_key, member_split=None, channel="kas") -> Repayment
     collection_sheet_post(*, upk, date, payments, actor, idempotency_key) -> CollectionSheet
     repayment_reverse(*, repayment, reversed_on, reason, actor) -> Reversal
-    period_close(*, upk, year, month, actor, reason="") -> AccountingPeriod
+    period_close(*, upk, year, month, actor, reason="", today=None) -> AccountingPeriod
     period_reopen(*, upk, year, month, actor, reason) -> AccountingPeriod
-    monthly_package_submit(*, upk, year, month, actor) -> MonthlyPackage
+    monthly_package_submit(*, upk, year, month, actor, today=None) -> MonthlyPackage
     reschedule_propose(*, loan, effective_on, term_months, reason, actor) -> Reschedule
     reschedule_decide(*, reschedule, approve, actor, reason="") -> Reschedule
     writeoff_propose(*, loan, proposed_on, reason, actor) -> WriteOff
@@ -41,14 +47,14 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -224,29 +230,51 @@ def _accounts(upk_id: int) -> dict[str, Account]:
 # --- Posting primitives --------------------------------------------------------------
 
 
-def _next_number(upk_id: int, name: str) -> int:
-    """Gapless per-UPK counter; the row lock is held to commit (take it last)."""
+def _reserve_numbers(upk_id: int, counts: Mapping[str, int]) -> dict[str, range]:
+    """Reserve gapless per-UPK numbers for several counters in one statement.
+    The counter rows stay locked to commit; they are always taken after the
+    loan locks and in name order ("journal" before "receipt"), so lock order
+    is fixed everywhere."""
+    names = sorted(n for n, c in counts.items() if c > 0)
+    if not names:
+        return {}
+    values = ", ".join(["(%s, %s, %s)"] * len(names))
+    params: list[Any] = []
+    for name in names:
+        params += [upk_id, name, counts[name]]
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO upk_counter (upk_id, name, value) VALUES (%s, %s, 1) "
-            "ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + 1 RETURNING value",
-            [upk_id, name],
+            f"INSERT INTO upk_counter (upk_id, name, value) VALUES {values} "  # noqa: S608 - placeholders only
+            "ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + EXCLUDED.value "
+            "RETURNING name, value",
+            params,
         )
-        return int(cursor.fetchone()[0])
+        rows = cursor.fetchall()
+    return {name: range(int(last) - counts[name] + 1, int(last) + 1) for name, last in rows}
+
+
+def _next_numbers(upk_id: int, name: str, count: int = 1) -> range:
+    return _reserve_numbers(upk_id, {name: count})[name]
+
+
+def _next_number(upk_id: int, name: str) -> int:
+    return _next_numbers(upk_id, name)[0]
 
 
 def _last_closed(upk_id: int) -> tuple[int, int] | None:
-    period = AccountingPeriod.objects.filter(upk_id=upk_id, is_closed=True).order_by("-year", "-month").first()
-    closed = (period.year, period.month) if period else None
-    year_end = YearEndClosing.objects.filter(upk_id=upk_id).aggregate(y=Max("year"))["y"]
-    if year_end and (closed is None or (year_end, 12) > closed):
-        closed = (year_end, 12)
-    return closed
+    """The last closed (year, month): closed periods and closed years, one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT MAX(v) FROM ("
+            " SELECT year * 100 + month AS v FROM upk_accountingperiod WHERE upk_id = %s AND is_closed"
+            " UNION ALL SELECT year * 100 + 12 AS v FROM upk_yearendclosing WHERE upk_id = %s) t",
+            [upk_id, upk_id],
+        )
+        value = cursor.fetchone()[0]
+    return None if value is None else (int(value) // 100, int(value) % 100)
 
 
-def check_open(upk_id: int, on: date, what: str | None = None) -> None:
-    """Refuse a posting dated in a closed month (closed months are a prefix of time)."""
-    closed = _last_closed(upk_id)
+def _refuse_if_closed(closed: tuple[int, int] | None, on: date, what: str | None = None) -> None:
     if closed and (on.year, on.month) <= closed:
         what = what or _("transaksi")
         if (on.year, on.month) == closed:
@@ -260,6 +288,11 @@ def check_open(upk_id: int, on: date, what: str | None = None) -> None:
         )
 
 
+def check_open(upk_id: int, on: date, what: str | None = None) -> None:
+    """Refuse a posting dated in a closed month (closed months are a prefix of time)."""
+    _refuse_if_closed(_last_closed(upk_id), on, what)
+
+
 @dataclass
 class Leg:
     account: Account
@@ -267,6 +300,76 @@ class Leg:
     loan_id: int | None = None
     ksm_id: int | None = None
     memo: str = ""
+
+
+@dataclass
+class EntrySpec:
+    upk_id: int
+    on: date
+    kind: str
+    description: str
+    legs: list[Leg]
+    reverses: JournalEntry | None = None
+    idempotency_key: str | None = None
+
+
+def _post_many(specs: list[EntrySpec], *, actor) -> list[JournalEntry]:
+    """Write journal entries in bulk (3 statements for any number). Legs are
+    signed (debit +, credit −); zero legs are dropped. Each entry's balance is
+    checked here and again by the database at commit."""
+    return _post_many_numbered(specs, actor=actor)[0]
+
+
+def _post_many_numbered(
+    specs: list[EntrySpec], *, actor, extra_numbers: Mapping[str, int] | None = None
+) -> tuple[list[JournalEntry], dict[str, range]]:
+    """`_post_many`, also reserving other per-UPK numbers (e.g. receipts) in
+    the same counter statement. All specs must belong to one UPK."""
+    if not specs:
+        return [], {}
+    for spec in specs:
+        spec.legs = [leg for leg in spec.legs if leg.amount != 0]
+        if len(spec.legs) < 2:
+            raise LedgerError(_("Jurnal membutuhkan sedikitnya dua baris bernilai."))
+        if sum(leg.amount for leg in spec.legs) != 0:
+            raise LedgerError(_("Jurnal tidak seimbang; tidak ada yang dicatat."))
+    upk_ids = {spec.upk_id for spec in specs}
+    assert len(upk_ids) == 1, "one UPK per posting"
+    reserved = _reserve_numbers(upk_ids.pop(), {"journal": len(specs), **(extra_numbers or {})})
+    numbers: Iterator[int] = iter(reserved["journal"])
+    entries = JournalEntry.objects.bulk_create(
+        [
+            JournalEntry(
+                upk_id=spec.upk_id,
+                number=next(numbers),
+                date=spec.on,
+                kind=spec.kind,
+                description=spec.description[:255],
+                reverses=spec.reverses,
+                idempotency_key=spec.idempotency_key,
+                created_by=actor,
+            )
+            for spec in specs
+        ]
+    )
+    JournalLine.objects.bulk_create(
+        [
+            JournalLine(
+                entry=entry,
+                upk_id=spec.upk_id,
+                date=spec.on,
+                account=leg.account,
+                debit=Decimal(max(leg.amount, 0)),
+                credit=Decimal(max(-leg.amount, 0)),
+                loan_id=leg.loan_id,
+                ksm_id=leg.ksm_id,
+                memo=leg.memo[:255],
+            )
+            for entry, spec in zip(entries, specs, strict=True)
+            for leg in spec.legs
+        ]
+    )
+    return entries, reserved
 
 
 def _post(
@@ -280,40 +383,9 @@ def _post(
     reverses: JournalEntry | None = None,
     idempotency_key: str | None = None,
 ) -> JournalEntry:
-    """Write one journal entry. Legs are signed (debit +, credit −); zero legs
-    are dropped. Balance is checked here and again by the database at commit."""
-    legs = [leg for leg in legs if leg.amount != 0]
-    if len(legs) < 2:
-        raise LedgerError(_("Jurnal membutuhkan sedikitnya dua baris bernilai."))
-    if sum(leg.amount for leg in legs) != 0:
-        raise LedgerError(_("Jurnal tidak seimbang; tidak ada yang dicatat."))
-    entry = JournalEntry.objects.create(
-        upk_id=upk_id,
-        number=_next_number(upk_id, "journal"),
-        date=on,
-        kind=kind,
-        description=description[:255],
-        reverses=reverses,
-        idempotency_key=idempotency_key,
-        created_by=actor,
-    )
-    JournalLine.objects.bulk_create(
-        [
-            JournalLine(
-                entry=entry,
-                upk_id=upk_id,
-                date=on,
-                account=leg.account,
-                debit=Decimal(max(leg.amount, 0)),
-                credit=Decimal(max(-leg.amount, 0)),
-                loan_id=leg.loan_id,
-                ksm_id=leg.ksm_id,
-                memo=leg.memo[:255],
-            )
-            for leg in legs
-        ]
-    )
-    return entry
+    """Write one journal entry (see `_post_many`)."""
+    spec = EntrySpec(upk_id, on, kind, description, list(legs), reverses, idempotency_key)
+    return _post_many([spec], actor=actor)[0]
 
 
 def _cash_account(accounts: Mapping[str, Account], channel: str) -> Account:
@@ -328,9 +400,10 @@ def _lock_loans(pks: Iterable[int]) -> dict[int, Loan]:
     """THE place loan rows are locked. Sorted by pk so two transactions that
     lock overlapping sets always queue in the same order (no deadlock); held
     to commit so repayments, replays and status changes of one loan are
-    serialised — nothing is lost or double-counted under concurrent posting."""
+    serialised — nothing is lost or double-counted under concurrent posting.
+    (The KSM is read along, not locked: `of=("self",)`.)"""
     ordered = sorted(set(pks))
-    loans = Loan.objects.select_for_update().filter(pk__in=ordered).order_by("pk")
+    loans = Loan.objects.select_for_update(of=("self",)).select_related("ksm").filter(pk__in=ordered).order_by("pk")
     return {loan.pk: loan for loan in loans}
 
 
@@ -659,23 +732,75 @@ NEW_PAYMENT_KEY = 2**62  # sorts after every stored repayment of the same day
 
 
 @dataclass
-class ReplayResult:
+class LoanBook:
+    """What a replay needs of one loan, read in bulk (`_load_books`)."""
+
+    loan: Loan
     schedule: Schedule
     instalments: list[Instalment]
+    repayments: list[Repayment]  # live, on the current schedule, by (paid_on, pk)
+    current: dict[int, list[Allocation]]  # repayment pk → its current allocation rows
+
+
+def _load_books(loans: Iterable[Loan]) -> dict[int, LoanBook]:
+    """Current schedule, live repayments and current allocations of many loans: 3 queries."""
+    loans = list(loans)
+    ids = [loan.pk for loan in loans]
+    instalments: dict[int, list[Instalment]] = defaultdict(list)
+    for inst in (
+        Instalment.objects.filter(loan_id__in=ids, schedule__effective_to__isnull=True)
+        .select_related("schedule")
+        .order_by("loan_id", "number")
+    ):
+        instalments[inst.loan_id].append(inst)
+    repayments: dict[int, list[Repayment]] = defaultdict(list)
+    for rep in Repayment.objects.filter(loan_id__in=ids, is_reversed=False).order_by("paid_on", "pk"):
+        repayments[rep.loan_id].append(rep)
+    current: dict[int, list[Allocation]] = defaultdict(list)
+    for row in Allocation.objects.filter(loan_id__in=ids, effective_to__isnull=True):
+        current[row.repayment_id].append(row)
+    books = {}
+    for loan in loans:
+        insts = instalments.get(loan.pk)
+        if not insts:
+            raise LedgerError(_("Pinjaman %(loan)s belum dicairkan.") % {"loan": loan.number})
+        schedule = insts[0].schedule
+        books[loan.pk] = LoanBook(
+            loan,
+            schedule,
+            insts,
+            [r for r in repayments[loan.pk] if r.paid_on >= schedule.effective_from],
+            current,
+        )
+    return books
+
+
+@dataclass
+class Plan:
+    """A replay's outcome, not yet written."""
+
+    book: LoanBook
     pieces: dict[int, list[engine.Piece]]
     states: list[engine.InstalmentState]
+    close_on: date
+    to_close: list[int] = field(default_factory=list)
+    new_rows: list[tuple[int, Instalment, str, int, date]] = field(default_factory=list)  # (repayment key, …)
+    deltas: dict[date, dict[str, int]] = field(default_factory=dict)
+    changed_instalments: list[Instalment] = field(default_factory=list)
+
+    @property
+    def owed(self) -> int:
+        return engine.outstanding_total(self.states)
 
 
-def _replay(loan: Loan, *, extra: engine.Payment | None = None, exclude: int | None = None) -> ReplayResult:
-    """Deterministic re-allocation of the loan's live repayments on its current
-    schedule, optionally with one new payment or without one repayment."""
-    schedule = current_schedule(loan)
-    instalments = list(schedule.instalments.order_by("number"))
-    lines = [engine.Line(i.number, i.due_date, int(i.pokok), int(i.jasa), int(i.bop)) for i in instalments]
-    reps = loan.repayments.filter(is_reversed=False, paid_on__gte=schedule.effective_from)
-    if exclude:
-        reps = reps.exclude(pk=exclude)
-    payments = [engine.Payment(r.pk, r.paid_on, int(r.amount)) for r in reps]
+def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = None, exclude: int | None = None) -> Plan:
+    """Re-allocate the loan's live repayments (plus `extra`, minus `exclude`)
+    and work out what changes: rows to close at `event_date`, rows to add
+    (effective from max(paid_on, event_date)), per-date component deltas of
+    the other repayments, and the instalment cache. No queries."""
+    loan = book.loan
+    lines = [engine.Line(i.number, i.due_date, int(i.pokok), int(i.jasa), int(i.bop)) for i in book.instalments]
+    payments = [engine.Payment(r.pk, r.paid_on, int(r.amount)) for r in book.repayments if r.pk != exclude]
     if extra:
         payments.append(extra)
     try:
@@ -686,103 +811,95 @@ def _replay(loan: Loan, *, extra: engine.Payment | None = None, exclude: int | N
         raise LedgerError(
             _("Jumlah pembayaran melebihi sisa kewajiban pinjaman %(loan)s.") % {"loan": loan.number}
         ) from exc
-    return ReplayResult(schedule, instalments, pieces, states)
-
-
-def _apply_replay(
-    loan: Loan,
-    result: ReplayResult,
-    *,
-    event_date: date,
-    new_repayment: Repayment | None,
-    closed_repayment: Repayment | None,
-) -> dict[date, dict[str, int]]:
-    """Store the replay: close changed allocation rows at `event_date`, add
-    the new ones, refresh the instalment cache and the paid-off status.
-
-    Returns the per-date change of each component for repayments other than
-    the new/closed one: the caller books it (reallocation journal lines).
-    """
-    by_number = {i.number: i for i in result.instalments}
-    current = defaultdict(list)
-    rows = Allocation.objects.filter(loan=loan, effective_to__isnull=True)
-    for row in rows:
-        current[row.repayment_id].append(row)
-    to_close: list[int] = []
-    to_add: list[Allocation] = []
+    plan = Plan(book, pieces, states, event_date)
+    by_number = {i.number: i for i in book.instalments}
+    paid_on = {r.pk: r.paid_on for r in book.repayments}
     deltas: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    repayments = {r.pk: r for r in loan.repayments.filter(pk__in=[k for k in result.pieces if k != NEW_PAYMENT_KEY])}
-    for key, pieces in result.pieces.items():
+    for key, own in pieces.items():
         if key == NEW_PAYMENT_KEY:
-            assert new_repayment is not None
-            to_add.extend(
-                Allocation(
-                    repayment=new_repayment,
-                    loan=loan,
-                    upk_id=loan.upk_id,
-                    instalment=by_number[p.instalment],
-                    component=p.component,
-                    amount=Decimal(p.amount),
-                    effective_from=new_repayment.paid_on,
-                )
-                for p in pieces
-            )
+            assert extra is not None
+            plan.new_rows.extend((key, by_number[p.instalment], p.component, p.amount, extra.paid_on) for p in own)
             continue
-        new_set = sorted((by_number[p.instalment].pk, p.component, p.amount) for p in pieces)
-        old_rows = current.get(key, [])
+        old_rows = book.current.get(key, [])
+        new_set = sorted((by_number[p.instalment].pk, p.component, p.amount) for p in own)
         old_set = sorted((r.instalment_id, r.component, int(r.amount)) for r in old_rows)
         if new_set == old_set:
             continue
-        rep = repayments[key]
-        when = max(rep.paid_on, event_date)
-        to_close.extend(r.pk for r in old_rows)
+        when = max(paid_on[key], event_date)
+        plan.to_close.extend(r.pk for r in old_rows)
         for r in old_rows:
             deltas[when][r.component] -= int(r.amount)
-        for p in pieces:
+        for p in own:
             deltas[when][p.component] += p.amount
-            to_add.append(
-                Allocation(
-                    repayment=rep,
-                    loan=loan,
-                    upk_id=loan.upk_id,
-                    instalment=by_number[p.instalment],
-                    component=p.component,
-                    amount=Decimal(p.amount),
-                    effective_from=when,
-                )
-            )
-    if closed_repayment is not None:
-        to_close.extend(r.pk for r in current.get(closed_repayment.pk, []))
-    if to_close:
-        Allocation.objects.filter(pk__in=to_close).update(effective_to=event_date)
-    Allocation.objects.bulk_create(to_add)
-    # Instalment cache (current state) for the screens.
-    changed = []
-    for inst, state in zip(result.instalments, result.states, strict=True):
-        values = {
-            "paid_pokok": Decimal(state.paid["pokok"]),
-            "paid_jasa": Decimal(state.paid["jasa"]),
-            "paid_bop": Decimal(state.paid["bop"]),
-            "paid_denda": Decimal(state.paid["denda"]),
-        }
+            plan.new_rows.append((key, by_number[p.instalment], p.component, p.amount, when))
+    if exclude is not None:
+        plan.to_close.extend(r.pk for r in book.current.get(exclude, []))
+    plan.deltas = {d: {c: v for c, v in comps.items() if v} for d, comps in deltas.items()}
+    plan.deltas = {d: comps for d, comps in plan.deltas.items() if comps}
+    for inst, state in zip(book.instalments, states, strict=True):
+        values = {f"paid_{c}": Decimal(state.paid[c]) for c in ("pokok", "jasa", "bop", "denda")}
         if any(getattr(inst, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(inst, k, v)
-            changed.append(inst)
+            plan.changed_instalments.append(inst)
+    return plan
+
+
+def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> None:
+    """Store plans: close changed rows, add new rows, refresh the instalment
+    cache — one statement each (per distinct closing date)."""
+    by_date: dict[date, list[int]] = defaultdict(list)
+    for plan in plans:
+        by_date[plan.close_on].extend(plan.to_close)
+    for when, ids in by_date.items():
+        if ids:
+            Allocation.objects.filter(pk__in=ids).update(effective_to=when)
+    rows = []
+    for plan in plans:
+        loan = plan.book.loan
+        for key, inst, component, amount, effective_from in plan.new_rows:
+            rep_id = new_repayments[loan.pk].pk if key == NEW_PAYMENT_KEY else key
+            rows.append(
+                Allocation(
+                    repayment_id=rep_id,
+                    loan_id=loan.pk,
+                    upk_id=loan.upk_id,
+                    instalment=inst,
+                    component=component,
+                    amount=Decimal(amount),
+                    effective_from=effective_from,
+                )
+            )
+    Allocation.objects.bulk_create(rows)
+    changed = [inst for plan in plans for inst in plan.changed_instalments]
     if changed:
         Instalment.objects.bulk_update(changed, ["paid_pokok", "paid_jasa", "paid_bop", "paid_denda"])
-    return {d: {c: v for c, v in comps.items() if v} for d, comps in deltas.items()}
 
 
-def _sync_paid_off(loan: Loan, result: ReplayResult, *, actor, on: date) -> None:
-    owed = engine.outstanding_total(result.states)
-    if owed == 0 and loan.status in LIVE_STATUSES:
-        last = loan.repayments.filter(is_reversed=False).aggregate(m=Max("paid_on"))["m"] or on
+@dataclass
+class ReplayResult:
+    schedule: Schedule
+    instalments: list[Instalment]
+    pieces: dict[int, list[engine.Piece]]
+    states: list[engine.InstalmentState]
+
+
+def _replay(loan: Loan, *, extra: engine.Payment | None = None, exclude: int | None = None) -> ReplayResult:
+    """Replay one loan without writing (used by reschedule, write-off and the
+    property tests' "replaying gives the same allocations")."""
+    book = _load_books([loan])[loan.pk]
+    plan = _plan(book, event_date=date.max, extra=extra, exclude=exclude)
+    return ReplayResult(book.schedule, book.instalments, plan.pieces, plan.states)
+
+
+def _sync_paid_off(loan: Loan, plan: Plan, *, actor, on: date, last_paid_on: date | None) -> None:
+    if plan.owed == 0 and loan.status in LIVE_STATUSES:
+        last = last_paid_on or on
         loan.closed_on = last
         _transition(loan, LoanStatus.PAID_OFF, actor=actor, on=last, reason=_("Lunas"))
-    elif owed > 0 and loan.status == LoanStatus.PAID_OFF:
+    elif plan.owed > 0 and loan.status == LoanStatus.PAID_OFF:
         loan.closed_on = None
-        back = LoanStatus.RESCHEDULED if result.schedule.version > 1 else LoanStatus.ACTIVE
+        back = LoanStatus.RESCHEDULED if plan.book.schedule.version > 1 else LoanStatus.ACTIVE
         _transition(loan, back, actor=actor, on=on, reason=_("Pelunasan dibatalkan oleh pembatalan angsuran"))
 
 
@@ -793,44 +910,36 @@ def _component_legs(accounts: Mapping[str, Account], loan: Loan, amounts: Mappin
             accounts[COMPONENT_ROLE[Component(c)]],
             sign * amounts[c],
             loan_id=loan.pk if c == Component.POKOK else None,
-            memo=Component(c).label,
+            memo=str(Component(c).label),
         )
         for c in (Component.POKOK, Component.JASA, Component.BOP, Component.DENDA)
         if amounts.get(c)
     ]
 
 
-def _post_reallocations(
-    loan: Loan, deltas: Mapping[date, Mapping[str, int]], *, skip: date | None, actor
-) -> dict[str, int] | None:
-    """Book how later repayments' splits changed (a Pemindahbukuan on each
-    affected date). The change dated `skip` is returned for the caller's own
-    entry instead."""
-    accounts = _accounts(loan.upk_id)
-    own = None
-    for when in sorted(deltas):
-        comps = deltas[when]
-        if not comps:
-            continue
-        if when == skip:
-            own = dict(comps)
-            continue
-        _post(
-            upk_id=loan.upk_id,
-            on=when,
-            kind=EntryKind.TRANSFER,
-            description=_("Alokasi ulang angsuran %(loan)s") % {"loan": loan.number},
-            legs=_component_legs(accounts, loan, comps, -1),
-            actor=actor,
+def _reallocation_specs(
+    loan: Loan, accounts: Mapping[str, Account], deltas: Mapping[date, Mapping[str, int]], *, skip: date | None
+) -> list[EntrySpec]:
+    """How other repayments' splits changed, booked as a Pemindahbukuan on each
+    affected date (the change dated `skip` goes in the caller's own entry)."""
+    return [
+        EntrySpec(
+            loan.upk_id,
+            when,
+            EntryKind.TRANSFER,
+            _("Alokasi ulang angsuran %(loan)s") % {"loan": loan.number},
+            _component_legs(accounts, loan, deltas[when], -1),
         )
-    return own
+        for when in sorted(deltas)
+        if when != skip and deltas[when]
+    ]
 
 
 # --- Repayments ---------------------------------------------------------------------------------
 
 
-def _validate_payment_date(loan: Loan, paid_on: date, schedule: Schedule) -> None:
-    check_open(loan.upk_id, paid_on, _("pembayaran"))
+def _validate_payment(loan: Loan, paid_on: date, schedule: Schedule, closed: tuple[int, int] | None) -> None:
+    _refuse_if_closed(closed, paid_on, _("pembayaran"))
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise LedgerError(_("Pinjaman %(loan)s sudah dihapusbukukan; catat sebagai pemulihan.") % {"loan": loan.number})
     if loan.status not in LIVE_STATUSES:
@@ -845,91 +954,137 @@ def _validate_payment_date(loan: Loan, paid_on: date, schedule: Schedule) -> Non
         )
 
 
-def _record_repayment_locked(
-    loan: Loan,
-    *,
-    amount: int,
-    paid_on: date,
-    actor,
-    idempotency_key: str,
-    member_split: Mapping[Any, Any] | None,
-    channel: str,
-    collection_sheet: CollectionSheet | None = None,
-    debit_leg: Leg | None = None,
-) -> Repayment:
-    """Caller holds the loan lock. Validates everything before writing."""
-    existing = _existing_by_key(Repayment, idempotency_key)
-    if existing is not None:
-        if existing.loan_id != loan.pk or int(existing.amount) != amount or existing.paid_on != paid_on:
-            raise LedgerError(_("Formulir ini sudah dipakai untuk pembayaran lain."))
-        return existing
-    schedule = current_schedule(loan)
-    _validate_payment_date(loan, paid_on, schedule)
+@dataclass
+class PayItem:
+    loan: Loan  # locked by the caller
+    amount: int
+    paid_on: date
+    key: str
+    member_split: Mapping[Any, Any] | None = None
+    channel: str = Channel.KAS
+    debit_leg: Leg | None = None  # instead of Kas/Bank (savings cover)
+
+
+def _member_split(item: PayItem, loan_members: list[LoanMember]) -> dict[int, int]:
+    if not item.member_split:
+        return {}
+    members = {m.pk: m for m in loan_members}
+    by_member = {m.member_id: m.pk for m in loan_members}
     split: dict[int, int] = {}
-    if member_split:
-        members = {m.pk: m for m in loan.loan_members.all()}
-        by_member = {m.member_id: m.pk for m in members.values()}
-        for key, value in member_split.items():
-            pk = key if isinstance(key, int) else key.pk
-            if isinstance(key, KSMMember):
-                pk = by_member.get(pk, -1)
-            if pk not in members:
-                raise LedgerError(_("Pembagian per anggota memuat orang yang bukan peminjam."))
-            part = _whole(value, _("Bagian anggota"))
-            if part < 0:
-                raise LedgerError(_("Bagian anggota tidak boleh negatif."))
-            if part:
-                split[pk] = part
-        if sum(split.values()) != amount:
-            raise LedgerError(
-                _("Jumlah per anggota %(sum)s tidak sama dengan jumlah bayar %(amount)s.")
-                % {"sum": _rp(sum(split.values())), "amount": _rp(amount)}
-            )
-    result = _replay(loan, extra=engine.Payment(NEW_PAYMENT_KEY, paid_on, amount))
-    # All checks passed: write.
-    accounts = _accounts(loan.upk_id)
-    own_pieces = result.pieces[NEW_PAYMENT_KEY]
-    comps: dict[str, int] = defaultdict(int)
-    for p in own_pieces:
-        comps[p.component] += p.amount
-    receipt_seq = _next_number(loan.upk_id, "receipt")  # before the journal counter: fixed lock order
-    # Later repayments whose split changes are re-booked on their own dates.
-    entry = _post(
-        upk_id=loan.upk_id,
-        on=paid_on,
-        kind=EntryKind.REPAYMENT,
-        description=_("Angsuran %(loan)s %(ksm)s") % {"loan": loan.number, "ksm": loan.ksm.name},
-        legs=[
-            debit_leg or Leg(_cash_account(accounts, channel), amount, loan_id=loan.pk),
-            *_component_legs(accounts, loan, comps, -1),
-        ],
-        actor=actor,
-    )
-    repayment = Repayment.objects.create(
-        upk_id=loan.upk_id,
-        loan=loan,
-        receipt_number=f"KW-{paid_on.year}-{receipt_seq:06d}",
-        paid_on=paid_on,
-        amount=Decimal(amount),
-        channel=channel,
-        idempotency_key=idempotency_key,
-        journal_entry=entry,
-        collection_sheet=collection_sheet,
-        created_by=actor,
-    )
-    if split:
-        RepaymentMember.objects.bulk_create(
-            [RepaymentMember(repayment=repayment, loan_member_id=pk, amount=Decimal(v)) for pk, v in split.items()]
+    for key, value in item.member_split.items():
+        # A KSMMember maps to its loan share; a LoanMember or its pk is taken as is.
+        pk = by_member.get(key.pk, -1) if isinstance(key, KSMMember) else (key if isinstance(key, int) else key.pk)
+        if pk not in members:
+            raise LedgerError(_("Pembagian per anggota memuat orang yang bukan peminjam."))
+        part = _whole(value, _("Bagian anggota"))
+        if part < 0:
+            raise LedgerError(_("Bagian anggota tidak boleh negatif."))
+        if part:
+            split[pk] = part
+    if sum(split.values()) != item.amount:
+        raise LedgerError(
+            _("Jumlah per anggota %(sum)s tidak sama dengan jumlah bayar %(amount)s.")
+            % {"sum": _rp(sum(split.values())), "amount": _rp(item.amount)}
         )
-    deltas = _apply_replay(loan, result, event_date=paid_on, new_repayment=repayment, closed_repayment=None)
-    _post_reallocations(loan, deltas, skip=None, actor=actor)
-    _sync_paid_off(loan, result, actor=actor, on=paid_on)
-    return repayment
+    return split
 
 
-def _atomic_idempotent(model, key: str, fn):
-    """Run `fn` atomically; if a concurrent twin with the same key won the race
-    (unique violation), return the twin's row instead of failing."""
+def _record_repayments_locked(
+    items: list[PayItem], *, actor, collection_sheet: CollectionSheet | None = None, name_loans: bool = False
+) -> list[Repayment]:
+    """Post repayments on distinct, already locked loans of one UPK.
+
+    Reads everything in a fixed number of queries, validates every item (all
+    errors together; nothing written if any), then writes in bulk: the cost
+    of a 30-loan collection sheet is close to that of one repayment.
+    """
+    assert len({i.loan.pk for i in items}) == len(items), "one payment per loan per batch"
+    # A repeated idempotency key is caught by the UNIQUE constraint (see
+    # _atomic_idempotent), which saves a query on every normal posting.
+    done: dict[int, Repayment] = {}
+    todo: list[tuple[int, PayItem]] = list(enumerate(items))
+    if todo:
+        upk_id = todo[0][1].loan.upk_id
+        closed = _last_closed(upk_id)
+        books = _load_books(item.loan for _, item in todo)
+        loan_members: dict[int, list[LoanMember]] = defaultdict(list)
+        if any(item.member_split for _, item in todo):
+            for lm in LoanMember.objects.filter(loan_id__in=[item.loan.pk for _, item in todo]).order_by("pk"):
+                loan_members[lm.loan_id].append(lm)
+        plans: dict[int, tuple[Plan, dict[int, int]]] = {}
+        errors: list[str] = []
+        for index, item in todo:
+            try:
+                book = books[item.loan.pk]
+                _validate_payment(item.loan, item.paid_on, book.schedule, closed)
+                split = _member_split(item, loan_members[item.loan.pk])
+                extra = engine.Payment(NEW_PAYMENT_KEY, item.paid_on, item.amount)
+                plans[index] = (_plan(book, event_date=item.paid_on, extra=extra), split)
+            except LedgerError as exc:
+                prefix = f"{item.loan.ksm.name} ({item.loan.number}): " if name_loans else ""
+                errors.extend(prefix + m for m in exc.messages)
+        if errors:
+            raise LedgerError(*errors)
+        accounts = _accounts(upk_id)
+        specs: list[EntrySpec] = []
+        extra_specs: list[EntrySpec] = []
+        for index, item in todo:
+            plan = plans[index][0]
+            comps: dict[str, int] = defaultdict(int)
+            for p in plan.pieces[NEW_PAYMENT_KEY]:
+                comps[p.component] += p.amount
+            money = item.debit_leg or Leg(_cash_account(accounts, item.channel), item.amount, loan_id=item.loan.pk)
+            specs.append(
+                EntrySpec(
+                    upk_id,
+                    item.paid_on,
+                    EntryKind.REPAYMENT,
+                    _("Angsuran %(loan)s %(ksm)s") % {"loan": item.loan.number, "ksm": item.loan.ksm.name},
+                    [money, *_component_legs(accounts, item.loan, comps, -1)],
+                )
+            )
+            extra_specs.extend(_reallocation_specs(item.loan, accounts, plan.deltas, skip=None))
+        entries, numbers = _post_many_numbered(specs + extra_specs, actor=actor, extra_numbers={"receipt": len(todo)})
+        receipts = numbers["receipt"]
+        created = Repayment.objects.bulk_create(
+            [
+                Repayment(
+                    upk_id=upk_id,
+                    loan=item.loan,
+                    receipt_number=f"KW-{item.paid_on.year}-{receipt:06d}",
+                    paid_on=item.paid_on,
+                    amount=Decimal(item.amount),
+                    channel=item.channel,
+                    idempotency_key=item.key,
+                    journal_entry=entry,
+                    collection_sheet=collection_sheet,
+                    created_by=actor,
+                )
+                for (_index, item), receipt, entry in zip(todo, receipts, entries, strict=False)
+            ]
+        )
+        by_loan = {rep.loan_id: rep for rep in created}
+        parts = [
+            RepaymentMember(repayment=by_loan[item.loan.pk], loan_member_id=pk, amount=Decimal(v))
+            for index, item in todo
+            for pk, v in plans[index][1].items()
+        ]
+        if parts:
+            RepaymentMember.objects.bulk_create(parts)
+        _write_plans([plans[index][0] for index, _item in todo], by_loan)
+        for (index, item), rep in zip(todo, created, strict=True):
+            book = books[item.loan.pk]
+            last = max([r.paid_on for r in book.repayments] + [rep.paid_on])
+            _sync_paid_off(item.loan, plans[index][0], actor=actor, on=item.paid_on, last_paid_on=last)
+            done[index] = rep
+    return [done[i] for i in range(len(items))]
+
+
+def _atomic_idempotent(model, key: str, fn, same=None):
+    """Run `fn` atomically; when the key was already used (the UNIQUE
+    constraint fires: a double click, a retry, a concurrent twin), everything
+    is rolled back and the first row is returned — or refused when `same`
+    says it was a different action."""
     try:
         with transaction.atomic():
             return fn()
@@ -937,6 +1092,8 @@ def _atomic_idempotent(model, key: str, fn):
         existing = _existing_by_key(model, key)
         if existing is None:
             raise
+        if same is not None and not same(existing):
+            raise LedgerError(_("Formulir ini sudah dipakai untuk pembayaran lain.")) from None
         return existing
 
 
@@ -966,17 +1123,13 @@ def repayment_record(
 
     def run() -> Repayment:
         locked = _lock_loans([loan.pk])[loan.pk]
-        return _record_repayment_locked(
-            locked,
-            amount=amount_int,
-            paid_on=paid_on,
-            actor=actor,
-            idempotency_key=key,
-            member_split=member_split,
-            channel=channel,
-        )
+        item = PayItem(locked, amount_int, paid_on, key, member_split, channel)
+        return _record_repayments_locked([item], actor=actor)[0]
 
-    return _atomic_idempotent(Repayment, key, run)
+    def same(existing: Repayment) -> bool:
+        return existing.loan_id == loan.pk and int(existing.amount) == amount_int and existing.paid_on == paid_on
+
+    return _atomic_idempotent(Repayment, key, run, same)
 
 
 def collection_sheet_post(
@@ -990,7 +1143,7 @@ def collection_sheet_post(
     """
     permissions.check_post(actor, upk)
     key = _require_key(idempotency_key)
-    rows = (
+    rows: list[Mapping[str, Any]] = (
         [{"loan": k, "amount": v} for k, v in payments.items()] if isinstance(payments, Mapping) else list(payments)
     )
     wanted: dict[int, dict[str, Any]] = {}
@@ -1026,24 +1179,12 @@ def collection_sheet_post(
             total=Decimal(sum(w["amount"] for w in wanted.values())),
             created_by=actor,
         )
-        problems: list[str] = []
-        for pk in sorted(loans):
-            loan = loans[pk]
-            try:
-                _record_repayment_locked(
-                    loan,
-                    amount=wanted[pk]["amount"],
-                    paid_on=date,
-                    actor=actor,
-                    idempotency_key=f"{key}:{pk}"[:80],
-                    member_split=wanted[pk]["member_split"],
-                    channel=Channel.KAS,
-                    collection_sheet=sheet,
-                )
-            except LedgerError as exc:
-                problems.extend(f"{loan.ksm.name} ({loan.number}): {m}" for m in exc.messages)
-        if problems:
-            raise LedgerError(*problems)
+        items = [
+            PayItem(loans[pk], wanted[pk]["amount"], date, f"{key}:{pk}"[:80], wanted[pk]["member_split"])
+            for pk in sorted(loans)
+        ]
+        if items:
+            _record_repayments_locked(items, actor=actor, collection_sheet=sheet, name_loans=True)
         return sheet
 
     return _atomic_idempotent(CollectionSheet, key, run)
@@ -1058,46 +1199,47 @@ def repayment_reverse(*, repayment: Repayment, reversed_on: date, reason: str, a
     if not (reason or "").strip():
         raise LedgerError(_("Alasan pembatalan wajib diisi."))
     loan = _lock_loans([repayment.loan_id])[repayment.loan_id]
-    repayment = Repayment.objects.select_for_update().get(pk=repayment.pk)
+    repayment = Repayment.objects.select_for_update().select_related("journal_entry").get(pk=repayment.pk)
     if repayment.is_reversed:
         raise LedgerError(_("Kuitansi %(no)s sudah dibatalkan.") % {"no": repayment.receipt_number})
     if reversed_on < repayment.paid_on:
         raise LedgerError(_("Tanggal pembatalan tidak boleh sebelum tanggal bayar."))
+    check_open(loan.upk_id, reversed_on, _("pembatalan"))
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise LedgerError(_("Pinjaman sudah dihapusbukukan; angsurannya tidak dapat dibatalkan."))
-    schedule = current_schedule(loan)
-    if repayment.paid_on < schedule.effective_from:
+    book = _load_books([loan])[loan.pk]
+    if repayment.pk not in {r.pk for r in book.repayments}:
         raise LedgerError(_("Pinjaman sudah dijadwal ulang sesudah pembayaran ini; pembatalan tidak dapat dicatat."))
-    check_open(loan.upk_id, reversed_on, _("pembatalan"))
-    result = _replay(loan, exclude=repayment.pk)
+    plan = _plan(book, event_date=reversed_on, exclude=repayment.pk)
     accounts = _accounts(loan.upk_id)
     mine: dict[str, int] = defaultdict(int)
-    for row in Allocation.objects.filter(repayment=repayment, effective_to__isnull=True):
+    for row in book.current.get(repayment.pk, []):
         mine[row.component] += int(row.amount)
-    deltas = _apply_replay(loan, result, event_date=reversed_on, new_repayment=None, closed_repayment=repayment)
-    own = _post_reallocations(loan, deltas, skip=reversed_on, actor=actor) or {}
     if repayment.channel == Channel.SAVINGS:
         money_leg = Leg(accounts[AccountRole.SAVINGS], -int(repayment.amount), ksm_id=loan.ksm_id)
     else:
         money_leg = Leg(_cash_account(accounts, repayment.channel), -int(repayment.amount), loan_id=loan.pk)
     legs = [money_leg, *_component_legs(accounts, loan, mine, +1)]
+    own = plan.deltas.get(reversed_on)
     if own:
         legs += _component_legs(accounts, loan, own, -1)
-    entry = _post(
-        upk_id=loan.upk_id,
-        on=reversed_on,
-        kind=EntryKind.REVERSAL,
-        description=_("Pembatalan kuitansi %(no)s: %(reason)s") % {"no": repayment.receipt_number, "reason": reason},
-        legs=legs,
-        actor=actor,
+    main = EntrySpec(
+        loan.upk_id,
+        reversed_on,
+        EntryKind.REVERSAL,
+        _("Pembatalan kuitansi %(no)s: %(reason)s") % {"no": repayment.receipt_number, "reason": reason},
+        legs,
         reverses=repayment.journal_entry,
     )
+    entries = _post_many([main, *_reallocation_specs(loan, accounts, plan.deltas, skip=reversed_on)], actor=actor)
+    _write_plans([plan], {})
     Repayment.objects.filter(pk=repayment.pk).update(is_reversed=True)
     repayment.is_reversed = True
     reversal = Reversal.objects.create(
-        repayment=repayment, reversed_on=reversed_on, reason=reason.strip(), journal_entry=entry, actor=actor
+        repayment=repayment, reversed_on=reversed_on, reason=reason.strip(), journal_entry=entries[0], actor=actor
     )
-    _sync_paid_off(loan, result, actor=actor, on=reversed_on)
+    live = [r.paid_on for r in book.repayments if r.pk != repayment.pk]
+    _sync_paid_off(loan, plan, actor=actor, on=reversed_on, last_paid_on=max(live) if live else None)
     return reversal
 
 
@@ -1466,16 +1608,15 @@ def savings_cover_arrears(
         if amount_int > position.arrears_amount:
             raise LedgerError(_("Jumlah melebihi tunggakan (%(a)s).") % {"a": _rp(position.arrears_amount)})
         accounts = _accounts(locked.upk_id)
-        repayment = _record_repayment_locked(
+        item = PayItem(
             locked,
-            amount=amount_int,
-            paid_on=date,
-            actor=actor,
-            idempotency_key=key,
-            member_split=None,
+            amount_int,
+            date,
+            key,
             channel=Channel.SAVINGS,
             debit_leg=Leg(accounts[AccountRole.SAVINGS], amount_int, ksm_id=ksm.pk),
         )
+        repayment = _record_repayments_locked([item], actor=actor)[0]
         return SavingsTransaction.objects.create(
             ksm=ksm,
             upk_id=ksm.upk_id,

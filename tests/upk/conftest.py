@@ -66,3 +66,12 @@ def capital(upk, manager):
 @pytest.fixture
 def loan(upk, manager, capital):
     return make_active_loan(upk, manager)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _reference_data_after_session(django_db_setup, django_db_blocker):
+    """Transactional tests end with a flush; put the migration-loaded kelurahan
+    back so the next `--reuse-db` run starts with its reference data."""
+    yield
+    with django_db_blocker.unblock():
+        ensure_reference_data()

@@ -57,7 +57,9 @@ class LoanProductFactory(DjangoModelFactory):
     max_term = 24
 
 
-def make_ksm(upk, *, members: int = 5, women: int | None = None, savings_from: date | None = date(2024, 1, 5), actor=None):
+def make_ksm(
+    upk, *, members: int = 5, women: int | None = None, savings_from: date | None = date(2024, 1, 5), actor=None
+):
     """A KSM with members and (optionally) monthly savings deposits from
     `savings_from` for 4 months so the 3-month rule passes."""
     ksm = KSMFactory(upk=upk)

@@ -38,7 +38,12 @@ def test_savings_cover_arrears_pays_loan_from_savings(upk, manager, loan):
             loan=loan, amount=100_000, date=date(2024, 6, 5), decision="Rapat", actor=manager, idempotency_key="c0"
         )
     tx = services.savings_cover_arrears(
-        loan=loan, amount=100_000, date=date(2024, 7, 20), decision="Rapat KSM 20/7", actor=manager, idempotency_key="c1"
+        loan=loan,
+        amount=100_000,
+        date=date(2024, 7, 20),
+        decision="Rapat KSM 20/7",
+        actor=manager,
+        idempotency_key="c1",
     )
     assert selectors.savings_balance(ksm) == balance - 100_000
     assert tx.repayment.channel == "savings"
@@ -75,7 +80,9 @@ def test_reschedule_keeps_old_schedule_and_needs_staff(upk, manager, staff, loan
 
 def test_writeoff_and_recovery(upk, manager, staff, loan):
     _pay(loan, manager, 491_600, date(2024, 6, 10), "a")
-    proposal = services.writeoff_propose(loan=loan, proposed_on=date(2025, 4, 30), reason="Macet 10 bulan", actor=manager)
+    proposal = services.writeoff_propose(
+        loan=loan, proposed_on=date(2025, 4, 30), reason="Macet 10 bulan", actor=manager
+    )
     done = services.writeoff_decide(write_off=proposal, approve=True, actor=staff)
     assert done.amount == 5_000_000 - 416_600
     loan.refresh_from_db()
@@ -85,12 +92,18 @@ def test_writeoff_and_recovery(upk, manager, staff, loan):
     assert loan.pk in selectors.loan_positions(upk_ids=[upk.pk], as_of=date(2025, 4, 29))
     with pytest.raises(LedgerError, match="pemulihan"):
         _pay(loan, manager, 1000, date(2025, 5, 2), "b")
-    services.recovery_record(loan=loan, amount=250_000, received_on=date(2025, 5, 2), actor=manager, idempotency_key="r1")
-    services.recovery_record(loan=loan, amount=250_000, received_on=date(2025, 5, 2), actor=manager, idempotency_key="r1")
+    services.recovery_record(
+        loan=loan, amount=250_000, received_on=date(2025, 5, 2), actor=manager, idempotency_key="r1"
+    )
+    services.recovery_record(
+        loan=loan, amount=250_000, received_on=date(2025, 5, 2), actor=manager, idempotency_key="r1"
+    )
     pl = selectors.laba_rugi(upk=upk, date_from=date(2025, 1, 1), date_to=date(2025, 5, 31))
     assert pl.income.total == 250_000
     with pytest.raises(LedgerError, match="melebihi sisa pokok"):
-        services.recovery_record(loan=loan, amount=10**8, received_on=date(2025, 5, 3), actor=manager, idempotency_key="r2")
+        services.recovery_record(
+            loan=loan, amount=10**8, received_on=date(2025, 5, 3), actor=manager, idempotency_key="r2"
+        )
     assert selectors.ledger_drift(upk=upk) == []
 
 

@@ -15,10 +15,14 @@ from upk.services import LedgerError
 def test_period_close_refuses_postings_with_clear_message(upk, manager, loan):
     services.period_close(upk=upk, year=2024, month=6, actor=manager)
     with pytest.raises(LedgerError) as exc:
-        services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 28), actor=manager, idempotency_key="a")
+        services.repayment_record(
+            loan=loan, amount=100_000, paid_on=date(2024, 6, 28), actor=manager, idempotency_key="a"
+        )
     assert str(exc.value) == "Bulan Juni 2024 sudah ditutup; pembayaran tidak dapat dicatat."
     with pytest.raises(LedgerError, match="Bulan Mei 2024 sudah ditutup"):
-        services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 5, 28), actor=manager, idempotency_key="b")
+        services.repayment_record(
+            loan=loan, amount=100_000, paid_on=date(2024, 5, 28), actor=manager, idempotency_key="b"
+        )
     services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 7, 1), actor=manager, idempotency_key="c")
 
 
@@ -46,11 +50,15 @@ def test_period_reopen_is_staff_only_with_reason(upk, manager, staff, loan):
     assert (event.actor, event.reason) == (staff, "Salah input angsuran")
     services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 28), actor=manager, idempotency_key="a")
     with pytest.raises(LedgerError, match="Mei 2024 sudah ditutup"):
-        services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 5, 28), actor=manager, idempotency_key="b")
+        services.repayment_record(
+            loan=loan, amount=100_000, paid_on=date(2024, 5, 28), actor=manager, idempotency_key="b"
+        )
 
 
 def test_repayment_reverse_in_closed_month_refused(upk, manager, loan):
-    rep = services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
+    rep = services.repayment_record(
+        loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a"
+    )
     services.period_close(upk=upk, year=2024, month=6, actor=manager)
     with pytest.raises(LedgerError, match="Juni 2024 sudah ditutup; pembatalan"):
         services.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 30), reason="x", actor=manager)

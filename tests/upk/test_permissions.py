@@ -36,7 +36,9 @@ def test_services_refuse_staff_and_foreign_manager(upk, other_upk, manager, staf
     other_manager.upk_units.set([other_upk])
     for actor in (staff, other_manager):
         with pytest.raises(PermissionDenied):
-            services.repayment_record(loan=loan, amount=1000, paid_on=date(2024, 6, 10), actor=actor, idempotency_key="x")
+            services.repayment_record(
+                loan=loan, amount=1000, paid_on=date(2024, 6, 10), actor=actor, idempotency_key="x"
+            )
 
 
 def test_staff_approvals_need_staff_admin(upk, manager, loan):

@@ -121,7 +121,7 @@ def test_repayment_record_late_fee_paid_first(upk, manager, capital):
     product = LoanProductFactory(upk=upk, late_fee_enabled=True, late_fee_amount=5_000, late_fee_grace_days=3)
     loan = make_active_loan(upk, manager, product=product)
     on_time = _pay(loan, manager, 100_000, date(2024, 6, 12), key="a")  # within grace
-    assert ("denda" not in {c for _, c, _ in _current(on_time)})
+    assert "denda" not in {c for _, c, _ in _current(on_time)}
     late = _pay(loan, manager, 100_000, date(2024, 6, 20), key="b")
     assert _current(late)[0] == (1, "denda", 5_000)
     lines = {line.account.role: int(line.credit) for line in late.journal_entry.lines.all() if line.credit}
@@ -135,7 +135,11 @@ def test_collection_sheet_post_posts_all_in_one_go(upk, manager, capital):
     sheet = services.collection_sheet_post(
         upk=upk,
         date=date(2024, 6, 10),
-        payments=[{"loan": loans[0], "amount": 491_600}, {"loan": loans[1], "amount": 200_000}, {"loan": loans[2], "amount": 0}],
+        payments=[
+            {"loan": loans[0], "amount": 491_600},
+            {"loan": loans[1], "amount": 200_000},
+            {"loan": loans[2], "amount": 0},
+        ],
         actor=manager,
         idempotency_key="sheet-1",
     )
@@ -159,3 +163,24 @@ def test_collection_sheet_post_one_bad_row_posts_nothing(upk, manager, capital):
     assert loans[1].ksm.name in exc.value.messages[0]
     assert not Repayment.objects.exists() and not CollectionSheet.objects.exists()
     assert not JournalEntry.objects.filter(kind="repayment").exists()
+
+
+def test_collection_sheet_post_query_count_does_not_grow_with_loans(upk, manager, capital):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    loans = [make_active_loan(upk, manager) for _ in range(6)]
+    counts = []
+    for n, day in ((2, 10), (6, 11)):
+        with CaptureQueriesContext(connection) as ctx:
+            services.collection_sheet_post(
+                upk=upk,
+                date=date(2024, 6, day),
+                payments={loan.pk: 50_000 for loan in loans[:n]},
+                actor=manager,
+                idempotency_key=f"sheet-{n}",
+            )
+        counts.append(len(ctx))
+    assert counts[0] == counts[1]
+    assert Repayment.objects.count() == 8
+    assert selectors.ledger_drift(upk=upk) == []

@@ -30,7 +30,9 @@ def test_repayment_reverse_requires_reason(loan, manager):
 
 def test_repayment_reverse_posts_opposite_entry(loan, manager, upk):
     rep = _pay(loan, manager, 100_000, date(2024, 6, 10), "a")
-    reversal = services.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 11), reason="Salah ketik", actor=manager)
+    reversal = services.repayment_reverse(
+        repayment=rep, reversed_on=date(2024, 6, 11), reason="Salah ketik", actor=manager
+    )
     entry = reversal.journal_entry
     assert entry.reverses_id == rep.journal_entry_id
     lines = {(line.account.role, int(line.debit), int(line.credit)) for line in entry.lines.all()}

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from upk import engine
-from upk.engine import Terms, build_schedule, largest_remainder, spread, split_members
+from upk.engine import Terms, build_schedule, largest_remainder, split_members, spread
 from upk.models import Instalment, MemberInstalment
 
 
@@ -94,3 +94,16 @@ def test_loan_disburse_stores_group_and_member_schedule(loan):
         assert sum(s.pokok for s in shares) == inst.pokok
         assert sum(s.jasa for s in shares) == inst.jasa
         assert inst.total == inst.pokok + inst.jasa + inst.bop
+
+
+def test_loan_disburse_weekly_declining_product(upk, manager, capital):
+    from .factories import LoanProductFactory, make_active_loan
+
+    product = LoanProductFactory(upk=upk, frequency="weekly", jasa_method="declining", rounding_unit=500)
+    loan = make_active_loan(upk, manager, product=product, term=3)
+    instalments = list(loan.instalments.order_by("number"))
+    assert len(instalments) == 12
+    assert instalments[0].due_date == date(2024, 5, 17)
+    assert (instalments[1].due_date - instalments[0].due_date).days == 7
+    assert sum(i.pokok for i in instalments) == loan.principal
+    assert instalments[0].jasa > instalments[-1].jasa
