@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bkm', '0004_opd_proposal'),
-        ('upk', '0002_journal_balance_trigger'),
+        ('upk', '0004_setup_existing_upks'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
