@@ -11,10 +11,10 @@ from .factories_ui import fund, make_portfolio
 
 # Same bound for 5 and for 40 loans: no query per row.
 MAX_QUERIES = {
-    "upk:home": 16,
-    "upk:ksm_list": 10,
-    "upk:loan_list": 12,
-    "upk:collection_sheet": 10,
+    "upk:home": 18,
+    "upk:ksm_list": 12,
+    "upk:loan_list": 14,
+    "upk:collection_sheet": 12,
     "upk:list": 12,
 }
 
