@@ -13,7 +13,7 @@ Two passes, all or nothing:
 The template has the sheets KSM, Anggota, Pinjaman, Pembayaran, Saldo Awal
 (and an optional Tabungan sheet, needed when the UPK applies the 3-month
 savings rule to first loans). A CSV holds the same data in one table whose
-first column `lembar` names the sheet of each row (see docs/ledger-ui.md).
+first column `lembar` names the sheet of each row (see docs/architecture.md, "UPK screens").
 """
 
 from __future__ import annotations
