@@ -393,6 +393,7 @@ def explain_positions(upk_ids: list[int], as_of: date) -> str:
                 continue
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + sql, params)
             plan = "\n".join(r[0] for r in cursor.fetchall())
+            plan = re.sub(r"'\{[0-9,]{60,}\}'", "'{…UPK ids…}'", plan)
             lines.append(f"-- {elapsed * 1000:.0f} ms: {sql[:120].strip()}...\n{plan}")
     return "\n\n".join(lines)
 

@@ -30,9 +30,9 @@ from . import engine, services
 from .models import Account, AccountRole, Loan
 
 SCALE_UPKS = {"small": 3, "city": 30, "large": 30}
-SCALE_LOANS = {"small": 12, "city": 12, "large": 40}
+SCALE_LOANS = {"small": 12, "city": 20, "large": 40}
 # The UPK the demo manager `manajer` logs in to gets a fuller portfolio.
-FIRST_UPK_LOANS = 24
+FIRST_UPK_LOANS = 30
 FIRST_NAMES_F = [
     "Siti",
     "Nur",
