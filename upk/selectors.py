@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -930,12 +930,22 @@ class LoanCard:
 
 
 def loan_card(loan: Loan) -> LoanCard:
-    """Kartu pinjaman: every schedule version with instalments (due against
-    paid, current state), repayments with their allocations and reversals,
-    status history."""
+    """Kartu pinjaman: every schedule version with its instalments (due
+    against paid, current state), repayments with their current allocations
+    (`rep.current_allocations`; the full history stays in `rep.allocations`)
+    and reversals, and the status history."""
     schedules = list(loan.schedules.prefetch_related("instalments").order_by("version"))
+    current = Prefetch(
+        "allocations",
+        queryset=Allocation.objects.filter(effective_to__isnull=True)
+        .select_related("instalment")
+        .order_by("instalment__number", "pk"),
+        to_attr="current_allocations",
+    )
     repayments = list(
-        loan.repayments.select_related("reversal").prefetch_related("allocations__instalment").order_by("paid_on", "pk")
+        loan.repayments.select_related("reversal", "collection_sheet")
+        .prefetch_related(current)
+        .order_by("paid_on", "pk")
     )
     events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
     return LoanCard(loan, schedules, repayments, events)
