@@ -41,6 +41,8 @@ Public API (keyword-only arguments):
     capital_receive(*, upk, account, amount, date, description, actor, idempotency_key, channel="bank") -> JournalEntry
     reserve_adjust(*, upk, date, actor, idempotency_key, amount=None) -> JournalEntry | None
     year_end_close(*, upk, year, actor) -> YearEndClosing
+    Shortcuts: loan_reschedule (= reschedule_propose), reschedule_approve / reschedule_reject,
+    writeoff_approve / writeoff_reject (= *_decide with approve=True/False).
 """
 
 from __future__ import annotations
@@ -1836,3 +1838,27 @@ def year_end_close(*, upk, year: int, actor) -> YearEndClosing:
     return YearEndClosing.objects.create(
         upk=upk, year=year, surplus=Decimal(surplus), allocations=allocations, journal_entry=entry, created_by=actor
     )
+
+
+# --- Named shortcuts for the screens ------------------------------------------------------------
+
+
+def loan_reschedule(*, loan: Loan, effective_on: date, term_months: int, reason: str, actor) -> Reschedule:
+    """The manager's reschedule request (staff approve it with `reschedule_approve`)."""
+    return reschedule_propose(loan=loan, effective_on=effective_on, term_months=term_months, reason=reason, actor=actor)
+
+
+def reschedule_approve(*, reschedule: Reschedule, actor, reason: str = "") -> Reschedule:
+    return reschedule_decide(reschedule=reschedule, approve=True, actor=actor, reason=reason)
+
+
+def reschedule_reject(*, reschedule: Reschedule, actor, reason: str) -> Reschedule:
+    return reschedule_decide(reschedule=reschedule, approve=False, actor=actor, reason=reason)
+
+
+def writeoff_approve(*, write_off: WriteOff, actor, written_off_on: date | None = None, reason: str = "") -> WriteOff:
+    return writeoff_decide(write_off=write_off, approve=True, actor=actor, written_off_on=written_off_on, reason=reason)
+
+
+def writeoff_reject(*, write_off: WriteOff, actor, reason: str) -> WriteOff:
+    return writeoff_decide(write_off=write_off, approve=False, actor=actor, reason=reason)
