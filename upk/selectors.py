@@ -792,41 +792,52 @@ def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
     `portfolio_figures_many`; tests assert both paths agree.
     """
     upks = _in_clause(ids)
-    live = "a.effective_from <= %s AND (a.effective_to IS NULL OR a.effective_to > %s)"
+    # Allocations are grouped per (loan, schedule), never per instalment: the
+    # settling pieces (Allocation.settles) valid on the date count the fully
+    # paid instalments, because fully paid instalments form a prefix.
     sql = f"""
-        WITH paid_inst AS (
-            SELECT a.instalment_id,
-                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok,
-                   SUM(CASE WHEN a.component <> 'denda' THEN a.amount ELSE 0 END) AS total
+        WITH alloc AS (
+            SELECT a.loan_id, a.schedule_id,
+                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok_all,
+                   SUM(CASE WHEN a.component <> 'denda' AND a.due_date <= %s THEN a.amount ELSE 0 END) AS paid_due,
+                   SUM(CASE WHEN a.component = 'pokok' AND a.due_date <= %s THEN a.amount ELSE 0 END) AS pokok_due,
+                   SUM(CASE WHEN a.settles AND a.due_date <= %s THEN 1 ELSE 0 END) AS settled_due
               FROM upk_allocation a
-             WHERE a.upk_id IN ({upks}) AND {live}
-             GROUP BY a.instalment_id
-        ), paid_loan AS (
-            SELECT a.loan_id, SUM(a.amount) AS pokok
-              FROM upk_allocation a
-             WHERE a.upk_id IN ({upks}) AND a.component = 'pokok' AND {live}
-             GROUP BY a.loan_id
+             WHERE a.upk_id IN ({upks}) AND a.effective_from <= %s
+               AND (a.effective_to IS NULL OR a.effective_to > %s)
+             GROUP BY a.loan_id, a.schedule_id
+        ), paid AS (
+            SELECT alloc.loan_id,
+                   SUM(alloc.pokok_all) AS pokok_all,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.paid_due ELSE 0 END) AS paid_due,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.pokok_due ELSE 0 END) AS pokok_due,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.settled_due ELSE 0 END) AS settled_due
+              FROM alloc
+              JOIN upk_schedule s ON s.id = alloc.schedule_id
+             GROUP BY alloc.loan_id
         ), due AS (
             SELECT i.loan_id,
-                   SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END) AS n_arr,
+                   COUNT(*) AS n_due,
+                   SUM(CASE WHEN i.total = 0 THEN 1 ELSE 0 END) AS zero_due,
                    SUM(i.total) AS due_total,
-                   SUM(COALESCE(p.total, 0)) AS paid_total,
-                   SUM(i.pokok - COALESCE(p.pokok, 0)) AS arr_pokok
+                   SUM(i.pokok) AS due_pokok
               FROM upk_instalment i
               JOIN upk_schedule s ON s.id = i.schedule_id
-              LEFT JOIN paid_inst p ON p.instalment_id = i.id
              WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
                AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
              GROUP BY i.loan_id
         ), loans AS (
             SELECT l.upk_id, l.ksm_id,
-                   l.principal - COALESCE(pl.pokok, 0) AS outstanding,
-                   COALESCE(d.n_arr, 0) AS n_arr,
+                   l.principal - COALESCE(p.pokok_all, 0) AS outstanding,
+                   COALESCE(d.n_due, 0) - COALESCE(d.zero_due, 0) - COALESCE(p.settled_due, 0) AS n_arr,
                    COALESCE(d.due_total, 0) AS due_total,
-                   COALESCE(d.paid_total, 0) AS paid_total,
-                   COALESCE(d.arr_pokok, 0) AS arr_pokok
+                   COALESCE(p.paid_due, 0) AS paid_total,
+                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok
               FROM upk_loan l
-              LEFT JOIN paid_loan pl ON pl.loan_id = l.id
+              LEFT JOIN paid p ON p.loan_id = l.id
               LEFT JOIN due d ON d.loan_id = l.id
              WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
                AND (l.written_off_on IS NULL OR l.written_off_on > %s)
@@ -856,7 +867,16 @@ def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
           FROM graded
          GROUP BY upk_id
     """  # noqa: S608
-    params: list[Any] = [*ids, as_of, as_of, *ids, as_of, as_of, *ids, as_of, as_of, as_of, *ids, as_of, as_of]
+    params: list[Any] = [
+        *[as_of] * 3,
+        *ids,
+        *[as_of] * 2,
+        *[as_of] * 6,
+        *ids,
+        *[as_of] * 3,
+        *ids,
+        *[as_of] * 2,
+    ]
     return sql, params
 
 

@@ -786,7 +786,7 @@ class Plan:
     states: list[engine.InstalmentState]
     close_on: date
     to_close: list[int] = field(default_factory=list)
-    new_rows: list[tuple[int, Instalment, str, int, date]] = field(default_factory=list)  # (repayment key, …)
+    new_rows: list[tuple[int, Instalment, engine.Piece, date]] = field(default_factory=list)  # (repayment key, …)
     deltas: dict[date, dict[str, int]] = field(default_factory=dict)
     changed_instalments: list[Instalment] = field(default_factory=list)
 
@@ -820,11 +820,11 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     for key, own in pieces.items():
         if key == NEW_PAYMENT_KEY:
             assert extra is not None
-            plan.new_rows.extend((key, by_number[p.instalment], p.component, p.amount, extra.paid_on) for p in own)
+            plan.new_rows.extend((key, by_number[p.instalment], p, extra.paid_on) for p in own)
             continue
         old_rows = book.current.get(key, [])
-        new_set = sorted((by_number[p.instalment].pk, p.component, p.amount) for p in own)
-        old_set = sorted((r.instalment_id, r.component, int(r.amount)) for r in old_rows)
+        new_set = sorted((by_number[p.instalment].pk, p.component, p.amount, p.settles) for p in own)
+        old_set = sorted((r.instalment_id, r.component, int(r.amount), r.settles) for r in old_rows)
         if new_set == old_set:
             continue
         when = max(paid_on[key], event_date)
@@ -833,7 +833,7 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
             deltas[when][r.component] -= int(r.amount)
         for p in own:
             deltas[when][p.component] += p.amount
-            plan.new_rows.append((key, by_number[p.instalment], p.component, p.amount, when))
+            plan.new_rows.append((key, by_number[p.instalment], p, when))
     if exclude is not None:
         plan.to_close.extend(r.pk for r in book.current.get(exclude, []))
     plan.deltas = {d: {c: v for c, v in comps.items() if v} for d, comps in deltas.items()}
@@ -859,7 +859,7 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
     rows = []
     for plan in plans:
         loan = plan.book.loan
-        for key, inst, component, amount, effective_from in plan.new_rows:
+        for key, inst, piece, effective_from in plan.new_rows:
             rep_id = new_repayments[loan.pk].pk if key == NEW_PAYMENT_KEY else key
             rows.append(
                 Allocation(
@@ -867,9 +867,12 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
                     loan_id=loan.pk,
                     upk_id=loan.upk_id,
                     instalment=inst,
-                    component=component,
-                    amount=Decimal(amount),
+                    component=piece.component,
+                    amount=Decimal(piece.amount),
                     effective_from=effective_from,
+                    due_date=inst.due_date,
+                    schedule_id=inst.schedule_id,
+                    settles=piece.settles,
                 )
             )
     Allocation.objects.bulk_create(rows)

@@ -11,6 +11,8 @@ from upk import selectors, services
 from upk.models import Schedule
 from upk.services import LedgerError
 
+from .test_indicators import assert_paths_agree
+
 
 def _pay(loan, manager, amount, on, key):
     return services.repayment_record(loan=loan, amount=amount, paid_on=on, actor=manager, idempotency_key=key)
@@ -79,6 +81,8 @@ def test_reschedule_keeps_old_schedule_and_needs_staff(upk, manager, staff, loan
         _pay(loan, manager, 1000, date(2024, 9, 1), "b")
     _pay(loan, manager, int(first.total), date(2024, 10, 15), "c")
     assert selectors.ledger_drift(upk=upk) == []
+    for as_of in (date(2024, 9, 14), date(2024, 9, 15), date(2024, 10, 20), date(2025, 3, 31)):
+        assert_paths_agree(upk, as_of)
 
 
 def test_writeoff_and_recovery(upk, manager, staff, loan):
