@@ -53,6 +53,7 @@ from .models import (
     CAPITAL_ROLES,
     KSM,
     Account,
+    AccountingPeriod,
     AccountKind,
     AccountRole,
     Allocation,
@@ -784,7 +785,45 @@ def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> I
     return ind
 
 
-def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
+_BUCKET_SUMS = ", ".join(
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), "
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)"
+    for b in range(5)
+)
+
+# Grading and per-UPK totals, shared by the live and the month-end-cache
+# paths; the caller supplies a `loans` CTE (upk_id, ksm_id, outstanding,
+# n_arr, due_total, paid_total, arr_pokok) left open for this text to close.
+_PORTFOLIO_TAIL = f"""
+        ), graded AS (
+            SELECT loans.*,
+                   CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
+                        WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
+                        WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
+                        WHEN loans.n_arr >= COALESCE(st.kol_dpk_from, 1) THEN 1
+                        ELSE 0 END AS bucket,
+                   CASE WHEN loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3)
+                        THEN 1 ELSE 0 END AS at_risk,
+                   CASE WHEN loans.outstanding > 0 OR loans.due_total > loans.paid_total
+                        THEN 1 ELSE 0 END AS listed
+              FROM loans
+              LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
+        )
+        SELECT upk_id,
+               SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END),
+               COUNT(DISTINCT CASE WHEN outstanding > 0 THEN ksm_id END),
+               COUNT(DISTINCT CASE WHEN at_risk = 1 THEN ksm_id END),
+               SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END),
+               SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
+               SUM(due_total),
+               SUM(paid_total),
+                              {_BUCKET_SUMS}
+          FROM graded
+         GROUP BY upk_id
+"""  # noqa: S608
+
+
+def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False) -> tuple[str, list[Any]]:
     """One statement: per UPK, the portfolio figures and the kolektibilitas
     bucket totals, aggregated in the database (no per-loan rows leave it).
 
@@ -792,6 +831,15 @@ def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
     `portfolio_figures_many`; tests assert both paths agree.
     """
     upks = _in_clause(ids)
+    if month_end_cache:
+        cached = f"""
+        WITH loans AS (
+            SELECT c.upk_id, c.ksm_id, c.outstanding, c.n_arrears AS n_arr, c.due_total,
+                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok
+              FROM upk_loanmonthend c
+             WHERE c.as_of = %s AND c.upk_id IN ({upks})
+        """  # noqa: S608
+        return cached + _PORTFOLIO_TAIL, [as_of, *ids]
     # Allocations are grouped per (loan, schedule), never per instalment: the
     # settling pieces (Allocation.settles) valid on the date count the fully
     # paid instalments, because fully paid instalments form a prefix.
@@ -841,32 +889,8 @@ def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
               LEFT JOIN due d ON d.loan_id = l.id
              WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
                AND (l.written_off_on IS NULL OR l.written_off_on > %s)
-        ), graded AS (
-            SELECT loans.*,
-                   CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
-                        WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
-                        WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
-                        WHEN loans.n_arr >= COALESCE(st.kol_dpk_from, 1) THEN 1
-                        ELSE 0 END AS bucket,
-                   CASE WHEN loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3)
-                        THEN 1 ELSE 0 END AS at_risk,
-                   CASE WHEN loans.outstanding > 0 OR loans.due_total > loans.paid_total
-                        THEN 1 ELSE 0 END AS listed
-              FROM loans
-              LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
-        )
-        SELECT upk_id,
-               SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END),
-               COUNT(DISTINCT CASE WHEN outstanding > 0 THEN ksm_id END),
-               COUNT(DISTINCT CASE WHEN at_risk = 1 THEN ksm_id END),
-               SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END),
-               SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
-               SUM(due_total),
-               SUM(paid_total),
-               {", ".join(f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)" for b in range(5))}
-          FROM graded
-         GROUP BY upk_id
     """  # noqa: S608
+    sql += _PORTFOLIO_TAIL
     params: list[Any] = [
         *[as_of] * 3,
         *ids,
@@ -882,8 +906,10 @@ def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
 
 def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
     """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
-    UPKs — the path for city-wide dashboards: 3 queries whatever the number of
-    UPKs or loans (portfolio aggregate, account totals, settings)."""
+    UPKs — the path for city-wide dashboards: a handful of queries whatever
+    the number of UPKs or loans (portfolio aggregate, account totals,
+    settings). At the end of a closed month the aggregate reads the
+    month-end cache (`LoanMonthEnd`) instead of the allocations."""
     ids = sorted(set(upk_ids))
     if not ids:
         return {}
@@ -891,24 +917,39 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
     totals = _role_totals(ids, as_of)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
-    sql, params = _portfolio_sql(ids, as_of)
+    cached: set[int] = set()
+    if as_of == month_end(as_of.year, as_of.month):
+        cached = set(
+            AccountingPeriod.objects.filter(
+                upk_id__in=ids, year=as_of.year, month=as_of.month, is_closed=True
+            ).values_list("upk_id", flat=True)
+        )
+    live = [i for i in ids if i not in cached]
+    statements = []
+    if cached:
+        statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
+    if live:
+        statements.append(_portfolio_sql(live, as_of))
+    rows = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            upk_id, *vals = row
-            nums = [int(v or 0) for v in vals]
-            f = figures[upk_id]
-            (
-                f.outstanding,
-                f.active_ksm,
-                f.at_risk_ksm,
-                f.at_risk_outstanding,
-                f.at_risk_arrears_pokok,
-                f.due_total,
-                f.paid_on_due,
-            ) = nums[:7]
-            rest = nums[7:]
-            buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            rows += cursor.fetchall()
+    for row in rows:
+        upk_id, *vals = row
+        nums = [int(v or 0) for v in vals]
+        f = figures[upk_id]
+        (
+            f.outstanding,
+            f.active_ksm,
+            f.at_risk_ksm,
+            f.at_risk_outstanding,
+            f.at_risk_arrears_pokok,
+            f.due_total,
+            f.paid_on_due,
+        ) = nums[:7]
+        rest = nums[7:]
+        buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
     out = {}
     for upk_id in ids:
         f = figures[upk_id]

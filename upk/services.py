@@ -86,6 +86,7 @@ from .models import (
     KSMMember,
     Loan,
     LoanMember,
+    LoanMonthEnd,
     LoanProduct,
     LoanStatus,
     LoanStatusEvent,
@@ -1276,10 +1277,35 @@ def period_close(*, upk, year: int, month: int, actor, reason: str = "", today: 
         period.is_closed = True
         period.save(update_fields=["is_closed"])
         PeriodEvent.objects.create(period=period, action=PeriodEvent.CLOSE, actor=actor, reason=reason)
+        _snapshot_month_end(upk, y, m)
         target = period
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     assert target is not None
     return target
+
+
+def _snapshot_month_end(upk, year: int, month: int) -> None:
+    """Store every loan's position at the end of a month being closed."""
+    from . import selectors
+
+    end = _month_end(year, month)
+    LoanMonthEnd.objects.filter(upk=upk, as_of=end).delete()
+    LoanMonthEnd.objects.bulk_create(
+        [
+            LoanMonthEnd(
+                upk=upk,
+                loan_id=p.loan_id,
+                ksm_id=p.ksm_id,
+                as_of=end,
+                outstanding=Decimal(p.outstanding),
+                n_arrears=p.n_arrears,
+                due_total=Decimal(p.due_total),
+                paid_on_due=Decimal(p.paid_on_due),
+                arrears_pokok=Decimal(p.arrears_pokok),
+            )
+            for p in selectors.loan_positions(upk_ids=[upk.pk], as_of=end).values()
+        ]
+    )
 
 
 @transaction.atomic
@@ -1295,6 +1321,8 @@ def period_reopen(*, upk, year: int, month: int, actor, reason: str) -> Accounti
         raise LedgerError(_("Tahun %(y)s sudah tutup buku.") % {"y": year})
     closed.is_closed = False
     closed.save(update_fields=["is_closed"])
+    # A derived cache, not a posting: the reopened month may change now.
+    LoanMonthEnd.objects.filter(upk=upk, as_of=_month_end(year, month)).delete()
     PeriodEvent.objects.create(period=closed, action=PeriodEvent.REOPEN, actor=actor, reason=reason.strip())
     return closed
 
