@@ -309,9 +309,11 @@ INSERT INTO upk_repayment (receipt_number, paid_on, amount, channel, idempotency
                            created_by_id, journal_entry_id, loan_id, upk_id)
 SELECT 'KB-' || p.seq, e.date, p.pokok + p.jasa, 'kas', 'bench-' || p.seq, false, now(), %(user)s, e.id, p.loan_id, p.upk_id
   FROM g_paid p JOIN upk_journalentry e ON e.upk_id = p.upk_id AND e.number = p.seq * 3 + 2;
-INSERT INTO upk_allocation (component, amount, effective_from, upk_id, instalment_id, loan_id, repayment_id)
+INSERT INTO upk_allocation (component, amount, effective_from, upk_id, instalment_id, loan_id, repayment_id,
+                            due_date, settles, schedule_id)
 SELECT c.component, CASE c.component WHEN 'pokok' THEN i.paid_pokok ELSE i.paid_jasa END, r.paid_on,
-       i.upk_id, i.id, i.loan_id, r.id
+       i.upk_id, i.id, i.loan_id, r.id,
+       i.due_date, c.component = 'pokok', i.schedule_id  -- pokok is allocated last, so it settles the instalment
   FROM upk_repayment r JOIN g_paid p ON p.loan_id = r.loan_id
   JOIN upk_instalment i ON i.loan_id = r.loan_id AND i.paid_pokok > 0
   CROSS JOIN (VALUES ('pokok'), ('jasa')) c(component);

@@ -212,6 +212,7 @@ class Piece:
     instalment: int  # instalment number
     component: str
     amount: int
+    settles: bool = False  # this piece made its instalment fully paid
 
 
 def denda_due(inst: InstalmentState, paid_on: date, late_fee: int, grace_days: int) -> int:
@@ -247,9 +248,10 @@ def allocate(
             nonlocal left
             amount = min(left, owed)
             if amount > 0:
+                was_full = inst.fully_paid
                 inst.paid[component] += amount
                 left -= amount
-                pieces.append(Piece(inst.number, component, amount))
+                pieces.append(Piece(inst.number, component, amount, not was_full and inst.fully_paid))
 
         for inst in states:
             if inst.due_date > pay.paid_on or left == 0:

@@ -726,6 +726,13 @@ class Allocation(models.Model):
     amount = money_field(_("jumlah"))
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
+    # Copies for set-based as-of reports (no join to instalments needed):
+    # the instalment's due date and schedule, and whether this piece completed it. Fully
+    # paid instalments form a prefix of the schedule, so the settling pieces
+    # valid on a date count the instalments fully paid on that date.
+    due_date = models.DateField(null=True)
+    settles = models.BooleanField(default=False)
+    schedule = models.ForeignKey("Schedule", null=True, on_delete=models.PROTECT, related_name="+", db_index=False)
 
     class Meta:
         ordering = ["repayment", "instalment", "id"]
@@ -830,6 +837,27 @@ class YearEndClosing(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["upk", "year"], name="upk_year_end_unique")]
+
+
+class LoanMonthEnd(models.Model):
+    """Each loan's position at the end of a closed month — a cache for
+    city-wide month-end reports. A closed month cannot change, so these rows
+    cannot drift; reopening the month deletes them and closing writes them
+    again. Reports for other dates read the allocations themselves."""
+
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="+")
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="+")
+    ksm_id = models.BigIntegerField()
+    as_of = models.DateField()
+    outstanding = money_field(_("sisa pokok"))
+    n_arrears = models.PositiveSmallIntegerField(default=0)
+    due_total = money_field(_("jatuh tempo"))
+    paid_on_due = money_field(_("dibayar"))
+    arrears_pokok = money_field(_("pokok tertunggak"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["loan", "as_of"], name="upk_loanmonthend_unique")]
+        indexes = [models.Index(fields=["as_of", "upk"], name="upk_lme_asof_upk")]
 
 
 # --- Import of existing books (ledger-ui; screens engineer) ------------------------------------

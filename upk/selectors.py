@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -53,6 +53,7 @@ from .models import (
     CAPITAL_ROLES,
     KSM,
     Account,
+    AccountingPeriod,
     AccountKind,
     AccountRole,
     Allocation,
@@ -784,52 +785,16 @@ def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> I
     return ind
 
 
-def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
-    """One statement: per UPK, the portfolio figures and the kolektibilitas
-    bucket totals, aggregated in the database (no per-loan rows leave it).
+_BUCKET_SUMS = ", ".join(
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), "
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)"
+    for b in range(5)
+)
 
-    Same definitions as `loan_positions` + `kol_bucket` +
-    `portfolio_figures_many`; tests assert both paths agree.
-    """
-    upks = _in_clause(ids)
-    live = "a.effective_from <= %s AND (a.effective_to IS NULL OR a.effective_to > %s)"
-    sql = f"""
-        WITH paid_inst AS (
-            SELECT a.instalment_id,
-                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok,
-                   SUM(CASE WHEN a.component <> 'denda' THEN a.amount ELSE 0 END) AS total
-              FROM upk_allocation a
-             WHERE a.upk_id IN ({upks}) AND {live}
-             GROUP BY a.instalment_id
-        ), paid_loan AS (
-            SELECT a.loan_id, SUM(a.amount) AS pokok
-              FROM upk_allocation a
-             WHERE a.upk_id IN ({upks}) AND a.component = 'pokok' AND {live}
-             GROUP BY a.loan_id
-        ), due AS (
-            SELECT i.loan_id,
-                   SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END) AS n_arr,
-                   SUM(i.total) AS due_total,
-                   SUM(COALESCE(p.total, 0)) AS paid_total,
-                   SUM(i.pokok - COALESCE(p.pokok, 0)) AS arr_pokok
-              FROM upk_instalment i
-              JOIN upk_schedule s ON s.id = i.schedule_id
-              LEFT JOIN paid_inst p ON p.instalment_id = i.id
-             WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
-               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
-             GROUP BY i.loan_id
-        ), loans AS (
-            SELECT l.upk_id, l.ksm_id,
-                   l.principal - COALESCE(pl.pokok, 0) AS outstanding,
-                   COALESCE(d.n_arr, 0) AS n_arr,
-                   COALESCE(d.due_total, 0) AS due_total,
-                   COALESCE(d.paid_total, 0) AS paid_total,
-                   COALESCE(d.arr_pokok, 0) AS arr_pokok
-              FROM upk_loan l
-              LEFT JOIN paid_loan pl ON pl.loan_id = l.id
-              LEFT JOIN due d ON d.loan_id = l.id
-             WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
-               AND (l.written_off_on IS NULL OR l.written_off_on > %s)
+# Grading and per-UPK totals, shared by the live and the month-end-cache
+# paths; the caller supplies a `loans` CTE (upk_id, ksm_id, outstanding,
+# n_arr, due_total, paid_total, arr_pokok) left open for this text to close.
+_PORTFOLIO_TAIL = f"""
         ), graded AS (
             SELECT loans.*,
                    CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
@@ -852,18 +817,99 @@ def _portfolio_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
                SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
                SUM(due_total),
                SUM(paid_total),
-               {", ".join(f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)" for b in range(5))}
+                              {_BUCKET_SUMS}
           FROM graded
          GROUP BY upk_id
+"""  # noqa: S608
+
+
+def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False) -> tuple[str, list[Any]]:
+    """One statement: per UPK, the portfolio figures and the kolektibilitas
+    bucket totals, aggregated in the database (no per-loan rows leave it).
+
+    Same definitions as `loan_positions` + `kol_bucket` +
+    `portfolio_figures_many`; tests assert both paths agree.
+    """
+    upks = _in_clause(ids)
+    if month_end_cache:
+        cached = f"""
+        WITH loans AS (
+            SELECT c.upk_id, c.ksm_id, c.outstanding, c.n_arrears AS n_arr, c.due_total,
+                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok
+              FROM upk_loanmonthend c
+             WHERE c.as_of = %s AND c.upk_id IN ({upks})
+        """  # noqa: S608
+        return cached + _PORTFOLIO_TAIL, [as_of, *ids]
+    # Allocations are grouped per (loan, schedule), never per instalment: the
+    # settling pieces (Allocation.settles) valid on the date count the fully
+    # paid instalments, because fully paid instalments form a prefix.
+    sql = f"""
+        WITH alloc AS (
+            SELECT a.loan_id, a.schedule_id,
+                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok_all,
+                   SUM(CASE WHEN a.component <> 'denda' AND a.due_date <= %s THEN a.amount ELSE 0 END) AS paid_due,
+                   SUM(CASE WHEN a.component = 'pokok' AND a.due_date <= %s THEN a.amount ELSE 0 END) AS pokok_due,
+                   SUM(CASE WHEN a.settles AND a.due_date <= %s THEN 1 ELSE 0 END) AS settled_due
+              FROM upk_allocation a
+             WHERE a.upk_id IN ({upks}) AND a.effective_from <= %s
+               AND (a.effective_to IS NULL OR a.effective_to > %s)
+             GROUP BY a.loan_id, a.schedule_id
+        ), paid AS (
+            SELECT alloc.loan_id,
+                   SUM(alloc.pokok_all) AS pokok_all,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.paid_due ELSE 0 END) AS paid_due,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.pokok_due ELSE 0 END) AS pokok_due,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.settled_due ELSE 0 END) AS settled_due
+              FROM alloc
+              JOIN upk_schedule s ON s.id = alloc.schedule_id
+             GROUP BY alloc.loan_id
+        ), due AS (
+            SELECT i.loan_id,
+                   COUNT(*) AS n_due,
+                   SUM(CASE WHEN i.total = 0 THEN 1 ELSE 0 END) AS zero_due,
+                   SUM(i.total) AS due_total,
+                   SUM(i.pokok) AS due_pokok
+              FROM upk_instalment i
+              JOIN upk_schedule s ON s.id = i.schedule_id
+             WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+             GROUP BY i.loan_id
+        ), loans AS (
+            SELECT l.upk_id, l.ksm_id,
+                   l.principal - COALESCE(p.pokok_all, 0) AS outstanding,
+                   COALESCE(d.n_due, 0) - COALESCE(d.zero_due, 0) - COALESCE(p.settled_due, 0) AS n_arr,
+                   COALESCE(d.due_total, 0) AS due_total,
+                   COALESCE(p.paid_due, 0) AS paid_total,
+                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok
+              FROM upk_loan l
+              LEFT JOIN paid p ON p.loan_id = l.id
+              LEFT JOIN due d ON d.loan_id = l.id
+             WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s)
     """  # noqa: S608
-    params: list[Any] = [*ids, as_of, as_of, *ids, as_of, as_of, *ids, as_of, as_of, as_of, *ids, as_of, as_of]
+    sql += _PORTFOLIO_TAIL
+    params: list[Any] = [
+        *[as_of] * 3,
+        *ids,
+        *[as_of] * 2,
+        *[as_of] * 6,
+        *ids,
+        *[as_of] * 3,
+        *ids,
+        *[as_of] * 2,
+    ]
     return sql, params
 
 
 def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
     """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
-    UPKs — the path for city-wide dashboards: 3 queries whatever the number of
-    UPKs or loans (portfolio aggregate, account totals, settings)."""
+    UPKs — the path for city-wide dashboards: a handful of queries whatever
+    the number of UPKs or loans (portfolio aggregate, account totals,
+    settings). At the end of a closed month the aggregate reads the
+    month-end cache (`LoanMonthEnd`) instead of the allocations."""
     ids = sorted(set(upk_ids))
     if not ids:
         return {}
@@ -871,24 +917,39 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
     totals = _role_totals(ids, as_of)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
-    sql, params = _portfolio_sql(ids, as_of)
+    cached: set[int] = set()
+    if as_of == month_end(as_of.year, as_of.month):
+        cached = set(
+            AccountingPeriod.objects.filter(
+                upk_id__in=ids, year=as_of.year, month=as_of.month, is_closed=True
+            ).values_list("upk_id", flat=True)
+        )
+    live = [i for i in ids if i not in cached]
+    statements = []
+    if cached:
+        statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
+    if live:
+        statements.append(_portfolio_sql(live, as_of))
+    rows = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            upk_id, *vals = row
-            nums = [int(v or 0) for v in vals]
-            f = figures[upk_id]
-            (
-                f.outstanding,
-                f.active_ksm,
-                f.at_risk_ksm,
-                f.at_risk_outstanding,
-                f.at_risk_arrears_pokok,
-                f.due_total,
-                f.paid_on_due,
-            ) = nums[:7]
-            rest = nums[7:]
-            buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            rows += cursor.fetchall()
+    for row in rows:
+        upk_id, *vals = row
+        nums = [int(v or 0) for v in vals]
+        f = figures[upk_id]
+        (
+            f.outstanding,
+            f.active_ksm,
+            f.at_risk_ksm,
+            f.at_risk_outstanding,
+            f.at_risk_arrears_pokok,
+            f.due_total,
+            f.paid_on_due,
+        ) = nums[:7]
+        rest = nums[7:]
+        buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
     out = {}
     for upk_id in ids:
         f = figures[upk_id]
@@ -930,12 +991,22 @@ class LoanCard:
 
 
 def loan_card(loan: Loan) -> LoanCard:
-    """Kartu pinjaman: every schedule version with instalments (due against
-    paid, current state), repayments with their allocations and reversals,
-    status history."""
+    """Kartu pinjaman: every schedule version with its instalments (due
+    against paid, current state), repayments with their current allocations
+    (`rep.current_allocations`; the full history stays in `rep.allocations`)
+    and reversals, and the status history."""
     schedules = list(loan.schedules.prefetch_related("instalments").order_by("version"))
+    current = Prefetch(
+        "allocations",
+        queryset=Allocation.objects.filter(effective_to__isnull=True)
+        .select_related("instalment")
+        .order_by("instalment__number", "pk"),
+        to_attr="current_allocations",
+    )
     repayments = list(
-        loan.repayments.select_related("reversal").prefetch_related("allocations__instalment").order_by("paid_on", "pk")
+        loan.repayments.select_related("reversal", "collection_sheet")
+        .prefetch_related(current)
+        .order_by("paid_on", "pk")
     )
     events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
     return LoanCard(loan, schedules, repayments, events)

@@ -41,6 +41,8 @@ Public API (keyword-only arguments):
     capital_receive(*, upk, account, amount, date, description, actor, idempotency_key, channel="bank") -> JournalEntry
     reserve_adjust(*, upk, date, actor, idempotency_key, amount=None) -> JournalEntry | None
     year_end_close(*, upk, year, actor) -> YearEndClosing
+    Shortcuts: loan_reschedule (= reschedule_propose), reschedule_approve / reschedule_reject,
+    writeoff_approve / writeoff_reject (= *_decide with approve=True/False).
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ from .models import (
     KSMMember,
     Loan,
     LoanMember,
+    LoanMonthEnd,
     LoanProduct,
     LoanStatus,
     LoanStatusEvent,
@@ -784,7 +787,7 @@ class Plan:
     states: list[engine.InstalmentState]
     close_on: date
     to_close: list[int] = field(default_factory=list)
-    new_rows: list[tuple[int, Instalment, str, int, date]] = field(default_factory=list)  # (repayment key, …)
+    new_rows: list[tuple[int, Instalment, engine.Piece, date]] = field(default_factory=list)  # (repayment key, …)
     deltas: dict[date, dict[str, int]] = field(default_factory=dict)
     changed_instalments: list[Instalment] = field(default_factory=list)
 
@@ -818,11 +821,11 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     for key, own in pieces.items():
         if key == NEW_PAYMENT_KEY:
             assert extra is not None
-            plan.new_rows.extend((key, by_number[p.instalment], p.component, p.amount, extra.paid_on) for p in own)
+            plan.new_rows.extend((key, by_number[p.instalment], p, extra.paid_on) for p in own)
             continue
         old_rows = book.current.get(key, [])
-        new_set = sorted((by_number[p.instalment].pk, p.component, p.amount) for p in own)
-        old_set = sorted((r.instalment_id, r.component, int(r.amount)) for r in old_rows)
+        new_set = sorted((by_number[p.instalment].pk, p.component, p.amount, p.settles) for p in own)
+        old_set = sorted((r.instalment_id, r.component, int(r.amount), r.settles) for r in old_rows)
         if new_set == old_set:
             continue
         when = max(paid_on[key], event_date)
@@ -831,7 +834,7 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
             deltas[when][r.component] -= int(r.amount)
         for p in own:
             deltas[when][p.component] += p.amount
-            plan.new_rows.append((key, by_number[p.instalment], p.component, p.amount, when))
+            plan.new_rows.append((key, by_number[p.instalment], p, when))
     if exclude is not None:
         plan.to_close.extend(r.pk for r in book.current.get(exclude, []))
     plan.deltas = {d: {c: v for c, v in comps.items() if v} for d, comps in deltas.items()}
@@ -857,7 +860,7 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
     rows = []
     for plan in plans:
         loan = plan.book.loan
-        for key, inst, component, amount, effective_from in plan.new_rows:
+        for key, inst, piece, effective_from in plan.new_rows:
             rep_id = new_repayments[loan.pk].pk if key == NEW_PAYMENT_KEY else key
             rows.append(
                 Allocation(
@@ -865,9 +868,12 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
                     loan_id=loan.pk,
                     upk_id=loan.upk_id,
                     instalment=inst,
-                    component=component,
-                    amount=Decimal(amount),
+                    component=piece.component,
+                    amount=Decimal(piece.amount),
                     effective_from=effective_from,
+                    due_date=inst.due_date,
+                    schedule_id=inst.schedule_id,
+                    settles=piece.settles,
                 )
             )
     Allocation.objects.bulk_create(rows)
@@ -1271,10 +1277,35 @@ def period_close(*, upk, year: int, month: int, actor, reason: str = "", today: 
         period.is_closed = True
         period.save(update_fields=["is_closed"])
         PeriodEvent.objects.create(period=period, action=PeriodEvent.CLOSE, actor=actor, reason=reason)
+        _snapshot_month_end(upk, y, m)
         target = period
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     assert target is not None
     return target
+
+
+def _snapshot_month_end(upk, year: int, month: int) -> None:
+    """Store every loan's position at the end of a month being closed."""
+    from . import selectors
+
+    end = _month_end(year, month)
+    LoanMonthEnd.objects.filter(upk=upk, as_of=end).delete()
+    LoanMonthEnd.objects.bulk_create(
+        [
+            LoanMonthEnd(
+                upk=upk,
+                loan_id=p.loan_id,
+                ksm_id=p.ksm_id,
+                as_of=end,
+                outstanding=Decimal(p.outstanding),
+                n_arrears=p.n_arrears,
+                due_total=Decimal(p.due_total),
+                paid_on_due=Decimal(p.paid_on_due),
+                arrears_pokok=Decimal(p.arrears_pokok),
+            )
+            for p in selectors.loan_positions(upk_ids=[upk.pk], as_of=end).values()
+        ]
+    )
 
 
 @transaction.atomic
@@ -1290,6 +1321,8 @@ def period_reopen(*, upk, year: int, month: int, actor, reason: str) -> Accounti
         raise LedgerError(_("Tahun %(y)s sudah tutup buku.") % {"y": year})
     closed.is_closed = False
     closed.save(update_fields=["is_closed"])
+    # A derived cache, not a posting: the reopened month may change now.
+    LoanMonthEnd.objects.filter(upk=upk, as_of=_month_end(year, month)).delete()
     PeriodEvent.objects.create(period=closed, action=PeriodEvent.REOPEN, actor=actor, reason=reason.strip())
     return closed
 
@@ -1836,3 +1869,27 @@ def year_end_close(*, upk, year: int, actor) -> YearEndClosing:
     return YearEndClosing.objects.create(
         upk=upk, year=year, surplus=Decimal(surplus), allocations=allocations, journal_entry=entry, created_by=actor
     )
+
+
+# --- Named shortcuts for the screens ------------------------------------------------------------
+
+
+def loan_reschedule(*, loan: Loan, effective_on: date, term_months: int, reason: str, actor) -> Reschedule:
+    """The manager's reschedule request (staff approve it with `reschedule_approve`)."""
+    return reschedule_propose(loan=loan, effective_on=effective_on, term_months=term_months, reason=reason, actor=actor)
+
+
+def reschedule_approve(*, reschedule: Reschedule, actor, reason: str = "") -> Reschedule:
+    return reschedule_decide(reschedule=reschedule, approve=True, actor=actor, reason=reason)
+
+
+def reschedule_reject(*, reschedule: Reschedule, actor, reason: str) -> Reschedule:
+    return reschedule_decide(reschedule=reschedule, approve=False, actor=actor, reason=reason)
+
+
+def writeoff_approve(*, write_off: WriteOff, actor, written_off_on: date | None = None, reason: str = "") -> WriteOff:
+    return writeoff_decide(write_off=write_off, approve=True, actor=actor, written_off_on=written_off_on, reason=reason)
+
+
+def writeoff_reject(*, write_off: WriteOff, actor, reason: str) -> WriteOff:
+    return writeoff_decide(write_off=write_off, approve=False, actor=actor, reason=reason)

@@ -133,7 +133,7 @@ def test_portfolio_summary_many_query_count_does_not_grow(
     services.upk_setup(upk=other)
     manager.upk_units.add(other)
     make_active_loan(other, manager)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(5):
         result = selectors.portfolio_summary_many(upk_ids=[upk.pk, other.pk], as_of=SEP)
     ind, kol = result[upk.pk]
     assert ind["par"].value == selectors.indicators(upk=upk, as_of=SEP)["par"].value

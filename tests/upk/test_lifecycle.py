@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.core.exceptions import PermissionDenied
 
 from upk import selectors, services
 from upk.models import Schedule
 from upk.services import LedgerError
+
+from .test_indicators import assert_paths_agree
 
 
 def _pay(loan, manager, amount, on, key):
@@ -56,10 +59,12 @@ def test_savings_cover_arrears_pays_loan_from_savings(upk, manager, loan):
 
 def test_reschedule_keeps_old_schedule_and_needs_staff(upk, manager, staff, loan):
     _pay(loan, manager, 491_600, date(2024, 6, 10), "a")
-    proposal = services.reschedule_propose(
+    proposal = services.loan_reschedule(
         loan=loan, effective_on=date(2024, 9, 15), term_months=10, reason="Usaha terdampak banjir", actor=manager
     )
-    services.reschedule_decide(reschedule=proposal, approve=True, actor=staff)
+    with pytest.raises(PermissionDenied):
+        services.reschedule_approve(reschedule=proposal, actor=manager)
+    services.reschedule_approve(reschedule=proposal, actor=staff)
     loan.refresh_from_db()
     assert loan.status == "rescheduled"
     old, new = Schedule.objects.filter(loan=loan).order_by("version")
@@ -76,6 +81,8 @@ def test_reschedule_keeps_old_schedule_and_needs_staff(upk, manager, staff, loan
         _pay(loan, manager, 1000, date(2024, 9, 1), "b")
     _pay(loan, manager, int(first.total), date(2024, 10, 15), "c")
     assert selectors.ledger_drift(upk=upk) == []
+    for as_of in (date(2024, 9, 14), date(2024, 9, 15), date(2024, 10, 20), date(2025, 3, 31)):
+        assert_paths_agree(upk, as_of)
 
 
 def test_writeoff_and_recovery(upk, manager, staff, loan):
@@ -83,7 +90,7 @@ def test_writeoff_and_recovery(upk, manager, staff, loan):
     proposal = services.writeoff_propose(
         loan=loan, proposed_on=date(2025, 4, 30), reason="Macet 10 bulan", actor=manager
     )
-    done = services.writeoff_decide(write_off=proposal, approve=True, actor=staff)
+    done = services.writeoff_approve(write_off=proposal, actor=staff)
     assert done.amount == 5_000_000 - 416_600
     loan.refresh_from_db()
     assert loan.status == "written_off"

@@ -82,3 +82,22 @@ def test_monthly_package_submit_checks_and_closes(upk, manager, loan):
     assert MonthlyPackage.objects.count() == 1
     row = july.lpp.rows[0]
     assert (row.pokok_before, row.pokok_month, row.pokok_to_date) == (416_600, 416_600, 833_200)
+
+
+def test_period_close_writes_month_end_cache_and_reopen_drops_it(upk, manager, staff, loan):
+    from upk.models import LoanMonthEnd
+
+    from .test_indicators import assert_paths_agree
+
+    services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
+    services.period_close(upk=upk, year=2024, month=6, actor=manager)
+    row = LoanMonthEnd.objects.get(loan=loan, as_of=date(2024, 6, 30))
+    assert (row.outstanding, row.n_arrears) == (5_000_000 - 25_000, 1)
+    assert_paths_agree(upk, date(2024, 6, 30))
+    services.period_reopen(upk=upk, year=2024, month=6, actor=staff, reason="Koreksi")
+    assert not LoanMonthEnd.objects.filter(as_of=date(2024, 6, 30)).exists()
+    services.repayment_record(loan=loan, amount=391_600, paid_on=date(2024, 6, 28), actor=manager, idempotency_key="b")
+    assert_paths_agree(upk, date(2024, 6, 30))
+    services.period_close(upk=upk, year=2024, month=6, actor=manager)
+    assert LoanMonthEnd.objects.get(loan=loan, as_of=date(2024, 6, 30)).n_arrears == 0
+    assert_paths_agree(upk, date(2024, 6, 30))

@@ -239,6 +239,7 @@ def _run_sequence(upk, manager, product, loan_specs, ops):
                 services.period_close(upk=upk, year=y, month=m, actor=manager)
                 end = selectors.month_end(y, m)
                 snapshots[end] = _snapshot(upk, loans, end)
+                assert_paths_agree(upk, end)  # the month-end cache against the live per-loan path
         except LedgerError:
             pass  # refused (overpayment, closed month …): nothing may have changed
         _check_books(upk, loans, clock)

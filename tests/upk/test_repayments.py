@@ -184,3 +184,14 @@ def test_collection_sheet_post_query_count_does_not_grow_with_loans(upk, manager
     assert counts[0] == counts[1]
     assert Repayment.objects.count() == 8
     assert selectors.ledger_drift(upk=upk) == []
+
+
+def test_loan_card_shows_current_allocations_and_history(loan, manager, django_assert_max_num_queries):
+    _pay(loan, manager, 491_600, date(2024, 7, 10), key="later")
+    _pay(loan, manager, 491_600, date(2024, 6, 10), key="earlier")
+    with django_assert_max_num_queries(6):
+        card = selectors.loan_card(loan)
+        later = [r for r in card.repayments if r.paid_on == date(2024, 7, 10)][0]
+        assert {a.instalment.number for a in later.current_allocations} == {2}
+    assert len(card.schedules) == 1 and len(card.schedules[0].instalments.all()) == 12
+    assert [e.to_status for e in card.events] == ["applied", "approved", "active"]
