@@ -53,7 +53,6 @@ from .models import (
     CAPITAL_ROLES,
     KSM,
     Account,
-    AccountingPeriod,
     AccountKind,
     AccountRole,
     Allocation,
@@ -67,6 +66,7 @@ from .models import (
     MonthlyPackage,
     SavingsKind,
     SavingsTransaction,
+    UpkMonthEnd,
     UpkSettings,
 )
 
@@ -914,17 +914,17 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
     if not ids:
         return {}
     rules = _settings(ids)
-    totals = _role_totals(ids, as_of)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cached: set[int] = set()
     if as_of == month_end(as_of.year, as_of.month):
-        cached = set(
-            AccountingPeriod.objects.filter(
-                upk_id__in=ids, year=as_of.year, month=as_of.month, is_closed=True
-            ).values_list("upk_id", flat=True)
-        )
+        for row in UpkMonthEnd.objects.filter(upk_id__in=ids, as_of=as_of):
+            totals[row.upk_id] = defaultdict(int, row.totals)
+            cached.add(row.upk_id)
     live = [i for i in ids if i not in cached]
+    if live:
+        totals.update(_role_totals(live, as_of))
     statements = []
     if cached:
         statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
