@@ -62,6 +62,7 @@ from .models import (
     JournalEntry,
     JournalLine,
     Loan,
+    LoanMonthEnd,
     LoanStatus,
     MonthlyPackage,
     SavingsKind,
@@ -1299,7 +1300,8 @@ def ledger_drift(*, upk) -> list[str]:
 
     - instalment paid_* cache vs current allocations;
     - Pinjaman KSM per loan in the journal vs principal − pokok allocated − written off;
-    - every journal entry balanced.
+    - every journal entry balanced;
+    - the month-end caches (LoanMonthEnd, UpkMonthEnd) against a fresh computation.
     """
     problems = []
     current: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -1338,4 +1340,22 @@ def ledger_drift(*, upk) -> list[str]:
     )
     for row in unbalanced:
         problems.append(f"journal entry {row['entry_id']} unbalanced")
+    # Month-end caches against a fresh computation.
+    for as_of in LoanMonthEnd.objects.filter(upk=upk).values_list("as_of", flat=True).distinct():
+        live = loan_positions(upk_ids=[upk.pk], as_of=as_of)
+        cached = {c.loan_id: c for c in LoanMonthEnd.objects.filter(upk=upk, as_of=as_of)}
+        for loan_id in set(live) | set(cached):
+            p, c = live.get(loan_id), cached.get(loan_id)
+            fresh = (p.outstanding, p.n_arrears, p.due_total, p.paid_on_due, p.arrears_pokok) if p else None
+            stored = (
+                (int(c.outstanding), c.n_arrears, int(c.due_total), int(c.paid_on_due), int(c.arrears_pokok))
+                if c
+                else None
+            )
+            if fresh != stored:
+                problems.append(f"month-end cache {as_of} loan {loan_id}: {stored} != {fresh}")
+    for snap in UpkMonthEnd.objects.filter(upk=upk):
+        fresh_totals = {k: v for k, v in _role_totals([upk.pk], snap.as_of)[upk.pk].items() if v}
+        if {k: v for k, v in snap.totals.items() if v} != fresh_totals:
+            problems.append(f"month-end totals {snap.as_of} differ")
     return problems
