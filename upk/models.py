@@ -860,6 +860,19 @@ class LoanMonthEnd(models.Model):
         indexes = [models.Index(fields=["as_of", "upk"], name="upk_lme_asof_upk")]
 
 
+class UpkMonthEnd(models.Model):
+    """A UPK's account totals at the end of a closed month (reserve, Pinjaman
+    KSM, capital, income/costs/jasa year to date) — the companion of
+    `LoanMonthEnd`, written and dropped with it."""
+
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    totals = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upk", "as_of"], name="upk_upkmonthend_unique")]
+
+
 # --- Import of existing books (ledger-ui; screens engineer) ------------------------------------
 # Kept in its own section at the end of the file with its own migration so
 # the domain core above merges without conflicts.

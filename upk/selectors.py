@@ -53,7 +53,6 @@ from .models import (
     CAPITAL_ROLES,
     KSM,
     Account,
-    AccountingPeriod,
     AccountKind,
     AccountRole,
     Allocation,
@@ -63,10 +62,12 @@ from .models import (
     JournalEntry,
     JournalLine,
     Loan,
+    LoanMonthEnd,
     LoanStatus,
     MonthlyPackage,
     SavingsKind,
     SavingsTransaction,
+    UpkMonthEnd,
     UpkSettings,
 )
 
@@ -914,17 +915,17 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
     if not ids:
         return {}
     rules = _settings(ids)
-    totals = _role_totals(ids, as_of)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
+    totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cached: set[int] = set()
     if as_of == month_end(as_of.year, as_of.month):
-        cached = set(
-            AccountingPeriod.objects.filter(
-                upk_id__in=ids, year=as_of.year, month=as_of.month, is_closed=True
-            ).values_list("upk_id", flat=True)
-        )
+        for row in UpkMonthEnd.objects.filter(upk_id__in=ids, as_of=as_of):
+            totals[row.upk_id] = defaultdict(int, row.totals)
+            cached.add(row.upk_id)
     live = [i for i in ids if i not in cached]
+    if live:
+        totals.update(_role_totals(live, as_of))
     statements = []
     if cached:
         statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
@@ -1299,7 +1300,8 @@ def ledger_drift(*, upk) -> list[str]:
 
     - instalment paid_* cache vs current allocations;
     - Pinjaman KSM per loan in the journal vs principal − pokok allocated − written off;
-    - every journal entry balanced.
+    - every journal entry balanced;
+    - the month-end caches (LoanMonthEnd, UpkMonthEnd) against a fresh computation.
     """
     problems = []
     current: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -1338,4 +1340,22 @@ def ledger_drift(*, upk) -> list[str]:
     )
     for row in unbalanced:
         problems.append(f"journal entry {row['entry_id']} unbalanced")
+    # Month-end caches against a fresh computation.
+    for as_of in LoanMonthEnd.objects.filter(upk=upk).values_list("as_of", flat=True).distinct():
+        live = loan_positions(upk_ids=[upk.pk], as_of=as_of)
+        cached = {c.loan_id: c for c in LoanMonthEnd.objects.filter(upk=upk, as_of=as_of)}
+        for loan_id in set(live) | set(cached):
+            p, c = live.get(loan_id), cached.get(loan_id)
+            fresh = (p.outstanding, p.n_arrears, p.due_total, p.paid_on_due, p.arrears_pokok) if p else None
+            stored = (
+                (int(c.outstanding), c.n_arrears, int(c.due_total), int(c.paid_on_due), int(c.arrears_pokok))
+                if c
+                else None
+            )
+            if fresh != stored:
+                problems.append(f"month-end cache {as_of} loan {loan_id}: {stored} != {fresh}")
+    for snap in UpkMonthEnd.objects.filter(upk=upk):
+        fresh_totals = {k: v for k, v in _role_totals([upk.pk], snap.as_of)[upk.pk].items() if v}
+        if {k: v for k, v in snap.totals.items() if v} != fresh_totals:
+            problems.append(f"month-end totals {snap.as_of} differ")
     return problems

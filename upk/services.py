@@ -101,6 +101,7 @@ from .models import (
     SavingsKind,
     SavingsTransaction,
     Schedule,
+    UpkMonthEnd,
     UpkSettings,
     WriteOff,
     YearEndClosing,
@@ -1290,6 +1291,8 @@ def _snapshot_month_end(upk, year: int, month: int) -> None:
 
     end = _month_end(year, month)
     LoanMonthEnd.objects.filter(upk=upk, as_of=end).delete()
+    UpkMonthEnd.objects.filter(upk=upk, as_of=end).delete()
+    UpkMonthEnd.objects.create(upk=upk, as_of=end, totals=dict(selectors._role_totals([upk.pk], end)[upk.pk]))
     LoanMonthEnd.objects.bulk_create(
         [
             LoanMonthEnd(
@@ -1323,6 +1326,7 @@ def period_reopen(*, upk, year: int, month: int, actor, reason: str) -> Accounti
     closed.save(update_fields=["is_closed"])
     # A derived cache, not a posting: the reopened month may change now.
     LoanMonthEnd.objects.filter(upk=upk, as_of=_month_end(year, month)).delete()
+    UpkMonthEnd.objects.filter(upk=upk, as_of=_month_end(year, month)).delete()
     PeriodEvent.objects.create(period=closed, action=PeriodEvent.REOPEN, actor=actor, reason=reason.strip())
     return closed
 

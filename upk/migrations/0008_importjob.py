@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('bkm', '0004_opd_proposal'),
-        ('upk', '0006_loan_month_end_cache'),
+        ('upk', '0007_upk_month_end_cache'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
