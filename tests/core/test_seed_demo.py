@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from bkm.models import BKM, Kecamatan, Kelurahan
 from core.models import User
@@ -34,11 +35,26 @@ def test_seed_demo_city_gives_one_bkm_per_kelurahan_and_every_role():
     }
 
 
+class _Rollback(Exception):
+    pass
+
+
+def _seed_and_snapshot(seed: str) -> list:
+    """Seed inside a savepoint, read what it made, then roll it back."""
+    snapshot: list = []
+    try:
+        with transaction.atomic():
+            call_command("seed_demo", "--seed", seed, "--scale", "small", stdout=StringIO())
+            snapshot = list(BKM.objects.order_by("kelurahan__code").values_list("name", "address", "phone"))
+            raise _Rollback
+    except _Rollback:
+        pass
+    return snapshot
+
+
 @pytest.mark.django_db
 def test_seed_demo_is_deterministic():
-    call_command("seed_demo", "--seed", "7", stdout=StringIO())
-    first = list(BKM.objects.order_by("kelurahan__code").values_list("name", "address"))
-    BKM.objects.all().delete()
-    call_command("seed_demo", "--seed", "7", stdout=StringIO())
-    second = list(BKM.objects.order_by("kelurahan__code").values_list("name", "address"))
-    assert first == second
+    first = _seed_and_snapshot("7")
+    assert BKM.objects.count() == 0
+    assert first and first == _seed_and_snapshot("7")
+    assert first != _seed_and_snapshot("8")
