@@ -23,8 +23,8 @@ def test_migrate_loads_palangka_raya_reference_data():
 
 
 @pytest.mark.django_db
-def test_seed_demo_city_gives_one_bkm_per_kelurahan_and_every_role():
-    call_command("seed_demo", "--seed", "7", "--scale", "city", stdout=StringIO())
+def test_seed_demo_gives_one_bkm_per_kelurahan_and_every_role():
+    call_command("seed_demo", "--seed", "7", "--scale", "small", stdout=StringIO())
     assert BKM.objects.count() == 30
     assert {u.role for u in User.objects.all()} >= {
         "staff_admin",
