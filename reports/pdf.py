@@ -22,7 +22,15 @@ from django.utils import formats, timezone, translation
 
 from core.money import format_rupiah
 
-__all__ = ["format_rupiah", "format_number", "format_date", "format_datetime_wib", "render_pdf", "write_atomically"]
+__all__ = [
+    "format_rupiah",
+    "format_number",
+    "format_decimal",
+    "format_date",
+    "format_datetime_wib",
+    "render_pdf",
+    "write_atomically",
+]
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -33,6 +41,14 @@ def format_number(value: int | Decimal | None) -> str:
         return "-"
     with translation.override("id"):
         return formats.number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
+
+
+def format_decimal(value: Decimal | int | None, places: int = 2) -> str:
+    """Decimal("12.50") → "12,50" (Indonesian decimal comma, grouping by dots)."""
+    if value is None:
+        return "-"
+    with translation.override("id"):
+        return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def format_date(value: date | None) -> str:

@@ -17,6 +17,12 @@ def num(value: int | Decimal | None) -> str:
 
 
 @register.filter
+def dec(value: Decimal | int | None, places: int = 2) -> str:
+    """Indonesian decimal: 12,50 (places after the comma, default 2)."""
+    return pdf.format_decimal(value, places)
+
+
+@register.filter
 def tgl(value: date | None) -> str:
     """Indonesian long date: 29 November 2026."""
     return pdf.format_date(value)

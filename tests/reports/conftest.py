@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -8,9 +9,17 @@ import pytest
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
-from bkm.models import Kecamatan, ProposalStatus
+from bkm.models import (
+    Document,
+    DocumentVersion,
+    Kecamatan,
+    Kelurahan,
+    ProposalStatus,
+    SlumMeasure,
+    UnitPerson,
+)
 from reports.models import ACTIVE_STATUSES, ReportRun
-from tests.factories import BKMFactory
+from tests.factories import BKMFactory, BoardMemberFactory, SlumAreaFactory
 
 from .factories import OPDFactory, ProposalFactory
 
@@ -55,7 +64,56 @@ def wait_for_run(run_id: int, *, timeout: float = 120) -> ReportRun:
     raise AssertionError(f"run {run_id} still {ReportRun.objects.get(pk=run_id).status} after {timeout}s")
 
 
+def compact(text: str) -> str:
+    """Text without any whitespace: pypdf may or may not put a space between adjacent table cells."""
+    return "".join(text.split())
+
+
 def pdf_text(run: ReportRun) -> str:
     """The PDF's text with whitespace collapsed, so table rows read as one line."""
     reader = PdfReader(Path(default_storage.path(run.pdf.name)))
     return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+
+
+def registry_record(bkm) -> dict:
+    """A board that triggers the registry's warnings, unit people, one document and measured slum areas."""
+    today = datetime.date.today()
+    ending = today + datetime.timedelta(days=30)
+    board = [
+        BoardMemberFactory(bkm=bkm, name="Siti Rahmawati", gender="P", position="koordinator", term_end=ending),
+        *[BoardMemberFactory(bkm=bkm, name=f"Anggota Pengurus {i}", gender="L") for i in range(4)],
+    ]
+    BoardMemberFactory(bkm=bkm, name="Mantan Pengurus", gender="L", is_active=False)
+    upk = bkm.units.get(unit_type="upk")
+    people = [
+        UnitPerson.objects.create(unit=upk, name="Dewi Lestari", position="manajer", gender="P"),
+        UnitPerson.objects.create(unit=upk, name="Budi Santoso", position="kasir", gender="L"),
+    ]
+    akta = Document.objects.create(bkm=bkm, doc_type="akta", title="Akta Pendirian BKM")
+    for version in (1, 2):
+        DocumentVersion.objects.create(
+            document=akta,
+            version=version,
+            file=f"bkm/dokumen/{bkm.pk}/akta-{version}.pdf",
+            original_name="akta.pdf",
+            extension="pdf",
+            content_type="application/pdf",
+            size=1000,
+            sha256="0" * 64,
+        )
+    area = SlumAreaFactory(kelurahan=bkm.kelurahan, name="Kawasan Tepian Kahayan", area_ha=Decimal("12.75"))
+    for year, base in ((2022, Decimal("62.50")), (2024, Decimal("48.25")), (2026, Decimal("31.10"))):
+        SlumMeasure.objects.create(
+            slum_area=area,
+            year=year,
+            building=base,
+            roads=base - 5,
+            drainage=base + Decimal("7.35"),
+            drinking_water=base - 12,
+            wastewater=base + 3,
+            solid_waste=base - Decimal("1.15"),
+            fire_protection=base + 10,
+        )
+    other_kel = Kelurahan.objects.exclude(pk=bkm.kelurahan_id).order_by("id").first()
+    other_area = SlumAreaFactory(kelurahan=other_kel, name=f"Kawasan Lain Sekali {bkm.pk}")
+    return {"board": board, "people": people, "akta": akta, "area": area, "other_area": other_area}
