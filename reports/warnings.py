@@ -2,10 +2,8 @@
 
 A provider is a function returning `EarlyWarning`s; register it with
 `@warning_provider`. Providers read through selectors, like every screen.
-After the merge the other domains add theirs here (or in their own module
-imported by `ReportsConfig.ready`): UPK PAR crossing a band or rising three
-months running, a month not submitted, board term expired or short of
-members, a BKM silent in the forum.
+Each domain's rule is its own (the registry's board rules are
+`bkm.selectors.bkm_warnings`); providers only turn them into dashboard lines.
 """
 
 from __future__ import annotations
@@ -171,5 +169,54 @@ def bkms_incomplete() -> Iterable[EarlyWarning]:
             subject=bkm.name,
             url=_bkm_url(bkm.pk),
             reason=_("Data registri belum lengkap: %(fields)s.") % {"fields": ", ".join(missing)},
+            domain="bkm",
+        )
+
+
+# --- Registry: board term and board size (rules from bkm.selectors) ----------------
+
+# The registry's warning codes each provider reports (other codes, e.g. women's
+# share, stay on the BKM page and in the list filter).
+BOARD_TERM_CODES = {"term_expired": "danger", "term_ending": "warning"}
+BOARD_SHORT_CODES = {"no_board": "danger", "board_small": "warning"}
+
+
+def _board_warnings(sql_filter: str, codes: dict[str, str]) -> Iterable[tuple]:
+    """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors."""
+    from bkm.models import BKM, BKMStatus
+    from bkm.selectors import annotate_bkm_stats, bkm_warnings, filter_bkms_by_warning
+
+    qs = filter_bkms_by_warning(annotate_bkm_stats(BKM.objects.filter(status=BKMStatus.AKTIF)), sql_filter)
+    for bkm in qs.order_by("name", "pk"):
+        for warning in bkm_warnings(bkm):
+            if warning.code in codes:
+                yield bkm, warning, codes[warning.code]
+
+
+@warning_provider
+def bkm_board_term() -> Iterable[EarlyWarning]:
+    """A BKM whose board term has expired or ends within settings.BKM_TERM_WARNING_DAYS."""
+    for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES):
+        yield EarlyWarning(
+            # The term end is part of the key: a new board's term raises a fresh warning later.
+            key=f"bkm-term:{bkm.pk}:{warning.code}:{bkm.term_end_min:%Y-%m-%d}",
+            severity=severity,  # type: ignore[arg-type]
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=warning.message,
+            domain="bkm",
+        )
+
+
+@warning_provider
+def bkm_board_short() -> Iterable[EarlyWarning]:
+    """A BKM with no active board or fewer members than settings.BKM_BOARD_SIZE_MIN."""
+    for bkm, warning, severity in _board_warnings("board_size", BOARD_SHORT_CODES):
+        yield EarlyWarning(
+            key=f"bkm-board-short:{bkm.pk}:{warning.code}",
+            severity=severity,  # type: ignore[arg-type]
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=warning.message,
             domain="bkm",
         )

@@ -100,7 +100,7 @@ def _legal(bkms: list[BKM]) -> dict[int, Any]:
 def _board(bkms: list[BKM]) -> dict[int, Any]:
     """Active board and term figures with the registry's warnings: two queries for the whole book."""
     ids = [b.pk for b in bkms]
-    annotated = {b.pk: b for b in annotate_bkm_stats(BKM.objects.filter(pk__in=ids))}
+    annotated: dict[int, Any] = {b.pk: b for b in annotate_bkm_stats(BKM.objects.filter(pk__in=ids))}
     members: dict[int, list[BoardMember]] = defaultdict(list)
     # "-position": koordinator sorts before anggota, as on the BKM page.
     for m in BoardMember.objects.filter(bkm__in=ids, is_active=True).order_by("bkm_id", "-position", "name", "pk"):
