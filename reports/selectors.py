@@ -3,8 +3,9 @@
 Figures here are the ones the screens show: the PDF builders, the dashboard
 and the open-data API all call these functions, never their own queries.
 
-Proposal aggregates live here because the registry has no aggregate selector
-yet; after the merge they can move to `bkm/selectors.py` unchanged.
+Proposal aggregates live here (the registry has no aggregate selector); who
+may read which proposal is the registry's rule only: pass `user` and the rows
+go through `bkm.permissions.filter_proposals_for`.
 """
 
 from __future__ import annotations
@@ -39,9 +40,17 @@ TERMINAL_PROPOSAL_STATUSES = (ProposalStatus.DITOLAK, ProposalStatus.SELESAI)
 # --- Collaboration proposals -------------------------------------------------
 
 
-def proposal_list(*, year: int | None = None, kecamatan_id: int | None = None) -> QuerySet[Proposal]:
-    """Proposals located in a kecamatan (by their kelurahan) and/or of a year."""
+def proposal_list(*, user: Any = None, year: int | None = None, kecamatan_id: int | None = None) -> QuerySet[Proposal]:
+    """Proposals located in a kecamatan (by their kelurahan) and/or of a year.
+
+    With `user`, only those the user may read (the registry's permission filter);
+    without, the whole city (staff-only reports and the scheduler).
+    """
     qs = Proposal.objects.select_related("bkm", "opd", "kelurahan__kecamatan")
+    if user is not None:
+        from bkm.permissions import filter_proposals_for
+
+        qs = filter_proposals_for(user, qs)
     if year:
         qs = qs.filter(year=year)
     if kecamatan_id:
@@ -89,9 +98,9 @@ class ProposalSummary:
     by_funding: list[ProposalRow]
 
 
-def proposal_summary(*, year: int | None = None, kecamatan_id: int | None = None) -> ProposalSummary:
+def proposal_summary(*, user: Any = None, year: int | None = None, kecamatan_id: int | None = None) -> ProposalSummary:
     """Counts and budgets (proposed, approved) by status, OPD, kecamatan, year and funding source."""
-    qs = proposal_list(year=year, kecamatan_id=kecamatan_id)
+    qs = proposal_list(user=user, year=year, kecamatan_id=kecamatan_id)
     totals = qs.order_by().aggregate(
         n=Count("id"),
         proposed=Coalesce(Sum("budget_proposed"), Value(ZERO)),

@@ -20,7 +20,6 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
-from reports.permissions import filter_proposals
 from reports.selectors import proposal_list
 
 from .renderers import CSVRenderer
@@ -141,7 +140,7 @@ class ProposalViewSet(OpenDataViewSet):
             kec = _int_param(self.request, "kecamatan")
             opd = _int_param(self.request, "opd")
             status = _choice_param(self.request, "status", ProposalStatus.values)
-        qs = filter_proposals(self.request.user, proposal_list(year=year, kecamatan_id=kec))
+        qs = proposal_list(user=self.request.user, year=year, kecamatan_id=kec)
         if opd:
             qs = qs.filter(opd_id=opd)
         if status:
