@@ -1,1 +1,1 @@
-"""Runnable benchmarks: `python -m bench.<name>` (see docs/performance.md)."""
+"""Benchmarks: runnable modules printing figures (`python -m bench` runs all, `python -m bench.<name>` one)."""

@@ -1,3 +1,47 @@
+from django.urls import path
+
+from . import views
+
 app_name = "forum"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("cari/", views.search, name="search"),
+    path("sebut/", views.mention_search, name="mention_search"),
+    path("notifikasi/", views.notifications, name="notifications"),
+    path("notifikasi/baca/", views.notifications_read, name="notifications_read"),
+    path("notifikasi/<int:pk>/", views.notification_open, name="notification_open"),
+    path("pengaturan/", views.forum_settings, name="settings"),
+    path("laporan/", views.report_queue, name="reports"),
+    path("laporan/<int:pk>/tutup/", views.report_close, name="report_close"),
+    path("moderasi/log/", views.moderation_log, name="moderation_log"),
+    path("moderasi/pengguna/<int:pk>/nonaktifkan/", views.user_deactivate, name="user_deactivate"),
+    path("kategori/<slug:slug>/", views.category_detail, name="category"),
+    path("kategori/<slug:slug>/baru/", views.thread_create, name="thread_create"),
+    path("kategori/<slug:slug>/ekspor.csv", views.category_export, name="category_export"),
+    path("topik/<int:pk>/", views.thread_detail, name="thread"),
+    path("topik/<int:pk>/balas/", views.thread_reply, name="thread_reply"),
+    path("topik/<int:pk>/baru/", views.thread_first_unread, name="thread_first_unread"),
+    path("topik/<int:pk>/ikuti/", views.thread_watch, name="thread_watch"),
+    path("topik/<int:pk>/moderasi/", views.thread_moderate, name="thread_moderate"),
+    path("topik/<int:pk>/ekspor.csv", views.thread_export, name="thread_export"),
+    path("tulisan/<int:pk>/", views.post_redirect, name="post_redirect"),
+    path("tulisan/<int:pk>/ubah/", views.post_edit, name="post_edit"),
+    path("tulisan/<int:pk>/riwayat/", views.post_history, name="post_history"),
+    path("tulisan/<int:pk>/laporkan/", views.post_report, name="post_report"),
+    path("tulisan/<int:pk>/moderasi/", views.post_moderate, name="post_moderate"),
+    path("lampiran/<int:pk>/", views.attachment_download, name="attachment"),
+    path("lampiran/<int:pk>/gambar-kecil/", views.attachment_thumbnail, name="attachment_thumbnail"),
+    path("pertemuan/", views.meeting_list, name="meetings"),
+    path("pertemuan/baru/", views.meeting_create, name="meeting_create"),
+    path("pertemuan/kalender.ics", views.meetings_ics, name="meetings_ics"),
+    path("pertemuan/<int:pk>/", views.meeting_detail, name="meeting"),
+    path("pertemuan/<int:pk>/ubah/", views.meeting_edit, name="meeting_edit"),
+    path("pertemuan/<int:pk>/kehadiran/", views.meeting_rsvp, name="meeting_rsvp"),
+    path("pertemuan/<int:pk>/daftar-hadir/", views.meeting_attendance, name="meeting_attendance"),
+    path("pertemuan/<int:pk>/notulen/", views.meeting_minutes, name="meeting_minutes"),
+    path("pertemuan/<int:pk>/keputusan/", views.meeting_decision_add, name="meeting_decision_add"),
+    path("pertemuan/<int:pk>/pertemuan.ics", views.meeting_ics, name="meeting_ics"),
+    path("keputusan/<int:pk>/tindak-lanjut/", views.follow_up_add, name="follow_up_add"),
+    path("tindak-lanjut/<int:pk>/status/", views.follow_up_status, name="follow_up_status"),
+]

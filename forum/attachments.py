@@ -1,0 +1,143 @@
+"""Attachment checks and storage.
+
+The type is decided by the file's content (magic bytes via `filetype`), never
+by the name or the browser's Content-Type; the extension must agree with it.
+SVG is refused (it is XML that can carry script). Images are re-encoded with
+Pillow, which drops EXIF/GPS metadata and anything appended after the image
+data, and get a thumbnail. Files live under MEDIA_ROOT with random names and
+are served only by `views.attachment_download` after a permission check.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from typing import Any
+
+import filetype
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+from . import conf
+from .models import Attachment, Post
+
+# content type → extensions it may be uploaded with
+ALLOWED_TYPES: dict[str, set[str]] = {
+    "application/pdf": {"pdf"},
+    "image/png": {"png"},
+    "image/jpeg": {"jpg", "jpeg"},
+    "image/gif": {"gif"},
+    "image/webp": {"webp"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {"docx"},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"xlsx"},
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {"pptx"},
+    "application/vnd.oasis.opendocument.text": {"odt"},
+    "application/vnd.oasis.opendocument.spreadsheet": {"ods"},
+    "application/msword": {"doc"},
+    "application/vnd.ms-excel": {"xls"},
+    "application/vnd.ms-powerpoint": {"ppt"},
+}
+# Old Office files are all OLE2 containers; `filetype` may report any of the three.
+_OLE_TYPES = {
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/x-ole-storage",
+}
+PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+THUMB_SIZE = (320, 320)
+
+
+def _extension(name: str) -> str:
+    return os.path.splitext(name)[1].lower().lstrip(".")
+
+
+def detect_content_type(head: bytes, name: str) -> str:
+    """The allowed content type of an upload, or ValidationError in Indonesian."""
+    kind = filetype.guess(head)
+    ext = _extension(name)
+    if kind is None:
+        raise ValidationError(
+            _(
+                "Jenis berkas “%(name)s” tidak dikenali. Yang diterima: PDF, gambar (PNG/JPEG/GIF/WebP) dan dokumen Office."
+            )
+            % {"name": name}
+        )
+    mime = kind.mime
+    if mime in _OLE_TYPES and ext in {"doc", "xls", "ppt"}:
+        mime = {"doc": "application/msword", "xls": "application/vnd.ms-excel", "ppt": "application/vnd.ms-powerpoint"}[
+            ext
+        ]
+    if mime not in ALLOWED_TYPES:
+        raise ValidationError(_("Jenis berkas “%(name)s” (%(mime)s) tidak diizinkan.") % {"name": name, "mime": mime})
+    if ext not in ALLOWED_TYPES[mime]:
+        raise ValidationError(
+            _("Isi berkas “%(name)s” tidak sesuai dengan ekstensinya (.%(ext)s); berkas ditolak.")
+            % {"name": name, "ext": ext or "?"}
+        )
+    return mime
+
+
+def _safe_name(name: str) -> str:
+    base = os.path.basename(name.replace("\\", "/"))
+    cleaned = "".join(ch for ch in base if ch.isalnum() or ch in "._- ").strip() or "berkas"
+    return cleaned[:150]
+
+
+def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
+    """(cleaned image, PNG/JPEG thumbnail), both without metadata."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            probe.verify()
+        img: Image.Image = Image.open(io.BytesIO(data))
+        img.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_("Gambar rusak atau tidak dapat dibaca.")) from exc
+    fmt = PIL_FORMATS[mime]
+    if fmt == "JPEG" and img.mode not in ("RGB", "L"):
+        img = img.convert("RGB")
+    clean = io.BytesIO()
+    # A fresh save writes pixels only: no EXIF, no GPS, no trailing payload.
+    img.save(clean, format=fmt)
+    thumb_img = img.copy()
+    thumb_img.thumbnail(THUMB_SIZE)
+    if thumb_img.mode not in ("RGB", "RGBA", "L"):
+        thumb_img = thumb_img.convert("RGBA")
+    thumb = io.BytesIO()
+    thumb_img.save(thumb, format="PNG")
+    return clean.getvalue(), thumb.getvalue()
+
+
+def validate_upload(upload: UploadedFile) -> str:
+    max_bytes = conf.get("FORUM_ATTACHMENT_MAX_BYTES")
+    if upload.size is None or upload.size > max_bytes:
+        raise ValidationError(
+            _("Berkas “%(name)s” terlalu besar (maksimal %(mb)s MB).")
+            % {"name": upload.name, "mb": max_bytes // (1024 * 1024)}
+        )
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    return detect_content_type(head, upload.name or "")
+
+
+def attachment_store(*, post: Post, uploader: Any, upload: UploadedFile) -> Attachment:
+    mime = validate_upload(upload)
+    original_name = _safe_name(upload.name or "berkas")
+    upload.seek(0)
+    data = upload.read()
+    stored_name = f"{uuid.uuid4().hex}.{_extension(original_name) or 'bin'}"
+    attachment = Attachment(
+        post=post, uploader=uploader, original_name=original_name, content_type=mime, size=len(data)
+    )
+    if mime in PIL_FORMATS:
+        data, thumb = _reencode(data, mime)
+        attachment.size = len(data)
+        attachment.thumbnail.save(f"{uuid.uuid4().hex}.png", ContentFile(thumb), save=False)
+    attachment.file.save(stored_name, ContentFile(data), save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,29 @@
+"""Forum settings with defaults; each may be overridden in Django settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+DEFAULTS: dict[str, Any] = {
+    # Author edit window.
+    "FORUM_EDIT_WINDOW_MINUTES": 30,
+    # Flood control: at most N posts per author within the window (Misago #1823, Spirit @ratelimit).
+    "FORUM_RATE_LIMIT_POSTS": 5,
+    "FORUM_RATE_LIMIT_SECONDS": 60,
+    # Double-post guard (Spirit ST_DOUBLE_POST_THRESHOLD_MINUTES).
+    "FORUM_DUPLICATE_WINDOW_MINUTES": 10,
+    "FORUM_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "FORUM_ATTACHMENTS_PER_POST": 5,
+    "FORUM_POSTS_PER_PAGE": 20,
+    "FORUM_THREADS_PER_PAGE": 25,
+    # Postgres text search configuration; `indonesian` ships with PostgreSQL (Snowball).
+    "FORUM_SEARCH_CONFIG": "indonesian",
+    # Newest matching posts that are ranked; older ones are reached by narrowing the query.
+    "FORUM_SEARCH_CANDIDATES": 1000,
+}
+
+
+def get(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])

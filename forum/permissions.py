@@ -1,0 +1,274 @@
+"""The one source of forum permissions (Misago-style checks and querysets).
+
+Every surface — category and thread pages, search, notifications, emails,
+digests, the BKM/proposal partial, exports, meetings — narrows through the
+`filter_*` functions here and guards single objects with the `check_*`
+functions. Misago #1630/#2036 and Discourse's leak history show what happens
+when a second, slightly different rule creeps in somewhere; do not add one.
+
+Grants only (no negative grants): a user holds a permission on a category when
+a `CategoryPermission` row for their role exists, and — for rows marked
+`own_kecamatan_only` — their BKM lies in the category's kecamatan. Superusers
+hold everything. Inactive and anonymous users hold nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from core.permissions import is_staff, is_staff_admin
+
+from .models import (
+    Attachment,
+    Category,
+    CategoryPermission,
+    CategoryPermissionKind,
+    Meeting,
+    Post,
+    Thread,
+)
+
+P = CategoryPermissionKind
+_CACHE_ATTR = "_forum_grants"
+
+
+def _user_kecamatan_id(user: Any) -> int | None:
+    if not user.is_bkm_member:
+        return None
+    bkm = user.bkm
+    return bkm.kelurahan.kecamatan_id if bkm is not None else None
+
+
+def category_grants(user: Any) -> dict[int, frozenset[str]]:
+    """Category id → granted permission codes, cached on the user object per request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return {}
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    grants: dict[int, set[str]] = {}
+    if user.is_superuser:
+        for cat_id in Category.objects.values_list("id", flat=True):
+            grants[cat_id] = set(P.values)
+    else:
+        kecamatan_id = _user_kecamatan_id(user)
+        rows = CategoryPermission.objects.filter(role=user.role).values_list(
+            "category_id", "permission", "own_kecamatan_only", "category__kecamatan_id"
+        )
+        for cat_id, perm, scoped, cat_kecamatan_id in rows:
+            if scoped and (kecamatan_id is None or cat_kecamatan_id != kecamatan_id):
+                continue
+            grants.setdefault(cat_id, set()).add(perm)
+    frozen = {cat_id: frozenset(perms) for cat_id, perms in grants.items()}
+    setattr(user, _CACHE_ATTR, frozen)
+    return frozen
+
+
+def clear_cache(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def categories_with(user: Any, perm: str) -> set[int]:
+    # "read" without "see" would be a contradiction; treat read as implying see (machina #318).
+    return {
+        cat_id
+        for cat_id, perms in category_grants(user).items()
+        if perm in perms or (perm == P.SEE and P.READ in perms)
+    }
+
+
+def has_category_perm(user: Any, category_id: int, perm: str) -> bool:
+    return category_id in categories_with(user, perm)
+
+
+def moderated_category_ids(user: Any) -> set[int]:
+    """Staff admins moderate every category; others only those they are named moderator of."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    if is_staff_admin(user):
+        return set(Category.objects.values_list("id", flat=True))
+    cached = getattr(user, "_forum_moderated", None)
+    if cached is None:
+        cached = set(user.moderated_forum_categories.values_list("id", flat=True))
+        user._forum_moderated = cached
+    return set(cached)
+
+
+def is_moderator(user: Any, category_id: int) -> bool:
+    return category_id in moderated_category_ids(user)
+
+
+def is_any_moderator(user: Any) -> bool:
+    return bool(moderated_category_ids(user))
+
+
+# --- Querysets -----------------------------------------------------------------
+
+
+def filter_visible_categories(user: Any, qs: QuerySet[Category]) -> QuerySet[Category]:
+    return qs.filter(id__in=categories_with(user, P.SEE))
+
+
+def filter_visible_threads(user: Any, qs: QuerySet[Thread]) -> QuerySet[Thread]:
+    """Threads in readable categories; hidden ones only for their category's moderators."""
+    readable = categories_with(user, P.READ)
+    moderated = moderated_category_ids(user) & readable
+    return qs.filter(Q(category_id__in=readable, is_hidden=False) | Q(category_id__in=moderated))
+
+
+def filter_visible_posts(user: Any, qs: QuerySet[Post]) -> QuerySet[Post]:
+    """Posts of visible threads; hidden posts only for moderators of the category."""
+    readable = categories_with(user, P.READ)
+    moderated = moderated_category_ids(user) & readable
+    return qs.filter(
+        Q(thread__category_id__in=readable, thread__is_hidden=False, is_hidden=False)
+        | Q(thread__category_id__in=moderated)
+    )
+
+
+def filter_mentionable_users(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Users a viewer may look up for @mentions: active portal users, only for forum readers."""
+    if not categories_with(user, P.READ):
+        return qs.none()
+    return qs.filter(is_active=True)
+
+
+def filter_visible_meetings(user: Any, qs: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """Staff see all; others see meetings open to everyone (no invitees) or inviting their BKM."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return qs.none()
+    if is_staff(user):
+        return qs
+    bkm_ids: list[int] = []
+    if user.is_bkm_member:
+        bkm_ids = [user.bkm_id]
+    elif user.is_upk_manager:
+        bkm_ids = list(user.upk_units.values_list("bkm_id", flat=True))
+    open_ids = Meeting.objects.filter(invited_bkms__isnull=True).values("id")
+    return qs.filter(Q(id__in=open_ids) | Q(invited_bkms__id__in=bkm_ids)).distinct()
+
+
+def filter_linkable_proposals(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Proposals a user may link a thread to: staff all, BKM members their own BKM's."""
+    if is_staff(user):
+        return qs
+    if getattr(user, "is_authenticated", False) and user.is_bkm_member:
+        return qs.filter(bkm_id=user.bkm_id)
+    return qs.none()
+
+
+# --- Checks --------------------------------------------------------------------
+
+
+def check_forum_access(user: Any) -> None:
+    if not categories_with(user, P.SEE):
+        raise PermissionDenied
+
+
+def check_see_category(user: Any, category: Category) -> None:
+    if not has_category_perm(user, category.id, P.SEE):
+        raise Http404
+
+
+def check_read_category(user: Any, category: Category) -> None:
+    check_see_category(user, category)
+    if not has_category_perm(user, category.id, P.READ):
+        raise PermissionDenied
+
+
+def check_start_thread(user: Any, category: Category) -> None:
+    check_read_category(user, category)
+    if not has_category_perm(user, category.id, P.START):
+        raise PermissionDenied
+
+
+def check_read_thread(user: Any, thread: Thread) -> None:
+    if not filter_visible_threads(user, Thread.objects.filter(pk=thread.pk)).exists():
+        raise Http404
+
+
+def can_reply(user: Any, thread: Thread) -> bool:
+    if not has_category_perm(user, thread.category_id, P.REPLY):
+        return False
+    if thread.is_hidden:
+        return False
+    # Locked threads take replies only from their moderators.
+    return not thread.is_locked or is_moderator(user, thread.category_id)
+
+
+def check_reply_thread(user: Any, thread: Thread) -> None:
+    check_read_thread(user, thread)
+    if not can_reply(user, thread):
+        raise PermissionDenied
+
+
+def can_attach(user: Any, category_id: int) -> bool:
+    return has_category_perm(user, category_id, P.ATTACH)
+
+
+def check_read_post(user: Any, post: Post) -> None:
+    if not filter_visible_posts(user, Post.objects.filter(pk=post.pk)).exists():
+        raise Http404
+
+
+def can_edit_post(user: Any, post: Post, *, now: Any, window_minutes: int) -> bool:
+    if is_moderator(user, post.thread.category_id):
+        return True
+    if post.author_id != user.id or post.is_hidden or post.thread.is_locked:
+        return False
+    return (now - post.created_at).total_seconds() <= window_minutes * 60
+
+
+def check_edit_post(user: Any, post: Post, *, now: Any, window_minutes: int) -> None:
+    check_read_post(user, post)
+    if not can_edit_post(user, post, now=now, window_minutes=window_minutes):
+        raise PermissionDenied
+
+
+def check_moderate_category(user: Any, category_id: int) -> None:
+    if not is_moderator(user, category_id):
+        raise PermissionDenied
+
+
+def check_moderate_any(user: Any) -> None:
+    if not is_any_moderator(user):
+        raise PermissionDenied
+
+
+def check_download_attachment(user: Any, attachment: Attachment) -> None:
+    check_read_post(user, attachment.post)
+
+
+def check_export(user: Any, category_id: int) -> None:
+    """CSV exports: moderators of the category and portal staff who may read it."""
+    if not has_category_perm(user, category_id, P.READ):
+        raise Http404
+    if not (is_moderator(user, category_id) or is_staff(user)):
+        raise PermissionDenied
+
+
+def check_view_meeting(user: Any, meeting: Meeting) -> None:
+    if not filter_visible_meetings(user, Meeting.objects.filter(pk=meeting.pk)).exists():
+        raise Http404
+
+
+def is_staff_admin_user(user: Any) -> bool:
+    return is_staff_admin(user)
+
+
+def can_manage_meetings(user: Any) -> bool:
+    return is_staff_admin(user)
+
+
+def check_manage_meetings(user: Any) -> None:
+    if not can_manage_meetings(user):
+        raise PermissionDenied
+
+
+def can_rsvp(user: Any, meeting: Meeting) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)

@@ -1,0 +1,146 @@
+"""Forum reads. Each one starts from a `permissions.filter_*` queryset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from . import permissions as perms
+from .models import (
+    Attachment,
+    Category,
+    FollowUpAction,
+    Meeting,
+    Notification,
+    Post,
+    Report,
+    ReportStatus,
+    Thread,
+    ThreadRead,
+    ThreadWatch,
+)
+
+
+def categories_for_index(*, user: Any) -> list[Category]:
+    """Visible categories with counts of readable threads and whether any is unread."""
+    readable = perms.categories_with(user, perms.P.READ)
+    categories = list(perms.filter_visible_categories(user, Category.objects.all()))
+    threads = perms.filter_visible_threads(user, Thread.objects.all())
+    counts = dict(threads.values("category_id").annotate(n=Count("id")).values_list("category_id", "n"))
+    unread_threads: Any = _annotate_unread(user=user, qs=threads)
+    unread = set(unread_threads.filter(is_unread=True).values_list("category_id", flat=True).distinct())
+    for category in categories:
+        category.can_read = category.id in readable  # type: ignore[attr-defined]
+        category.thread_count = counts.get(category.id, 0)  # type: ignore[attr-defined]
+        category.has_unread = category.id in unread  # type: ignore[attr-defined]
+    return categories
+
+
+def _annotate_unread(*, user: Any, qs: QuerySet[Thread]) -> QuerySet[Thread]:
+    last_read = ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[:1]
+    newer = ThreadRead.objects.filter(user=user, thread=OuterRef("pk"), last_read_at__gte=OuterRef("last_post_at"))
+    return qs.annotate(last_read_at=Subquery(last_read), is_unread=~Exists(newer))
+
+
+def threads_for_category(*, user: Any, category: Category) -> QuerySet[Thread]:
+    qs = perms.filter_visible_threads(user, Thread.objects.filter(category=category))
+    return (
+        _annotate_unread(user=user, qs=qs)
+        .select_related("author", "bkm")
+        .order_by("-is_pinned", "-last_post_at", "-id")
+    )
+
+
+def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
+    """Posts of one thread for display; attachments prefetched so a page costs a fixed number of queries."""
+    return (
+        perms.filter_visible_posts(user, Post.objects.filter(thread=thread))
+        .select_related("author", "quote_of", "quote_of__author")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+        .order_by("created_at", "id")
+    )
+
+
+def thread_last_read(*, user: Any, thread: Thread) -> Any:
+    return ThreadRead.objects.filter(user=user, thread=thread).values_list("last_read_at", flat=True).first()
+
+
+def thread_watch_level(*, user: Any, thread: Thread) -> str | None:
+    return ThreadWatch.objects.filter(user=user, thread=thread).values_list("level", flat=True).first()
+
+
+def threads_linked_to(*, user: Any, bkm: Any = None, proposal: Any = None, limit: int = 10) -> QuerySet[Thread]:
+    """Threads linked to a BKM or a proposal that `user` may read (for the registry pages)."""
+    if bkm is None and proposal is None:
+        return Thread.objects.none()
+    qs = Thread.objects.all()
+    if bkm is not None:
+        qs = qs.filter(bkm=bkm)
+    if proposal is not None:
+        qs = qs.filter(proposal=proposal)
+    return perms.filter_visible_threads(user, qs).select_related("category").order_by("-last_post_at")[:limit]
+
+
+def notifications_for(*, user: Any) -> QuerySet[Notification]:
+    """A user's notifications, re-filtered: a post they lost access to drops out of the list."""
+    visible_posts = perms.filter_visible_posts(user, Post.objects.all()).values("id")
+    return (
+        Notification.objects.filter(user=user, post_id__in=visible_posts)
+        .select_related("post", "post__thread", "actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def unread_notification_count(*, user: Any) -> int:
+    return notifications_for(user=user).filter(read_at__isnull=True).count()
+
+
+def digest_posts(*, user: Any, since: Any) -> QuerySet[Post]:
+    return (
+        perms.filter_visible_posts(user, Post.objects.filter(created_at__gte=since))
+        .select_related("thread", "thread__category", "author")
+        .order_by("thread__category__position", "thread_id", "created_at")
+    )
+
+
+def open_reports(*, user: Any) -> QuerySet[Report]:
+    moderated = perms.moderated_category_ids(user)
+    return (
+        Report.objects.filter(status=ReportStatus.OPEN, post__thread__category_id__in=moderated)
+        .select_related("post", "post__thread", "post__author", "reporter")
+        .order_by("created_at")
+    )
+
+
+def meetings_for(*, user: Any) -> QuerySet[Meeting]:
+    return perms.filter_visible_meetings(user, Meeting.objects.all()).order_by("starts_at")
+
+
+def upcoming_and_past_meetings(*, user: Any) -> tuple[list[Meeting], list[Meeting]]:
+    now = timezone.now()
+    qs = meetings_for(user=user).prefetch_related("invited_bkms")
+    upcoming = list(qs.filter(starts_at__gte=now - timedelta(hours=3)).order_by("starts_at"))
+    past = list(qs.filter(starts_at__lt=now - timedelta(hours=3)).order_by("-starts_at")[:50])
+    return upcoming, past
+
+
+def meeting_follow_ups(*, meeting: Meeting) -> QuerySet[FollowUpAction]:
+    return FollowUpAction.objects.filter(decision__meeting=meeting).select_related("assignee_bkm", "assignee_opd")
+
+
+def open_follow_ups_for_bkm(*, bkm: Any) -> QuerySet[FollowUpAction]:
+    return FollowUpAction.objects.filter(assignee_bkm=bkm).exclude(status__in=["done", "cancelled"])
+
+
+def moderation_log(*, user: Any) -> QuerySet[Any]:
+    from .models import ModerationLog
+
+    moderated = perms.moderated_category_ids(user)
+    return (
+        ModerationLog.objects.filter(Q(thread__category_id__in=moderated) | Q(thread__isnull=True))
+        .select_related("actor", "thread", "target_user")
+        .order_by("-created_at")
+    )

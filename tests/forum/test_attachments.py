@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+from django.urls import reverse
+from PIL import Image
+
+from forum import services
+from forum.models import Attachment, Post
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _png_with_exif() -> bytes:
+    img = Image.new("RGB", (800, 600), (20, 120, 60))
+    exif = Image.Exif()
+    exif[0x010F] = "KameraRahasia"  # Make
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", exif=exif.tobytes())
+    return buf.getvalue()
+
+
+def _reply(user, thread, *files, source="Lampiran terlampir"):
+    return services.post_reply(user=user, thread=thread, source=source, files=list(files))
+
+
+@pytest.fixture
+def thread(member, general):
+    return services.thread_create(user=member, category=general, title="Berbagi dokumen", source="Silakan lampirkan")
+
+
+def test_attachment_store_accepts_pdf_and_serves_with_safe_headers(client, member, thread):
+    post = _reply(member, thread, SimpleUploadedFile("laporan.pdf", PDF, content_type="application/pdf"))
+    attachment = post.attachments.get()
+    assert attachment.content_type == "application/pdf"
+    client.force_login(member)
+    response = client.get(reverse("forum:attachment", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_attachment_stored_outside_public_urls(member, thread, settings):
+    post = _reply(member, thread, SimpleUploadedFile("laporan.pdf", PDF))
+    attachment = post.attachments.get()
+    assert attachment.file.path.startswith(str(settings.MEDIA_ROOT))
+    assert "laporan" not in attachment.file.name  # random stored name
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("laporan.pdf", b"<html><script>alert(1)</script></html>"),  # HTML disguised as PDF
+        ("foto.png", PDF),  # PDF disguised as PNG
+        ("gambar.svg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(1)</script></svg>'),
+        ("gambar.png", b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>'),
+        ("program.exe", b"MZ\x90\x00" + b"\x00" * 60),
+        ("skrip.pdf", b"MZ\x90\x00" + b"\x00" * 60),
+        ("kosong.pdf", b""),
+    ],
+)
+def test_attachment_disguised_or_forbidden_file_rejected_and_nothing_saved(member, thread, name, content):
+    with pytest.raises(ValidationError):
+        _reply(member, thread, SimpleUploadedFile(name, content), source=f"Coba {name}")
+    assert not Attachment.objects.exists()
+    assert thread.posts.count() == 1
+
+
+@override_settings(FORUM_ATTACHMENT_MAX_BYTES=1024)
+def test_attachment_too_large_rejected(member, thread):
+    big = PDF + b"0" * 2048
+    with pytest.raises(ValidationError) as exc:
+        _reply(member, thread, SimpleUploadedFile("besar.pdf", big))
+    assert "terlalu besar" in exc.value.messages[0]
+
+
+def test_image_reencoded_without_metadata_and_thumbnailed(client, member, thread):
+    data = _png_with_exif()
+    assert b"KameraRahasia" in data
+    post = _reply(member, thread, SimpleUploadedFile("foto.jpg", data))
+    attachment = post.attachments.get()
+    stored = attachment.file.open("rb").read()
+    assert b"KameraRahasia" not in stored
+    with Image.open(attachment.thumbnail.open("rb")) as thumb:
+        assert max(thumb.size) <= 320
+    client.force_login(member)
+    response = client.get(reverse("forum:attachment_thumbnail", args=[attachment.pk]))
+    assert response["Content-Type"] == "image/png"
+    page = client.get(reverse("forum:thread", args=[thread.pk])).content.decode()
+    assert reverse("forum:attachment_thumbnail", args=[attachment.pk]) in page
+
+
+def test_attachment_download_denied_without_read_permission(client, member, far_member, home_kecamatan_category):
+    thread = services.thread_create(
+        user=member,
+        category=home_kecamatan_category,
+        title="Dokumen kecamatan",
+        source="Lampiran internal",
+        files=[SimpleUploadedFile("internal.pdf", PDF)],
+    )
+    attachment = Attachment.objects.get(post__thread=thread)
+    client.force_login(far_member)
+    assert client.get(reverse("forum:attachment", args=[attachment.pk])).status_code == 404
+    assert client.get(reverse("forum:attachment_thumbnail", args=[attachment.pk])).status_code == 404
+
+
+def test_attachment_of_hidden_post_denied_to_members(client, member, member_b, staff_admin, thread):
+    post = _reply(member, thread, SimpleUploadedFile("laporan.pdf", PDF))
+    services.post_set_hidden(user=staff_admin, post=post, hidden=True, reason="Salah unggah")
+    client.force_login(member_b)
+    assert client.get(reverse("forum:attachment", args=[post.attachments.get().pk])).status_code == 404
+
+
+def test_attach_permission_required(upk_manager, announcements, staff_admin):
+    thread = services.thread_create(user=staff_admin, category=announcements, title="Pengumuman resmi", source="Isi")
+    # UPK managers may reply to announcements but not attach there.
+    with pytest.raises(ValidationError):
+        services.post_reply(
+            user=upk_manager, thread=thread, source="Ini lampiran", files=[SimpleUploadedFile("a.pdf", PDF)]
+        )
+    assert Post.objects.filter(thread=thread).count() == 1
+
+
+def test_reply_form_upload_through_view(client, member, thread):
+    client.force_login(member)
+    response = client.post(
+        reverse("forum:thread_reply", args=[thread.pk]),
+        {"body": "Lewat formulir", "attachments": [SimpleUploadedFile("foto.png", b"%PDF-1.4 nyamar")]},
+    )
+    assert response.status_code == 302
+    assert not Attachment.objects.exists()
+    page = client.get(response["Location"], follow=True).content.decode()
+    assert "tidak sesuai dengan ekstensinya" in page

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from forum.search import highlight, search_posts
+from tests.forum.factories import PostFactory, ThreadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_indonesian_text_search_configuration_exists():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cfgname FROM pg_ts_config WHERE cfgname = 'indonesian'")
+        assert cursor.fetchone() is not None
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = 'forum_post_search'")
+        assert cursor.fetchone() is not None
+
+
+def test_search_posts_stems_pinjaman_to_meminjam(staff_admin, general):
+    post = PostFactory(thread=ThreadFactory(category=general), body_source="Banyak KSM ingin meminjam lagi")
+    PostFactory(thread=ThreadFactory(category=general), body_source="Drainase tersumbat")
+    hits = search_posts(user=staff_admin, query="pinjaman")
+    assert [h.post for h in hits] == [post]
+    assert "<mark>meminjam</mark>" in hits[0].snippet
+
+
+def test_search_posts_ranks_title_above_body(staff_admin, general):
+    body_only = PostFactory(
+        thread=ThreadFactory(category=general, title="Hal lain"), body_source="sanitasi disebut sekali"
+    )
+    in_title = PostFactory(thread=ThreadFactory(category=general, title="Sanitasi komunal"), body_source="isi biasa")
+    assert [h.post for h in search_posts(user=staff_admin, query="sanitasi")] == [in_title, body_only]
+
+
+def test_search_snippet_is_escaped(staff_admin, general):
+    PostFactory(thread=ThreadFactory(category=general), body_source="<script>alert(1)</script> pinjaman <b>tebal</b>")
+    snippet = search_posts(user=staff_admin, query="pinjaman")[0].snippet
+    assert "<script>" not in snippet and "<b>" not in snippet
+    assert "&lt;script&gt;" in snippet or "script" not in snippet
+
+
+def test_highlight_unbalanced_sentinels_are_dropped():
+    assert highlight("a \x02b c") == "a b c"
+    assert highlight("<i>\x02x\x03</i>") == "&lt;i&gt;<mark>x</mark>&lt;/i&gt;"
+
+
+def test_search_websearch_syntax_does_not_error(staff_admin):
+    for query in ['"pinjaman bergulir"', "a & b | !", "-kumuh", "' OR 1=1 --", "::", "(((("]:
+        search_posts(user=staff_admin, query=query)
+
+
+def test_search_view_lists_hits(client, member, general):
+    ThreadFactory(category=general, title="Peminjam baru")
+    post = PostFactory(thread=ThreadFactory(category=general, title="Tentang pinjaman"), body_source="peminjaman KSM")
+    client.force_login(member)
+    html = client.get(reverse("forum:search"), {"q": "meminjam"}).content.decode()
+    assert "Tentang pinjaman" in html and reverse("forum:post_redirect", args=[post.pk]) in html
+
+
+def test_search_posts_sqlite_fallback_uses_icontains_with_permissions(
+    monkeypatch, far_member, member, home_kecamatan_category, general
+):
+    from forum import search
+
+    monkeypatch.setattr(search, "is_postgres", lambda: False)
+    open_post = PostFactory(thread=ThreadFactory(category=general), body_source="Pinjaman <b>bergulir</b> untuk KSM")
+    PostFactory(thread=ThreadFactory(category=home_kecamatan_category), body_source="Pinjaman rahasia kecamatan")
+    hits = search.search_posts(user=far_member, query="pinjaman")
+    assert [h.post for h in hits] == [open_post]
+    assert "<b>" not in hits[0].snippet
+    assert len(search.search_posts(user=member, query="pinjaman")) == 2
