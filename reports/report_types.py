@@ -38,3 +38,12 @@ register(
         description=_("Profil satu BKM, atau buku profil semua BKM per kecamatan."),
     )
 )
+register(
+    ReportType(
+        name="rekap_forum",
+        label=_("Rekap Forum"),
+        builder="reports.builders.rekap_forum",
+        scope="staff",
+        description=_("Keaktifan forum per BKM dan kategori, pertemuan, keputusan dan tindak lanjutnya."),
+    )
+)

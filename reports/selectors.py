@@ -19,6 +19,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -297,3 +298,191 @@ def report_run_list(*, qs: QuerySet[ReportRun], report_type: str | None = None) 
     if report_type:
         qs = qs.filter(report_type=report_type)
     return qs.select_related("requested_by").order_by("-queued_at", "-id")
+
+
+# --- Forum (aggregates the forum app has no selector for) ---------------------------
+#
+# Every read goes through forum.permissions' filters for the given reader, so a
+# recap never counts what its reader could not open on the forum's screens.
+
+
+@dataclass(frozen=True)
+class ForumActivityRow:
+    label: str
+    threads: int
+    posts: int
+    last_post_at: datetime | None = None
+    kecamatan: str = ""
+    bkm_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ForumActivity:
+    total: ForumActivityRow
+    by_bkm: list[ForumActivityRow]
+    by_category: list[ForumActivityRow]
+    # (BKM, category) pairs with any activity, BKM by BKM.
+    by_bkm_category: list[tuple[str, str, int, int]]
+
+
+def _year_range(year: int | None) -> Q:
+    return Q(created_at__year=year) if year else Q()
+
+
+def forum_activity(*, user: Any, year: int | None = None) -> ForumActivity:
+    """Threads started and posts written by the members of each BKM, and per category; visible ones only.
+
+    A post belongs to a BKM through its author (`User.bkm`). Every active BKM has
+    a row, silent ones with zeros. Four aggregate queries whatever the volume.
+    """
+    from forum.models import Category, Post, Thread
+    from forum.permissions import filter_visible_posts, filter_visible_threads
+
+    posts = filter_visible_posts(user, Post.objects.filter(_year_range(year))).filter(
+        is_hidden=False, thread__is_hidden=False
+    )
+    threads = filter_visible_threads(user, Thread.objects.filter(_year_range(year))).filter(is_hidden=False)
+    post_by_bkm = {
+        r["author__bkm_id"]: r
+        for r in posts.order_by().values("author__bkm_id").annotate(n=Count("id"), last=Max("created_at"))
+    }
+    thread_by_bkm = {
+        r["author__bkm_id"]: r["n"] for r in threads.order_by().values("author__bkm_id").annotate(n=Count("id"))
+    }
+    bkms = BKM.objects.filter(Q(status=BKMStatus.AKTIF) | Q(pk__in=[k for k in post_by_bkm if k])).select_related(
+        "kelurahan__kecamatan"
+    )
+    by_bkm = [
+        ForumActivityRow(
+            label=b.name,
+            threads=thread_by_bkm.get(b.pk, 0),
+            posts=post_by_bkm.get(b.pk, {}).get("n", 0),
+            last_post_at=post_by_bkm.get(b.pk, {}).get("last"),
+            kecamatan=b.kelurahan.kecamatan.name,
+            bkm_id=b.pk,
+        )
+        for b in bkms.order_by("kelurahan__kecamatan__name", "name", "pk")
+    ]
+    if None in post_by_bkm or None in thread_by_bkm:
+        # Staff and UPK managers write too; their posts count in the totals as "not a BKM".
+        by_bkm.append(
+            ForumActivityRow(
+                label="Staf dan pengguna lain",
+                threads=thread_by_bkm.get(None, 0),
+                posts=post_by_bkm.get(None, {}).get("n", 0),
+                last_post_at=post_by_bkm.get(None, {}).get("last"),
+            )
+        )
+    post_by_cat = {
+        r["thread__category_id"]: r["n"] for r in posts.order_by().values("thread__category_id").annotate(n=Count("id"))
+    }
+    thread_by_cat = {r["category_id"]: r["n"] for r in threads.order_by().values("category_id").annotate(n=Count("id"))}
+    from forum.permissions import filter_visible_categories
+
+    by_category = [
+        ForumActivityRow(label=c.name, threads=thread_by_cat.get(c.pk, 0), posts=post_by_cat.get(c.pk, 0))
+        for c in filter_visible_categories(user, Category.objects.all()).order_by("position", "name")
+    ]
+    pair_threads = {
+        (r["author__bkm__name"], r["category__name"]): r["n"]
+        for r in threads.filter(author__bkm__isnull=False)
+        .order_by()
+        .values("author__bkm__name", "category__name")
+        .annotate(n=Count("id"))
+    }
+    pairs = [
+        (
+            r["author__bkm__name"],
+            r["thread__category__name"],
+            pair_threads.get((r["author__bkm__name"], r["thread__category__name"]), 0),
+            r["n"],
+        )
+        for r in posts.filter(author__bkm__isnull=False)
+        .order_by()
+        .values("author__bkm__name", "thread__category__name", "thread__category__position")
+        .annotate(n=Count("id"))
+        .order_by("author__bkm__name", "thread__category__position", "thread__category__name")
+    ]
+    total = ForumActivityRow(
+        label="Jumlah",
+        threads=sum(thread_by_bkm.values()),
+        posts=sum(r["n"] for r in post_by_bkm.values()),
+        last_post_at=max((r["last"] for r in post_by_bkm.values() if r["last"]), default=None),
+    )
+    return ForumActivity(total=total, by_bkm=by_bkm, by_category=by_category, by_bkm_category=pairs)
+
+
+def forum_meetings_recap(*, user: Any, year: int | None = None, until: datetime | None = None) -> list[Any]:
+    """Meetings held (started before `until`, default now) the user may see, oldest first.
+
+    Each is annotated with invited BKMs, RSVP "hadir" and attendance counts, and
+    carries its decisions with their follow-ups (three queries in all).
+    """
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from forum.models import FollowUpAction, Meeting, MeetingDecision
+    from forum.permissions import filter_visible_meetings
+
+    until = until or timezone.now()
+    qs = Meeting.objects.filter(starts_at__lt=until)
+    if year:
+        qs = qs.filter(starts_at__year=year)
+    visible = filter_visible_meetings(user, Meeting.objects.all()).values("pk")
+    return list(
+        Meeting.objects.filter(pk__in=qs.values("pk"))
+        .filter(pk__in=visible)
+        .annotate(
+            n_invited=Count("invited_bkms", distinct=True),
+            n_yes=Count("rsvps", filter=Q(rsvps__response="yes"), distinct=True),
+            n_attended=Count("rsvps", filter=Q(rsvps__attended=True), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=MeetingDecision.objects.order_by("position", "id").prefetch_related(
+                    Prefetch(
+                        "follow_ups",
+                        queryset=FollowUpAction.objects.select_related("assignee_bkm", "assignee_opd").order_by(
+                            "due_date", "id"
+                        ),
+                    )
+                ),
+            )
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def follow_up_status_counts(meetings: list[Any]) -> dict[str, int]:
+    """Follow-ups of these meetings by status (every status listed, in the forum's order)."""
+    from forum.models import FollowUpStatus
+
+    counts = dict.fromkeys(FollowUpStatus.values, 0)
+    for meeting in meetings:
+        for decision in meeting.decisions.all():
+            for action in decision.follow_ups.all():
+                counts[action.status] += 1
+    return counts
+
+
+def bkm_forum_last_post(*, since: datetime) -> list[tuple[BKM, datetime | None]]:
+    """Active BKMs whose members wrote no visible forum post since `since`, with their last post time.
+
+    BKMs registered after `since` are not listed (they have not had the time to be silent).
+    """
+    from forum.models import Post
+
+    last = (
+        Post.objects.filter(author__bkm=OuterRef("pk"), is_hidden=False, thread__is_hidden=False)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    qs = (
+        BKM.objects.filter(status=BKMStatus.AKTIF, created_at__lt=since)
+        .annotate(last_post_at=Subquery(last, output_field=DateTimeField()))
+        .filter(Q(last_post_at__lt=since) | Q(last_post_at__isnull=True))
+        .select_related("kelurahan")
+        .order_by("name", "pk")
+    )
+    return [(b, b.last_post_at) for b in qs]  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.urls import NoReverseMatch, reverse
@@ -219,4 +219,43 @@ def bkm_board_short() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=warning.message,
             domain="bkm",
+        )
+
+
+# --- Forum: a BKM silent for months ------------------------------------------------
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (clamped to the month's last day)."""
+    import calendar
+
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+@warning_provider
+def bkm_forum_silent() -> Iterable[EarlyWarning]:
+    from .pdf import format_date
+    from .selectors import bkm_forum_last_post
+
+    months = conf.get("REPORTS_FORUM_SILENT_MONTHS")
+    since = months_before(timezone.localtime(), months)
+    for bkm, last in bkm_forum_last_post(since=since):
+        if last is None:
+            reason = _("Anggota BKM belum pernah menulis di forum (batas %(n)d bulan).") % {"n": months}
+        else:
+            reason = _("Tidak ada tulisan anggota BKM di forum sejak %(date)s (lebih dari %(n)d bulan).") % {
+                "date": format_date(timezone.localtime(last).date()),
+                "n": months,
+            }
+        yield EarlyWarning(
+            # The last post in the key: writing again and falling silent again is a new warning.
+            key=f"bkm-forum-silent:{bkm.pk}:{last:%Y-%m-%d}" if last else f"bkm-forum-silent:{bkm.pk}:never",
+            severity="info" if last is None else "warning",
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=reason,
+            domain="forum",
         )

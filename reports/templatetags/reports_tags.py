@@ -29,6 +29,14 @@ def tgl(value: date | None) -> str:
 
 
 @register.filter
+def date_wib(value) -> str:  # type: ignore[no-untyped-def]
+    """The WIB calendar date of a moment: 29 November 2026."""
+    from django.utils import timezone
+
+    return pdf.format_date(timezone.localtime(value, pdf.WIB).date()) if value else "-"
+
+
+@register.filter
 def wib(value) -> str:  # type: ignore[no-untyped-def]
     return pdf.format_datetime_wib(value) if value else "-"
 

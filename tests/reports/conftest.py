@@ -117,3 +117,80 @@ def registry_record(bkm) -> dict:
     other_kel = Kelurahan.objects.exclude(pk=bkm.kelurahan_id).order_by("id").first()
     other_area = SlumAreaFactory(kelurahan=other_kel, name=f"Kawasan Lain Sekali {bkm.pk}")
     return {"board": board, "people": people, "akta": akta, "area": area, "other_area": other_area}
+
+
+@pytest.fixture
+def forum_activity_data(collaboration, staff_admin):
+    """Posts by members of two BKMs in two categories (one hidden), a held meeting with decisions and
+    follow-ups, and an upcoming meeting that does not count as held."""
+    from django.utils import timezone
+
+    from forum.models import Category, FollowUpAction, MeetingDecision, MeetingRSVP
+    from tests.factories import UserFactory
+    from tests.forum.conftest import ensure_reference_data
+    from tests.forum.factories import MeetingFactory, PostFactory, ThreadFactory
+
+    ensure_reference_data()
+    bkms = collaboration["bkms"]
+    general = Category.objects.get(slug="kelembagaan-bkm")
+    other = Category.objects.exclude(pk=general.pk).filter(kecamatan__isnull=True).order_by("position").first()
+    a = UserFactory(role="bkm_member", bkm=bkms[0])
+    b = UserFactory(role="bkm_member", bkm=bkms[1])
+    t1 = ThreadFactory(category=general, author=a, title="Rapat anggota tahunan")
+    t2 = ThreadFactory(category=other, author=b, title="Pinjaman bergulir macet")
+    for thread, author in [(t1, a), (t1, b), (t1, a), (t2, b), (t2, a)]:
+        PostFactory(thread=thread, author=author)
+    PostFactory(thread=t2, author=b, is_hidden=True)  # moderated away: never counted
+    PostFactory(thread=t1, author=staff_admin)
+    now = timezone.now()
+    held = MeetingFactory(
+        title="Pertemuan forum triwulan", starts_at=now - timezone.timedelta(days=20), created_by=staff_admin
+    )
+    held.invited_bkms.set(bkms)
+    MeetingRSVP.objects.create(meeting=held, user=a, response="yes", attended=True)
+    MeetingRSVP.objects.create(meeting=held, user=b, response="no")
+    d1 = MeetingDecision.objects.create(meeting=held, text="Menyusun jadwal pelatihan pembukuan UPK", position=1)
+    d2 = MeetingDecision.objects.create(meeting=held, text="Mengusulkan drainase ke Dinas PUPR", position=2)
+    follow = [
+        FollowUpAction.objects.create(
+            decision=d1,
+            description="Kirim daftar peserta",
+            assignee_bkm=bkms[0],
+            due_date=now.date() - timezone.timedelta(days=5),
+        ),
+        FollowUpAction.objects.create(
+            decision=d1,
+            description="Siapkan modul",
+            assignee_bkm=bkms[1],
+            due_date=now.date() + timezone.timedelta(days=10),
+            status="in_progress",
+        ),
+        FollowUpAction.objects.create(
+            decision=d2,
+            description="Susun proposal drainase",
+            assignee_opd=collaboration["opds"][0],
+            due_date=now.date() - timezone.timedelta(days=1),
+            status="done",
+        ),
+    ]
+    upcoming = MeetingFactory(title="Pertemuan forum berikutnya", created_by=staff_admin)
+    return {
+        "members": [a, b],
+        "threads": [t1, t2],
+        "held": held,
+        "upcoming": upcoming,
+        "follow_ups": follow,
+        "categories": [general, other],
+    }
+
+
+@pytest.fixture(autouse=True)
+def _forum_reference_data(request):
+    """Forum categories and grants come from migrations; transactional tests elsewhere flush them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    from tests.forum.conftest import ensure_reference_data
+
+    ensure_reference_data()

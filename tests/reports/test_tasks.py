@@ -249,3 +249,45 @@ def test_report_watchdog_fails_runs_past_time_limit_and_never_picked_up(staff_ad
     assert "batas waktu" in failed[stuck.pk]
     fresh.refresh_from_db()
     assert fresh.status == RunStatus.QUEUED
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_report_generate_rekap_forum_shows_selector_figures(celery_worker, forum_activity_data, staff_admin):
+    from reports.pdf import format_date
+    from reports.selectors import follow_up_status_counts, forum_activity, forum_meetings_recap
+
+    run = wait_for_run(report_request(user=staff_admin, report_type="rekap_forum", params={}).pk)
+    assert run.status == RunStatus.DONE, run.error_message
+    flat = compact(pdf_text(run))
+    activity = forum_activity(user=staff_admin)
+    assert (activity.total.threads, activity.total.posts) == (2, 6)  # the hidden post does not count
+    assert compact(f"Topik dimulai {format_number(activity.total.threads)}") in flat
+    assert compact(f"Tulisan {format_number(activity.total.posts)}") in flat
+    for i, row in enumerate(activity.by_bkm, start=1):
+        assert (
+            compact(f"{i} {row.label} {row.kecamatan or '-'} {format_number(row.threads)} {format_number(row.posts)}")
+            in flat
+        )
+    for row in activity.by_category:
+        assert compact(f"{row.label} {format_number(row.threads)} {format_number(row.posts)}") in flat
+    assert activity.by_bkm_category
+    for bkm, category, threads, posts in activity.by_bkm_category:
+        assert compact(f"{bkm} {category} {format_number(threads)} {format_number(posts)}") in flat
+    meetings = forum_meetings_recap(user=staff_admin)
+    assert [m.title for m in meetings] == ["Pertemuan forum triwulan"]
+    held = meetings[0]
+    day = format_date(held.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta")).date())
+    assert compact(f"{day} {held.title} {held.place} {held.n_invited} {held.n_yes} {held.n_attended} 2") in flat
+    assert "Pertemuan forum berikutnya" not in pdf_text(run)
+    for label_status, n in follow_up_status_counts(meetings).items():
+        from forum.models import FollowUpStatus
+
+        assert compact(f"{dict(FollowUpStatus.choices)[label_status]} {format_number(n)}") in flat
+    late = forum_activity_data["follow_ups"][0]
+    assert (
+        compact(
+            f"{late.description} {late.assignee_bkm.name} {format_date(late.due_date)} Belum dikerjakan (lewat tenggat)"
+        )
+        in flat
+    )

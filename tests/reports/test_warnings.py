@@ -87,3 +87,41 @@ def test_collect_warnings_includes_board_warnings(boards):
     keys = [item.warning.key for item in collect_warnings()]
     assert any(k.startswith(f"bkm-term:{boards['expired'].pk}:") for k in keys)
     assert f"bkm-board-short:{boards['small'].pk}:board_small" in keys
+
+
+def test_months_before_clamps_to_month_end():
+    from reports.warnings import months_before
+
+    moment = datetime.datetime(2026, 5, 31, 9, 30, tzinfo=datetime.UTC)
+    assert months_before(moment, 3) == datetime.datetime(2026, 2, 28, 9, 30, tzinfo=datetime.UTC)
+    assert months_before(moment, 5) == datetime.datetime(2025, 12, 31, 9, 30, tzinfo=datetime.UTC)
+
+
+@pytest.mark.django_db
+def test_bkm_forum_silent_warns_of_bkms_without_recent_posts(settings):
+    from django.utils import timezone
+
+    from bkm.models import BKM
+    from forum.models import Post
+    from reports.warnings import bkm_forum_silent
+    from tests.factories import UserFactory
+    from tests.forum.factories import PostFactory, ThreadFactory
+
+    settings.REPORTS_FORUM_SILENT_MONTHS = 3
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    active, quiet, never, hidden_only, young = (BKMFactory() for _ in range(5))
+    BKM.objects.exclude(pk=young.pk).update(created_at=long_ago)
+    users = {b.pk: UserFactory(role="bkm_member", bkm=b) for b in (active, quiet, hidden_only)}
+    thread = ThreadFactory(author=users[active.pk])
+    PostFactory(thread=thread, author=users[active.pk])
+    old = PostFactory(thread=thread, author=users[quiet.pk])
+    Post.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=120))
+    PostFactory(thread=thread, author=users[hidden_only.pk], is_hidden=True)
+
+    warnings = {w.subject: w for w in bkm_forum_silent()}
+    assert set(warnings) == {quiet.name, never.name, hidden_only.name}
+    assert "sejak" in warnings[quiet.name].reason and warnings[quiet.name].severity == "warning"
+    assert "belum pernah" in warnings[never.name].reason
+    assert warnings[quiet.name].key.startswith(f"bkm-forum-silent:{quiet.pk}:")
+    settings.REPORTS_FORUM_SILENT_MONTHS = 6
+    assert quiet.name not in {w.subject for w in bkm_forum_silent()}
