@@ -16,6 +16,7 @@ router.register("kecamatan", views.KecamatanViewSet, basename="kecamatan")
 router.register("kelurahan", views.KelurahanViewSet, basename="kelurahan")
 router.register("bkm", views.BKMViewSet, basename="bkm")
 router.register("usulan", views.ProposalViewSet, basename="usulan")
+router.register("pertemuan", views.MeetingViewSet, basename="pertemuan")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

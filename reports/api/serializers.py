@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bkm.models import BKM, Kecamatan, Kelurahan, Proposal
@@ -62,3 +64,19 @@ class ProposalSerializer(serializers.ModelSerializer):
             "funding_source",
             "status",
         ]
+
+
+class MeetingPublicSerializer(serializers.Serializer):
+    """A forum meeting's public fields: no minutes, online link, attendees or RSVPs."""
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    agenda = serializers.CharField(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    place = serializers.CharField(read_only=True)
+    invited_bkms = serializers.SerializerMethodField()
+    decisions = serializers.IntegerField(source="n_decisions", read_only=True)
+
+    def get_invited_bkms(self, obj: Any) -> list[int]:
+        return sorted(b.pk for b in obj.invited_bkms.all())

@@ -23,7 +23,13 @@ from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
 from reports.selectors import proposal_list
 
 from .renderers import CSVRenderer
-from .serializers import BKMPublicSerializer, KecamatanSerializer, KelurahanSerializer, ProposalSerializer
+from .serializers import (
+    BKMPublicSerializer,
+    KecamatanSerializer,
+    KelurahanSerializer,
+    MeetingPublicSerializer,
+    ProposalSerializer,
+)
 
 
 class OpenDataPagination(PageNumberPagination):
@@ -146,6 +152,34 @@ class ProposalViewSet(OpenDataViewSet):
         if status:
             qs = qs.filter(status=status)
         return qs
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Tahun pertemuan")])
+)
+class MeetingViewSet(OpenDataViewSet):
+    """Forum meetings, public fields (login or token; the forum's meeting filter: staff all, others the
+    meetings open to all or inviting their BKM)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MeetingPublicSerializer
+
+    def get_queryset(self) -> QuerySet:
+        from django.db.models import Count
+
+        from forum.models import Meeting
+        from forum.permissions import filter_visible_meetings
+
+        qs = filter_visible_meetings(self.request.user, Meeting.objects.all())
+        if self.action == "list" and (year := _int_param(self.request, "year", low=1900, high=2200)):
+            qs = qs.filter(starts_at__year=year)
+        # The forum filter may join invitees; count decisions on a clean queryset of the visible ids.
+        return (
+            Meeting.objects.filter(pk__in=qs.values("pk"))
+            .annotate(n_decisions=Count("decisions"))
+            .prefetch_related("invited_bkms")
+            .order_by("-starts_at", "-id")
+        )
 
 
 def api_docs(request: Any) -> Any:
