@@ -96,14 +96,15 @@ def test_api_bad_filter_is_a_clear_400(client):
 def test_api_lists_run_bounded_queries(client, staff_admin, django_assert_max_num_queries):
     client.force_login(staff_admin)
     urls = ["/api/bkm/", "/api/usulan/", "/api/kelurahan/", "/api/pertemuan/"]
+    from tests.forum.factories import MeetingFactory
+
     ProposalFactory()
+    MeetingFactory().invited_bkms.set([BKMFactory()])
     counts = {}
     for url in urls:
         with django_assert_max_num_queries(10) as captured:
             assert client.get(url).status_code == 200
         counts[url] = len(captured.captured_queries)
-    from tests.forum.factories import MeetingFactory
-
     for _ in range(8):
         ProposalFactory(bkm=(new_bkm := BKMFactory()))
         MeetingFactory().invited_bkms.set([new_bkm])
