@@ -28,6 +28,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
 
@@ -367,7 +368,7 @@ def forum_activity(*, user: Any, year: int | None = None) -> ForumActivity:
         # Staff and UPK managers write too; their posts count in the totals as "not a BKM".
         by_bkm.append(
             ForumActivityRow(
-                label="Staf dan pengguna lain",
+                label=gettext("Staf dan pengguna lain"),
                 threads=thread_by_bkm.get(None, 0),
                 posts=post_by_bkm.get(None, {}).get("n", 0),
                 last_post_at=post_by_bkm.get(None, {}).get("last"),
@@ -404,7 +405,7 @@ def forum_activity(*, user: Any, year: int | None = None) -> ForumActivity:
         .order_by("author__bkm__name", "thread__category__position", "thread__category__name")
     ]
     total = ForumActivityRow(
-        label="Jumlah",
+        label=gettext("Jumlah"),
         threads=sum(thread_by_bkm.values()),
         posts=sum(r["n"] for r in post_by_bkm.values()),
         last_post_at=max((r["last"] for r in post_by_bkm.values() if r["last"]), default=None),
