@@ -1,0 +1,475 @@
+"""UPK ledger benchmark: `python -m bench.upk_bench` (or `make bench`).
+
+Prints, on a dedicated PostgreSQL database (dropped, created and migrated by
+this script; default `pokja_bench_upk`, override with POKJA_BENCH_UPK_DB and
+POKJA_BENCH_PG_URL):
+
+1. repayment postings per second — `services.repayment_record`, one process,
+   each posting committed on its own, after warming the tables (preloaded
+   postings + ANALYZE) — next to pgbench's TPC-B rate with one client, measured
+   in the same run on the same server (`pgbench -i` into a scratch database,
+   then `pgbench -c 1 -T 10`);
+2. the time to post one 30-loan collection sheet (`collection_sheet_post`) and
+   to read it (`due_list`);
+3. the time to compute every indicator and the kolektibilitas as of a date
+   (`selectors.portfolio_summary_many`) for 30 UPKs and for 1,000 UPKs with
+   200,000 loans. That portfolio is generated with set-based SQL straight into
+   the real tables (schedules, instalments, repayments, allocations and
+   balanced journal entries consistent with each other), not via the services.
+
+Targets (issue 3): postings/s ≥ ½ pgbench one-client TPS; ≤ 150 ms per sheet;
+≤ 1 s for the indicators at 200k loans.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+
+PG_URL = os.environ.get("POKJA_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = os.environ.get("POKJA_BENCH_UPK_DB", "pokja_bench_upk")
+PGBENCH_DB = DB_NAME + "_pgbench"
+N_POSTINGS = int(os.environ.get("POKJA_BENCH_UPK_POSTINGS", "1500"))
+N_POSTING_LOANS = 300
+N_SHEETS = 5
+LOANS_PER_UPK = 200
+BIG_UPKS = int(os.environ.get("POKJA_BENCH_UPK_UPKS", "1000"))
+
+
+def _admin_sql(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _pg_bin(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    return f"/usr/lib/postgresql/15/bin/{name}"
+
+
+def _conn_args() -> list[str]:
+    m = re.match(r"postgres(?:ql)?://(?:(?P<user>[^:@/]+)(?::[^@]*)?@)?(?P<host>[^:/]+)(?::(?P<port>\d+))?", PG_URL)
+    assert m, PG_URL
+    args = ["-h", m["host"], "-p", m["port"] or "5432"]
+    if m["user"]:
+        args += ["-U", m["user"]]
+    return args
+
+
+def pgbench_tps() -> float:
+    _admin_sql(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
+    _admin_sql(f'CREATE DATABASE "{PGBENCH_DB}"')
+    pgbench = _pg_bin("pgbench")
+    subprocess.run([pgbench, *_conn_args(), "-i", "-q", PGBENCH_DB], check=True, capture_output=True)
+    out = subprocess.run(
+        [pgbench, *_conn_args(), "-c", "1", "-T", "10", PGBENCH_DB], check=True, capture_output=True, text=True
+    ).stdout
+    _admin_sql(f'DROP DATABASE IF EXISTS "{PGBENCH_DB}" WITH (FORCE)')
+    match = re.search(r"tps = ([0-9.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def setup_django() -> None:
+    _admin_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    _admin_sql(f'CREATE DATABASE "{DB_NAME}"')
+    os.environ["DATABASE_URL"] = f"{PG_URL}/{DB_NAME}"
+    os.environ["CELERY_BROKER_URL"] = ""
+    os.environ["DEBUG"] = "False"
+    os.environ["SECURE_COOKIES"] = "False"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pokja_portal.settings.base"
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _analyze() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+# --- Service-level fixtures ---------------------------------------------------------------------
+
+
+def _bench_upk(upk, manager):
+    """Bench rules: one-member KSMs are enough, no savings history needed."""
+    from upk import services
+    from upk.models import UpkSettings
+
+    services.upk_setup(upk=upk)
+    UpkSettings.objects.filter(upk=upk).update(
+        min_members=1, min_savings_months=0, ceiling_first_loan=10_000_000, ceiling_repeat_loan=10_000_000
+    )
+    services.capital_receive(
+        upk=upk,
+        account=upk.accounts.get(role="capital_kotaku"),
+        amount=5_000_000_000,
+        date=date.today() - timedelta(days=400),
+        description="Modal bench",
+        actor=manager,
+        idempotency_key=f"bench-cap-{upk.pk}",
+    )
+    return services.product_create(upk=upk, name="Bench", actor=manager)
+
+
+def _service_loans(upk, manager, product, n: int, *, disbursed: date, first_due: date | None = None, prefix: str = "S"):
+    from upk import services
+
+    kel = upk.bkm.kelurahan
+    loans = []
+    for i in range(n):
+        ksm = services.ksm_create(
+            upk=upk,
+            code=f"{prefix}{i}",
+            name=f"KSM bench {prefix}{i}",
+            kelurahan=kel,
+            formed_on=disbursed,
+            actor=manager,
+        )
+        member = services.ksm_member_add(ksm=ksm, nik=f"6271{i:012d}", name=f"Anggota {i}", gender="P", actor=manager)
+        app = services.loan_apply(
+            ksm=ksm,
+            product=product,
+            applied_on=disbursed,
+            member_amounts={member: 5_000_000},
+            term_months=12,
+            actor=manager,
+        )
+        services.loan_decide(loan=app.loan, approve=True, decided_on=disbursed, actor=manager)
+        loans.append(
+            services.loan_disburse(
+                loan=app.loan, disbursed_on=disbursed, actor=manager, via="bank", first_due_date=first_due
+            )
+        )
+    return loans
+
+
+def bench_postings(upk, manager) -> float:
+    from upk import services
+
+    product = _bench_upk(upk, manager)
+    today = date.today()
+    loans = _service_loans(upk, manager, product, N_POSTING_LOANS, disbursed=today - timedelta(days=200))
+    # Warm-up: preload one posting per loan, then ANALYZE (plans made on empty tables are far slower).
+    for loan in loans:
+        services.repayment_record(
+            loan=loan, amount=20_000, paid_on=today - timedelta(days=1), actor=manager, idempotency_key=uuid.uuid4().hex
+        )
+    _analyze()
+    start = time.perf_counter()
+    for i in range(N_POSTINGS):
+        services.repayment_record(
+            loan=loans[i % len(loans)], amount=20_000, paid_on=today, actor=manager, idempotency_key=uuid.uuid4().hex
+        )
+    return N_POSTINGS / (time.perf_counter() - start)
+
+
+def bench_sheet(upk, manager) -> tuple[list[float], list[float]]:
+    from upk import selectors, services
+
+    product = _bench_upk(upk, manager)
+    today = date.today()
+    sets = []
+    for s in range(N_SHEETS):
+        # Each sheet gets 30 loans of its own, first instalment due today.
+        disbursed = today - timedelta(days=30 + s)
+        loans = _service_loans(upk, manager, product, 30, disbursed=disbursed, first_due=today, prefix=f"C{s}-")
+        sets.append(loans)
+    _analyze()
+    post_times, read_times = [], []
+    for loans in sets:
+        start = time.perf_counter()
+        rows = selectors.due_list(upk=upk, on=today)
+        read_times.append(time.perf_counter() - start)
+        by_loan = {r.loan.pk: r.expected for r in rows}
+        payments = [{"loan": loan.pk, "amount": by_loan[loan.pk]} for loan in loans]
+        start = time.perf_counter()
+        sheet = services.collection_sheet_post(
+            upk=upk, date=today, payments=payments, actor=manager, idempotency_key=uuid.uuid4().hex
+        )
+        post_times.append(time.perf_counter() - start)
+        assert sheet.repayments.count() == 30
+    return post_times, read_times
+
+
+# --- Bulk portfolio --------------------------------------------------------------------------------
+
+
+def make_upks(n: int, offset: int):
+    """`n` extra UPK units (inactive BKMs, so the one-active-BKM-per-kelurahan rule holds)."""
+    from bkm.models import BKM, Kelurahan, Unit
+    from upk.models import Account, UpkSettings
+    from upk.services import DEFAULT_CHART
+
+    kels = list(Kelurahan.objects.order_by("pk"))
+    bkms = BKM.objects.bulk_create(
+        [BKM(name=f"BKM bench {offset + i}", kelurahan=kels[i % len(kels)], status="tidak_aktif") for i in range(n)]
+    )
+    units = Unit.objects.bulk_create([Unit(bkm=b, unit_type="upk", name=f"UPK bench {b.pk}") for b in bkms])
+    UpkSettings.objects.bulk_create([UpkSettings(upk=u) for u in units])
+    Account.objects.bulk_create(
+        [
+            Account(upk=u, code=code, name=name, kind=kind, is_contra=contra, role=role)
+            for u in units
+            for code, name, kind, contra, role in DEFAULT_CHART
+        ]
+    )
+    return units
+
+
+GENERATE_SQL = """
+SET LOCAL session_replication_role = replica;  -- bulk load: the rows are built balanced and consistent
+CREATE TEMP TABLE g_loan ON COMMIT DROP AS
+SELECT s AS seq,
+       (%(upks)s::bigint[])[1 + s / %(per)s] AS upk_id,
+       (%(as_of)s::date - ((s * 37) %% 360 + 20))::date AS disbursed,
+       CASE s %% 20 WHEN 16 THEN 1 WHEN 17 THEN 2 WHEN 18 THEN 4 WHEN 19 THEN 10 ELSE 0 END AS arrears,
+       0::bigint AS ksm_id, 0::bigint AS loan_id, 0::bigint AS product_id, 0::int AS n_due, 0::int AS paid_k
+  FROM generate_series(%(first)s, %(first)s + %(n)s - 1) s;
+UPDATE g_loan g SET n_due = LEAST(12, (EXTRACT(YEAR FROM age(%(as_of)s::date, g.disbursed)) * 12
+                                      + EXTRACT(MONTH FROM age(%(as_of)s::date, g.disbursed)))::int);
+UPDATE g_loan SET paid_k = GREATEST(n_due - arrears, 0);
+UPDATE g_loan g SET product_id = p.id FROM upk_loanproduct p WHERE p.upk_id = g.upk_id;
+CREATE INDEX ON g_loan (upk_id, seq);
+ANALYZE g_loan;
+CREATE TEMP TABLE g_acc ON COMMIT DROP AS
+SELECT upk_id, MAX(id) FILTER (WHERE role = 'loans') AS loans, MAX(id) FILTER (WHERE role = 'bank') AS bank,
+       MAX(id) FILTER (WHERE role = 'kas') AS kas, MAX(id) FILTER (WHERE role = 'jasa_income') AS jasa,
+       MAX(id) FILTER (WHERE role = 'capital_kotaku') AS capital
+  FROM upk_account WHERE upk_id = ANY(%(upks)s::bigint[]) GROUP BY upk_id;
+
+INSERT INTO upk_ksm (code, name, rt, formed_on, joint_liability_doc, is_active, created_at, kelurahan_id, upk_id)
+SELECT 'B-' || seq, 'KSM bench ' || seq, '', disbursed - 200, '', true, now(), %(kel)s, upk_id FROM g_loan;
+UPDATE g_loan g SET ksm_id = k.id FROM upk_ksm k WHERE k.upk_id = g.upk_id AND k.code = 'B-' || g.seq;
+
+INSERT INTO upk_loan (number, cycle, status, applied_on, principal, term_months, frequency, jasa_rate, jasa_method,
+                      bop_rate, rounding_unit, late_fee_amount, late_fee_grace_days, purpose, warnings, decided_on,
+                      disbursed_on, disbursed_via, first_due_date, created_at, created_by_id, ksm_id, upk_id, product_id)
+SELECT 'PB-' || seq, 1, 'active', disbursed, 5000000, 12, 'monthly', 1.5, 'flat', 0, 100, 0, 0, '', '[]'::jsonb,
+       disbursed, disbursed, 'bank', (disbursed + interval '1 month')::date, now(), %(user)s, ksm_id, upk_id, product_id
+  FROM g_loan;
+UPDATE g_loan g SET loan_id = l.id FROM upk_loan l WHERE l.upk_id = g.upk_id AND l.number = 'PB-' || g.seq;
+
+INSERT INTO upk_schedule (version, effective_from, principal, reason, created_at, loan_id)
+SELECT 1, disbursed, 5000000, 'Pencairan', now(), loan_id FROM g_loan;
+
+INSERT INTO upk_instalment (number, due_date, pokok, jasa, bop, total, paid_pokok, paid_jasa, paid_bop, paid_denda,
+                            upk_id, loan_id, schedule_id)
+SELECT i, (g.disbursed + i * interval '1 month')::date,
+       CASE WHEN i < 12 THEN 416600 ELSE 5000000 - 416600 * 11 END, 75000, 0,
+       CASE WHEN i < 12 THEN 416600 ELSE 5000000 - 416600 * 11 END + 75000,
+       CASE WHEN i <= g.paid_k THEN CASE WHEN i < 12 THEN 416600 ELSE 5000000 - 416600 * 11 END ELSE 0 END,
+       CASE WHEN i <= g.paid_k THEN 75000 ELSE 0 END, 0, 0, g.upk_id, g.loan_id, s.id
+  FROM g_loan g JOIN upk_schedule s ON s.loan_id = g.loan_id CROSS JOIN generate_series(1, 12) i;
+
+-- Journal: disbursement (seq*3+1) and one repayment per loan covering its paid instalments (seq*3+2).
+INSERT INTO upk_journalentry (number, date, kind, description, created_at, created_by_id, upk_id)
+SELECT seq * 3 + 1, disbursed, 'disbursement', 'Pencairan PB-' || seq, now(), %(user)s, upk_id FROM g_loan;
+INSERT INTO upk_journalentry (number, date, kind, description, idempotency_key, created_at, created_by_id, upk_id)
+SELECT seq * 3 + 2, (disbursed + paid_k * interval '1 month')::date, 'repayment', 'Angsuran PB-' || seq,
+       'bench-' || seq, now(), %(user)s, upk_id FROM g_loan WHERE paid_k > 0;
+INSERT INTO upk_journalline (date, debit, credit, memo, account_id, entry_id, upk_id, loan_id)
+SELECT e.date, 5000000, 0, '', a.loans, e.id, g.upk_id, g.loan_id
+  FROM g_loan g JOIN upk_journalentry e ON e.upk_id = g.upk_id AND e.number = g.seq * 3 + 1 JOIN g_acc a ON a.upk_id = g.upk_id
+UNION ALL
+SELECT e.date, 0, 5000000, '', a.bank, e.id, g.upk_id, g.loan_id
+  FROM g_loan g JOIN upk_journalentry e ON e.upk_id = g.upk_id AND e.number = g.seq * 3 + 1 JOIN g_acc a ON a.upk_id = g.upk_id;
+CREATE TEMP TABLE g_paid ON COMMIT DROP AS
+SELECT g.seq, g.upk_id, g.loan_id, SUM(i.paid_pokok) AS pokok, SUM(i.paid_jasa) AS jasa
+  FROM g_loan g JOIN upk_instalment i ON i.loan_id = g.loan_id WHERE g.paid_k > 0 GROUP BY g.seq, g.upk_id, g.loan_id;
+INSERT INTO upk_journalline (date, debit, credit, memo, account_id, entry_id, upk_id, loan_id)
+SELECT e.date, p.pokok + p.jasa, 0, '', a.kas, e.id, p.upk_id, p.loan_id
+  FROM g_paid p JOIN upk_journalentry e ON e.upk_id = p.upk_id AND e.number = p.seq * 3 + 2 JOIN g_acc a ON a.upk_id = p.upk_id
+UNION ALL
+SELECT e.date, 0, p.pokok, 'Pokok', a.loans, e.id, p.upk_id, p.loan_id
+  FROM g_paid p JOIN upk_journalentry e ON e.upk_id = p.upk_id AND e.number = p.seq * 3 + 2 JOIN g_acc a ON a.upk_id = p.upk_id
+UNION ALL
+SELECT e.date, 0, p.jasa, 'Jasa', a.jasa, e.id, p.upk_id, NULL
+  FROM g_paid p JOIN upk_journalentry e ON e.upk_id = p.upk_id AND e.number = p.seq * 3 + 2 JOIN g_acc a ON a.upk_id = p.upk_id;
+INSERT INTO upk_repayment (receipt_number, paid_on, amount, channel, idempotency_key, is_reversed, created_at,
+                           created_by_id, journal_entry_id, loan_id, upk_id)
+SELECT 'KB-' || p.seq, e.date, p.pokok + p.jasa, 'kas', 'bench-' || p.seq, false, now(), %(user)s, e.id, p.loan_id, p.upk_id
+  FROM g_paid p JOIN upk_journalentry e ON e.upk_id = p.upk_id AND e.number = p.seq * 3 + 2;
+INSERT INTO upk_allocation (component, amount, effective_from, upk_id, instalment_id, loan_id, repayment_id,
+                            due_date, settles, schedule_id)
+SELECT c.component, CASE c.component WHEN 'pokok' THEN i.paid_pokok ELSE i.paid_jasa END, r.paid_on,
+       i.upk_id, i.id, i.loan_id, r.id,
+       i.due_date, c.component = 'pokok', i.schedule_id  -- pokok is allocated last, so it settles the instalment
+  FROM upk_repayment r JOIN g_paid p ON p.loan_id = r.loan_id
+  JOIN upk_instalment i ON i.loan_id = r.loan_id AND i.paid_pokok > 0
+  CROSS JOIN (VALUES ('pokok'), ('jasa')) c(component);
+"""
+
+CAPITAL_SQL = """
+SET LOCAL session_replication_role = replica;
+INSERT INTO upk_journalentry (number, date, kind, description, created_at, created_by_id, upk_id)
+SELECT 2000000000, %(as_of)s::date - 400, 'capital', 'Modal BLM KOTAKU', now(), %(user)s, a.upk_id
+  FROM upk_account a WHERE a.role = 'capital_kotaku' AND a.upk_id = ANY(%(upks)s::bigint[]);
+INSERT INTO upk_journalline (date, debit, credit, memo, account_id, entry_id, upk_id)
+SELECT e.date, d.debit, d.credit, '', d.account_id, e.id, e.upk_id
+  FROM upk_journalentry e
+  JOIN LATERAL (SELECT id AS account_id, 1200000000 AS debit, 0 AS credit FROM upk_account WHERE upk_id = e.upk_id AND role = 'bank'
+                UNION ALL
+                SELECT id, 0, 1200000000 FROM upk_account WHERE upk_id = e.upk_id AND role = 'capital_kotaku') d ON true
+ WHERE e.number = 2000000000 AND e.upk_id = ANY(%(upks)s::bigint[]);
+INSERT INTO upk_counter (upk_id, name, value)
+SELECT u, n, 2000000001 FROM unnest(%(upks)s::bigint[]) u CROSS JOIN (VALUES ('journal'), ('receipt'), ('loan')) c(n)
+ON CONFLICT (upk_id, name) DO UPDATE SET value = EXCLUDED.value;
+"""
+
+
+def generate(units, first_seq: int, user_id: int, as_of: date) -> None:
+    from django.db import connection, transaction
+
+    from upk.models import LoanProduct
+
+    LoanProduct.objects.bulk_create([LoanProduct(upk=u, name="Reguler") for u in units])
+    upks = [u.pk for u in units]
+    params = {
+        "upks": upks,
+        "per": LOANS_PER_UPK,
+        "as_of": as_of,
+        "first": first_seq,
+        "n": len(upks) * LOANS_PER_UPK,
+        "kel": units[0].bkm.kelurahan_id,
+        "user": user_id,
+    }
+    # The loan seq → UPK mapping is relative to this batch.
+    sql = GENERATE_SQL.replace("1 + s / %(per)s", "1 + (s - %(first)s) / %(per)s")
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in _statements(sql):
+            cursor.execute(statement, params)
+        for statement in _statements(CAPITAL_SQL):
+            cursor.execute(statement, params)
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [line.split("--")[0] if line.lstrip().startswith("--") else line for line in sql.splitlines()]
+    return [s.strip() for s in "\n".join(lines).split(";\n") if s.strip()]
+
+
+def time_summary(upk_ids: list[int], as_of: date, repeat: int = 3) -> float:
+    from upk import selectors
+
+    selectors.portfolio_summary_many(upk_ids=upk_ids, as_of=as_of)  # warm caches and plans
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        selectors.portfolio_summary_many(upk_ids=upk_ids, as_of=as_of)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def explain_positions(upk_ids: list[int], as_of: date) -> str:
+    """EXPLAIN ANALYZE of the queries behind the indicators (for the report)."""
+    from django.db import connection
+
+    from upk import selectors
+
+    out = []
+    with connection.execute_wrapper(_capture(out)):
+        selectors.portfolio_summary_many(upk_ids=upk_ids, as_of=as_of)
+    lines = []
+    with connection.cursor() as cursor:
+        for sql, params, elapsed in out:
+            if elapsed < 0.05:
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + sql, params)
+            plan = "\n".join(r[0] for r in cursor.fetchall())
+            plan = re.sub(r"'\{[0-9,]{60,}\}'", "'{…UPK ids…}'", plan)
+            lines.append(f"-- {elapsed * 1000:.0f} ms: {sql[:120].strip()}...\n{plan}")
+    return "\n\n".join(lines)
+
+
+def _capture(out: list):
+    def wrapper(execute, sql, params, many, context):
+        start = time.perf_counter()
+        result = execute(sql, params, many, context)
+        out.append((sql, params, time.perf_counter() - start))
+        return result
+
+    return wrapper
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    setup_django()
+    from bkm import demo as bkm_demo
+    from core.models import User
+    from upk.models import Loan
+
+    bkms = bkm_demo.seed(rng=__import__("random").Random(1), scale="small")
+    units = [b.units.get(unit_type="upk") for b in bkms]
+    manager = User.objects.create(username="bench-manajer", role="upk_manager")
+    manager.upk_units.set(units[:2])
+    print(f"database {DB_NAME}: created and migrated in {time.perf_counter() - t0:.1f} s", flush=True)
+
+    tps = pgbench_tps()
+    print(f"pgbench TPC-B, 1 client, 10 s:          {tps:8.0f} tps", flush=True)
+    rate = bench_postings(units[0], manager)
+    verdict = "OK" if rate >= tps / 2 else "BELOW TARGET"
+    print(
+        f"repayment postings (service, 1 process): {rate:8.0f} /s  ({rate / tps * 100 if tps else 0:.0f}% of pgbench; target ≥ 50%: {verdict})",
+        flush=True,
+    )
+
+    post_times, read_times = bench_sheet(units[1], manager)
+    med = statistics.median(post_times)
+    print(
+        f"30-loan collection sheet: post median {_ms(med)} (min {_ms(min(post_times))}, max {_ms(max(post_times))}; "
+        f"target ≤ 150 ms: {'OK' if med <= 0.150 else 'ABOVE TARGET'}); due_list read median {_ms(statistics.median(read_times))}",
+        flush=True,
+    )
+
+    as_of = date.today()
+    t = time.perf_counter()
+    small = make_upks(30, 0)
+    generate(small, 0, manager.pk, as_of)
+    _analyze()
+    print(f"generated 30 UPKs × {LOANS_PER_UPK} loans in {time.perf_counter() - t:.1f} s", flush=True)
+    s30 = time_summary([u.pk for u in small], as_of)
+    print(f"indicators + kolektibilitas, 30 UPKs ({30 * LOANS_PER_UPK} loans): {_ms(s30)}", flush=True)
+
+    t = time.perf_counter()
+    rest = []
+    batch = 100
+    for start in range(30, BIG_UPKS, batch):
+        units_batch = make_upks(min(batch, BIG_UPKS - start), start)
+        generate(units_batch, start * LOANS_PER_UPK, manager.pk, as_of)
+        rest.extend(units_batch)
+    _analyze()
+    all_ids = [u.pk for u in small + rest]
+    n_loans = Loan.objects.filter(upk_id__in=all_ids).count()
+    print(f"generated {len(all_ids)} UPKs, {n_loans} loans in {time.perf_counter() - t:.1f} s", flush=True)
+    big = time_summary(all_ids, as_of)
+    print(
+        f"indicators + kolektibilitas, {len(all_ids)} UPKs ({n_loans} loans): {_ms(big)} "
+        f"(target ≤ 1 s: {'OK' if big <= 1.0 else f'ABOVE TARGET by {big:.2f}x'})",
+        flush=True,
+    )
+    if big > 1.0 or os.environ.get("POKJA_BENCH_EXPLAIN"):
+        print("\nEXPLAIN ANALYZE of the slow queries:\n" + explain_positions(all_ids, as_of), flush=True)
+    print(f"total bench time {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

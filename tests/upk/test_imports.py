@@ -1,0 +1,203 @@
+"""Import of an existing UPK's books: all rows checked, all or nothing."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+from openpyxl import Workbook, load_workbook
+
+from upk import selectors
+from upk.imports import SHEETS, run_job
+from upk.models import KSM, ImportJob, JournalEntry, Loan, Repayment
+
+
+def _workbook(data: dict[str, list[list]]) -> bytes:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, columns in SHEETS.items():
+        ws = wb.create_sheet(sheet)
+        ws.append(columns)
+        for row in data.get(sheet, []):
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _good_data(kel_name: str) -> dict[str, list[list]]:
+    members = [
+        [f"KSM-{k}", f"62710101019{k}{i:04d}", f"Anggota {k}{i}", "P" if i < 4 else "L", "Jl. Mawar", "Warung", "ya"]
+        for k in (1, 2)
+        for i in range(5)
+    ]
+    loans = [
+        [f"LAMA-{k}", f"KSM-{k}", "01-03-2024", "05-03-2024", 10, f"62710101019{k}{i:04d}", 800_000, "kas"]
+        for k in (1, 2)
+        for i in range(5)
+    ]
+    return {
+        "KSM": [
+            ["KSM-1", "KSM Melati", kel_name, "003", "15-01-2023"],
+            ["KSM-2", "KSM Mawar", kel_name, "004", "2023-02-01"],
+        ],
+        "Anggota": members,
+        "Pinjaman": loans,
+        "Pembayaran": [
+            ["LAMA-1", "05-04-2024", 460_000, "kas"],
+            ["LAMA-1", "05-05-2024", 460_000, "kas"],
+            ["LAMA-2", "06-04-2024", 300_000, "bank"],
+        ],
+        "Saldo Awal": [["31010", "31-12-2023", 150_000_000, "bank", "Saldo modal P2KP"]],
+        "Tabungan": [[f"KSM-{k}", f"10-{m:02d}-2023", "setor", 25_000] for k in (1, 2) for m in (11, 12)]
+        + [[f"KSM-{k}", f"10-{m:02d}-2024", "setor", 25_000] for k in (1, 2) for m in (1, 2)],
+    }
+
+
+def _job(upk, manager, content: bytes, name: str = "buku.xlsx", dry_run: bool = False) -> ImportJob:
+    job = ImportJob(upk=upk, created_by=manager, original_name=name, dry_run=dry_run)
+    job.file.save(name, ContentFile(content), save=True)
+    return job
+
+
+def test_run_job_good_file_posts_everything_and_balances(upk, manager):
+    job = run_job(_job(upk, manager, _workbook(_good_data(upk.bkm.kelurahan.name))).pk)
+    assert job.status == ImportJob.DONE, job.errors
+    assert job.summary == {"ksm": 2, "anggota": 10, "modal": 1, "tabungan": 8, "pinjaman": 2, "pembayaran": 3}
+    assert KSM.objects.filter(upk=upk).count() == 2
+    loans = Loan.objects.filter(upk=upk)
+    assert loans.count() == 2
+    assert {int(loan.principal) for loan in loans} == {4_000_000}
+    assert Repayment.objects.filter(upk=upk).count() == 3
+    tb = selectors.trial_balance(upk=upk, as_of=selectors.month_end(2024, 12))
+    assert tb.balanced
+    assert selectors.ledger_drift(upk=upk) == []
+    kol = selectors.kolektibilitas(upk=upk, as_of=selectors.month_end(2024, 5))
+    assert kol.outstanding == 8_000_000 - sum(
+        int(a.amount) for r in Repayment.objects.filter(upk=upk) for a in r.allocations.filter(component="pokok")
+    )
+
+
+def test_run_job_bad_file_changes_nothing_and_names_every_bad_row(upk, manager):
+    data = _good_data(upk.bkm.kelurahan.name)
+    data["KSM"].append(["KSM-3", "", "Kelurahan Entah", "001", "32-01-2023"])  # row 4: nama, kelurahan, tanggal
+    data["Anggota"][2][1] = "12345"  # row 4: NIK
+    data["Anggota"][3][3] = "X"  # row 5: jenis kelamin
+    data["Pinjaman"][1][6] = "-5"  # row 3: jumlah
+    data["Pembayaran"].append(["LAMA-9", "05-04-2024", 100, "kas"])  # row 5: unknown loan
+    data["Saldo Awal"].append(["11010", "31-12-2023", 10, "kas", "kas"])  # row 3: not a capital account
+    entries = JournalEntry.objects.count()
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.FAILED
+    found = {(e["sheet"], e["row"], e["column"]) for e in job.errors}
+    assert {
+        ("KSM", 4, "nama"),
+        ("KSM", 4, "kelurahan"),
+        ("KSM", 4, "tanggal_bentuk"),
+        ("Anggota", 4, "nik"),
+        ("Anggota", 5, "jenis_kelamin"),
+        ("Pinjaman", 3, "jumlah"),
+        ("Pembayaran", 5, "nomor_pinjaman"),
+        ("Saldo Awal", 3, "kode_akun"),
+    } <= found
+    assert all(e["message"] for e in job.errors)
+    assert JournalEntry.objects.count() == entries
+    assert not KSM.objects.filter(upk=upk).exists()
+
+
+def test_run_job_service_refusal_rolls_back_everything(upk, manager):
+    """Rows that pass the checks but that the services refuse (here: an
+    overpayment, and a loan without 3 months of savings) reject the whole file."""
+    data = _good_data(upk.bkm.kelurahan.name)
+    data["Pembayaran"].append(["LAMA-2", "06-05-2024", 99_000_000, "kas"])  # row 5
+    data["Tabungan"] = [r for r in data["Tabungan"] if r[0] != "KSM-2"]
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.FAILED
+    sheets = {(e["sheet"], e["row"]) for e in job.errors}
+    assert ("Pinjaman", 7) in sheets  # first row of LAMA-2 (KSM-2 has no savings)
+    assert ("Pembayaran", 5) in sheets
+    assert any("menabung" in e["message"] for e in job.errors)
+    assert not KSM.objects.filter(upk=upk).exists()
+    assert not JournalEntry.objects.filter(upk=upk).exists()
+
+
+def test_run_job_csv_with_sheet_column(upk, manager):
+    data = _good_data(upk.bkm.kelurahan.name)
+    lines = ["lembar;kolom..."]
+    for sheet in SHEETS:
+        for row in data.get(sheet, []):
+            lines.append(";".join([sheet, *[str(v) for v in row]]))
+    job = run_job(_job(upk, manager, "\n".join(lines).encode(), name="buku.csv").pk)
+    assert job.status == ImportJob.DONE, job.errors
+    assert Loan.objects.filter(upk=upk).count() == 2
+
+
+def test_import_dry_run_posts_nothing(upk, manager):
+    job = run_job(_job(upk, manager, _workbook(_good_data(upk.bkm.kelurahan.name)), dry_run=True).pk)
+    assert job.status == ImportJob.DONE
+    assert not KSM.objects.filter(upk=upk).exists()
+
+
+def test_import_template_download_has_every_sheet(client, manager):
+    client.force_login(manager)
+    response = client.get(reverse("upk:import_template"))
+    wb = load_workbook(io.BytesIO(response.content))
+    assert {"KSM", "Anggota", "Pinjaman", "Pembayaran", "Saldo Awal"} <= set(wb.sheetnames)
+
+
+def test_import_views_scope(client, manager, staff, upk):
+    client.force_login(staff)
+    assert client.get(reverse("upk:import", args=[upk.pk])).status_code == 403
+    client.force_login(manager)
+    assert client.get(reverse("upk:import", args=[upk.pk])).status_code == 200
+    job = _job(upk, manager, b"x")
+    client.force_login(staff)
+    assert client.get(reverse("upk:import_status", args=[job.pk])).status_code == 200
+
+
+def test_import_upk_books_command_reports_bad_rows(upk, manager, tmp_path):
+    data = _good_data(upk.bkm.kelurahan.name)
+    data["Anggota"][0][1] = "abc"
+    path = tmp_path / "buku.xlsx"
+    path.write_bytes(_workbook(data))
+    with pytest.raises(CommandError):
+        call_command("import_upk_books", str(path), upk=upk.pk, user=manager.username)
+    assert not KSM.objects.filter(upk=upk).exists()
+    data = _good_data(upk.bkm.kelurahan.name)
+    path.write_bytes(_workbook(data))
+    call_command("import_upk_books", str(path), upk=upk.pk, user=manager.username)
+    assert KSM.objects.filter(upk=upk).count() == 2
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_import_upload_runs_on_worker_and_shows_progress(client, celery_worker, bkm):
+    import time
+
+    from tests.factories import UserFactory
+    from upk import services
+
+    upk = bkm.units.get(unit_type="upk")
+    services.upk_setup(upk=upk)
+    manager = UserFactory(role="upk_manager", username="manajer_impor")
+    manager.upk_units.set([upk])
+    client.force_login(manager)
+    upload = ContentFile(_workbook(_good_data(upk.bkm.kelurahan.name)), name="buku.xlsx")
+    response = client.post(reverse("upk:import", args=[upk.pk]), {"file": upload})
+    assert response.status_code == 302
+    job = ImportJob.objects.get(upk=upk)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.finished:
+            break
+        time.sleep(0.5)
+    assert job.status == ImportJob.DONE, job.errors
+    partial = client.get(reverse("upk:import_status", args=[job.pk]), HTTP_HX_REQUEST="true")
+    body = partial.content.decode()
+    assert "<progress" in body and 'value="100"' in body and "hx-get" not in body
+    assert Loan.objects.filter(upk=upk).count() == 2

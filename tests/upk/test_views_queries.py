@@ -1,0 +1,32 @@
+"""List pages keep a constant number of queries as the portfolio grows."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from upk.queries import today
+
+from .factories_ui import fund, make_portfolio
+
+# Same bound for 5 and for 40 loans: no query per row.
+MAX_QUERIES = {
+    "upk:home": 18,
+    "upk:ksm_list": 12,
+    "upk:loan_list": 14,
+    "upk:collection_sheet": 12,
+    "upk:list": 12,
+}
+
+
+@pytest.mark.parametrize("n_loans", [5, 40])
+@pytest.mark.parametrize("name", sorted(MAX_QUERIES))
+def test_list_pages_query_count_is_flat(client, manager, upk, django_assert_max_num_queries, n_loans, name):
+    fund(upk, manager)
+    make_portfolio(upk, manager, n_loans, today=today())
+    client.force_login(manager)
+    url = reverse(name) if name == "upk:list" else reverse(name, args=[upk.pk])
+    client.get(url)  # warm the session/user caches the same way for both sizes
+    with django_assert_max_num_queries(MAX_QUERIES[name]):
+        response = client.get(url)
+    assert response.status_code == 200

@@ -1,0 +1,221 @@
+"""Forms of the UPK screens. They only parse input; the services decide.
+
+Forms that post money carry an `idempotency_key` hidden field, generated when
+the form is first rendered, so a double submit (double click, retry, back
+button) reaches the service with the same key and posts once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from bkm.models import Kelurahan
+
+from .models import Account, AccountKind, Channel, Gender, KSMMember, LoanProduct
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def money_field(label: Any, required: bool = True) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        min_value=0,
+        max_digits=15,
+        decimal_places=0,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "0"}),
+        error_messages={"max_decimal_places": _("Isi dalam Rupiah bulat.")},
+    )
+
+
+CASH_CHANNELS = [(Channel.KAS, Channel.KAS.label), (Channel.BANK, Channel.BANK.label)]
+
+
+class KeyedForm(forms.Form):
+    """A form posting money: hidden idempotency key made at first render."""
+
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", new_key())
+
+
+class KSMForm(forms.Form):
+    code = forms.CharField(label=_("Kode KSM"), max_length=30)
+    name = forms.CharField(label=_("Nama KSM"), max_length=200)
+    kelurahan = forms.ModelChoiceField(label=_("Kelurahan"), queryset=Kelurahan.objects.order_by("name"))
+    rt = forms.CharField(label=_("RT"), max_length=10, required=False)
+    formed_on = forms.DateField(label=_("Tanggal pembentukan"), widget=DateInput())
+
+
+class MemberForm(forms.Form):
+    nik = forms.RegexField(
+        label=_("NIK"),
+        regex=r"^\d{16}$",
+        error_messages={"invalid": _("NIK harus 16 digit angka.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    name = forms.CharField(label=_("Nama"), max_length=200)
+    gender = forms.ChoiceField(label=_("Jenis kelamin"), choices=Gender.choices)
+    address = forms.CharField(label=_("Alamat"), max_length=255, required=False)
+    is_poor = forms.BooleanField(label=_("Keluarga miskin (PS2)"), required=False, initial=True)
+    business = forms.CharField(label=_("Usaha"), max_length=200, required=False)
+
+
+class SavingsForm(KeyedForm):
+    kind = forms.ChoiceField(label=_("Jenis"), choices=[("deposit", _("Setoran")), ("withdrawal", _("Penarikan"))])
+    amount = money_field(_("Jumlah"))
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
+
+
+class LoanApplyForm(forms.Form):
+    """KSM, product, term and one amount field per active member (`m_<pk>`)."""
+
+    product = forms.ModelChoiceField(label=_("Produk pinjaman"), queryset=LoanProduct.objects.none())
+    term_months = forms.IntegerField(label=_("Jangka (bulan)"), min_value=1, max_value=24, initial=12)
+    applied_on = forms.DateField(label=_("Tanggal pengajuan"), widget=DateInput())
+    purpose = forms.CharField(label=_("Tujuan penggunaan"), max_length=255, required=False)
+
+    def __init__(self, *args: Any, upk: Any, members: list[KSMMember], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = LoanProduct.objects.filter(upk=upk, is_active=True)  # type: ignore[attr-defined]
+        self.members = members
+        for m in members:
+            self.fields[f"m_{m.pk}"] = money_field(m.name, required=False)
+
+    def member_amounts(self) -> dict[int, Any]:
+        return {m.pk: self.cleaned_data.get(f"m_{m.pk}") or 0 for m in self.members}
+
+
+class LoanDecideForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("Putusan"),
+        choices=[("1", _("Setujui")), ("0", _("Tolak"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    decided_on = forms.DateField(label=_("Tanggal putusan"), widget=DateInput())
+    reason = forms.CharField(label=_("Alasan (wajib jika ditolak)"), required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class LoanDisburseForm(forms.Form):
+    disbursed_on = forms.DateField(label=_("Tanggal pencairan"), widget=DateInput())
+    via = forms.ChoiceField(label=_("Dicairkan lewat"), choices=CASH_CHANNELS)
+    first_due_date = forms.DateField(
+        label=_("Jatuh tempo pertama (kosong = otomatis)"), required=False, widget=DateInput()
+    )
+
+
+class RepaymentForm(KeyedForm):
+    amount = money_field(_("Jumlah bayar"))
+    paid_on = forms.DateField(label=_("Tanggal bayar"), widget=DateInput())
+    channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
+
+    def __init__(self, *args: Any, loan_members: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.loan_members = loan_members or []
+        for lm in self.loan_members:
+            self.fields[f"lm_{lm.pk}"] = money_field(
+                _("Bagian %(name)s (opsional)") % {"name": lm.member.name}, required=False
+            )
+
+    def member_split(self) -> dict[int, Any] | None:
+        split = {lm.pk: self.cleaned_data.get(f"lm_{lm.pk}") for lm in self.loan_members}
+        if not any(v for v in split.values()):
+            return None
+        return {k: v or 0 for k, v in split.items()}
+
+
+class ReversalForm(forms.Form):
+    reversed_on = forms.DateField(label=_("Tanggal pembatalan"), widget=DateInput())
+    reason = forms.CharField(label=_("Alasan pembatalan"), widget=forms.Textarea({"rows": 3}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea({"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    """Staff approval of a reschedule or a write-off."""
+
+    approve = forms.TypedChoiceField(
+        label=_("Putusan"),
+        choices=[("1", _("Setujui")), ("0", _("Tolak"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Alasan (wajib jika ditolak)"), required=False, widget=forms.Textarea({"rows": 2}))
+
+
+class RescheduleForm(forms.Form):
+    effective_on = forms.DateField(label=_("Berlaku mulai"), widget=DateInput())
+    term_months = forms.IntegerField(label=_("Jangka baru (bulan)"), min_value=1, max_value=24)
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea({"rows": 3}))
+
+
+class WriteOffForm(forms.Form):
+    proposed_on = forms.DateField(label=_("Tanggal usulan"), widget=DateInput())
+    reason = forms.CharField(label=_("Alasan"), widget=forms.Textarea({"rows": 3}))
+
+
+class RecoveryForm(KeyedForm):
+    amount = money_field(_("Jumlah diterima"))
+    received_on = forms.DateField(label=_("Tanggal terima"), widget=DateInput())
+    channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
+
+
+class CashVoucherForm(KeyedForm):
+    account: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Akun lawan"), queryset=Account.objects.none())
+    amount = money_field(_("Jumlah"))
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    description = forms.CharField(label=_("Uraian"), max_length=255)
+    channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
+
+    def __init__(self, *args: Any, accounts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
+
+
+class CapitalForm(CashVoucherForm):
+    pass
+
+
+class ReserveForm(KeyedForm):
+    date = forms.DateField(label=_("Tanggal penyesuaian"), widget=DateInput())
+
+
+class YearEndForm(forms.Form):
+    year = forms.IntegerField(label=_("Tahun buku"), min_value=2000, max_value=2100)
+
+
+class MonthForm(forms.Form):
+    year = forms.IntegerField(label=_("Tahun"), min_value=2000, max_value=2100)
+    month = forms.IntegerField(label=_("Bulan"), min_value=1, max_value=12)
+
+
+class ReopenForm(MonthForm):
+    reason = forms.CharField(label=_("Alasan membuka kembali"), widget=forms.Textarea({"rows": 2}))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Berkas XLSX atau CSV"))
+    dry_run = forms.BooleanField(label=_("Periksa saja, jangan catat"), required=False)
+
+
+INCOME_EXPENSE = [AccountKind.INCOME, AccountKind.EXPENSE]

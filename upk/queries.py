@@ -1,0 +1,179 @@
+"""Screen helpers of the UPK ledger: scope look-ups, dates from the query
+string, list annotations and CSV/XLSX export.
+
+Reads that the domain selectors do not offer in the shape a screen needs live
+here (thin, set-based). Everything goes through `upk.permissions` first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from bkm.models import Unit
+
+from . import permissions
+from .models import KSM, KSMMember, Loan, LoanMember, SavingsKind, SavingsTransaction
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def parse_date(value: str | None, default: date | None = None) -> date:
+    """A yyyy-mm-dd (HTML date input) or dd-mm-yyyy string; bad input gives the default."""
+    if value:
+        for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+            try:
+                return datetime.strptime(value.strip(), fmt).date()
+            except ValueError:
+                continue
+    return default or today()
+
+
+def as_of_from(request: HttpRequest) -> date:
+    return parse_date(request.GET.get("as_of") or request.GET.get("tanggal"))
+
+
+def upk_for_view(user: Any, upk_id: int) -> Unit:
+    """A UPK the user may see at summary level, else 404."""
+    upk = get_object_or_404(Unit.objects.select_related("bkm", "bkm__kelurahan"), pk=upk_id, unit_type="upk")
+    permissions.check_view_upk(user, upk)
+    return upk
+
+
+def upk_for_borrowers(user: Any, upk_id: int) -> Unit:
+    """A UPK whose borrower detail the user may see (404 outside scope, 403 for BKM members)."""
+    upk = upk_for_view(user, upk_id)
+    permissions.check_view_borrowers(user, upk)
+    return upk
+
+
+def upk_for_posting(user: Any, upk_id: int) -> Unit:
+    upk = upk_for_borrowers(user, upk_id)
+    permissions.check_post(user, upk)
+    return upk
+
+
+def scoped_object(user: Any, qs: QuerySet, filter_fn: Any, **lookup: Any) -> Any:
+    """Fetch one object through a permissions.filter_* function: out of scope is 404."""
+    obj = filter_fn(user, qs).filter(**lookup).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def ksm_list_queryset(user: Any, upk: Unit) -> QuerySet[KSM]:
+    """KSMs with member count, savings balance and live-loan count, one query."""
+    deposits = (
+        SavingsTransaction.objects.filter(ksm=OuterRef("pk"), kind=SavingsKind.DEPOSIT)
+        .values("ksm")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    outflows = (
+        SavingsTransaction.objects.filter(ksm=OuterRef("pk"))
+        .exclude(kind=SavingsKind.DEPOSIT)
+        .exclude(kind=SavingsKind.ARREARS_COVER, repayment__is_reversed=True)
+        .values("ksm")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    members = (
+        KSMMember.objects.filter(ksm=OuterRef("pk"), is_active=True).values("ksm").annotate(n=Count("pk")).values("n")
+    )
+    live = (
+        Loan.objects.filter(ksm=OuterRef("pk"), status__in=["active", "rescheduled"])
+        .values("ksm")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    money: DecimalField = DecimalField(max_digits=15, decimal_places=0)
+    return (
+        permissions.filter_ksms(user, KSM.objects.filter(upk=upk))
+        .select_related("kelurahan")
+        .annotate(
+            n_members=Coalesce(Subquery(members, output_field=IntegerField()), 0),
+            n_live=Coalesce(Subquery(live, output_field=IntegerField()), 0),
+            savings_total=Coalesce(Subquery(deposits, output_field=money), Decimal(0), output_field=money)
+            - Coalesce(Subquery(outflows, output_field=money), Decimal(0), output_field=money),
+        )
+        .order_by("name", "pk")
+    )
+
+
+def savings_ledger(ksm: KSM) -> list[tuple[SavingsTransaction, int]]:
+    """A KSM's savings movements with the running balance after each."""
+    balance = 0
+    rows = []
+    for tx in ksm.savings.select_related("repayment").order_by("date", "pk"):
+        if tx.kind == SavingsKind.DEPOSIT:
+            balance += int(tx.amount)
+        elif tx.kind == SavingsKind.WITHDRAWAL or not (tx.repayment and tx.repayment.is_reversed):
+            balance -= int(tx.amount)
+        rows.append((tx, balance))
+    return rows
+
+
+def member_first_or_repeat(members: Iterable[Any]) -> set[int]:
+    """Member pks that already had a disbursed loan (ceiling for a repeat loan)."""
+    return set(
+        LoanMember.objects.filter(member__in=list(members), loan__disbursed_on__isnull=False).values_list(
+            "member_id", flat=True
+        )
+    )
+
+
+# --- Export -------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if value is None:
+        return ""
+    return value
+
+
+def export_response(
+    fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
+) -> HttpResponse:
+    """CSV (UTF-8 with BOM for Excel, semicolons as Indonesian Excel expects) or XLSX."""
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(title=(title or "Data")[:31])
+        ws.append(list(headers))
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        response = HttpResponse(
+            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+        return response
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def export_format(request: HttpRequest) -> str | None:
+    fmt = request.GET.get("format")
+    return fmt if fmt in ("csv", "xlsx") else None

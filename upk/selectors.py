@@ -1,0 +1,1341 @@
+"""Reads of the UPK ledger. Every report is "as of" a date and computed only
+from postings and allocations effective on or before that date, so a March
+report gives the same figures after April is posted.
+
+Set-based: portfolio figures for many UPKs come from a handful of aggregate
+queries (`loan_positions`, `indicators_many`, `kolektibilitas_many`), never a
+query per loan. Each indicator is defined once here (INDICATORS) and in
+docs/ledger.md.
+
+Public API:
+    account_balances(*, upk, as_of, date_from=None, exclude_year_end=False) -> dict[account_id, int]
+    trial_balance(*, upk, as_of) -> TrialBalance
+    neraca(*, upk, as_of) -> Neraca
+    laba_rugi(*, upk, date_from, date_to) -> LabaRugi
+    cash_book(*, upk, date_from, date_to, role="kas") -> Book
+    general_ledger(*, account, date_from, date_to) -> Book
+    journal_entries(*, upk, date_from=None, date_to=None) -> QuerySet[JournalEntry]
+    loan_positions(*, upk_ids, as_of) -> dict[loan_id, LoanPosition]
+    loan_position(loan, *, as_of) -> LoanPosition
+    loan_card(loan) -> LoanCard
+    member_positions(loan, *, as_of) -> list[MemberPosition]
+    due_list(*, upk, on) -> list[DueRow]
+    arrears_list(*, upk, as_of) -> list[LoanPosition]
+    kolektibilitas(*, upk, as_of) -> Kolektibilitas
+    kolektibilitas_many(*, upk_ids, as_of) -> dict[upk_id, Kolektibilitas]
+    indicators(*, upk, as_of) -> Indicators
+    indicators_many(*, upk_ids, as_of) -> dict[upk_id, Indicators]
+    portfolio_summary_many(*, upk_ids, as_of) -> dict[upk_id, (Indicators, Kolektibilitas without rows)]
+    portfolio_figures_many(*, upk_ids, as_of) -> dict[upk_id, PortfolioFigures]  (per-loan path)
+    lpp(*, upk, year, month) -> Lpp
+    monthly_package(*, upk, year, month) -> MonthlyPackageData
+    savings_balance(ksm, as_of=None) -> int
+    savings_months_run(ksm, before) -> int
+    ledger_drift(*, upk) -> list[str]
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import (
+    CAPITAL_ROLES,
+    KSM,
+    Account,
+    AccountingPeriod,
+    AccountKind,
+    AccountRole,
+    Allocation,
+    Component,
+    EntryKind,
+    Instalment,
+    JournalEntry,
+    JournalLine,
+    Loan,
+    LoanStatus,
+    MonthlyPackage,
+    SavingsKind,
+    SavingsTransaction,
+    UpkSettings,
+)
+
+ZERO = Decimal(0)
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _settings(upk_ids: Iterable[int]) -> dict[int, UpkSettings]:
+    ids = list(upk_ids)
+    found = {s.upk_id: s for s in UpkSettings.objects.filter(upk_id__in=ids)}
+    # UPKs never set up read with the defaults (unsaved instances).
+    return {i: found.get(i) or UpkSettings(upk_id=i) for i in ids}
+
+
+# --- Books ----------------------------------------------------------------------------------
+
+
+def account_balances(
+    *, upk, as_of: date, date_from: date | None = None, exclude_year_end: bool = False
+) -> dict[int, int]:
+    """Signed balance (debit − credit) per account id, lines dated ≤ as_of."""
+    qs = JournalLine.objects.filter(upk_id=upk.pk, date__lte=as_of)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if exclude_year_end:
+        qs = qs.exclude(entry__kind=EntryKind.YEAR_END)
+    rows = qs.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+    return {r["account_id"]: int(r["d"] - r["c"]) for r in rows}
+
+
+@dataclass
+class BalanceRow:
+    account: Account
+    debit: int
+    credit: int
+
+    @property
+    def natural(self) -> int:
+        """Balance on the account's normal side (positive = normal)."""
+        return self.debit - self.credit if self.account.debit_normal else self.credit - self.debit
+
+
+@dataclass
+class TrialBalance:
+    as_of: date
+    rows: list[BalanceRow]
+    total_debit: int
+    total_credit: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_debit == self.total_credit
+
+
+def trial_balance(*, upk, as_of: date) -> TrialBalance:
+    balances = account_balances(upk=upk, as_of=as_of)
+    rows = []
+    for account in Account.objects.filter(upk=upk).order_by("code"):
+        signed = balances.get(account.pk, 0)
+        if signed or account.is_active:
+            rows.append(BalanceRow(account, max(signed, 0), max(-signed, 0)))
+    return TrialBalance(as_of, rows, sum(r.debit for r in rows), sum(r.credit for r in rows))
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[tuple[Account | None, str, int]]
+
+    @property
+    def total(self) -> int:
+        return sum(r[2] for r in self.rows)
+
+
+@dataclass
+class Neraca:
+    as_of: date
+    assets: Section
+    liabilities: Section
+    equity: Section
+
+    @property
+    def total_assets(self) -> int:
+        return self.assets.total
+
+    @property
+    def total_liabilities_equity(self) -> int:
+        return self.liabilities.total + self.equity.total
+
+    @property
+    def balanced(self) -> bool:
+        return self.total_assets == self.total_liabilities_equity
+
+    def balance_of(self, role: str) -> int:
+        for section in (self.assets, self.liabilities, self.equity):
+            for account, _label, amount in section.rows:
+                if account is not None and account.role == role:
+                    return amount
+        return 0
+
+
+def neraca(*, upk, as_of: date) -> Neraca:
+    """Balance sheet. Contra accounts show as negatives inside their section;
+    the surplus not yet closed (income − expense) shows in equity."""
+    balances = account_balances(upk=upk, as_of=as_of)
+    assets: list[tuple[Account | None, str, int]] = []
+    liabilities: list[tuple[Account | None, str, int]] = []
+    equity: list[tuple[Account | None, str, int]] = []
+    surplus = 0
+    for account in Account.objects.filter(upk=upk).order_by("code"):
+        signed = balances.get(account.pk, 0)
+        if account.kind == AccountKind.ASSET:
+            assets.append((account, account.name, signed))
+        elif account.kind == AccountKind.LIABILITY:
+            liabilities.append((account, account.name, -signed))
+        elif account.kind == AccountKind.EQUITY:
+            equity.append((account, account.name, -signed))
+        else:
+            surplus -= signed
+    equity.append((None, str(_("Surplus/defisit belum ditutup")), surplus))
+    return Neraca(
+        as_of,
+        Section(str(_("Aset")), assets),
+        Section(str(_("Kewajiban")), liabilities),
+        Section(str(_("Modal")), equity),
+    )
+
+
+@dataclass
+class LabaRugi:
+    date_from: date
+    date_to: date
+    income: Section
+    expense: Section
+
+    @property
+    def surplus(self) -> int:
+        return self.income.total - self.expense.total
+
+
+def laba_rugi(*, upk, date_from: date, date_to: date) -> LabaRugi:
+    """Income and expense between two dates, without the year-end closing entry."""
+    balances = account_balances(upk=upk, as_of=date_to, date_from=date_from, exclude_year_end=True)
+    income: list[tuple[Account | None, str, int]] = []
+    expense: list[tuple[Account | None, str, int]] = []
+    for account in Account.objects.filter(upk=upk, kind__in=[AccountKind.INCOME, AccountKind.EXPENSE]).order_by("code"):
+        signed = balances.get(account.pk, 0)
+        if account.kind == AccountKind.INCOME:
+            income.append((account, account.name, -signed))
+        else:
+            expense.append((account, account.name, signed))
+    return LabaRugi(date_from, date_to, Section(str(_("Pendapatan")), income), Section(str(_("Biaya")), expense))
+
+
+@dataclass
+class BookRow:
+    date: date
+    number: int
+    description: str
+    debit: int
+    credit: int
+    balance: int
+    entry_id: int
+
+
+@dataclass
+class Book:
+    account: Account
+    date_from: date
+    date_to: date
+    opening: int
+    rows: list[BookRow]
+
+    @property
+    def closing(self) -> int:
+        return self.rows[-1].balance if self.rows else self.opening
+
+    @property
+    def total_debit(self) -> int:
+        return sum(r.debit for r in self.rows)
+
+    @property
+    def total_credit(self) -> int:
+        return sum(r.credit for r in self.rows)
+
+
+def general_ledger(*, account: Account, date_from: date, date_to: date) -> Book:
+    """Buku besar of one account: opening balance, lines, running balance
+    (on the account's normal side)."""
+    sign = 1 if account.debit_normal else -1
+    before = JournalLine.objects.filter(account=account, date__lt=date_from).aggregate(d=Sum("debit"), c=Sum("credit"))
+    opening = sign * int((before["d"] or 0) - (before["c"] or 0))
+    rows = []
+    balance = opening
+    lines = (
+        JournalLine.objects.filter(account=account, date__gte=date_from, date__lte=date_to)
+        .select_related("entry")
+        .order_by("date", "entry__number", "id")
+    )
+    for line in lines:
+        balance += sign * int(line.debit - line.credit)
+        rows.append(
+            BookRow(
+                line.date,
+                line.entry.number,
+                line.entry.description,
+                int(line.debit),
+                int(line.credit),
+                balance,
+                line.entry_id,
+            )
+        )
+    return Book(account, date_from, date_to, opening, rows)
+
+
+def cash_book(*, upk, date_from: date, date_to: date, role: str = AccountRole.KAS) -> Book:
+    """Buku kas harian (role="kas") or the bank book (role="bank")."""
+    account = Account.objects.get(upk=upk, role=role)
+    return general_ledger(account=account, date_from=date_from, date_to=date_to)
+
+
+def journal_entries(*, upk, date_from: date | None = None, date_to: date | None = None) -> QuerySet[JournalEntry]:
+    qs = JournalEntry.objects.filter(upk=upk)
+    if date_from:
+        qs = qs.filter(date__gte=date_from)
+    if date_to:
+        qs = qs.filter(date__lte=date_to)
+    return qs.select_related("reverses").prefetch_related("lines__account").order_by("date", "number")
+
+
+# --- Loan positions (set-based) ----------------------------------------------------------------
+
+
+@dataclass
+class LoanPosition:
+    loan_id: int
+    upk_id: int
+    ksm_id: int
+    number: str
+    principal: int
+    paid_pokok: int = 0
+    paid_jasa: int = 0
+    paid_bop: int = 0
+    paid_denda: int = 0
+    n_due: int = 0  # instalments due on or before as_of (current schedule)
+    n_arrears: int = 0  # of those, not fully paid
+    due_total: int = 0  # pokok + jasa + BOP due
+    due_pokok: int = 0
+    due_jasa: int = 0
+    paid_on_due: int = 0  # paid against those instalments
+    arrears_pokok: int = 0
+    oldest_unpaid_due: date | None = None
+
+    @property
+    def outstanding(self) -> int:
+        """Sisa pokok."""
+        return self.principal - self.paid_pokok
+
+    @property
+    def arrears_amount(self) -> int:
+        """Tunggakan: pokok + jasa + BOP due and unpaid."""
+        return self.due_total - self.paid_on_due
+
+
+def _in_clause(ids: list[int]) -> str:
+    return ",".join(["%s"] * len(ids))
+
+
+def loan_positions(
+    *, upk_ids: Iterable[int], as_of: date, loan_ids: Iterable[int] | None = None
+) -> dict[int, LoanPosition]:
+    """Every loan on the books at the end of `as_of` (disbursed on or before,
+    not written off by then), with what was paid and what is in arrears —
+    from allocations effective on `as_of` only. Three queries in all."""
+    ids = sorted(set(upk_ids))
+    if not ids:
+        return {}
+    loans = Loan.objects.filter(upk_id__in=ids, disbursed_on__lte=as_of).filter(
+        Q(written_off_on__isnull=True) | Q(written_off_on__gt=as_of)
+    )
+    only = sorted(set(loan_ids)) if loan_ids is not None else None
+    if only is not None:
+        loans = loans.filter(pk__in=only)
+    positions = {
+        row["pk"]: LoanPosition(row["pk"], row["upk_id"], row["ksm_id"], row["number"], int(row["principal"]))
+        for row in loans.values("pk", "upk_id", "ksm_id", "number", "principal")
+    }
+    if not positions:
+        return {}
+    allocs = Allocation.objects.filter(upk_id__in=ids, effective_from__lte=as_of).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gt=as_of)
+    )
+    if only is not None:
+        allocs = allocs.filter(loan_id__in=only)
+    for row in allocs.values("loan_id", "component").annotate(s=Sum("amount")):
+        pos = positions.get(row["loan_id"])
+        if pos is not None:
+            setattr(pos, f"paid_{row['component']}", int(row["s"]))
+    loan_filter = f" AND i.loan_id IN ({_in_clause(only)})" if only is not None else ""
+    alloc_filter = f" AND a.loan_id IN ({_in_clause(only)})" if only is not None else ""
+    # Only "%s" placeholders are interpolated into the text; values are parameters.
+    sql = f"""
+        WITH paid AS (
+            SELECT a.instalment_id,
+                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok,
+                   SUM(CASE WHEN a.component <> 'denda' THEN a.amount ELSE 0 END) AS total
+              FROM upk_allocation a
+             WHERE a.upk_id IN ({_in_clause(ids)}) AND a.effective_from <= %s
+               AND (a.effective_to IS NULL OR a.effective_to > %s){alloc_filter}
+             GROUP BY a.instalment_id
+        )
+        SELECT i.loan_id,
+               COUNT(*),
+               SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END),
+               SUM(i.total),
+               SUM(i.pokok),
+               SUM(i.jasa),
+               SUM(COALESCE(p.total, 0)),
+               SUM(i.pokok - COALESCE(p.pokok, 0)),
+               MIN(CASE WHEN i.total > COALESCE(p.total, 0) THEN i.due_date END)
+          FROM upk_instalment i
+          JOIN upk_schedule s ON s.id = i.schedule_id
+          LEFT JOIN paid p ON p.instalment_id = i.id
+         WHERE i.upk_id IN ({_in_clause(ids)}) AND i.due_date <= %s
+           AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){loan_filter}
+         GROUP BY i.loan_id
+    """  # noqa: S608
+    params: list[Any] = [*ids, as_of, as_of, *(only or []), *ids, as_of, as_of, as_of, *(only or [])]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for loan_id, n_due, n_arr, due_total, due_pokok, due_jasa, paid_total, arr_pokok, oldest in cursor.fetchall():
+            pos = positions.get(loan_id)
+            if pos is None:
+                continue
+            pos.n_due = int(n_due)
+            pos.n_arrears = int(n_arr or 0)
+            pos.due_total = int(due_total or 0)
+            pos.due_pokok = int(due_pokok or 0)
+            pos.due_jasa = int(due_jasa or 0)
+            pos.paid_on_due = int(paid_total or 0)
+            pos.arrears_pokok = int(arr_pokok or 0)
+            if isinstance(oldest, str):  # SQLite returns text
+                oldest = date.fromisoformat(oldest)
+            pos.oldest_unpaid_due = oldest
+    return positions
+
+
+def loan_position(loan: Loan, *, as_of: date) -> LoanPosition:
+    """One loan's position (zeroes if not on the books at `as_of`)."""
+    found = loan_positions(upk_ids=[loan.upk_id], as_of=as_of, loan_ids=[loan.pk])
+    return found.get(loan.pk) or LoanPosition(
+        loan.pk, loan.upk_id, loan.ksm_id, loan.number, int(loan.principal), paid_pokok=int(loan.principal)
+    )
+
+
+def arrears_list(*, upk, as_of: date) -> list[LoanPosition]:
+    """Loans with instalments in arrears, most instalments first."""
+    rows = [p for p in loan_positions(upk_ids=[upk.pk], as_of=as_of).values() if p.n_arrears]
+    return sorted(rows, key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
+
+
+@dataclass
+class DueRow:
+    loan: Loan
+    expected: int  # what is owed today: arrears + instalments due today
+    n_arrears: int
+
+
+def due_list(*, upk, on: date, within_days: int = 0) -> list[DueRow]:
+    """Loans for the collection sheet: live loans with something owed on
+    instalments due on or before `on` + `within_days` (current state)."""
+    until = on + timedelta(days=within_days)
+    rows = (
+        Instalment.objects.filter(
+            upk=upk,
+            schedule__effective_to__isnull=True,
+            loan__status__in=[LoanStatus.ACTIVE, LoanStatus.RESCHEDULED],
+            due_date__lte=until,
+        )
+        .values("loan_id")
+        .annotate(
+            expected=Sum(F("total") - F("paid_pokok") - F("paid_jasa") - F("paid_bop")),
+            late=Sum(
+                F("total") - F("paid_pokok") - F("paid_jasa") - F("paid_bop"),
+                filter=Q(due_date__lt=on),
+            ),
+        )
+    )
+    late_counts: dict[int, int] = defaultdict(int)
+    for inst in (
+        Instalment.objects.filter(
+            upk=upk,
+            schedule__effective_to__isnull=True,
+            due_date__lt=on,
+            loan__status__in=[LoanStatus.ACTIVE, LoanStatus.RESCHEDULED],
+        )
+        .filter(total__gt=F("paid_pokok") + F("paid_jasa") + F("paid_bop"))
+        .values_list("loan_id", flat=True)
+    ):
+        late_counts[inst] += 1
+    wanted = {r["loan_id"]: int(r["expected"]) for r in rows if r["expected"]}
+    loans = Loan.objects.filter(pk__in=wanted).select_related("ksm").order_by("ksm__name", "pk")
+    return [DueRow(loan, wanted[loan.pk], late_counts.get(loan.pk, 0)) for loan in loans]
+
+
+# --- Kolektibilitas ---------------------------------------------------------------------------
+
+KOL_NAMES = [
+    ("lancar", gettext_lazy("Lancar")),
+    ("dpk", gettext_lazy("Dalam Perhatian Khusus")),
+    ("kl", gettext_lazy("Kurang Lancar")),
+    ("d", gettext_lazy("Diragukan")),
+    ("m", gettext_lazy("Macet")),
+]
+
+
+def kol_bucket(n_arrears: int, rules: UpkSettings) -> int:
+    """Bucket index 0..4 from instalments in arrears (bounds per UPK)."""
+    if n_arrears >= rules.kol_m_from:
+        return 4
+    if n_arrears >= rules.kol_d_from:
+        return 3
+    if n_arrears >= rules.kol_kl_from:
+        return 2
+    if n_arrears >= rules.kol_dpk_from:
+        return 1
+    return 0
+
+
+def _reserve_rates(rules: UpkSettings) -> list[Decimal]:
+    return [rules.reserve_lancar, rules.reserve_dpk, rules.reserve_kl, rules.reserve_d, rules.reserve_m]
+
+
+def _half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass
+class KolBucket:
+    code: str
+    name: str
+    rate: Decimal
+    loans: int = 0
+    outstanding: int = 0
+
+    @property
+    def required(self) -> int:
+        return _half_up(Decimal(self.outstanding) * self.rate / 100)
+
+
+@dataclass
+class Kolektibilitas:
+    upk_id: int
+    as_of: date
+    buckets: list[KolBucket]
+    rows: list[tuple[LoanPosition, int]]  # (position, bucket index)
+    booked_reserve: int
+
+    @property
+    def outstanding(self) -> int:
+        return sum(b.outstanding for b in self.buckets)
+
+    @property
+    def required_reserve(self) -> int:
+        """Σ over buckets of round_half_up(bucket outstanding × rate)."""
+        return sum(b.required for b in self.buckets)
+
+    @property
+    def proposed_adjustment(self) -> int:
+        """+ = add to the reserve (Dr Biaya Cadangan / Cr Cadangan), − = release."""
+        return self.required_reserve - self.booked_reserve
+
+
+def _role_totals(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
+    """Per UPK: booked reserve, Pinjaman KSM balance, capital, income and
+    costs year to date (without the year-end closing). One query."""
+    year_start = date(as_of.year, 1, 1)
+    ytd = Q(date__gte=year_start) & ~Q(entry__kind=EntryKind.YEAR_END)
+    credit_minus_debit = F("credit") - F("debit")
+    rows = (
+        JournalLine.objects.filter(upk_id__in=upk_ids, date__lte=as_of)
+        .values("upk_id")
+        .annotate(
+            reserve=Sum(credit_minus_debit, filter=Q(account__role=AccountRole.RESERVE)),
+            loans=Sum(F("debit") - F("credit"), filter=Q(account__role=AccountRole.LOANS)),
+            capital=Sum(credit_minus_debit, filter=Q(account__role__in=CAPITAL_ROLES)),
+            income=Sum(credit_minus_debit, filter=ytd & Q(account__kind=AccountKind.INCOME)),
+            cost=Sum(F("debit") - F("credit"), filter=ytd & Q(account__kind=AccountKind.EXPENSE)),
+            jasa=Sum(credit_minus_debit, filter=ytd & Q(account__role=AccountRole.JASA_INCOME)),
+        )
+    )
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in rows:
+        out[row["upk_id"]] = defaultdict(int, {k: int(v or 0) for k, v in row.items() if k != "upk_id"})
+    return out
+
+
+def kolektibilitas_many(
+    *,
+    upk_ids: Iterable[int],
+    as_of: date,
+    positions: dict[int, LoanPosition] | None = None,
+    totals: dict | None = None,
+    rules: dict[int, UpkSettings] | None = None,
+) -> dict[int, Kolektibilitas]:
+    """Kolektibilitas of many UPKs from the same 4 set-based queries."""
+    ids = sorted(set(upk_ids))
+    positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
+    totals = totals if totals is not None else _role_totals(ids, as_of)
+    rules = rules if rules is not None else _settings(ids)
+    result = {}
+    for upk_id in ids:
+        rates = _reserve_rates(rules[upk_id])
+        result[upk_id] = Kolektibilitas(
+            upk_id,
+            as_of,
+            [KolBucket(code, str(name), rates[i]) for i, (code, name) in enumerate(KOL_NAMES)],
+            [],
+            totals[upk_id]["reserve"],
+        )
+    for pos in positions.values():
+        if pos.outstanding <= 0 and pos.arrears_amount <= 0:
+            continue
+        kol = result[pos.upk_id]
+        index = kol_bucket(pos.n_arrears, rules[pos.upk_id])
+        kol.buckets[index].loans += 1
+        kol.buckets[index].outstanding += pos.outstanding
+        kol.rows.append((pos, index))
+    for kol in result.values():
+        kol.rows.sort(key=lambda r: (-r[1], r[0].number))
+    return result
+
+
+def kolektibilitas(*, upk, as_of: date) -> Kolektibilitas:
+    return kolektibilitas_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
+
+
+# --- Indicators (each defined once) -------------------------------------------------------------
+
+
+SEHAT = "sehat"
+KURANG_SEHAT = "kurang_sehat"
+TIDAK_SEHAT = "tidak_sehat"
+BAND_LABELS = {
+    SEHAT: gettext_lazy("Sehat"),
+    KURANG_SEHAT: gettext_lazy("Kurang Sehat"),
+    TIDAK_SEHAT: gettext_lazy("Tidak Sehat"),
+}
+
+
+@dataclass
+class PortfolioFigures:
+    """Everything the indicators need for one UPK as of a date."""
+
+    as_of: date
+    outstanding: int = 0
+    active_ksm: int = 0
+    at_risk_ksm: int = 0
+    at_risk_outstanding: int = 0
+    at_risk_arrears_pokok: int = 0
+    due_total: int = 0
+    paid_on_due: int = 0
+    income_ytd: int = 0
+    cost_ytd: int = 0
+    capital: int = 0
+
+
+def _pct(numerator: int | Decimal, denominator: int | Decimal) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) * 100 / Decimal(denominator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def lar(f: PortfolioFigures) -> Decimal | None:
+    """LAR = KSM with a loan ≥ risk_instalments in arrears ÷ KSM with outstanding pokok, in %."""
+    return _pct(f.at_risk_ksm, f.active_ksm)
+
+
+def par(f: PortfolioFigures) -> Decimal | None:
+    """PAR = outstanding pokok of loans ≥ risk_instalments in arrears ÷ all outstanding pokok, in %."""
+    return _pct(f.at_risk_outstanding, f.outstanding)
+
+
+def ccr(f: PortfolioFigures) -> Decimal | None:
+    """CCr = income ÷ costs, 1 January to as_of (year-end closing excluded), in %."""
+    return _pct(f.income_ytd, f.cost_ytd)
+
+
+def roi(f: PortfolioFigures) -> Decimal | None:
+    """ROI = (income − costs year to date) × 12 ÷ months elapsed (as_of's month
+    counts as one) ÷ capital (BLM P2KP + PNPM + KOTAKU + hibah), in %."""
+    if not f.capital:
+        return None
+    annual = Decimal(f.income_ytd - f.cost_ytd) * 12 / f.as_of.month
+    return _pct(annual, f.capital)
+
+
+def rr(f: PortfolioFigures) -> Decimal | None:
+    """RR = (outstanding pokok − pokok in arrears of loans ≥ risk_instalments in
+    arrears) ÷ outstanding pokok, in %."""
+    return _pct(f.outstanding - f.at_risk_arrears_pokok, f.outstanding)
+
+
+def collection_rate(f: PortfolioFigures) -> Decimal | None:
+    """Collection rate = paid ÷ due, over instalments (pokok + jasa + BOP) due
+    on or before as_of of loans on the books, in %."""
+    return _pct(f.paid_on_due, f.due_total)
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    label: str
+    compute: Any
+    higher_is_better: bool
+    good_attr: str
+    fair_attr: str
+
+
+INDICATORS: list[IndicatorDef] = [
+    IndicatorDef("lar", "LAR", lar, False, "lar_good", "lar_fair"),
+    IndicatorDef("par", "PAR", par, False, "par_good", "par_fair"),
+    IndicatorDef("ccr", "CCr", ccr, True, "ccr_good", "ccr_fair"),
+    IndicatorDef("roi", "ROI", roi, True, "roi_good", "roi_fair"),
+    IndicatorDef("rr", "RR", rr, True, "rr_good", "rr_fair"),
+    IndicatorDef("collection_rate", "Tingkat penagihan", collection_rate, True, "cr_good", "cr_fair"),
+]
+
+
+def band(value: Decimal | None, *, good: Decimal, fair: Decimal, higher_is_better: bool) -> str | None:
+    """Sehat / Kurang Sehat / Tidak Sehat. Lower-is-better: ≤ good sehat, ≤ fair
+    kurang sehat. Higher-is-better: ≥ good sehat, ≥ fair kurang sehat."""
+    if value is None:
+        return None
+    if higher_is_better:
+        return SEHAT if value >= good else KURANG_SEHAT if value >= fair else TIDAK_SEHAT
+    return SEHAT if value <= good else KURANG_SEHAT if value <= fair else TIDAK_SEHAT
+
+
+@dataclass
+class IndicatorValue:
+    code: str
+    label: str
+    value: Decimal | None
+    band: str | None
+
+    @property
+    def band_label(self) -> str:
+        return str(BAND_LABELS[self.band]) if self.band else "-"
+
+
+@dataclass
+class Indicators:
+    upk_id: int
+    as_of: date
+    figures: PortfolioFigures
+    values: dict[str, IndicatorValue] = field(default_factory=dict)
+
+    def __getitem__(self, code: str) -> IndicatorValue:
+        return self.values[code]
+
+
+def portfolio_figures_many(
+    *,
+    upk_ids: Iterable[int],
+    as_of: date,
+    positions: dict[int, LoanPosition] | None = None,
+    totals: dict | None = None,
+    rules: dict[int, UpkSettings] | None = None,
+) -> dict[int, PortfolioFigures]:
+    ids = sorted(set(upk_ids))
+    positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
+    totals = totals if totals is not None else _role_totals(ids, as_of)
+    rules = rules if rules is not None else _settings(ids)
+    figures = {i: PortfolioFigures(as_of) for i in ids}
+    active: dict[int, set[int]] = defaultdict(set)
+    risky: dict[int, set[int]] = defaultdict(set)
+    for pos in positions.values():
+        f = figures[pos.upk_id]
+        f.due_total += pos.due_total
+        f.paid_on_due += pos.paid_on_due
+        if pos.outstanding <= 0:
+            continue
+        f.outstanding += pos.outstanding
+        active[pos.upk_id].add(pos.ksm_id)
+        if pos.n_arrears >= rules[pos.upk_id].risk_instalments:
+            risky[pos.upk_id].add(pos.ksm_id)
+            f.at_risk_outstanding += pos.outstanding
+            f.at_risk_arrears_pokok += pos.arrears_pokok
+    for upk_id, f in figures.items():
+        f.active_ksm = len(active[upk_id])
+        f.at_risk_ksm = len(risky[upk_id])
+        t = totals[upk_id]
+        f.income_ytd, f.cost_ytd, f.capital = t["income"], t["cost"], t["capital"]
+    return figures
+
+
+def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> Indicators:
+    ind = Indicators(upk_id, f.as_of, f)
+    for d in INDICATORS:
+        value = d.compute(f)
+        ind.values[d.code] = IndicatorValue(
+            d.code,
+            d.label,
+            value,
+            band(
+                value,
+                good=getattr(rules, d.good_attr),
+                fair=getattr(rules, d.fair_attr),
+                higher_is_better=d.higher_is_better,
+            ),
+        )
+    return ind
+
+
+_BUCKET_SUMS = ", ".join(
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), "
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)"
+    for b in range(5)
+)
+
+# Grading and per-UPK totals, shared by the live and the month-end-cache
+# paths; the caller supplies a `loans` CTE (upk_id, ksm_id, outstanding,
+# n_arr, due_total, paid_total, arr_pokok) left open for this text to close.
+_PORTFOLIO_TAIL = f"""
+        ), graded AS (
+            SELECT loans.*,
+                   CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
+                        WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
+                        WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
+                        WHEN loans.n_arr >= COALESCE(st.kol_dpk_from, 1) THEN 1
+                        ELSE 0 END AS bucket,
+                   CASE WHEN loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3)
+                        THEN 1 ELSE 0 END AS at_risk,
+                   CASE WHEN loans.outstanding > 0 OR loans.due_total > loans.paid_total
+                        THEN 1 ELSE 0 END AS listed
+              FROM loans
+              LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
+        )
+        SELECT upk_id,
+               SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END),
+               COUNT(DISTINCT CASE WHEN outstanding > 0 THEN ksm_id END),
+               COUNT(DISTINCT CASE WHEN at_risk = 1 THEN ksm_id END),
+               SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END),
+               SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
+               SUM(due_total),
+               SUM(paid_total),
+                              {_BUCKET_SUMS}
+          FROM graded
+         GROUP BY upk_id
+"""  # noqa: S608
+
+
+def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False) -> tuple[str, list[Any]]:
+    """One statement: per UPK, the portfolio figures and the kolektibilitas
+    bucket totals, aggregated in the database (no per-loan rows leave it).
+
+    Same definitions as `loan_positions` + `kol_bucket` +
+    `portfolio_figures_many`; tests assert both paths agree.
+    """
+    upks = _in_clause(ids)
+    if month_end_cache:
+        cached = f"""
+        WITH loans AS (
+            SELECT c.upk_id, c.ksm_id, c.outstanding, c.n_arrears AS n_arr, c.due_total,
+                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok
+              FROM upk_loanmonthend c
+             WHERE c.as_of = %s AND c.upk_id IN ({upks})
+        """  # noqa: S608
+        return cached + _PORTFOLIO_TAIL, [as_of, *ids]
+    # Allocations are grouped per (loan, schedule), never per instalment: the
+    # settling pieces (Allocation.settles) valid on the date count the fully
+    # paid instalments, because fully paid instalments form a prefix.
+    sql = f"""
+        WITH alloc AS (
+            SELECT a.loan_id, a.schedule_id,
+                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok_all,
+                   SUM(CASE WHEN a.component <> 'denda' AND a.due_date <= %s THEN a.amount ELSE 0 END) AS paid_due,
+                   SUM(CASE WHEN a.component = 'pokok' AND a.due_date <= %s THEN a.amount ELSE 0 END) AS pokok_due,
+                   SUM(CASE WHEN a.settles AND a.due_date <= %s THEN 1 ELSE 0 END) AS settled_due
+              FROM upk_allocation a
+             WHERE a.upk_id IN ({upks}) AND a.effective_from <= %s
+               AND (a.effective_to IS NULL OR a.effective_to > %s)
+             GROUP BY a.loan_id, a.schedule_id
+        ), paid AS (
+            SELECT alloc.loan_id,
+                   SUM(alloc.pokok_all) AS pokok_all,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.paid_due ELSE 0 END) AS paid_due,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.pokok_due ELSE 0 END) AS pokok_due,
+                   SUM(CASE WHEN s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+                            THEN alloc.settled_due ELSE 0 END) AS settled_due
+              FROM alloc
+              JOIN upk_schedule s ON s.id = alloc.schedule_id
+             GROUP BY alloc.loan_id
+        ), due AS (
+            SELECT i.loan_id,
+                   COUNT(*) AS n_due,
+                   SUM(CASE WHEN i.total = 0 THEN 1 ELSE 0 END) AS zero_due,
+                   SUM(i.total) AS due_total,
+                   SUM(i.pokok) AS due_pokok
+              FROM upk_instalment i
+              JOIN upk_schedule s ON s.id = i.schedule_id
+             WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+             GROUP BY i.loan_id
+        ), loans AS (
+            SELECT l.upk_id, l.ksm_id,
+                   l.principal - COALESCE(p.pokok_all, 0) AS outstanding,
+                   COALESCE(d.n_due, 0) - COALESCE(d.zero_due, 0) - COALESCE(p.settled_due, 0) AS n_arr,
+                   COALESCE(d.due_total, 0) AS due_total,
+                   COALESCE(p.paid_due, 0) AS paid_total,
+                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok
+              FROM upk_loan l
+              LEFT JOIN paid p ON p.loan_id = l.id
+              LEFT JOIN due d ON d.loan_id = l.id
+             WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s)
+    """  # noqa: S608
+    sql += _PORTFOLIO_TAIL
+    params: list[Any] = [
+        *[as_of] * 3,
+        *ids,
+        *[as_of] * 2,
+        *[as_of] * 6,
+        *ids,
+        *[as_of] * 3,
+        *ids,
+        *[as_of] * 2,
+    ]
+    return sql, params
+
+
+def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
+    """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
+    UPKs — the path for city-wide dashboards: a handful of queries whatever
+    the number of UPKs or loans (portfolio aggregate, account totals,
+    settings). At the end of a closed month the aggregate reads the
+    month-end cache (`LoanMonthEnd`) instead of the allocations."""
+    ids = sorted(set(upk_ids))
+    if not ids:
+        return {}
+    rules = _settings(ids)
+    totals = _role_totals(ids, as_of)
+    figures = {i: PortfolioFigures(as_of) for i in ids}
+    buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
+    cached: set[int] = set()
+    if as_of == month_end(as_of.year, as_of.month):
+        cached = set(
+            AccountingPeriod.objects.filter(
+                upk_id__in=ids, year=as_of.year, month=as_of.month, is_closed=True
+            ).values_list("upk_id", flat=True)
+        )
+    live = [i for i in ids if i not in cached]
+    statements = []
+    if cached:
+        statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
+    if live:
+        statements.append(_portfolio_sql(live, as_of))
+    rows = []
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+            rows += cursor.fetchall()
+    for row in rows:
+        upk_id, *vals = row
+        nums = [int(v or 0) for v in vals]
+        f = figures[upk_id]
+        (
+            f.outstanding,
+            f.active_ksm,
+            f.at_risk_ksm,
+            f.at_risk_outstanding,
+            f.at_risk_arrears_pokok,
+            f.due_total,
+            f.paid_on_due,
+        ) = nums[:7]
+        rest = nums[7:]
+        buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
+    out = {}
+    for upk_id in ids:
+        f = figures[upk_id]
+        t = totals[upk_id]
+        f.income_ytd, f.cost_ytd, f.capital = t["income"], t["cost"], t["capital"]
+        rates = _reserve_rates(rules[upk_id])
+        kol = Kolektibilitas(
+            upk_id,
+            as_of,
+            [
+                KolBucket(code, str(name), rates[b], buckets[upk_id][b][0], buckets[upk_id][b][1])
+                for b, (code, name) in enumerate(KOL_NAMES)
+            ],
+            [],
+            t["reserve"],
+        )
+        out[upk_id] = (_indicator_values(f, rules[upk_id], upk_id), kol)
+    return out
+
+
+def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
+    """All indicators for many UPKs (3 queries, aggregated in the database)."""
+    return {k: v[0] for k, v in portfolio_summary_many(upk_ids=upk_ids, as_of=as_of).items()}
+
+
+def indicators(*, upk, as_of: date) -> Indicators:
+    return indicators_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
+
+
+# --- Loan card, members ---------------------------------------------------------------------------
+
+
+@dataclass
+class LoanCard:
+    loan: Loan
+    schedules: list[Any]
+    repayments: list[Any]
+    events: list[Any]
+
+
+def loan_card(loan: Loan) -> LoanCard:
+    """Kartu pinjaman: every schedule version with its instalments (due
+    against paid, current state), repayments with their current allocations
+    (`rep.current_allocations`; the full history stays in `rep.allocations`)
+    and reversals, and the status history."""
+    schedules = list(loan.schedules.prefetch_related("instalments").order_by("version"))
+    current = Prefetch(
+        "allocations",
+        queryset=Allocation.objects.filter(effective_to__isnull=True)
+        .select_related("instalment")
+        .order_by("instalment__number", "pk"),
+        to_attr="current_allocations",
+    )
+    repayments = list(
+        loan.repayments.select_related("reversal", "collection_sheet")
+        .prefetch_related(current)
+        .order_by("paid_on", "pk")
+    )
+    events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
+    return LoanCard(loan, schedules, repayments, events)
+
+
+@dataclass
+class MemberPosition:
+    loan_member_id: int
+    name: str
+    principal: int
+    due: int
+    paid: int
+
+    @property
+    def arrears(self) -> int:
+        return max(self.due - self.paid, 0)
+
+
+def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
+    """Per member: due (member shares of instalments due ≤ as_of, current
+    schedule) against paid (their recorded parts of repayments; a repayment
+    without a split counts for members by principal, largest remainder)."""
+    from .engine import largest_remainder
+
+    members = list(loan.loan_members.select_related("member").order_by("pk"))
+    weights = [int(m.amount) for m in members]
+    due: dict[int, int] = defaultdict(int)
+    for row in (
+        Instalment.objects.filter(loan=loan, due_date__lte=as_of, schedule__effective_from__lte=as_of)
+        .filter(Q(schedule__effective_to__isnull=True) | Q(schedule__effective_to__gt=as_of))
+        .values("member_shares__loan_member_id")
+        .annotate(s=Sum(F("member_shares__pokok") + F("member_shares__jasa") + F("member_shares__bop")))
+    ):
+        due[row["member_shares__loan_member_id"]] = int(row["s"] or 0)
+    paid: dict[int, int] = defaultdict(int)
+    reps = loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
+    for rep in reps:
+        if rep.is_reversed and rep.reversal.reversed_on <= as_of:
+            continue
+        parts = {p.loan_member_id: int(p.amount) for p in rep.member_parts.all()}
+        if not parts:
+            parts = dict(zip([m.pk for m in members], largest_remainder(int(rep.amount), weights), strict=True))
+        for k, v in parts.items():
+            paid[k] += v
+    return [MemberPosition(m.pk, m.member.name, int(m.amount), due[m.pk], paid[m.pk]) for m in members]
+
+
+# --- Savings ---------------------------------------------------------------------------------------
+
+
+def savings_balance(ksm: KSM, as_of: date | None = None) -> int:
+    """Deposits − withdrawals − arrears covers (a cover whose repayment was
+    reversed no longer counts)."""
+    qs = SavingsTransaction.objects.filter(ksm=ksm)
+    if as_of:
+        qs = qs.filter(date__lte=as_of)
+    sums = qs.aggregate(
+        dep=Sum("amount", filter=Q(kind=SavingsKind.DEPOSIT)),
+        wd=Sum("amount", filter=Q(kind=SavingsKind.WITHDRAWAL)),
+        cov=Sum("amount", filter=Q(kind=SavingsKind.ARREARS_COVER, repayment__is_reversed=False)),
+    )
+    return int((sums["dep"] or 0) - (sums["wd"] or 0) - (sums["cov"] or 0))
+
+
+def savings_months_run(ksm: KSM, before: date) -> int:
+    """Consecutive calendar months with at least one deposit, ending with the
+    month of `before` or the month before it (the 3-month rule reads this)."""
+    months = {
+        (d.year, d.month)
+        for d in SavingsTransaction.objects.filter(ksm=ksm, kind=SavingsKind.DEPOSIT, date__lte=before).values_list(
+            "date", flat=True
+        )
+    }
+    y, m = before.year, before.month
+    if (y, m) not in months:
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    run = 0
+    while (y, m) in months:
+        run += 1
+        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
+    return run
+
+
+# --- LPP and the monthly package --------------------------------------------------------------------
+
+
+@dataclass
+class LppRow:
+    loan_id: int
+    number: str
+    ksm_id: int
+    principal: int
+    target_pokok: int
+    target_jasa: int
+    pokok_before: int
+    jasa_before: int
+    pokok_month: int
+    jasa_month: int
+    pokok_to_date: int
+    jasa_to_date: int
+    outstanding: int
+    arrears: int
+    n_arrears: int
+    kol: int
+
+
+@dataclass
+class Lpp:
+    year: int
+    month: int
+    rows: list[LppRow]
+
+    @property
+    def outstanding(self) -> int:
+        return sum(r.outstanding for r in self.rows)
+
+
+def lpp(*, upk, year: int, month: int) -> Lpp:
+    """Laporan Perkembangan Pinjaman for a month: per loan, targets and
+    realisation up to last month, this month and to date, balance and arrears."""
+    end = month_end(year, month)
+    prev_end = date(year, month, 1) - timedelta(days=1)
+    now = loan_positions(upk_ids=[upk.pk], as_of=end)
+    before = loan_positions(upk_ids=[upk.pk], as_of=prev_end)
+    rules = _settings([upk.pk])[upk.pk]
+    rows = []
+    for pos in sorted(now.values(), key=lambda p: p.number):
+        prev = before.get(pos.loan_id)
+        if pos.outstanding <= 0 and pos.arrears_amount <= 0 and prev is not None and prev.outstanding <= 0:
+            continue  # paid off before this month
+        pb = prev.paid_pokok if prev else 0
+        jb = prev.paid_jasa if prev else 0
+        rows.append(
+            LppRow(
+                pos.loan_id,
+                pos.number,
+                pos.ksm_id,
+                pos.principal,
+                pos.due_pokok,
+                pos.due_jasa,
+                pb,
+                jb,
+                pos.paid_pokok - pb,
+                pos.paid_jasa - jb,
+                pos.paid_pokok,
+                pos.paid_jasa,
+                pos.outstanding,
+                pos.arrears_amount,
+                pos.n_arrears,
+                kol_bucket(pos.n_arrears, rules),
+            )
+        )
+    return Lpp(year, month, rows)
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class MonthlyPackageData:
+    upk_id: int
+    year: int
+    month: int
+    lpp: Lpp
+    kolektibilitas: Kolektibilitas
+    neraca: Neraca
+    laba_rugi: LabaRugi
+    indicators: Indicators
+    trial_balance: TrialBalance
+    checks: list[Check]
+
+    @property
+    def checks_ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "month": self.month,
+            "lpp_outstanding": self.lpp.outstanding,
+            "kol_buckets": {
+                b.code: {"loans": b.loans, "outstanding": b.outstanding, "required": b.required}
+                for b in self.kolektibilitas.buckets
+            },
+            "required_reserve": self.kolektibilitas.required_reserve,
+            "booked_reserve": self.kolektibilitas.booked_reserve,
+            "neraca": {
+                "total_assets": self.neraca.total_assets,
+                "total_liabilities_equity": self.neraca.total_liabilities_equity,
+                "loans": self.neraca.balance_of(AccountRole.LOANS),
+            },
+            "laba_rugi": {"income": self.laba_rugi.income.total, "expense": self.laba_rugi.expense.total},
+            "trial_balance": {
+                r.account.code: r.debit - r.credit for r in self.trial_balance.rows if r.debit or r.credit
+            },
+            "indicators": {
+                k: {"value": None if v.value is None else str(v.value), "band": v.band}
+                for k, v in self.indicators.values.items()
+            },
+            "figures": {k: v for k, v in asdict(self.indicators.figures).items() if k != "as_of"},
+            "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in self.checks],
+        }
+
+
+def monthly_package(*, upk, year: int, month: int) -> MonthlyPackageData:
+    """Everything Bappedalitbang receives for a month, with the reconciliation
+    checks (reference §3.3)."""
+    end = month_end(year, month)
+    prev_end = date(year, month, 1) - timedelta(days=1)
+    report = lpp(upk=upk, year=year, month=month)
+    kol = kolektibilitas(upk=upk, as_of=end)
+    bs = neraca(upk=upk, as_of=end)
+    pl = laba_rugi(upk=upk, date_from=date(year, 1, 1), date_to=end)
+    ind = indicators(upk=upk, as_of=end)
+    tb = trial_balance(upk=upk, as_of=end)
+    loans_balance = bs.balance_of(AccountRole.LOANS)
+    checks = [
+        Check(
+            str(_("Neraca Pinjaman KSM = LPP saldo = jumlah kolektibilitas")),
+            loans_balance == report.outstanding == kol.outstanding,
+            f"{loans_balance} / {report.outstanding} / {kol.outstanding}",
+        ),
+        Check(str(_("Neraca saldo seimbang")), tb.balanced, f"{tb.total_debit} / {tb.total_credit}"),
+        Check(str(_("Neraca seimbang")), bs.balanced, f"{bs.total_assets} / {bs.total_liabilities_equity}"),
+    ]
+    jasa_income_ytd = _role_totals([upk.pk], end)[upk.pk]["jasa"]
+    jasa_alloc_ytd = _jasa_allocated_between(upk.pk, date(year, 1, 1), end)
+    checks.append(
+        Check(
+            str(_("Jasa diterima (tahun berjalan) = pendapatan jasa di laba-rugi")),
+            jasa_income_ytd == jasa_alloc_ytd,
+            f"{jasa_alloc_ytd} / {jasa_income_ytd}",
+        )
+    )
+    previous = (
+        MonthlyPackage.objects.filter(upk=upk, year=prev_end.year, month=prev_end.month)
+        .order_by("-submitted_at")
+        .first()
+    )
+    if previous is not None:
+        opening_now = sum(p.outstanding for p in loan_positions(upk_ids=[upk.pk], as_of=prev_end).values())
+        prev_tb = {
+            r.account.code: r.debit - r.credit
+            for r in trial_balance(upk=upk, as_of=prev_end).rows
+            if r.debit or r.credit
+        }
+        ok = previous.figures.get("lpp_outstanding") == opening_now and previous.figures.get("trial_balance") == prev_tb
+        checks.append(
+            Check(
+                str(_("Saldo awal bulan ini = saldo akhir laporan bulan lalu")),
+                ok,
+                f"{previous.figures.get('lpp_outstanding')} / {opening_now}",
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                str(_("Saldo awal bulan ini = saldo akhir laporan bulan lalu")),
+                True,
+                str(_("Belum ada laporan bulan lalu.")),
+            )
+        )
+    return MonthlyPackageData(upk.pk, year, month, report, kol, bs, pl, ind, tb, checks)
+
+
+def _jasa_allocated_between(upk_id: int, date_from: date, date_to: date) -> int:
+    """Jasa received by date_to minus jasa received by the day before date_from
+    (as the allocations stood on each of those dates)."""
+
+    def as_of(d: date) -> int:
+        total = (
+            Allocation.objects.filter(upk_id=upk_id, component=Component.JASA, effective_from__lte=d)
+            .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=d))
+            .aggregate(s=Sum("amount"))["s"]
+        )
+        return int(total or 0)
+
+    return as_of(date_to) - as_of(date_from - timedelta(days=1))
+
+
+# --- Drift check (pitfall 9) -------------------------------------------------------------------------
+
+
+def ledger_drift(*, upk) -> list[str]:
+    """Compare every cached or derived figure with its source; [] means clean.
+
+    - instalment paid_* cache vs current allocations;
+    - Pinjaman KSM per loan in the journal vs principal − pokok allocated − written off;
+    - every journal entry balanced.
+    """
+    problems = []
+    current: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Allocation.objects.filter(upk=upk, effective_to__isnull=True)
+        .values("instalment_id", "component")
+        .annotate(s=Sum("amount"))
+    ):
+        current[row["instalment_id"]][row["component"]] = int(row["s"])
+    for inst in Instalment.objects.filter(upk=upk).only("pk", "paid_pokok", "paid_jasa", "paid_bop", "paid_denda"):
+        for comp in ("pokok", "jasa", "bop", "denda"):
+            if int(getattr(inst, f"paid_{comp}")) != current[inst.pk][comp]:
+                problems.append(f"instalment {inst.pk} paid_{comp} cache differs")
+    journal = {
+        r["loan_id"]: int(r["s"] or 0)
+        for r in JournalLine.objects.filter(upk=upk, account__role=AccountRole.LOANS)
+        .values("loan_id")
+        .annotate(s=Sum(F("debit") - F("credit")))
+    }
+    pokok = {
+        r["loan_id"]: int(r["s"])
+        for r in Allocation.objects.filter(upk=upk, effective_to__isnull=True, component=Component.POKOK)
+        .values("loan_id")
+        .annotate(s=Sum("amount"))
+    }
+    for loan in Loan.objects.filter(upk=upk, disbursed_on__isnull=False).prefetch_related("write_offs"):
+        written = sum(int(w.amount) for w in loan.write_offs.all() if w.status == "approved")
+        expected = int(loan.principal) - pokok.get(loan.pk, 0) - written
+        if journal.get(loan.pk, 0) != expected:
+            problems.append(f"loan {loan.number}: journal {journal.get(loan.pk, 0)} != allocations {expected}")
+    unbalanced = (
+        JournalLine.objects.filter(upk=upk)
+        .values("entry_id")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .filter(~Q(d=F("c")))
+    )
+    for row in unbalanced:
+        problems.append(f"journal entry {row['entry_id']} unbalanced")
+    return problems

@@ -1,0 +1,1083 @@
+"""Screens of the UPK ledger. Thin: permissions first, then a selector or a
+service; `LedgerError` messages (Indonesian) are shown on the form.
+
+Scope rules live in `upk.permissions`: summary pages (`upk_for_view`) are open
+to staff, the UPK's managers and its BKM's members; borrower pages
+(`upk_for_borrowers`, `filter_*`) to staff and managers; writes
+(`check_post`) to the UPK's managers only; approvals to staff admins.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from bkm.models import Unit
+
+from . import forms, permissions, selectors, services
+from .models import (
+    CAPITAL_ROLES,
+    KSM,
+    Account,
+    AccountingPeriod,
+    ApprovalStatus,
+    CollectionSheet,
+    JournalEntry,
+    Loan,
+    LoanStatus,
+    MonthlyPackage,
+    PeriodEvent,
+    Repayment,
+    Reschedule,
+    WriteOff,
+)
+from .queries import (
+    as_of_from,
+    export_format,
+    export_response,
+    ksm_list_queryset,
+    parse_date,
+    savings_ledger,
+    scoped_object,
+    today,
+    upk_for_borrowers,
+    upk_for_posting,
+    upk_for_view,
+)
+from .services import LedgerError
+
+PAGE_SIZE = 25
+
+
+def _add_errors(form: Any, exc: LedgerError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _flags(request: HttpRequest, upk: Unit) -> dict[str, Any]:
+    user = request.user
+    return {
+        "upk": upk,
+        "can_post": permissions.can_post(user, upk),
+        "can_approve": permissions.can_approve(user),
+        "can_borrowers": permissions.can_view_borrowers(user, upk),
+    }
+
+
+def _form_page(request: HttpRequest, upk: Unit, form: Any, title: str, **extra: Any) -> HttpResponse:
+    return render(request, "upk/form.html", {**_flags(request, upk), "form": form, "title": title, **extra})
+
+
+def _loan(request: HttpRequest, pk: int) -> Loan:
+    return scoped_object(
+        request.user, Loan.objects.select_related("ksm", "upk", "upk__bkm", "product"), permissions.filter_loans, pk=pk
+    )
+
+
+def _ksm(request: HttpRequest, pk: int) -> KSM:
+    return scoped_object(request.user, KSM.objects.select_related("upk", "kelurahan"), permissions.filter_ksms, pk=pk)
+
+
+def _band_class(band: str | None) -> str:
+    return {"sehat": "success", "kurang_sehat": "warning", "tidak_sehat": "danger"}.get(band or "", "secondary")
+
+
+# --- UPK list and home -----------------------------------------------------------------------
+
+
+@login_required
+def upk_list(request: HttpRequest) -> HttpResponse:
+    """Staff: every UPK with indicators and bands; managers and BKM members: theirs."""
+    as_of = as_of_from(request)
+    upks = list(
+        permissions.filter_upks(request.user, Unit.objects.select_related("bkm", "bkm__kelurahan")).order_by(
+            "bkm__kelurahan__name", "pk"
+        )
+    )
+    summary = selectors.portfolio_summary_many(upk_ids=[u.pk for u in upks], as_of=as_of)
+    rows = [(u, *summary[u.pk]) for u in upks]
+    codes = [d.code for d in selectors.INDICATORS]
+    fmt = export_format(request)
+    if fmt:
+        headers = [_("UPK"), _("BKM"), _("Kelurahan"), _("Saldo pinjaman")] + [d.label for d in selectors.INDICATORS]
+        data = [
+            [u.name, u.bkm.name, u.bkm.kelurahan.name, ind.figures.outstanding]
+            + [ind[c].value if ind[c].value is not None else "" for c in codes]
+            for u, ind, _kol in rows
+        ]
+        return export_response(fmt, f"upk-{as_of:%Y%m%d}", headers, data, title="UPK")
+    table = [
+        {
+            "upk": u,
+            "outstanding": ind.figures.outstanding,
+            "values": [(ind[c], _band_class(ind[c].band)) for c in codes],
+            "macet": kol.buckets[4].loans,
+        }
+        for u, ind, kol in rows
+    ]
+    return render(
+        request,
+        "upk/upk_list.html",
+        {"table": table, "as_of": as_of, "labels": [d.label for d in selectors.INDICATORS]},
+    )
+
+
+@login_required
+def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    as_of = as_of_from(request)
+    ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
+    ctx: dict[str, Any] = {
+        **_flags(request, upk),
+        "as_of": as_of,
+        "indicators": [(v, _band_class(v.band)) for v in ind.values.values()],
+        "figures": ind.figures,
+        "kol": kol,
+    }
+    if ctx["can_borrowers"]:
+        arrears = [pos for pos, _i in kol.rows if pos.n_arrears]
+        arrears.sort(key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
+        due = selectors.due_list(upk=upk, on=as_of, within_days=7)
+        names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in arrears}).values_list("pk", "name"))
+        ctx["arrears"] = [(p, names.get(p.ksm_id, "")) for p in arrears[:50]]
+        ctx["due"] = due
+        ctx["due_total"] = sum(r.expected for r in due)
+    return render(request, "upk/upk_home.html", ctx)
+
+
+# --- KSM ---------------------------------------------------------------------------------------------
+
+
+@login_required
+def ksm_list(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_borrowers(request.user, upk_id)
+    qs = ksm_list_queryset(request.user, upk)
+    q = str(request.GET.get("q", "")).strip()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    fmt = export_format(request)
+    if fmt:
+        headers = [_("Kode"), _("Nama"), _("Kelurahan"), _("RT"), _("Anggota"), _("Tabungan"), _("Pinjaman berjalan")]
+        data = ([k.code, k.name, k.kelurahan.name, k.rt, k.n_members, k.savings_total, k.n_live] for k in qs)  # type: ignore[attr-defined]
+        return export_response(fmt, f"ksm-{upk.pk}", headers, data, title="KSM")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "upk/ksm_list.html", {**_flags(request, upk), "page_obj": page, "q": q})
+
+
+@login_required
+def ksm_create(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_posting(request.user, upk_id)
+    form = forms.KSMForm(request.POST or None, initial={"formed_on": today(), "kelurahan": upk.bkm.kelurahan_id})
+    if request.method == "POST" and form.is_valid():
+        try:
+            ksm = services.ksm_create(upk=upk, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("KSM %(name)s dibuat.") % {"name": ksm.name})
+            return redirect("upk:ksm_detail", pk=ksm.pk)
+    return _form_page(request, upk, form, _("KSM baru"))
+
+
+@login_required
+def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ksm = _ksm(request, pk)
+    full_nik = permissions.can_see_full_nik(request.user, ksm.upk_id)
+    members = list(ksm.members.order_by("name"))
+    for m in members:
+        m.nik_display = m.nik if full_nik else permissions.mask_nik(m.nik)  # type: ignore[attr-defined]
+    savings = savings_ledger(ksm)
+    loans = list(ksm.loans.order_by("-applied_on", "-pk"))
+    return render(
+        request,
+        "upk/ksm_detail.html",
+        {
+            **_flags(request, ksm.upk),
+            "ksm": ksm,
+            "members": members,
+            "savings": savings,
+            "savings_balance": savings[-1][1] if savings else 0,
+            "loans": loans,
+            "women": sum(1 for m in members if m.gender == "P" and m.is_active),
+            "active_members": sum(1 for m in members if m.is_active),
+        },
+    )
+
+
+@login_required
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    ksm = _ksm(request, pk)
+    permissions.check_post(request.user, ksm.upk_id)
+    form = forms.MemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ksm_member_add(ksm=ksm, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Anggota ditambahkan."))
+            return redirect("upk:ksm_detail", pk=ksm.pk)
+    return _form_page(request, ksm.upk, form, _("Anggota baru %(ksm)s") % {"ksm": ksm.name}, back=ksm)
+
+
+@login_required
+def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
+    ksm = _ksm(request, pk)
+    permissions.check_post(request.user, ksm.upk_id)
+    form = forms.SavingsForm(
+        request.POST or None, initial={"date": today(), "kind": request.GET.get("jenis", "deposit")}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fn = services.savings_deposit if data["kind"] == "deposit" else services.savings_withdraw
+        try:
+            fn(
+                ksm=ksm,
+                amount=data["amount"],
+                date=data["date"],
+                actor=request.user,
+                idempotency_key=data["idempotency_key"],
+                channel=data["channel"],
+            )
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Transaksi tabungan dicatat."))
+            return redirect("upk:ksm_detail", pk=ksm.pk)
+    return _form_page(request, ksm.upk, form, _("Tabungan %(ksm)s") % {"ksm": ksm.name}, once=True, back=ksm)
+
+
+# --- Loans ------------------------------------------------------------------------------------------
+
+
+@login_required
+def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_borrowers(request.user, upk_id)
+    as_of = as_of_from(request)
+    qs = permissions.filter_loans(request.user, Loan.objects.filter(upk=upk)).select_related("ksm")
+    status = request.GET.get("status", "")
+    if status in LoanStatus.values:
+        qs = qs.filter(status=status)
+    q = str(request.GET.get("q", "")).strip()
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(ksm__name__icontains=q))
+    qs = qs.order_by("-applied_on", "-pk")
+    fmt = export_format(request)
+    if fmt:
+        loans = list(qs)
+        pos = selectors.loan_positions(upk_ids=[upk.pk], as_of=as_of)
+        headers = [
+            _("Nomor"),
+            _("KSM"),
+            _("Status"),
+            _("Cair"),
+            _("Pokok"),
+            _("Sisa pokok"),
+            _("Tunggakan"),
+            _("Angsuran tertunggak"),
+        ]
+        data = [
+            [
+                loan.number,
+                loan.ksm.name,
+                loan.get_status_display(),
+                loan.disbursed_on or "",
+                loan.principal,
+                pos[loan.pk].outstanding if loan.pk in pos else "",
+                pos[loan.pk].arrears_amount if loan.pk in pos else "",
+                pos[loan.pk].n_arrears if loan.pk in pos else "",
+            ]
+            for loan in loans
+        ]
+        return export_response(fmt, f"pinjaman-{upk.pk}-{as_of:%Y%m%d}", headers, data, title="Pinjaman")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = [loan.pk for loan in page.object_list]
+    positions = selectors.loan_positions(upk_ids=[upk.pk], as_of=as_of, loan_ids=ids) if ids else {}
+    rows = [(loan, positions.get(loan.pk)) for loan in page.object_list]
+    return render(
+        request,
+        "upk/loan_list.html",
+        {
+            **_flags(request, upk),
+            "page_obj": page,
+            "rows": rows,
+            "q": q,
+            "status": status,
+            "statuses": LoanStatus.choices,
+            "as_of": as_of,
+        },
+    )
+
+
+@login_required
+def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_posting(request.user, upk_id)
+    ksm_id = request.GET.get("ksm") or request.POST.get("ksm")
+    if not ksm_id:
+        ksms = KSM.objects.filter(upk=upk, is_active=True).order_by("name")
+        return render(request, "upk/loan_apply_pick.html", {**_flags(request, upk), "ksms": ksms})
+    try:
+        ksm = KSM.objects.get(pk=int(ksm_id), upk=upk)
+    except (KSM.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    members = list(ksm.members.filter(is_active=True).order_by("pk"))
+    form = forms.LoanApplyForm(request.POST or None, upk=upk, members=members, initial={"applied_on": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.loan_apply(
+                ksm=ksm,
+                product=form.cleaned_data["product"],
+                applied_on=form.cleaned_data["applied_on"],
+                member_amounts=form.member_amounts(),
+                term_months=form.cleaned_data["term_months"],
+                actor=request.user,
+                purpose=form.cleaned_data["purpose"],
+            )
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            for w in result.warnings:
+                messages.warning(request, w)
+            messages.success(request, _("Pengajuan %(no)s dicatat.") % {"no": result.loan.number})
+            return redirect("upk:loan_card", pk=result.loan.pk)
+    rules = services.get_settings(upk)
+    return render(
+        request,
+        "upk/loan_apply.html",
+        {
+            **_flags(request, upk),
+            "form": form,
+            "ksm": ksm,
+            "rules": rules,
+            "savings_run": selectors.savings_months_run(ksm, today()),
+        },
+    )
+
+
+@login_required
+def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    as_of = as_of_from(request)
+    card = selectors.loan_card(loan)
+    position = selectors.loan_position(loan, as_of=as_of)
+    members = selectors.member_positions(loan, as_of=as_of) if loan.disbursed_on else []
+    allocations: dict[int, list[Any]] = defaultdict(list)
+    for rep in card.repayments:
+        for a in rep.allocations.all():
+            allocations[rep.pk].append(a)
+    return render(
+        request,
+        "upk/loan_card.html",
+        {
+            **_flags(request, loan.upk),
+            "loan": loan,
+            "card": card,
+            "position": position,
+            "members": members,
+            "as_of": as_of,
+            "reschedules": list(loan.reschedules.select_related("proposed_by", "decided_by").order_by("proposed_at")),
+            "write_offs": list(loan.write_offs.select_related("proposed_by", "decided_by").order_by("proposed_at")),
+            "recoveries": list(loan.recoveries.order_by("received_on")),
+            "is_live": loan.status in (LoanStatus.ACTIVE, LoanStatus.RESCHEDULED),
+        },
+    )
+
+
+@login_required
+def loan_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    form = forms.LoanDecideForm(request.POST or None, initial={"decided_on": today(), "approve": "1"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_decide(loan=loan, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Putusan dicatat."))
+            return redirect("upk:loan_card", pk=loan.pk)
+    return _form_page(request, loan.upk, form, _("Putusan pinjaman %(no)s") % {"no": loan.number}, loan=loan)
+
+
+@login_required
+def loan_disburse(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    form = forms.LoanDisburseForm(request.POST or None, initial={"disbursed_on": today(), "via": "kas"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.loan_disburse(loan=loan, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Pinjaman dicairkan; jadwal angsuran dibuat."))
+            return redirect("upk:loan_card", pk=loan.pk)
+    return _form_page(request, loan.upk, form, _("Pencairan %(no)s") % {"no": loan.number}, loan=loan, once=True)
+
+
+# --- Repayments --------------------------------------------------------------------------------
+
+
+@login_required
+def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    loan_members = list(loan.loan_members.select_related("member").order_by("pk"))
+    position = selectors.loan_position(loan, as_of=today())
+    form = forms.RepaymentForm(
+        request.POST or None,
+        loan_members=loan_members,
+        initial={"paid_on": today(), "channel": "kas", "amount": position.arrears_amount or None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rep = services.repayment_record(
+                loan=loan,
+                amount=data["amount"],
+                paid_on=data["paid_on"],
+                actor=request.user,
+                idempotency_key=data["idempotency_key"],
+                member_split=form.member_split(),
+                channel=data["channel"],
+            )
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Pembayaran dicatat, kuitansi %(no)s.") % {"no": rep.receipt_number})
+            return redirect(reverse("upk:loan_card", args=[loan.pk]) + f"#kw-{rep.pk}")
+    return render(
+        request,
+        "upk/repayment_form.html",
+        {**_flags(request, loan.upk), "form": form, "loan": loan, "position": position},
+    )
+
+
+@login_required
+def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = scoped_object(
+        request.user,
+        Repayment.objects.select_related("loan", "loan__ksm", "upk", "upk__bkm", "created_by"),
+        permissions.filter_repayments,
+        pk=pk,
+    )
+    allocations: dict[str, int] = defaultdict(int)
+    for a in rep.allocations.filter(effective_from__lte=rep.paid_on):
+        if a.effective_from == rep.paid_on:
+            allocations[a.get_component_display()] += int(a.amount)
+    html = render_to_string(
+        "upk/receipt.html",
+        {
+            "rep": rep,
+            "allocations": sorted(allocations.items()),
+            "reversed": rep.is_reversed,
+            "position": selectors.loan_position(rep.loan, as_of=rep.paid_on),
+        },
+        request=request,
+    )
+    from django.contrib.staticfiles import finders
+    from weasyprint import CSS, HTML
+
+    css = finders.find("css/upk-receipt.css")
+    pdf = HTML(string=html).write_pdf(stylesheets=[CSS(filename=css)] if css else None)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{rep.receipt_number}.pdf"'
+    return response
+
+
+@login_required
+def repayment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    rep = scoped_object(
+        request.user, Repayment.objects.select_related("loan", "upk"), permissions.filter_repayments, pk=pk
+    )
+    permissions.check_post(request.user, rep.upk_id)
+    form = forms.ReversalForm(request.POST or None, initial={"reversed_on": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.repayment_reverse(repayment=rep, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Kuitansi %(no)s dibatalkan.") % {"no": rep.receipt_number})
+            return redirect("upk:loan_card", pk=rep.loan_id)
+    return _form_page(
+        request,
+        rep.upk,
+        form,
+        _("Pembatalan kuitansi %(no)s (%(amount)s)") % {"no": rep.receipt_number, "amount": rep.amount},
+        loan=rep.loan,
+        once=True,
+    )
+
+
+# --- Collection sheet --------------------------------------------------------------------------
+
+
+@login_required
+def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
+    """GET: the sheet for a date (printable blank with ?cetak=1, else the entry
+    form). POST: every typed payment in one transaction, or none."""
+    upk = upk_for_borrowers(request.user, upk_id)
+    on = parse_date(request.POST.get("date") or request.GET.get("tanggal"))
+    rows = selectors.due_list(upk=upk, on=on)
+    printing = request.GET.get("cetak") == "1"
+    key = request.POST.get("idempotency_key") or forms.new_key()
+    entered: dict[int, str] = {}
+    row_errors: dict[int, list[str]] = defaultdict(list)
+    errors: list[str] = []
+    if request.method == "POST":
+        permissions.check_post(request.user, upk)
+        posted = CollectionSheet.objects.filter(upk=upk, idempotency_key=key).first()
+        if posted is not None:  # the same form sent again (double click, back button, retry)
+            return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
+        payments = []
+        for name, value in request.POST.items():
+            if not name.startswith("amount-") or not name[7:].isdigit():
+                continue
+            loan_pk = int(name[7:])
+            text = str(value or "").strip()
+            raw = text.replace(".", "").replace(",", "")
+            entered[loan_pk] = text
+            if not raw:
+                continue
+            if not raw.isdigit():
+                row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
+                continue
+            if int(raw) > 0:
+                payments.append({"loan": loan_pk, "amount": int(raw)})
+        if not payments and not row_errors:
+            errors.append(_("Belum ada pembayaran yang diisi."))
+        if not row_errors and not errors:
+            try:
+                sheet = services.collection_sheet_post(
+                    upk=upk, date=on, payments=payments, actor=request.user, idempotency_key=key
+                )
+            except LedgerError as exc:
+                by_number = {row.loan.number: row.loan.pk for row in rows}
+                for message in exc.messages:
+                    hit = [pk for number, pk in by_number.items() if f"({number})" in message]
+                    for pk in hit:
+                        row_errors[pk].append(message)
+                    if not hit:
+                        errors.append(message)
+            else:
+                messages.success(
+                    request,
+                    _("Lembar penagihan %(date)s diposting: %(n)s pembayaran.")
+                    % {"date": on.strftime("%d-%m-%Y"), "n": sheet.repayments.count()},
+                )
+                return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=sheet.pk)
+        if row_errors:
+            errors.insert(0, _("Tidak ada yang dicatat. Perbaiki baris yang ditandai merah lalu kirim lagi."))
+    table = [{"row": r, "value": entered.get(r.loan.pk, ""), "errors": row_errors.get(r.loan.pk, [])} for r in rows]
+    return render(
+        request,
+        "upk/collection_print.html" if printing else "upk/collection_sheet.html",
+        {
+            **_flags(request, upk),
+            "on": on,
+            "table": table,
+            "total": sum(r.expected for r in rows),
+            "key": key,
+            "errors": errors,
+        },
+    )
+
+
+@login_required
+def collection_sheet_done(request: HttpRequest, upk_id: int, sheet_id: int) -> HttpResponse:
+    upk = upk_for_borrowers(request.user, upk_id)
+    sheet = upk.collection_sheets.filter(pk=sheet_id).first()
+    if sheet is None:
+        raise Http404
+    reps = list(sheet.repayments.select_related("loan", "loan__ksm").order_by("loan__ksm__name"))
+    positions = selectors.loan_positions(upk_ids=[upk.pk], as_of=sheet.date, loan_ids=[r.loan_id for r in reps])
+    kol = selectors.kolektibilitas(upk=upk, as_of=sheet.date)
+    rows = [(r, positions.get(r.loan_id)) for r in reps]
+    return render(
+        request, "upk/collection_done.html", {**_flags(request, upk), "sheet": sheet, "rows": rows, "kol": kol}
+    )
+
+
+# --- Reschedule, write-off, recovery ----------------------------------------------------------------
+
+
+@login_required
+def reschedule_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    form = forms.RescheduleForm(
+        request.POST or None, initial={"effective_on": today(), "term_months": loan.term_months}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule_propose(loan=loan, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Usulan penjadwalan ulang dikirim untuk persetujuan staf."))
+            return redirect("upk:loan_card", pk=loan.pk)
+    return _form_page(request, loan.upk, form, _("Usul penjadwalan ulang %(no)s") % {"no": loan.number}, loan=loan)
+
+
+@login_required
+def reschedule_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    permissions.check_approve(request.user)
+    item = Reschedule.objects.select_related("loan", "loan__upk", "loan__ksm").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    form = forms.DecisionForm(request.POST or None, initial={"approve": "1"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reschedule_decide(reschedule=item, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Putusan penjadwalan ulang dicatat."))
+            return redirect("upk:loan_card", pk=item.loan_id)
+    return _form_page(
+        request,
+        item.loan.upk,
+        form,
+        _("Persetujuan penjadwalan ulang %(no)s") % {"no": item.loan.number},
+        loan=item.loan,
+        proposal=item,
+    )
+
+
+@login_required
+def writeoff_propose(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    form = forms.WriteOffForm(request.POST or None, initial={"proposed_on": today()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.writeoff_propose(loan=loan, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Usulan hapus buku dikirim untuk persetujuan staf."))
+            return redirect("upk:loan_card", pk=loan.pk)
+    return _form_page(request, loan.upk, form, _("Usul hapus buku %(no)s") % {"no": loan.number}, loan=loan)
+
+
+@login_required
+def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    permissions.check_approve(request.user)
+    item = WriteOff.objects.select_related("loan", "loan__upk", "loan__ksm").filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    form = forms.DecisionForm(request.POST or None, initial={"approve": "1"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.writeoff_decide(write_off=item, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Putusan hapus buku dicatat."))
+            return redirect("upk:loan_card", pk=item.loan_id)
+    return _form_page(
+        request,
+        item.loan.upk,
+        form,
+        _("Persetujuan hapus buku %(no)s") % {"no": item.loan.number},
+        loan=item.loan,
+        proposal=item,
+    )
+
+
+@login_required
+def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    form = forms.RecoveryForm(request.POST or None, initial={"received_on": today(), "channel": "kas"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recovery_record(loan=loan, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Pemulihan dicatat sebagai pendapatan."))
+            return redirect("upk:loan_card", pk=loan.pk)
+    return _form_page(
+        request, loan.upk, form, _("Pemulihan pinjaman dihapus %(no)s") % {"no": loan.number}, loan=loan, once=True
+    )
+
+
+@login_required
+def approvals(request: HttpRequest) -> HttpResponse:
+    """Staff: pending reschedules and write-offs across UPKs."""
+    if not permissions.is_staff(request.user):
+        raise Http404
+    reschedules = Reschedule.objects.filter(status=ApprovalStatus.PROPOSED).select_related(
+        "loan", "loan__ksm", "loan__upk"
+    )
+    write_offs = WriteOff.objects.filter(status=ApprovalStatus.PROPOSED).select_related(
+        "loan", "loan__ksm", "loan__upk"
+    )
+    return render(
+        request,
+        "upk/approvals.html",
+        {"reschedules": reschedules, "write_offs": write_offs, "can_approve": permissions.can_approve(request.user)},
+    )
+
+
+# --- Cash vouchers, capital, reserve, year end ---------------------------------------------------------
+
+
+@login_required
+def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpResponse:
+    if direction not in ("in", "out"):
+        raise Http404
+    upk = upk_for_posting(request.user, upk_id)
+    accounts = (
+        Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.PROTECTED_ROLES).order_by("code")
+    )
+    form = forms.CashVoucherForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "kas"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            entry = services.cash_voucher_record(upk=upk, direction=direction, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Bukti kas dicatat, jurnal nomor %(n)s.") % {"n": entry.number})
+            return redirect("upk:journal", upk_id=upk.pk)
+    title = _("Bukti kas masuk") if direction == "in" else _("Bukti kas keluar")
+    return _form_page(request, upk, form, title, once=True)
+
+
+@login_required
+def capital_create(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_posting(request.user, upk_id)
+    accounts = Account.objects.filter(upk=upk, role__in=CAPITAL_ROLES).order_by("code")
+    form = forms.CapitalForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "bank"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.capital_receive(upk=upk, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("Penerimaan modal dicatat."))
+            return redirect("upk:neraca", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Penerimaan modal"), once=True)
+
+
+@login_required
+def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
+    """Shows required vs booked reserve as of a date and proposes the entry."""
+    upk = upk_for_view(request.user, upk_id)
+    on = parse_date(request.POST.get("date") or request.GET.get("as_of"))
+    kol = selectors.kolektibilitas(upk=upk, as_of=on)
+    form = forms.ReserveForm(request.POST or None, initial={"date": on})
+    if request.method == "POST":
+        permissions.check_post(request.user, upk)
+        if form.is_valid():
+            try:
+                entry = services.reserve_adjust(
+                    upk=upk,
+                    date=form.cleaned_data["date"],
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                )
+            except LedgerError as exc:
+                _add_errors(form, exc)
+            else:
+                if entry is None:
+                    messages.info(request, _("Cadangan sudah sesuai; tidak ada jurnal."))
+                else:
+                    messages.success(
+                        request, _("Penyesuaian cadangan dicatat, jurnal nomor %(n)s.") % {"n": entry.number}
+                    )
+                return redirect(reverse("upk:reserve", args=[upk.pk]) + f"?as_of={form.cleaned_data['date']:%Y-%m-%d}")
+    return render(request, "upk/reserve.html", {**_flags(request, upk), "kol": kol, "form": form, "on": on})
+
+
+@login_required
+def year_end(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_posting(request.user, upk_id)
+    rules = services.get_settings(upk)
+    form = forms.YearEndForm(request.POST or None, initial={"year": today().year - 1})
+    if request.method == "POST" and form.is_valid():
+        try:
+            closing = services.year_end_close(upk=upk, year=form.cleaned_data["year"], actor=request.user)
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Tutup buku %(y)s: surplus %(s)s dialokasikan.") % {"y": closing.year, "s": closing.surplus}
+            )
+            return redirect("upk:neraca", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Tutup buku tahunan"), rules=rules, year_end=True, once=True)
+
+
+# --- Periods and the monthly package -----------------------------------------------------------------
+
+
+def _previous_month(d: date) -> tuple[int, int]:
+    first = d.replace(day=1) - timedelta(days=1)
+    return first.year, first.month
+
+
+@login_required
+def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    py, pm = _previous_month(today())
+    try:
+        year = int(request.GET.get("tahun") or request.POST.get("year") or py)
+        month = int(request.GET.get("bulan") or request.POST.get("month") or pm)
+        if not 1 <= month <= 12:
+            raise ValueError
+    except ValueError as exc:
+        raise Http404 from exc
+    errors: list[str] = []
+    if request.method == "POST":
+        permissions.check_post(request.user, upk)
+        try:
+            services.monthly_package_submit(upk=upk, year=year, month=month, actor=request.user)
+        except LedgerError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": services.month_label(year, month)}
+            )
+            return redirect(reverse("upk:package", args=[upk.pk]) + f"?tahun={year}&bulan={month}")
+    package = selectors.monthly_package(upk=upk, year=year, month=month)
+    borrowers = permissions.can_view_borrowers(request.user, upk)
+    names = dict(KSM.objects.filter(upk=upk).values_list("pk", "name")) if borrowers else {}
+    submitted = MonthlyPackage.objects.filter(upk=upk, year=year, month=month).select_related("submitted_by").first()
+    return render(
+        request,
+        "upk/package.html",
+        {
+            **_flags(request, upk),
+            "package": package,
+            "label": services.month_label(year, month),
+            "year": year,
+            "month": month,
+            "names": names,
+            "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows] if borrowers else [],
+            "indicators": [(v, _band_class(v.band)) for v in package.indicators.values.values()],
+            "submitted": submitted,
+            "errors": errors,
+            "kol_names": [str(n) for _c, n in selectors.KOL_NAMES],
+        },
+    )
+
+
+@login_required
+def periods(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    close_form = forms.MonthForm(prefix="close")
+    reopen_form = forms.ReopenForm(prefix="reopen")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "close":
+            permissions.check_post(request.user, upk)
+            close_form = forms.MonthForm(request.POST, prefix="close")
+            if close_form.is_valid():
+                try:
+                    services.period_close(upk=upk, actor=request.user, **close_form.cleaned_data)
+                except LedgerError as exc:
+                    _add_errors(close_form, exc)
+                else:
+                    messages.success(request, _("Bulan ditutup."))
+                    return redirect("upk:periods", upk_id=upk.pk)
+        elif action == "reopen":
+            permissions.check_approve(request.user)
+            reopen_form = forms.ReopenForm(request.POST, prefix="reopen")
+            if reopen_form.is_valid():
+                try:
+                    services.period_reopen(upk=upk, actor=request.user, **reopen_form.cleaned_data)
+                except LedgerError as exc:
+                    _add_errors(reopen_form, exc)
+                else:
+                    messages.success(request, _("Bulan dibuka kembali."))
+                    return redirect("upk:periods", upk_id=upk.pk)
+        else:
+            raise Http404
+    closed = AccountingPeriod.objects.filter(upk=upk, is_closed=True).order_by("-year", "-month")
+    events = PeriodEvent.objects.filter(period__upk=upk).select_related("period", "actor").order_by("-at")[:50]
+    packages = MonthlyPackage.objects.filter(upk=upk).select_related("submitted_by")[:24]
+    return render(
+        request,
+        "upk/periods.html",
+        {
+            **_flags(request, upk),
+            "closed": closed[:24],
+            "last_closed": closed.first(),
+            "events": events,
+            "packages": packages,
+            "close_form": close_form,
+            "reopen_form": reopen_form,
+        },
+    )
+
+
+# --- Books -----------------------------------------------------------------------------------------
+
+
+def _range(request: HttpRequest) -> tuple[date, date]:
+    date_to = parse_date(request.GET.get("sampai") or request.GET.get("as_of"))
+    date_from = parse_date(request.GET.get("dari"), date_to.replace(day=1))
+    if date_from > date_to:
+        date_from = date_to
+    return date_from, date_to
+
+
+@login_required
+def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_borrowers(request.user, upk_id)
+    date_from, date_to = _range(request)
+    qs = permissions.filter_journal_entries(
+        request.user, selectors.journal_entries(upk=upk, date_from=date_from, date_to=date_to)
+    )
+    kind = request.GET.get("jenis", "")
+    if kind:
+        qs = qs.filter(kind=kind)
+    fmt = export_format(request)
+    if fmt:
+        headers = [_("Nomor"), _("Tanggal"), _("Jenis"), _("Uraian"), _("Akun"), _("Debit"), _("Kredit")]
+        data = (
+            [e.number, e.date, e.get_kind_display(), e.description, str(line.account), line.debit, line.credit]
+            for e in qs
+            for line in e.lines.all()
+        )
+        return export_response(
+            fmt, f"jurnal-{upk.pk}-{date_from:%Y%m%d}-{date_to:%Y%m%d}", headers, data, title="Jurnal"
+        )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "upk/journal.html",
+        {
+            **_flags(request, upk),
+            "page_obj": page,
+            "date_from": date_from,
+            "date_to": date_to,
+            "kind": kind,
+            "kinds": JournalEntry._meta.get_field("kind").choices,
+        },
+    )
+
+
+def _book_page(request: HttpRequest, upk: Unit, book: selectors.Book, title: str, filename: str) -> HttpResponse:
+    fmt = export_format(request)
+    if fmt:
+        headers = [_("Tanggal"), _("Nomor"), _("Uraian"), _("Debit"), _("Kredit"), _("Saldo")]
+        data = [["", "", _("Saldo awal"), "", "", book.opening]] + [
+            [r.date, r.number, r.description, r.debit, r.credit, r.balance] for r in book.rows
+        ]
+        return export_response(fmt, filename, headers, data, title=title)
+    page = Paginator(book.rows, 50).get_page(request.GET.get("page"))
+    accounts = Account.objects.filter(upk=upk).order_by("code")
+    return render(
+        request,
+        "upk/book.html",
+        {**_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts},
+    )
+
+
+@login_required
+def cash_book(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_borrowers(request.user, upk_id)
+    date_from, date_to = _range(request)
+    role = "bank" if request.GET.get("buku") == "bank" else "kas"
+    services.get_settings(upk)
+    book = selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role)
+    title = _("Buku bank") if role == "bank" else _("Buku kas harian")
+    return _book_page(request, upk, book, title, f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}")
+
+
+@login_required
+def general_ledger(request: HttpRequest, upk_id: int, account_id: int) -> HttpResponse:
+    upk = upk_for_borrowers(request.user, upk_id)
+    account = Account.objects.filter(upk=upk, pk=account_id).first()
+    if account is None:
+        raise Http404
+    date_from, date_to = _range(request)
+    book = selectors.general_ledger(account=account, date_from=date_from, date_to=date_to)
+    return _book_page(
+        request, upk, book, _("Buku besar %(a)s") % {"a": account}, f"buku-besar-{account.code}-{date_to:%Y%m%d}"
+    )
+
+
+@login_required
+def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    as_of = as_of_from(request)
+    tb = selectors.trial_balance(upk=upk, as_of=as_of)
+    fmt = export_format(request)
+    if fmt:
+        data = [[r.account.code, r.account.name, r.debit, r.credit] for r in tb.rows]
+        data.append(["", _("Jumlah"), tb.total_debit, tb.total_credit])
+        return export_response(
+            fmt,
+            f"neraca-saldo-{upk.pk}-{as_of:%Y%m%d}",
+            [_("Kode"), _("Akun"), _("Debit"), _("Kredit")],
+            data,
+            title="Neraca saldo",
+        )
+    return render(request, "upk/trial_balance.html", {**_flags(request, upk), "tb": tb, "as_of": as_of})
+
+
+@login_required
+def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    as_of = as_of_from(request)
+    bs = selectors.neraca(upk=upk, as_of=as_of)
+    fmt = export_format(request)
+    if fmt:
+        data: list[list[Any]] = []
+        for section in (bs.assets, bs.liabilities, bs.equity):
+            data += [
+                [section.title, account.code if account else "", label, amount]
+                for account, label, amount in section.rows
+            ]
+            data.append([section.title, "", _("Jumlah"), section.total])
+        return export_response(
+            fmt,
+            f"neraca-{upk.pk}-{as_of:%Y%m%d}",
+            [_("Bagian"), _("Kode"), _("Akun"), _("Jumlah")],
+            data,
+            title="Neraca",
+        )
+    return render(request, "upk/neraca.html", {**_flags(request, upk), "bs": bs, "as_of": as_of})
+
+
+@login_required
+def laba_rugi(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    date_to = parse_date(request.GET.get("sampai") or request.GET.get("as_of"))
+    date_from = parse_date(request.GET.get("dari"), date(date_to.year, 1, 1))
+    pl = selectors.laba_rugi(upk=upk, date_from=date_from, date_to=date_to)
+    fmt = export_format(request)
+    if fmt:
+        data: list[list[Any]] = []
+        for section in (pl.income, pl.expense):
+            data += [
+                [section.title, account.code if account else "", label, amount]
+                for account, label, amount in section.rows
+            ]
+            data.append([section.title, "", _("Jumlah"), section.total])
+        data.append(["", "", _("Surplus/defisit"), pl.surplus])
+        return export_response(
+            fmt,
+            f"laba-rugi-{upk.pk}-{date_to:%Y%m%d}",
+            [_("Bagian"), _("Kode"), _("Akun"), _("Jumlah")],
+            data,
+            title="Laba-rugi",
+        )
+    return render(
+        request, "upk/laba_rugi.html", {**_flags(request, upk), "pl": pl, "date_from": date_from, "date_to": date_to}
+    )
