@@ -59,6 +59,12 @@ def format_date(value: date | None) -> str:
         return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
 
 
+def format_month(value: date) -> str:
+    """ "Maret 2026"."""
+    with translation.override("id"):
+        return formats.date_format(value, "YEAR_MONTH_FORMAT", use_l10n=True)
+
+
 def format_datetime_wib(value: datetime) -> str:
     """ "29 November 2026 16:50 WIB": production times are always printed in WIB."""
     local = timezone.localtime(value, WIB)

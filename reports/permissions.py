@@ -49,8 +49,11 @@ def check_report_request(user: Any, report_type: ReportType, params: dict[str, A
         if _as_int(params.get("bkm")) != user.bkm_id:
             raise Http404
     elif report_type.scope == "upk":
+        from upk.permissions import is_manager_of
+
+        # The ledger's rule: a manager reads the books of the UPK(s) they manage.
         upk_id = _as_int(params.get("upk"))
-        if upk_id is None or not user.upk_units.filter(pk=upk_id).exists():
+        if upk_id is None or not is_manager_of(user, upk_id):
             raise Http404
     else:  # pragma: no cover - staff scope handled by can_request_type
         raise PermissionDenied

@@ -487,3 +487,283 @@ def bkm_forum_last_post(*, since: datetime) -> list[tuple[BKM, datetime | None]]
         .order_by("name", "pk")
     )
     return [(b, b.last_post_at) for b in qs]  # type: ignore[attr-defined]
+
+
+# --- UPK ledger: city figures over many UPKs ----------------------------------------
+#
+# Every figure comes from upk.selectors (portfolio_summary_many: three set-based
+# queries per date whatever the number of UPKs or loans). What the ledger does
+# not define — city/kecamatan aggregates, the "needs attention" rules, PAR trend
+# rules and the package-submission rule — is defined once here and used by the
+# city report, the dashboard panel and the early warnings alike.
+
+BAND_ORDER = {"sehat": 0, "kurang_sehat": 1, "tidak_sehat": 2}
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """ "2026-03" → (2026, 3); ValueError on anything else."""
+    year_s, month_s = period.split("-")
+    year, month = int(year_s), int(month_s)
+    if not (2000 <= year <= 2100 and 1 <= month <= 12) or len(year_s) != 4 or len(month_s) != 2:
+        raise ValueError(period)
+    return year, month
+
+
+def month_ends(year: int, month: int, count: int) -> list[Any]:
+    """The last `count` month ends up to (year, month), oldest first."""
+    from upk.selectors import month_end
+
+    out = []
+    index = year * 12 + month - 1
+    for k in range(count - 1, -1, -1):
+        y, m = divmod(index - k, 12)
+        out.append(month_end(y, m + 1))
+    return out
+
+
+def upk_units(*, kecamatan_id: int | None = None) -> list[Any]:
+    """UPK units with books (set up in the ledger), by kecamatan, kelurahan and BKM; one query."""
+    from bkm.models import Unit, UnitType
+
+    qs = Unit.objects.filter(unit_type=UnitType.UPK, upk_settings__isnull=False).select_related(
+        "bkm__kelurahan__kecamatan"
+    )
+    if kecamatan_id:
+        qs = qs.filter(bkm__kelurahan__kecamatan_id=kecamatan_id)
+    return list(qs.order_by("bkm__kelurahan__kecamatan__name", "bkm__kelurahan__name", "bkm__name", "pk"))
+
+
+def upk_label(unit: Any) -> str:
+    return f"UPK {unit.bkm.name}"
+
+
+def aggregate_figures(figures: list[Any], as_of: Any) -> Any:
+    """Sum of UPKs' PortfolioFigures (KSMs belong to one UPK, so counts add up)."""
+    from upk.selectors import PortfolioFigures
+
+    total = PortfolioFigures(as_of)
+    for f in figures:
+        for name in (
+            "outstanding",
+            "active_ksm",
+            "at_risk_ksm",
+            "at_risk_outstanding",
+            "at_risk_arrears_pokok",
+            "due_total",
+            "paid_on_due",
+            "income_ytd",
+            "cost_ytd",
+            "capital",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(f, name))
+    return total
+
+
+def indicator_values(figures: Any) -> dict[str, Decimal | None]:
+    """Each ledger indicator (upk.selectors.INDICATORS, defined once there) of aggregated figures."""
+    from upk.selectors import INDICATORS
+
+    return {d.code: d.compute(figures) for d in INDICATORS}
+
+
+def par_band_worsened(previous: Any, current: Any) -> bool:
+    """PAR moved into a worse band (Sehat → Kurang Sehat → Tidak Sehat) from one month end to the next."""
+    if previous is None or current is None or previous.band is None or current.band is None:
+        return False
+    return BAND_ORDER[current.band] > BAND_ORDER[previous.band]
+
+
+def par_rising(values: list[Decimal | None], months: int = 3) -> bool:
+    """PAR rose at each of the last `months` month ends (needs months + 1 values, none missing)."""
+    tail = values[-(months + 1) :]
+    if len(tail) < months + 1 or any(v is None for v in tail):
+        return False
+    return all(b > a for a, b in zip(tail, tail[1:], strict=False))  # type: ignore[operator]
+
+
+def packages_submitted(*, upk_ids: list[int], year: int, month: int) -> set[int]:
+    """UPKs that submitted the month's package (the ledger: submitting closes the month); one query."""
+    from upk.models import MonthlyPackage
+
+    return set(
+        MonthlyPackage.objects.filter(upk_id__in=upk_ids, year=year, month=month).values_list("upk_id", flat=True)
+    )
+
+
+def upks_with_books_before(*, upk_ids: list[int], day: Any) -> set[int]:
+    """UPKs that posted anything on or before `day` (a month with no books is not expected); one query."""
+    from upk.models import JournalEntry
+
+    return set(
+        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day).values_list("upk_id", flat=True).distinct()
+    )
+
+
+@dataclass
+class UpkRow:
+    unit: Any
+    label: str
+    kecamatan: str
+    indicators: Any  # upk.selectors.Indicators
+    kolektibilitas: Any  # upk.selectors.Kolektibilitas (bucket totals)
+    par_history: list[Any]  # IndicatorValue of PAR at each month end, oldest first
+    submitted: bool
+    expected: bool
+    reasons: list[str]
+
+    @property
+    def reserve_shortfall(self) -> int:
+        return max(0, self.kolektibilitas.required_reserve - self.kolektibilitas.booked_reserve)
+
+
+@dataclass
+class AreaFigures:
+    label: str
+    upks: int
+    figures: Any  # aggregated PortfolioFigures
+    values: dict[str, Decimal | None]
+    required_reserve: int
+    booked_reserve: int
+
+
+@dataclass
+class TrendPoint:
+    as_of: Any
+    figures: Any
+    values: dict[str, Decimal | None]
+
+
+@dataclass
+class UpkCity:
+    year: int
+    month: int
+    as_of: Any
+    rows: list[UpkRow]
+    by_kecamatan: list[AreaFigures]
+    city: AreaFigures
+    kol_buckets: list[tuple[str, str, int, int, int]]  # code, name, loans, outstanding, required
+    trend: list[TrendPoint]
+
+    @property
+    def attention(self) -> list[UpkRow]:
+        return [r for r in self.rows if r.reasons]
+
+
+def _pct_text(value: Decimal | None) -> str:
+    from .pdf import format_decimal
+
+    return "-" if value is None else f"{format_decimal(value)}%"
+
+
+def upk_attention_reasons(row: UpkRow, *, period_label: str) -> list[str]:
+    """Why a UPK needs attention: an indicator Tidak Sehat, PAR worse or rising, reserve short, package missing."""
+    from django.utils.translation import gettext as _
+
+    from .pdf import format_rupiah
+
+    reasons = []
+    for v in row.indicators.values.values():
+        if v.band == "tidak_sehat":
+            reasons.append(
+                _("%(label)s %(value)s (%(band)s)")
+                % {"label": v.label, "value": _pct_text(v.value), "band": v.band_label}
+            )
+    history = row.par_history
+    if len(history) >= 2 and par_band_worsened(history[-2], history[-1]):
+        reasons.append(
+            _("PAR memburuk dari %(old)s ke %(new)s") % {"old": history[-2].band_label, "new": history[-1].band_label}
+        )
+    values = [v.value if v is not None else None for v in history]
+    if par_rising(values):
+        reasons.append(
+            _("PAR naik tiga bulan berturut-turut (%(series)s)")
+            % {"series": " → ".join(_pct_text(v) for v in values[-4:])}
+        )
+    if row.reserve_shortfall > 0:
+        reasons.append(_("Cadangan resiko kurang %(amount)s") % {"amount": format_rupiah(row.reserve_shortfall)})
+    if row.expected and not row.submitted:
+        reasons.append(_("Laporan bulanan %(period)s belum dikirim") % {"period": period_label})
+    return reasons
+
+
+def _area(label: str, rows: list[UpkRow], as_of: Any) -> AreaFigures:
+    figures = aggregate_figures([r.indicators.figures for r in rows], as_of)
+    return AreaFigures(
+        label=label,
+        upks=len(rows),
+        figures=figures,
+        values=indicator_values(figures),
+        required_reserve=sum(r.kolektibilitas.required_reserve for r in rows),
+        booked_reserve=sum(r.kolektibilitas.booked_reserve for r in rows),
+    )
+
+
+def upk_city(
+    *, year: int, month: int, kecamatan_id: int | None = None, trend_months: int = 12, progress: Any = None
+) -> UpkCity:
+    """Every UPK's indicators, kolektibilitas and PAR history as of each month end, with city aggregates.
+
+    3 queries per month end (upk.selectors.portfolio_summary_many) plus 3;
+    memory holds one summary per UPK per month, never loans.
+    """
+    from upk.selectors import KOL_NAMES, portfolio_summary_many
+
+    from .pdf import format_month
+
+    units = upk_units(kecamatan_id=kecamatan_id)
+    ids = [u.pk for u in units]
+    ends = month_ends(year, month, trend_months)
+    as_of = ends[-1]
+    par_history: dict[int, list[Any]] = {i: [] for i in ids}
+    trend: list[TrendPoint] = []
+    current: dict[int, Any] = {}
+    for k, end in enumerate(ends):
+        summary = portfolio_summary_many(upk_ids=ids, as_of=end)
+        for upk_id, (ind, _kol) in summary.items():
+            par_history[upk_id].append(ind["par"])
+        figures = aggregate_figures([ind.figures for ind, _kol in summary.values()], end)
+        trend.append(TrendPoint(as_of=end, figures=figures, values=indicator_values(figures)))
+        if end == as_of:
+            current = summary
+        if progress is not None:
+            progress(10 + 60 * (k + 1) / len(ends), format_month(end))
+    submitted = packages_submitted(upk_ids=ids, year=year, month=month)
+    expected = upks_with_books_before(upk_ids=ids, day=as_of)
+    label = format_month(as_of)
+    rows = []
+    for unit in units:
+        ind, kol = current.get(unit.pk, (None, None))
+        if ind is None:  # pragma: no cover - portfolio_summary_many returns every id asked for
+            continue
+        row = UpkRow(
+            unit=unit,
+            label=upk_label(unit),
+            kecamatan=unit.bkm.kelurahan.kecamatan.name,
+            indicators=ind,
+            kolektibilitas=kol,
+            par_history=par_history[unit.pk],
+            submitted=unit.pk in submitted,
+            expected=unit.pk in expected,
+            reasons=[],
+        )
+        row.reasons = upk_attention_reasons(row, period_label=label)
+        rows.append(row)
+    by_kec: dict[str, list[UpkRow]] = {}
+    for r in rows:
+        by_kec.setdefault(r.kecamatan, []).append(r)
+    buckets = []
+    for b, (code, name) in enumerate(KOL_NAMES):
+        loans = sum(r.kolektibilitas.buckets[b].loans for r in rows)
+        outstanding = sum(r.kolektibilitas.buckets[b].outstanding for r in rows)
+        required = sum(r.kolektibilitas.buckets[b].required for r in rows)
+        buckets.append((code, str(name), loans, outstanding, required))
+    return UpkCity(
+        year=year,
+        month=month,
+        as_of=as_of,
+        rows=rows,
+        by_kecamatan=[_area(name, items, as_of) for name, items in by_kec.items()],
+        city=_area("Kota Palangka Raya", rows, as_of),
+        kol_buckets=buckets,
+        trend=trend,
+    )

@@ -23,6 +23,32 @@ def dec(value: Decimal | int | None, places: int = 2) -> str:
 
 
 @register.filter
+def pct(value: Decimal | None) -> str:
+    """An indicator in percent as the reports print it: 12,34% ("-" when undefined)."""
+    return "-" if value is None else pdf.format_decimal(value) + "%"
+
+
+@register.filter
+def item(mapping, key):  # type: ignore[no-untyped-def]
+    """mapping[key] in templates (None when missing)."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@register.filter
+def band_class(band: str | None) -> str:
+    return {"sehat": "band-ok", "kurang_sehat": "band-fair", "tidak_sehat": "band-bad"}.get(band or "", "")
+
+
+@register.filter
+def bulan(value: date | None) -> str:
+    """Indonesian month and year: Maret 2026."""
+    return pdf.format_month(value) if value else "-"
+
+
+@register.filter
 def tgl(value: date | None) -> str:
     """Indonesian long date: 29 November 2026."""
     return pdf.format_date(value)

@@ -194,3 +194,68 @@ def _forum_reference_data(request):
     from tests.forum.conftest import ensure_reference_data
 
     ensure_reference_data()
+
+
+def _month_add(day, months: int, dom: int = 10):
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, dom)
+
+
+@pytest.fixture
+def upk_portfolio(collaboration):
+    """Three UPKs with books; period = last month, loans disbursed nine months before it.
+
+    A pays every instalment and submitted last month's package; B has one good loan and three that
+    stopped after 4, 5 and 6 instalments (one more loan at risk each of the last three months: PAR
+    rising); C has one loan that stopped after 5.
+    """
+    from django.utils import timezone
+
+    from reports.registry import previous_month
+    from tests.factories import UserFactory
+    from tests.upk.factories import make_active_loan, make_ksm
+    from upk import services
+
+    today = timezone.localdate()
+    period = previous_month(today)
+    year, month = (int(x) for x in period.split("-"))
+    last_month = datetime.date(year, month, 1)
+    disbursed = _month_add(last_month, -9)
+    upks, managers, loans = [], [], {}
+    plans = ([None, None], [None, 4, 5, 6], [5])
+    for i, (bkm, plan) in enumerate(zip(collaboration["bkms"], plans, strict=True)):
+        unit = bkm.units.get(unit_type="upk")
+        services.upk_setup(upk=unit)
+        manager = UserFactory(role="upk_manager", username=f"manajer_upk_{i}")
+        manager.upk_units.set([unit])
+        services.capital_receive(
+            upk=unit,
+            account=unit.accounts.get(role="capital_kotaku"),
+            amount=100_000_000,
+            date=_month_add(disbursed, -7, 2),
+            description="Modal BLM KOTAKU",
+            actor=manager,
+            idempotency_key=f"capital-{unit.pk}",
+            channel="kas",
+        )
+        loans[unit.pk] = []
+        for paid in plan:
+            ksm = make_ksm(unit, actor=manager, savings_from=_month_add(disbursed, -4, 5))
+            loan = make_active_loan(
+                unit, manager, ksm=ksm, applied_on=disbursed - datetime.timedelta(days=3), disbursed_on=disbursed
+            )
+            schedule = services.current_schedule(loan)
+            due = [inst for inst in schedule.instalments.order_by("number") if inst.due_date <= today]
+            for inst in due if paid is None else due[:paid]:
+                services.repayment_record(
+                    loan=loan,
+                    amount=int(inst.total),
+                    paid_on=inst.due_date,
+                    actor=manager,
+                    idempotency_key=f"pay-{loan.pk}-{inst.number}",
+                )
+            loans[unit.pk].append(loan)
+        upks.append(unit)
+        managers.append(manager)
+    services.monthly_package_submit(upk=upks[0], year=year, month=month, actor=managers[0])
+    return {"upks": upks, "managers": managers, "loans": loans, "period": period, "year": year, "month": month}
