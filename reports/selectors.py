@@ -649,7 +649,7 @@ class UpkCity:
         return [r for r in self.rows if r.reasons]
 
 
-def _pct_text(value: Decimal | None) -> str:
+def pct_text(value: Decimal | None) -> str:
     from .pdf import format_decimal
 
     return "-" if value is None else f"{format_decimal(value)}%"
@@ -666,7 +666,7 @@ def upk_attention_reasons(row: UpkRow, *, period_label: str) -> list[str]:
         if v.band == "tidak_sehat":
             reasons.append(
                 _("%(label)s %(value)s (%(band)s)")
-                % {"label": v.label, "value": _pct_text(v.value), "band": v.band_label}
+                % {"label": v.label, "value": pct_text(v.value), "band": v.band_label}
             )
     history = row.par_history
     if len(history) >= 2 and par_band_worsened(history[-2], history[-1]):
@@ -677,7 +677,7 @@ def upk_attention_reasons(row: UpkRow, *, period_label: str) -> list[str]:
     if par_rising(values):
         reasons.append(
             _("PAR naik tiga bulan berturut-turut (%(series)s)")
-            % {"series": " → ".join(_pct_text(v) for v in values[-4:])}
+            % {"series": " → ".join(pct_text(v) for v in values[-4:])}
         )
     if row.reserve_shortfall > 0:
         reasons.append(_("Cadangan resiko kurang %(amount)s") % {"amount": format_rupiah(row.reserve_shortfall)})
@@ -706,7 +706,7 @@ def upk_city(
     3 queries per month end (upk.selectors.portfolio_summary_many) plus 3;
     memory holds one summary per UPK per month, never loans.
     """
-    from upk.selectors import KOL_NAMES, portfolio_summary_many
+    from upk.selectors import portfolio_summary_many
 
     from .pdf import format_month
 
@@ -751,12 +751,6 @@ def upk_city(
     by_kec: dict[str, list[UpkRow]] = {}
     for r in rows:
         by_kec.setdefault(r.kecamatan, []).append(r)
-    buckets = []
-    for b, (code, name) in enumerate(KOL_NAMES):
-        loans = sum(r.kolektibilitas.buckets[b].loans for r in rows)
-        outstanding = sum(r.kolektibilitas.buckets[b].outstanding for r in rows)
-        required = sum(r.kolektibilitas.buckets[b].required for r in rows)
-        buckets.append((code, str(name), loans, outstanding, required))
     return UpkCity(
         year=year,
         month=month,
@@ -764,6 +758,102 @@ def upk_city(
         rows=rows,
         by_kecamatan=[_area(name, items, as_of) for name, items in by_kec.items()],
         city=_area("Kota Palangka Raya", rows, as_of),
-        kol_buckets=buckets,
+        kol_buckets=_kol_totals(rows),
         trend=trend,
     )
+
+
+def _kol_totals(rows: list[UpkRow]) -> list[tuple[str, str, int, int, int]]:
+    from upk.selectors import KOL_NAMES
+
+    buckets = []
+    for b, (code, name) in enumerate(KOL_NAMES):
+        loans = sum(r.kolektibilitas.buckets[b].loans for r in rows)
+        outstanding = sum(r.kolektibilitas.buckets[b].outstanding for r in rows)
+        required = sum(r.kolektibilitas.buckets[b].required for r in rows)
+        buckets.append((code, str(name), loans, outstanding, required))
+    return buckets
+
+
+@dataclass
+class UpkSnapshot:
+    as_of: Any
+    rows: list[UpkRow]
+    by_kecamatan: list[AreaFigures]
+    city: AreaFigures
+    kol_buckets: list[tuple[str, str, int, int, int]]
+
+
+def upk_snapshot(*, as_of: Any) -> UpkSnapshot:
+    """Every UPK's indicators and kolektibilitas as of a day, with kecamatan and city aggregates (4 queries)."""
+    from upk.selectors import portfolio_summary_many
+
+    units = upk_units()
+    summary = portfolio_summary_many(upk_ids=[u.pk for u in units], as_of=as_of)
+    rows = [
+        UpkRow(
+            unit=u,
+            label=upk_label(u),
+            kecamatan=u.bkm.kelurahan.kecamatan.name,
+            indicators=summary[u.pk][0],
+            kolektibilitas=summary[u.pk][1],
+            par_history=[summary[u.pk][0]["par"]],
+            submitted=False,
+            expected=False,
+            reasons=[],
+        )
+        for u in units
+        if u.pk in summary
+    ]
+    by_kec: dict[str, list[UpkRow]] = {}
+    for r in rows:
+        by_kec.setdefault(r.kecamatan, []).append(r)
+    return UpkSnapshot(
+        as_of=as_of,
+        rows=rows,
+        by_kecamatan=[_area(name, items, as_of) for name, items in by_kec.items()],
+        city=_area("Kota Palangka Raya", rows, as_of),
+        kol_buckets=_kol_totals(rows),
+    )
+
+
+@dataclass
+class ParAlert:
+    unit: Any
+    worsened: bool
+    rising: bool
+    history: list[Any]  # PAR IndicatorValue at each month end, oldest first
+    as_of: Any
+
+
+def upk_par_alerts(*, year: int, month: int) -> list[ParAlert]:
+    """UPKs whose PAR moved into a worse band at the end of (year, month), or rose at each of its last
+    three month ends (4 month ends × 3 queries)."""
+    from upk.selectors import portfolio_summary_many
+
+    units = upk_units()
+    ids = [u.pk for u in units]
+    ends = month_ends(year, month, 4)
+    history: dict[int, list[Any]] = {i: [] for i in ids}
+    for end in ends:
+        for upk_id, (ind, _kol) in portfolio_summary_many(upk_ids=ids, as_of=end).items():
+            history[upk_id].append(ind["par"])
+    alerts = []
+    for u in units:
+        h = history[u.pk]
+        worsened = len(h) >= 2 and par_band_worsened(h[-2], h[-1])
+        rising = par_rising([v.value for v in h])
+        if worsened or rising:
+            alerts.append(ParAlert(unit=u, worsened=worsened, rising=rising, history=h, as_of=ends[-1]))
+    return alerts
+
+
+def upk_packages_missing(*, year: int, month: int) -> list[Any]:
+    """UPKs with books by the end of (year, month) that have not submitted its monthly package (3 queries)."""
+    from upk.selectors import month_end
+
+    units = upk_units()
+    ids = [u.pk for u in units]
+    expected = upks_with_books_before(upk_ids=ids, day=month_end(year, month))
+    submitted = packages_submitted(upk_ids=ids, year=year, month=month)
+    return [u for u in units if u.pk in expected and u.pk not in submitted]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from django.urls import NoReverseMatch, reverse
@@ -258,4 +258,74 @@ def bkm_forum_silent() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=reason,
             domain="forum",
+        )
+
+
+# --- UPK ledger: PAR worse or rising; a month not submitted -------------------------
+
+
+def _upk_url(unit_id: int) -> str:
+    return subject_url([("upk:home", [unit_id]), ("upk:upk_home", [unit_id]), ("upk:detail", [unit_id])])
+
+
+def _last_month(today: date) -> tuple[int, int]:
+    return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+
+
+@warning_provider
+def upk_par_worse() -> Iterable[EarlyWarning]:
+    """PAR crossed into a worse band at the last month end, or rose three month ends running."""
+    from .pdf import format_month
+    from .selectors import pct_text, upk_label, upk_par_alerts
+
+    year, month = _last_month(timezone.localdate())
+    for alert in upk_par_alerts(year=year, month=month):
+        h = alert.history
+        reasons = []
+        if alert.worsened:
+            reasons.append(
+                _("PAR %(month)s %(value)s: memburuk dari %(old)s ke %(new)s.")
+                % {
+                    "month": format_month(alert.as_of),
+                    "value": pct_text(h[-1].value),
+                    "old": h[-2].band_label,
+                    "new": h[-1].band_label,
+                }
+            )
+        if alert.rising:
+            reasons.append(
+                _("PAR naik tiga bulan berturut-turut: %(series)s.")
+                % {"series": " → ".join(pct_text(v.value) for v in h[-4:])}
+            )
+        yield EarlyWarning(
+            key=f"upk-par:{alert.unit.pk}:{alert.as_of:%Y-%m}",
+            severity="danger" if alert.worsened and h[-1].band == "tidak_sehat" else "warning",
+            subject=upk_label(alert.unit),
+            url=_upk_url(alert.unit.pk),
+            reason=" ".join(reasons),
+            domain="upk",
+        )
+
+
+@warning_provider
+def upk_month_not_submitted() -> Iterable[EarlyWarning]:
+    """Last month's package not submitted (the ledger: submitting closes the month) after the due day."""
+    from .pdf import format_month
+    from .selectors import upk_label, upk_packages_missing
+
+    today = timezone.localdate()
+    due_day = conf.get("REPORTS_UPK_PACKAGE_DUE_DAY")
+    if today.day <= due_day:
+        return
+    year, month = _last_month(today)
+    label = format_month(date(year, month, 1))
+    for unit in upk_packages_missing(year=year, month=month):
+        yield EarlyWarning(
+            key=f"upk-package-missing:{unit.pk}:{year:04d}-{month:02d}",
+            severity="warning",
+            subject=upk_label(unit),
+            url=_upk_url(unit.pk),
+            reason=_("Laporan bulanan %(month)s belum dikirim (batas tanggal %(day)d).")
+            % {"month": label, "day": due_day},
+            domain="upk",
         )

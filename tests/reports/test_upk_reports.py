@@ -177,3 +177,57 @@ def test_par_rules_band_worsened_and_rising_three_months():
     assert not par_rising([Decimal(1), Decimal(2), Decimal(2), Decimal(4)])
     assert not par_rising([None, Decimal(2), Decimal(3), Decimal(4)])
     assert not par_rising([Decimal(2), Decimal(3), Decimal(4)])
+
+
+@pytest.mark.django_db
+def test_upk_par_worse_warns_of_par_rising_three_months(upk_portfolio):
+    from reports.selectors import upk_par_alerts
+    from reports.warnings import upk_par_worse
+
+    good, rising, _late = upk_portfolio["upks"]
+    warnings = {w.subject: w for w in upk_par_worse()}
+    assert upk_label(rising) in warnings and upk_label(good) not in warnings
+    (alert,) = [a for a in upk_par_alerts(year=upk_portfolio["year"], month=upk_portfolio["month"]) if a.unit == rising]
+    assert alert.rising
+    w = warnings[upk_label(rising)]
+    assert "PAR naik tiga bulan berturut-turut: " + " → ".join(pct(v.value) for v in alert.history) in w.reason
+    assert w.key == f"upk-par:{rising.pk}:{upk_portfolio['period']}" and w.url == reverse("upk:home", args=[rising.pk])
+
+
+@pytest.mark.django_db
+def test_upk_month_not_submitted_after_due_day(upk_portfolio, settings):
+    from reports.warnings import upk_month_not_submitted
+
+    good, stopped, late = upk_portfolio["upks"]
+    settings.REPORTS_UPK_PACKAGE_DUE_DAY = 0
+    warnings = {w.subject: w for w in upk_month_not_submitted()}
+    assert set(warnings) == {upk_label(stopped), upk_label(late)}
+    assert "belum dikirim" in warnings[upk_label(late)].reason
+    settings.REPORTS_UPK_PACKAGE_DUE_DAY = 31  # not due yet
+    assert list(upk_month_not_submitted()) == []
+
+
+@pytest.mark.django_db
+def test_dashboard_upk_panel_shows_city_figures_with_bounded_queries(
+    client, staff_admin, upk_portfolio, django_assert_max_num_queries
+):
+    from django.utils import timezone
+
+    from reports.selectors import upk_snapshot
+    from tests.factories import BKMFactory
+    from upk import services
+
+    client.force_login(staff_admin)
+    with django_assert_max_num_queries(80) as before:
+        page = client.get(reverse("reports:dashboard")).content.decode()
+    snapshot = upk_snapshot(as_of=timezone.localdate())
+    assert 'data-testid="upk-panel"' in page
+    assert format_rupiah(snapshot.city.figures.outstanding) in page
+    for k in snapshot.by_kecamatan:
+        assert f"<td>{k.label}</td>" in page and pct(k.values["par"]) in page
+    for _code, name, loans, outstanding, _req in snapshot.kol_buckets:
+        assert name in page and format_rupiah(outstanding) in page
+    for _ in range(3):
+        services.upk_setup(upk=BKMFactory().units.get(unit_type="upk"))
+    with django_assert_max_num_queries(len(before.captured_queries)):
+        client.get(reverse("reports:dashboard"))
