@@ -95,7 +95,7 @@ def test_api_bad_filter_is_a_clear_400(client):
 @pytest.mark.django_db
 def test_api_lists_run_bounded_queries(client, staff_admin, django_assert_max_num_queries):
     client.force_login(staff_admin)
-    urls = ["/api/bkm/", "/api/usulan/", "/api/kelurahan/", "/api/pertemuan/"]
+    urls = ["/api/bkm/", "/api/usulan/", "/api/kelurahan/", "/api/pertemuan/", "/api/upk-indikator/"]
     from tests.forum.factories import MeetingFactory
 
     ProposalFactory()

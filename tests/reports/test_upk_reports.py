@@ -231,3 +231,42 @@ def test_dashboard_upk_panel_shows_city_figures_with_bounded_queries(
         services.upk_setup(upk=BKMFactory().units.get(unit_type="upk"))
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(reverse("reports:dashboard"))
+
+
+@pytest.mark.django_db
+def test_api_upk_indicators_need_token_equal_ledger_and_follow_upk_filter(client, upk_portfolio, staff_viewer):
+    import csv
+    import io
+    from decimal import Decimal
+
+    from rest_framework.authtoken.models import Token
+
+    from upk.selectors import indicators_many, month_end
+
+    period = upk_portfolio["period"]
+    url = f"/api/upk-indikator/?period={period}"
+    assert client.get(url).status_code in (401, 403)
+    token = Token.objects.create(user=staff_viewer)
+    data = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    ids = [u.pk for u in upk_portfolio["upks"]]
+    assert data["count"] == 3
+    expected = indicators_many(upk_ids=ids, as_of=month_end(upk_portfolio["year"], upk_portfolio["month"]))
+    for row in data["results"]:
+        ind = expected[row["upk"]]
+        assert row["outstanding"] == ind.figures.outstanding and isinstance(row["outstanding"], int)
+        for code in ("lar", "par", "ccr", "roi", "rr", "collection_rate"):
+            value = ind[code].value
+            assert (row[code] is None and value is None) or Decimal(str(row[code])) == value
+            assert row[f"{code}_band"] == ind[code].band
+        # Aggregates only: nothing about KSMs, members or NIKs.
+        assert not {"nik", "name", "members", "ksm"} & set(row)
+    manager = upk_portfolio["managers"][1]
+    mine = Token.objects.create(user=manager)
+    data = client.get(url, HTTP_AUTHORIZATION=f"Token {mine.key}").json()
+    assert [r["upk"] for r in data["results"]] == [upk_portfolio["upks"][1].pk]
+    other = upk_portfolio["upks"][0].pk
+    assert client.get(f"/api/upk-indikator/{other}/", HTTP_AUTHORIZATION=f"Token {mine.key}").status_code == 404
+    assert client.get("/api/upk-indikator/?period=2026-13", HTTP_AUTHORIZATION=f"Token {mine.key}").status_code == 400
+    response = client.get(url + "&format=csv", HTTP_AUTHORIZATION=f"Token {token.key}")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert sorted(int(r["upk"]) for r in rows) == sorted(ids)
