@@ -32,8 +32,12 @@ def test_api_schema_is_valid_openapi_3():
     spec = _schema_dict()
     validate(spec)
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/kecamatan/", "/api/kelurahan/", "/api/bkm/", "/api/usulan/"):
+    for path in ("/api/kecamatan/", "/api/kelurahan/", "/api/bkm/", "/api/usulan/", "/api/pertemuan/"):
         assert path in spec["paths"]
+    upk = spec["paths"]["/api/upk-indikator/"]["get"]
+    assert {p["name"] for p in upk["parameters"]} >= {"period", "kecamatan", "page", "page_size"}
+    # Token or session required: the operation declares security schemes and no anonymous access.
+    assert upk.get("security") and {} not in upk["security"]
 
 
 @pytest.mark.django_db
