@@ -1,8 +1,8 @@
 """Open-data API under /api/.
 
-Extension point: after the merge, the ledger and forum register their
-read-only viewsets on `router` here (aggregated UPK indicators per month,
-meetings), subclassing `reports.api.views.OpenDataViewSet` for paging and CSV.
+Every endpoint subclasses `reports.api.views.OpenDataViewSet` (paging, CSV).
+Public: kecamatan, kelurahan, BKM public fields. Login or token: proposals,
+forum meetings (public fields), aggregated UPK indicators per month.
 """
 
 from django.urls import include, path
@@ -16,6 +16,8 @@ router.register("kecamatan", views.KecamatanViewSet, basename="kecamatan")
 router.register("kelurahan", views.KelurahanViewSet, basename="kelurahan")
 router.register("bkm", views.BKMViewSet, basename="bkm")
 router.register("usulan", views.ProposalViewSet, basename="usulan")
+router.register("pertemuan", views.MeetingViewSet, basename="pertemuan")
+router.register("upk-indikator", views.UpkIndicatorViewSet, basename="upk-indikator")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

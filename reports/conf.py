@@ -22,6 +22,10 @@ DEFAULTS: dict[str, Any] = {
     "REPORTS_QUEUED_TIMEOUT": 6 * 60 * 60,
     # Early warning: a proposal in one status for more than this many days.
     "REPORTS_PROPOSAL_STUCK_DAYS": 60,
+    # Early warning: an active BKM whose members wrote nothing in the forum for this many months.
+    "REPORTS_FORUM_SILENT_MONTHS": 3,
+    # Early warning: last month's UPK package not submitted by this day of the month.
+    "REPORTS_UPK_PACKAGE_DUE_DAY": 10,
 }
 
 

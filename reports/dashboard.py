@@ -64,3 +64,27 @@ def _registry_panel(user: Any) -> dict[str, Any]:
 
 
 register_panel(Panel("registri", "reports/dashboard/_registry.html", _registry_panel, order=10))
+
+
+def _upk_panel(user: Any) -> dict[str, Any]:
+    """City UPK figures as of today: indicators, kecamatan breakdown, kolektibilitas (4 queries)."""
+    from django.utils import timezone
+
+    from .selectors import upk_snapshot
+
+    snapshot = upk_snapshot(as_of=timezone.localdate())
+    return {
+        "snapshot": snapshot,
+        "indicator_codes": ("lar", "par", "ccr", "roi", "rr", "collection_rate"),
+        "charts": {
+            "par": bar_chart(
+                [(k.label, (k.values["par"] or Decimal(0),)) for k in snapshot.by_kecamatan],
+                title=_("PAR per kecamatan (%)"),
+                value_format=lambda v: f"{Decimal(v):.2f}".replace(".", ",") + "%",
+                width=520,
+            ),
+        },
+    }
+
+
+register_panel(Panel("upk", "reports/dashboard/_upk.html", _upk_panel, order=20))

@@ -49,6 +49,43 @@ def bkm_field(**kwargs: Any) -> forms.ModelChoiceField:
     )
 
 
+def _previous_month() -> str:
+    from django.utils import timezone
+
+    from .registry import previous_month
+
+    return previous_month(timezone.localdate())
+
+
+class PeriodField(forms.CharField):
+    """A month as "YYYY-MM" (an HTML month input); the value stays the string."""
+
+    widget = forms.TextInput(attrs={"type": "month", "pattern": "[0-9]{4}-[0-9]{2}", "placeholder": "2026-03"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Periode (bulan)"))
+        kwargs.setdefault("initial", _previous_month)
+        kwargs.setdefault("error_messages", {"required": _("Pilih bulan laporan.")})
+        super().__init__(max_length=7, **kwargs)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if value in (None, ""):
+            return value
+        from .selectors import parse_period
+
+        try:
+            year, month = parse_period(value)
+        except ValueError:
+            raise forms.ValidationError(_("Periode harus berbentuk TTTT-BB, mis. 2026-03."), code="period") from None
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        if (year, month) > (today.year, today.month):
+            raise forms.ValidationError(_("Periode tidak boleh di masa depan."), code="future")
+        return f"{year:04d}-{month:02d}"
+
+
 class AcknowledgeWarningForm(forms.Form):
     key = forms.CharField(max_length=200, widget=forms.HiddenInput)
     subject = forms.CharField(max_length=300, widget=forms.HiddenInput)

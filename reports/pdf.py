@@ -22,7 +22,15 @@ from django.utils import formats, timezone, translation
 
 from core.money import format_rupiah
 
-__all__ = ["format_rupiah", "format_number", "format_date", "format_datetime_wib", "render_pdf", "write_atomically"]
+__all__ = [
+    "format_rupiah",
+    "format_number",
+    "format_decimal",
+    "format_date",
+    "format_datetime_wib",
+    "render_pdf",
+    "write_atomically",
+]
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -35,12 +43,26 @@ def format_number(value: int | Decimal | None) -> str:
         return formats.number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)
 
 
+def format_decimal(value: Decimal | int | None, places: int = 2) -> str:
+    """Decimal("12.50") → "12,50" (Indonesian decimal comma, grouping by dots)."""
+    if value is None:
+        return "-"
+    with translation.override("id"):
+        return formats.number_format(value, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
 def format_date(value: date | None) -> str:
     """ "29 November 2026"."""
     if value is None:
         return "-"
     with translation.override("id"):
         return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
+
+
+def format_month(value: date) -> str:
+    """ "Maret 2026"."""
+    with translation.override("id"):
+        return formats.date_format(value, "YEAR_MONTH_FORMAT", use_l10n=True)
 
 
 def format_datetime_wib(value: datetime) -> str:

@@ -49,8 +49,11 @@ def check_report_request(user: Any, report_type: ReportType, params: dict[str, A
         if _as_int(params.get("bkm")) != user.bkm_id:
             raise Http404
     elif report_type.scope == "upk":
+        from upk.permissions import is_manager_of
+
+        # The ledger's rule: a manager reads the books of the UPK(s) they manage.
         upk_id = _as_int(params.get("upk"))
-        if upk_id is None or not user.upk_units.filter(pk=upk_id).exists():
+        if upk_id is None or not is_manager_of(user, upk_id):
             raise Http404
     else:  # pragma: no cover - staff scope handled by can_request_type
         raise PermissionDenied
@@ -98,18 +101,11 @@ def check_warning_acknowledge(user: Any) -> None:
 
 
 def filter_proposals(user: Any, qs: QuerySet) -> QuerySet:
-    """Collaboration proposals a user may read: staff all, BKM people their own BKM's.
+    """Collaboration proposals a user may read: the registry's rule, `bkm.permissions.filter_proposals_for`.
 
-    Mirrors the registry's screen rule (staff read everything; BKM members and
-    UPK managers read their own BKM). After the merge this delegates to
-    `bkm.permissions.filter_proposals` if the registry defines one.
+    Kept as the reports' entry point so the API and report code have one name
+    to call; the rule itself lives only in the registry.
     """
-    if is_staff(user):
-        return qs
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    if user.is_bkm_member:
-        return qs.filter(bkm_id=user.bkm_id)
-    if user.is_upk_manager:
-        return qs.filter(bkm__units__in=user.upk_units.all()).distinct()
-    return qs.none()
+    from bkm.permissions import filter_proposals_for
+
+    return filter_proposals_for(user, qs)

@@ -3,8 +3,9 @@
 Figures here are the ones the screens show: the PDF builders, the dashboard
 and the open-data API all call these functions, never their own queries.
 
-Proposal aggregates live here because the registry has no aggregate selector
-yet; after the merge they can move to `bkm/selectors.py` unchanged.
+Proposal aggregates live here (the registry has no aggregate selector); who
+may read which proposal is the registry's rule only: pass `user` and the rows
+go through `bkm.permissions.filter_proposals_for`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.db.models import (
     Count,
     DateTimeField,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -26,6 +28,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
 
@@ -39,9 +42,17 @@ TERMINAL_PROPOSAL_STATUSES = (ProposalStatus.DITOLAK, ProposalStatus.SELESAI)
 # --- Collaboration proposals -------------------------------------------------
 
 
-def proposal_list(*, year: int | None = None, kecamatan_id: int | None = None) -> QuerySet[Proposal]:
-    """Proposals located in a kecamatan (by their kelurahan) and/or of a year."""
+def proposal_list(*, user: Any = None, year: int | None = None, kecamatan_id: int | None = None) -> QuerySet[Proposal]:
+    """Proposals located in a kecamatan (by their kelurahan) and/or of a year.
+
+    With `user`, only those the user may read (the registry's permission filter);
+    without, the whole city (staff-only reports and the scheduler).
+    """
     qs = Proposal.objects.select_related("bkm", "opd", "kelurahan__kecamatan")
+    if user is not None:
+        from bkm.permissions import filter_proposals_for
+
+        qs = filter_proposals_for(user, qs)
     if year:
         qs = qs.filter(year=year)
     if kecamatan_id:
@@ -89,9 +100,9 @@ class ProposalSummary:
     by_funding: list[ProposalRow]
 
 
-def proposal_summary(*, year: int | None = None, kecamatan_id: int | None = None) -> ProposalSummary:
+def proposal_summary(*, user: Any = None, year: int | None = None, kecamatan_id: int | None = None) -> ProposalSummary:
     """Counts and budgets (proposed, approved) by status, OPD, kecamatan, year and funding source."""
-    qs = proposal_list(year=year, kecamatan_id=kecamatan_id)
+    qs = proposal_list(user=user, year=year, kecamatan_id=kecamatan_id)
     totals = qs.order_by().aggregate(
         n=Count("id"),
         proposed=Coalesce(Sum("budget_proposed"), Value(ZERO)),
@@ -288,3 +299,561 @@ def report_run_list(*, qs: QuerySet[ReportRun], report_type: str | None = None) 
     if report_type:
         qs = qs.filter(report_type=report_type)
     return qs.select_related("requested_by").order_by("-queued_at", "-id")
+
+
+# --- Forum (aggregates the forum app has no selector for) ---------------------------
+#
+# Every read goes through forum.permissions' filters for the given reader, so a
+# recap never counts what its reader could not open on the forum's screens.
+
+
+@dataclass(frozen=True)
+class ForumActivityRow:
+    label: str
+    threads: int
+    posts: int
+    last_post_at: datetime | None = None
+    kecamatan: str = ""
+    bkm_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ForumActivity:
+    total: ForumActivityRow
+    by_bkm: list[ForumActivityRow]
+    by_category: list[ForumActivityRow]
+    # (BKM, category) pairs with any activity, BKM by BKM.
+    by_bkm_category: list[tuple[str, str, int, int]]
+
+
+def _year_range(year: int | None) -> Q:
+    return Q(created_at__year=year) if year else Q()
+
+
+def forum_activity(*, user: Any, year: int | None = None) -> ForumActivity:
+    """Threads started and posts written by the members of each BKM, and per category; visible ones only.
+
+    A post belongs to a BKM through its author (`User.bkm`). Every active BKM has
+    a row, silent ones with zeros. Four aggregate queries whatever the volume.
+    """
+    from forum.models import Category, Post, Thread
+    from forum.permissions import filter_visible_posts, filter_visible_threads
+
+    posts = filter_visible_posts(user, Post.objects.filter(_year_range(year))).filter(
+        is_hidden=False, thread__is_hidden=False
+    )
+    threads = filter_visible_threads(user, Thread.objects.filter(_year_range(year))).filter(is_hidden=False)
+    post_by_bkm = {
+        r["author__bkm_id"]: r
+        for r in posts.order_by().values("author__bkm_id").annotate(n=Count("id"), last=Max("created_at"))
+    }
+    thread_by_bkm = {
+        r["author__bkm_id"]: r["n"] for r in threads.order_by().values("author__bkm_id").annotate(n=Count("id"))
+    }
+    bkms = BKM.objects.filter(Q(status=BKMStatus.AKTIF) | Q(pk__in=[k for k in post_by_bkm if k])).select_related(
+        "kelurahan__kecamatan"
+    )
+    by_bkm = [
+        ForumActivityRow(
+            label=b.name,
+            threads=thread_by_bkm.get(b.pk, 0),
+            posts=post_by_bkm.get(b.pk, {}).get("n", 0),
+            last_post_at=post_by_bkm.get(b.pk, {}).get("last"),
+            kecamatan=b.kelurahan.kecamatan.name,
+            bkm_id=b.pk,
+        )
+        for b in bkms.order_by("kelurahan__kecamatan__name", "name", "pk")
+    ]
+    if None in post_by_bkm or None in thread_by_bkm:
+        # Staff and UPK managers write too; their posts count in the totals as "not a BKM".
+        by_bkm.append(
+            ForumActivityRow(
+                label=gettext("Staf dan pengguna lain"),
+                threads=thread_by_bkm.get(None, 0),
+                posts=post_by_bkm.get(None, {}).get("n", 0),
+                last_post_at=post_by_bkm.get(None, {}).get("last"),
+            )
+        )
+    post_by_cat = {
+        r["thread__category_id"]: r["n"] for r in posts.order_by().values("thread__category_id").annotate(n=Count("id"))
+    }
+    thread_by_cat = {r["category_id"]: r["n"] for r in threads.order_by().values("category_id").annotate(n=Count("id"))}
+    from forum.permissions import filter_visible_categories
+
+    by_category = [
+        ForumActivityRow(label=c.name, threads=thread_by_cat.get(c.pk, 0), posts=post_by_cat.get(c.pk, 0))
+        for c in filter_visible_categories(user, Category.objects.all()).order_by("position", "name")
+    ]
+    pair_threads = {
+        (r["author__bkm__name"], r["category__name"]): r["n"]
+        for r in threads.filter(author__bkm__isnull=False)
+        .order_by()
+        .values("author__bkm__name", "category__name")
+        .annotate(n=Count("id"))
+    }
+    pairs = [
+        (
+            r["author__bkm__name"],
+            r["thread__category__name"],
+            pair_threads.get((r["author__bkm__name"], r["thread__category__name"]), 0),
+            r["n"],
+        )
+        for r in posts.filter(author__bkm__isnull=False)
+        .order_by()
+        .values("author__bkm__name", "thread__category__name", "thread__category__position")
+        .annotate(n=Count("id"))
+        .order_by("author__bkm__name", "thread__category__position", "thread__category__name")
+    ]
+    total = ForumActivityRow(
+        label=gettext("Jumlah"),
+        threads=sum(thread_by_bkm.values()),
+        posts=sum(r["n"] for r in post_by_bkm.values()),
+        last_post_at=max((r["last"] for r in post_by_bkm.values() if r["last"]), default=None),
+    )
+    return ForumActivity(total=total, by_bkm=by_bkm, by_category=by_category, by_bkm_category=pairs)
+
+
+def forum_meetings_recap(*, user: Any, year: int | None = None, until: datetime | None = None) -> list[Any]:
+    """Meetings held (started before `until`, default now) the user may see, oldest first.
+
+    Each is annotated with invited BKMs, RSVP "hadir" and attendance counts, and
+    carries its decisions with their follow-ups (three queries in all).
+    """
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from forum.models import FollowUpAction, Meeting, MeetingDecision
+    from forum.permissions import filter_visible_meetings
+
+    until = until or timezone.now()
+    qs = Meeting.objects.filter(starts_at__lt=until)
+    if year:
+        qs = qs.filter(starts_at__year=year)
+    visible = filter_visible_meetings(user, Meeting.objects.all()).values("pk")
+    return list(
+        Meeting.objects.filter(pk__in=qs.values("pk"))
+        .filter(pk__in=visible)
+        .annotate(
+            n_invited=Count("invited_bkms", distinct=True),
+            n_yes=Count("rsvps", filter=Q(rsvps__response="yes"), distinct=True),
+            n_attended=Count("rsvps", filter=Q(rsvps__attended=True), distinct=True),
+        )
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=MeetingDecision.objects.order_by("position", "id").prefetch_related(
+                    Prefetch(
+                        "follow_ups",
+                        queryset=FollowUpAction.objects.select_related("assignee_bkm", "assignee_opd").order_by(
+                            "due_date", "id"
+                        ),
+                    )
+                ),
+            )
+        )
+        .order_by("starts_at", "id")
+    )
+
+
+def follow_up_status_counts(meetings: list[Any]) -> dict[str, int]:
+    """Follow-ups of these meetings by status (every status listed, in the forum's order)."""
+    from forum.models import FollowUpStatus
+
+    counts = dict.fromkeys(FollowUpStatus.values, 0)
+    for meeting in meetings:
+        for decision in meeting.decisions.all():
+            for action in decision.follow_ups.all():
+                counts[action.status] += 1
+    return counts
+
+
+def bkm_forum_last_post(*, since: datetime) -> list[tuple[BKM, datetime | None]]:
+    """Active BKMs whose members wrote no visible forum post since `since`, with their last post time.
+
+    BKMs registered after `since` are not listed (they have not had the time to be silent).
+    """
+    from forum.models import Post
+
+    last = (
+        Post.objects.filter(author__bkm=OuterRef("pk"), is_hidden=False, thread__is_hidden=False)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    qs = (
+        BKM.objects.filter(status=BKMStatus.AKTIF, created_at__lt=since)
+        .annotate(last_post_at=Subquery(last, output_field=DateTimeField()))
+        .filter(Q(last_post_at__lt=since) | Q(last_post_at__isnull=True))
+        .select_related("kelurahan")
+        .order_by("name", "pk")
+    )
+    return [(b, b.last_post_at) for b in qs]  # type: ignore[attr-defined]
+
+
+# --- UPK ledger: city figures over many UPKs ----------------------------------------
+#
+# Every figure comes from upk.selectors (portfolio_summary_many: three set-based
+# queries per date whatever the number of UPKs or loans). What the ledger does
+# not define — city/kecamatan aggregates, the "needs attention" rules, PAR trend
+# rules and the package-submission rule — is defined once here and used by the
+# city report, the dashboard panel and the early warnings alike.
+
+BAND_ORDER = {"sehat": 0, "kurang_sehat": 1, "tidak_sehat": 2}
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """ "2026-03" → (2026, 3); ValueError on anything else."""
+    year_s, month_s = period.split("-")
+    year, month = int(year_s), int(month_s)
+    if not (2000 <= year <= 2100 and 1 <= month <= 12) or len(year_s) != 4 or len(month_s) != 2:
+        raise ValueError(period)
+    return year, month
+
+
+def month_ends(year: int, month: int, count: int) -> list[Any]:
+    """The last `count` month ends up to (year, month), oldest first."""
+    from upk.selectors import month_end
+
+    out = []
+    index = year * 12 + month - 1
+    for k in range(count - 1, -1, -1):
+        y, m = divmod(index - k, 12)
+        out.append(month_end(y, m + 1))
+    return out
+
+
+def upk_units(*, kecamatan_id: int | None = None) -> list[Any]:
+    """UPK units with books (set up in the ledger), by kecamatan, kelurahan and BKM; one query."""
+    from bkm.models import Unit, UnitType
+
+    qs = Unit.objects.filter(unit_type=UnitType.UPK, upk_settings__isnull=False).select_related(
+        "bkm__kelurahan__kecamatan"
+    )
+    if kecamatan_id:
+        qs = qs.filter(bkm__kelurahan__kecamatan_id=kecamatan_id)
+    return list(qs.order_by("bkm__kelurahan__kecamatan__name", "bkm__kelurahan__name", "bkm__name", "pk"))
+
+
+def upk_label(unit: Any) -> str:
+    return f"UPK {unit.bkm.name}"
+
+
+def aggregate_figures(figures: list[Any], as_of: Any) -> Any:
+    """Sum of UPKs' PortfolioFigures (KSMs belong to one UPK, so counts add up)."""
+    from upk.selectors import PortfolioFigures
+
+    total = PortfolioFigures(as_of)
+    for f in figures:
+        for name in (
+            "outstanding",
+            "active_ksm",
+            "at_risk_ksm",
+            "at_risk_outstanding",
+            "at_risk_arrears_pokok",
+            "due_total",
+            "paid_on_due",
+            "income_ytd",
+            "cost_ytd",
+            "capital",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(f, name))
+    return total
+
+
+def indicator_values(figures: Any) -> dict[str, Decimal | None]:
+    """Each ledger indicator (upk.selectors.INDICATORS, defined once there) of aggregated figures."""
+    from upk.selectors import INDICATORS
+
+    return {d.code: d.compute(figures) for d in INDICATORS}
+
+
+def par_band_worsened(previous: Any, current: Any) -> bool:
+    """PAR moved into a worse band (Sehat → Kurang Sehat → Tidak Sehat) from one month end to the next."""
+    if previous is None or current is None or previous.band is None or current.band is None:
+        return False
+    return BAND_ORDER[current.band] > BAND_ORDER[previous.band]
+
+
+def par_rising(values: list[Decimal | None], months: int = 3) -> bool:
+    """PAR rose at each of the last `months` month ends (needs months + 1 values, none missing)."""
+    tail = values[-(months + 1) :]
+    if len(tail) < months + 1 or any(v is None for v in tail):
+        return False
+    return all(b > a for a, b in zip(tail, tail[1:], strict=False))  # type: ignore[operator]
+
+
+def packages_submitted(*, upk_ids: list[int], year: int, month: int) -> set[int]:
+    """UPKs that submitted the month's package (the ledger: submitting closes the month); one query."""
+    from upk.models import MonthlyPackage
+
+    return set(
+        MonthlyPackage.objects.filter(upk_id__in=upk_ids, year=year, month=month).values_list("upk_id", flat=True)
+    )
+
+
+def upks_with_books_before(*, upk_ids: list[int], day: Any) -> set[int]:
+    """UPKs that posted anything on or before `day` (a month with no books is not expected); one query."""
+    from upk.models import JournalEntry
+
+    return set(
+        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day).values_list("upk_id", flat=True).distinct()
+    )
+
+
+@dataclass
+class UpkRow:
+    unit: Any
+    label: str
+    kecamatan: str
+    indicators: Any  # upk.selectors.Indicators
+    kolektibilitas: Any  # upk.selectors.Kolektibilitas (bucket totals)
+    par_history: list[Any]  # IndicatorValue of PAR at each month end, oldest first
+    submitted: bool
+    expected: bool
+    reasons: list[str]
+
+    @property
+    def reserve_shortfall(self) -> int:
+        return max(0, self.kolektibilitas.required_reserve - self.kolektibilitas.booked_reserve)
+
+
+@dataclass
+class AreaFigures:
+    label: str
+    upks: int
+    figures: Any  # aggregated PortfolioFigures
+    values: dict[str, Decimal | None]
+    required_reserve: int
+    booked_reserve: int
+
+
+@dataclass
+class TrendPoint:
+    as_of: Any
+    figures: Any
+    values: dict[str, Decimal | None]
+
+
+@dataclass
+class UpkCity:
+    year: int
+    month: int
+    as_of: Any
+    rows: list[UpkRow]
+    by_kecamatan: list[AreaFigures]
+    city: AreaFigures
+    kol_buckets: list[tuple[str, str, int, int, int]]  # code, name, loans, outstanding, required
+    trend: list[TrendPoint]
+
+    @property
+    def attention(self) -> list[UpkRow]:
+        return [r for r in self.rows if r.reasons]
+
+
+def pct_text(value: Decimal | None) -> str:
+    from .pdf import format_decimal
+
+    return "-" if value is None else f"{format_decimal(value)}%"
+
+
+def upk_attention_reasons(row: UpkRow, *, period_label: str) -> list[str]:
+    """Why a UPK needs attention: an indicator Tidak Sehat, PAR worse or rising, reserve short, package missing."""
+    from django.utils.translation import gettext as _
+
+    from .pdf import format_rupiah
+
+    reasons = []
+    for v in row.indicators.values.values():
+        if v.band == "tidak_sehat":
+            reasons.append(
+                _("%(label)s %(value)s (%(band)s)")
+                % {"label": v.label, "value": pct_text(v.value), "band": v.band_label}
+            )
+    history = row.par_history
+    if len(history) >= 2 and par_band_worsened(history[-2], history[-1]):
+        reasons.append(
+            _("PAR memburuk dari %(old)s ke %(new)s") % {"old": history[-2].band_label, "new": history[-1].band_label}
+        )
+    values = [v.value if v is not None else None for v in history]
+    if par_rising(values):
+        reasons.append(
+            _("PAR naik tiga bulan berturut-turut (%(series)s)")
+            % {"series": " → ".join(pct_text(v) for v in values[-4:])}
+        )
+    if row.reserve_shortfall > 0:
+        reasons.append(_("Cadangan resiko kurang %(amount)s") % {"amount": format_rupiah(row.reserve_shortfall)})
+    if row.expected and not row.submitted:
+        reasons.append(_("Laporan bulanan %(period)s belum dikirim") % {"period": period_label})
+    return reasons
+
+
+def _area(label: str, rows: list[UpkRow], as_of: Any) -> AreaFigures:
+    figures = aggregate_figures([r.indicators.figures for r in rows], as_of)
+    return AreaFigures(
+        label=label,
+        upks=len(rows),
+        figures=figures,
+        values=indicator_values(figures),
+        required_reserve=sum(r.kolektibilitas.required_reserve for r in rows),
+        booked_reserve=sum(r.kolektibilitas.booked_reserve for r in rows),
+    )
+
+
+def upk_city(
+    *, year: int, month: int, kecamatan_id: int | None = None, trend_months: int = 12, progress: Any = None
+) -> UpkCity:
+    """Every UPK's indicators, kolektibilitas and PAR history as of each month end, with city aggregates.
+
+    3 queries per month end (upk.selectors.portfolio_summary_many) plus 3;
+    memory holds one summary per UPK per month, never loans.
+    """
+    from upk.selectors import portfolio_summary_many
+
+    from .pdf import format_month
+
+    units = upk_units(kecamatan_id=kecamatan_id)
+    ids = [u.pk for u in units]
+    ends = month_ends(year, month, trend_months)
+    as_of = ends[-1]
+    par_history: dict[int, list[Any]] = {i: [] for i in ids}
+    trend: list[TrendPoint] = []
+    current: dict[int, Any] = {}
+    for k, end in enumerate(ends):
+        summary = portfolio_summary_many(upk_ids=ids, as_of=end)
+        for upk_id, (ind, _kol) in summary.items():
+            par_history[upk_id].append(ind["par"])
+        figures = aggregate_figures([ind.figures for ind, _kol in summary.values()], end)
+        trend.append(TrendPoint(as_of=end, figures=figures, values=indicator_values(figures)))
+        if end == as_of:
+            current = summary
+        if progress is not None:
+            progress(10 + 60 * (k + 1) / len(ends), format_month(end))
+    submitted = packages_submitted(upk_ids=ids, year=year, month=month)
+    expected = upks_with_books_before(upk_ids=ids, day=as_of)
+    label = format_month(as_of)
+    rows = []
+    for unit in units:
+        ind, kol = current.get(unit.pk, (None, None))
+        if ind is None:  # pragma: no cover - portfolio_summary_many returns every id asked for
+            continue
+        row = UpkRow(
+            unit=unit,
+            label=upk_label(unit),
+            kecamatan=unit.bkm.kelurahan.kecamatan.name,
+            indicators=ind,
+            kolektibilitas=kol,
+            par_history=par_history[unit.pk],
+            submitted=unit.pk in submitted,
+            expected=unit.pk in expected,
+            reasons=[],
+        )
+        row.reasons = upk_attention_reasons(row, period_label=label)
+        rows.append(row)
+    by_kec: dict[str, list[UpkRow]] = {}
+    for r in rows:
+        by_kec.setdefault(r.kecamatan, []).append(r)
+    return UpkCity(
+        year=year,
+        month=month,
+        as_of=as_of,
+        rows=rows,
+        by_kecamatan=[_area(name, items, as_of) for name, items in by_kec.items()],
+        city=_area("Kota Palangka Raya", rows, as_of),
+        kol_buckets=_kol_totals(rows),
+        trend=trend,
+    )
+
+
+def _kol_totals(rows: list[UpkRow]) -> list[tuple[str, str, int, int, int]]:
+    from upk.selectors import KOL_NAMES
+
+    buckets = []
+    for b, (code, name) in enumerate(KOL_NAMES):
+        loans = sum(r.kolektibilitas.buckets[b].loans for r in rows)
+        outstanding = sum(r.kolektibilitas.buckets[b].outstanding for r in rows)
+        required = sum(r.kolektibilitas.buckets[b].required for r in rows)
+        buckets.append((code, str(name), loans, outstanding, required))
+    return buckets
+
+
+@dataclass
+class UpkSnapshot:
+    as_of: Any
+    rows: list[UpkRow]
+    by_kecamatan: list[AreaFigures]
+    city: AreaFigures
+    kol_buckets: list[tuple[str, str, int, int, int]]
+
+
+def upk_snapshot(*, as_of: Any) -> UpkSnapshot:
+    """Every UPK's indicators and kolektibilitas as of a day, with kecamatan and city aggregates (4 queries)."""
+    from upk.selectors import portfolio_summary_many
+
+    units = upk_units()
+    summary = portfolio_summary_many(upk_ids=[u.pk for u in units], as_of=as_of)
+    rows = [
+        UpkRow(
+            unit=u,
+            label=upk_label(u),
+            kecamatan=u.bkm.kelurahan.kecamatan.name,
+            indicators=summary[u.pk][0],
+            kolektibilitas=summary[u.pk][1],
+            par_history=[summary[u.pk][0]["par"]],
+            submitted=False,
+            expected=False,
+            reasons=[],
+        )
+        for u in units
+        if u.pk in summary
+    ]
+    by_kec: dict[str, list[UpkRow]] = {}
+    for r in rows:
+        by_kec.setdefault(r.kecamatan, []).append(r)
+    return UpkSnapshot(
+        as_of=as_of,
+        rows=rows,
+        by_kecamatan=[_area(name, items, as_of) for name, items in by_kec.items()],
+        city=_area("Kota Palangka Raya", rows, as_of),
+        kol_buckets=_kol_totals(rows),
+    )
+
+
+@dataclass
+class ParAlert:
+    unit: Any
+    worsened: bool
+    rising: bool
+    history: list[Any]  # PAR IndicatorValue at each month end, oldest first
+    as_of: Any
+
+
+def upk_par_alerts(*, year: int, month: int) -> list[ParAlert]:
+    """UPKs whose PAR moved into a worse band at the end of (year, month), or rose at each of its last
+    three month ends (4 month ends × 3 queries)."""
+    from upk.selectors import portfolio_summary_many
+
+    units = upk_units()
+    ids = [u.pk for u in units]
+    ends = month_ends(year, month, 4)
+    history: dict[int, list[Any]] = {i: [] for i in ids}
+    for end in ends:
+        for upk_id, (ind, _kol) in portfolio_summary_many(upk_ids=ids, as_of=end).items():
+            history[upk_id].append(ind["par"])
+    alerts = []
+    for u in units:
+        h = history[u.pk]
+        worsened = len(h) >= 2 and par_band_worsened(h[-2], h[-1])
+        rising = par_rising([v.value for v in h])
+        if worsened or rising:
+            alerts.append(ParAlert(unit=u, worsened=worsened, rising=rising, history=h, as_of=ends[-1]))
+    return alerts
+
+
+def upk_packages_missing(*, year: int, month: int) -> list[Any]:
+    """UPKs with books by the end of (year, month) that have not submitted its monthly package (3 queries)."""
+    from upk.selectors import month_end
+
+    units = upk_units()
+    ids = [u.pk for u in units]
+    expected = upks_with_books_before(upk_ids=ids, day=month_end(year, month))
+    submitted = packages_submitted(upk_ids=ids, year=year, month=month)
+    return [u for u in units if u.pk in expected and u.pk not in submitted]

@@ -8,6 +8,7 @@ same run cannot both win: whoever updates first decides, the other sees 0 rows.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import socket
@@ -165,7 +166,12 @@ def report_run_generate(*, run: ReportRun) -> None:
     module = rt.module()
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        context = module.build(params=run.parameters, progress=progress)
+        kwargs: dict[str, Any] = {}
+        if "user" in inspect.signature(module.build).parameters:
+            # Builders that read through another app's per-user filter (the forum's)
+            # read as the person who asked; scheduled runs have no one (None).
+            kwargs["user"] = run.requested_by
+        context = module.build(params=run.parameters, progress=progress, **kwargs)
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
         base = {
             "run": run,

@@ -18,6 +18,7 @@ from .models import ReportRun, ReportSubscription, RunStatus
 from .permissions import (
     available_report_types,
     check_dashboard,
+    check_report_request,
     check_run_access,
     check_warning_acknowledge,
     filter_runs,
@@ -72,6 +73,9 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
         raise Http404 from None
     if rt not in available_report_types(request.user):
         raise Http404
+    if request.method == "POST":
+        # Another BKM's or UPK's id is a 404 before any form error could hint that it exists.
+        check_report_request(request.user, rt, request.POST.dict())
     params_form_class = rt.module().Params
     form = params_form_class(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():

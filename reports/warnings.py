@@ -2,10 +2,8 @@
 
 A provider is a function returning `EarlyWarning`s; register it with
 `@warning_provider`. Providers read through selectors, like every screen.
-After the merge the other domains add theirs here (or in their own module
-imported by `ReportsConfig.ready`): UPK PAR crossing a band or rising three
-months running, a month not submitted, board term expired or short of
-members, a BKM silent in the forum.
+Each domain's rule is its own (the registry's board rules are
+`bkm.selectors.bkm_warnings`); providers only turn them into dashboard lines.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from django.urls import NoReverseMatch, reverse
@@ -172,4 +170,162 @@ def bkms_incomplete() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=_("Data registri belum lengkap: %(fields)s.") % {"fields": ", ".join(missing)},
             domain="bkm",
+        )
+
+
+# --- Registry: board term and board size (rules from bkm.selectors) ----------------
+
+# The registry's warning codes each provider reports (other codes, e.g. women's
+# share, stay on the BKM page and in the list filter).
+BOARD_TERM_CODES = {"term_expired": "danger", "term_ending": "warning"}
+BOARD_SHORT_CODES = {"no_board": "danger", "board_small": "warning"}
+
+
+def _board_warnings(sql_filter: str, codes: dict[str, str]) -> Iterable[tuple]:
+    """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors."""
+    from bkm.models import BKM, BKMStatus
+    from bkm.selectors import annotate_bkm_stats, bkm_warnings, filter_bkms_by_warning
+
+    qs = filter_bkms_by_warning(annotate_bkm_stats(BKM.objects.filter(status=BKMStatus.AKTIF)), sql_filter)
+    for bkm in qs.order_by("name", "pk"):
+        for warning in bkm_warnings(bkm):
+            if warning.code in codes:
+                yield bkm, warning, codes[warning.code]
+
+
+@warning_provider
+def bkm_board_term() -> Iterable[EarlyWarning]:
+    """A BKM whose board term has expired or ends within settings.BKM_TERM_WARNING_DAYS."""
+    for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES):
+        yield EarlyWarning(
+            # The term end is part of the key: a new board's term raises a fresh warning later.
+            key=f"bkm-term:{bkm.pk}:{warning.code}:{bkm.term_end_min:%Y-%m-%d}",
+            severity=severity,  # type: ignore[arg-type]
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=warning.message,
+            domain="bkm",
+        )
+
+
+@warning_provider
+def bkm_board_short() -> Iterable[EarlyWarning]:
+    """A BKM with no active board or fewer members than settings.BKM_BOARD_SIZE_MIN."""
+    for bkm, warning, severity in _board_warnings("board_size", BOARD_SHORT_CODES):
+        yield EarlyWarning(
+            key=f"bkm-board-short:{bkm.pk}:{warning.code}",
+            severity=severity,  # type: ignore[arg-type]
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=warning.message,
+            domain="bkm",
+        )
+
+
+# --- Forum: a BKM silent for months ------------------------------------------------
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (clamped to the month's last day)."""
+    import calendar
+
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+@warning_provider
+def bkm_forum_silent() -> Iterable[EarlyWarning]:
+    from .pdf import format_date
+    from .selectors import bkm_forum_last_post
+
+    months = conf.get("REPORTS_FORUM_SILENT_MONTHS")
+    since = months_before(timezone.localtime(), months)
+    for bkm, last in bkm_forum_last_post(since=since):
+        if last is None:
+            reason = _("Anggota BKM belum pernah menulis di forum (batas %(n)d bulan).") % {"n": months}
+        else:
+            reason = _("Tidak ada tulisan anggota BKM di forum sejak %(date)s (lebih dari %(n)d bulan).") % {
+                "date": format_date(timezone.localtime(last).date()),
+                "n": months,
+            }
+        yield EarlyWarning(
+            # The last post in the key: writing again and falling silent again is a new warning.
+            key=f"bkm-forum-silent:{bkm.pk}:{last:%Y-%m-%d}" if last else f"bkm-forum-silent:{bkm.pk}:never",
+            severity="info" if last is None else "warning",
+            subject=bkm.name,
+            url=_bkm_url(bkm.pk),
+            reason=reason,
+            domain="forum",
+        )
+
+
+# --- UPK ledger: PAR worse or rising; a month not submitted -------------------------
+
+
+def _upk_url(unit_id: int) -> str:
+    return subject_url([("upk:home", [unit_id]), ("upk:upk_home", [unit_id]), ("upk:detail", [unit_id])])
+
+
+def _last_month(today: date) -> tuple[int, int]:
+    return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+
+
+@warning_provider
+def upk_par_worse() -> Iterable[EarlyWarning]:
+    """PAR crossed into a worse band at the last month end, or rose three month ends running."""
+    from .pdf import format_month
+    from .selectors import pct_text, upk_label, upk_par_alerts
+
+    year, month = _last_month(timezone.localdate())
+    for alert in upk_par_alerts(year=year, month=month):
+        h = alert.history
+        reasons = []
+        if alert.worsened:
+            reasons.append(
+                _("PAR %(month)s %(value)s: memburuk dari %(old)s ke %(new)s.")
+                % {
+                    "month": format_month(alert.as_of),
+                    "value": pct_text(h[-1].value),
+                    "old": h[-2].band_label,
+                    "new": h[-1].band_label,
+                }
+            )
+        if alert.rising:
+            reasons.append(
+                _("PAR naik tiga bulan berturut-turut: %(series)s.")
+                % {"series": " → ".join(pct_text(v.value) for v in h[-4:])}
+            )
+        yield EarlyWarning(
+            key=f"upk-par:{alert.unit.pk}:{alert.as_of:%Y-%m}",
+            severity="danger" if alert.worsened and h[-1].band == "tidak_sehat" else "warning",
+            subject=upk_label(alert.unit),
+            url=_upk_url(alert.unit.pk),
+            reason=" ".join(reasons),
+            domain="upk",
+        )
+
+
+@warning_provider
+def upk_month_not_submitted() -> Iterable[EarlyWarning]:
+    """Last month's package not submitted (the ledger: submitting closes the month) after the due day."""
+    from .pdf import format_month
+    from .selectors import upk_label, upk_packages_missing
+
+    today = timezone.localdate()
+    due_day = conf.get("REPORTS_UPK_PACKAGE_DUE_DAY")
+    if today.day <= due_day:
+        return
+    year, month = _last_month(today)
+    label = format_month(date(year, month, 1))
+    for unit in upk_packages_missing(year=year, month=month):
+        yield EarlyWarning(
+            key=f"upk-package-missing:{unit.pk}:{year:04d}-{month:02d}",
+            severity="warning",
+            subject=upk_label(unit),
+            url=_upk_url(unit.pk),
+            reason=_("Laporan bulanan %(month)s belum dikirim (batas tanggal %(day)d).")
+            % {"month": label, "day": due_day},
+            domain="upk",
         )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from bkm.models import BKM, Kecamatan, Kelurahan, Proposal
@@ -62,3 +64,62 @@ class ProposalSerializer(serializers.ModelSerializer):
             "funding_source",
             "status",
         ]
+
+
+class MeetingPublicSerializer(serializers.Serializer):
+    """A forum meeting's public fields: no minutes, online link, attendees or RSVPs."""
+
+    id = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    agenda = serializers.CharField(read_only=True)
+    starts_at = serializers.DateTimeField(read_only=True)
+    ends_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    place = serializers.CharField(read_only=True)
+    invited_bkms = serializers.SerializerMethodField()
+    decisions = serializers.IntegerField(source="n_decisions", read_only=True)
+
+    def get_invited_bkms(self, obj: Any) -> list[int]:
+        return sorted(b.pk for b in obj.invited_bkms.all())
+
+
+BAND_CHOICES = ["sehat", "kurang_sehat", "tidak_sehat"]
+INDICATOR_CODES = ("lar", "par", "ccr", "roi", "rr", "collection_rate")
+
+
+class UpkIndicatorSerializer(serializers.Serializer):
+    """One UPK's aggregated indicators as of a month end (no borrower data): upk.selectors' figures."""
+
+    upk = serializers.IntegerField(read_only=True)
+    bkm = serializers.IntegerField(read_only=True)
+    bkm_name = serializers.CharField(read_only=True)
+    kecamatan = serializers.IntegerField(read_only=True)
+    kecamatan_name = serializers.CharField(read_only=True)
+    period = serializers.CharField(read_only=True, help_text="TTTT-BB")
+    as_of = serializers.DateField(read_only=True)
+    # Whole Rupiah as integers.
+    outstanding = serializers.IntegerField(read_only=True)
+    active_ksm = serializers.IntegerField(read_only=True)
+    lar = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    lar_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+    par = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    par_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+    ccr = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    ccr_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+    roi = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    roi_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+    rr = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    rr_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+    collection_rate = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+    collection_rate_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)

@@ -18,13 +18,21 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
-from reports.permissions import filter_proposals
 from reports.selectors import proposal_list
 
 from .renderers import CSVRenderer
-from .serializers import BKMPublicSerializer, KecamatanSerializer, KelurahanSerializer, ProposalSerializer
+from .serializers import (
+    INDICATOR_CODES,
+    BKMPublicSerializer,
+    KecamatanSerializer,
+    KelurahanSerializer,
+    MeetingPublicSerializer,
+    ProposalSerializer,
+    UpkIndicatorSerializer,
+)
 
 
 class OpenDataPagination(PageNumberPagination):
@@ -141,12 +149,119 @@ class ProposalViewSet(OpenDataViewSet):
             kec = _int_param(self.request, "kecamatan")
             opd = _int_param(self.request, "opd")
             status = _choice_param(self.request, "status", ProposalStatus.values)
-        qs = filter_proposals(self.request.user, proposal_list(year=year, kecamatan_id=kec))
+        qs = proposal_list(user=self.request.user, year=year, kecamatan_id=kec)
         if opd:
             qs = qs.filter(opd_id=opd)
         if status:
             qs = qs.filter(status=status)
         return qs
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="Tahun pertemuan")])
+)
+class MeetingViewSet(OpenDataViewSet):
+    """Forum meetings, public fields (login or token; the forum's meeting filter: staff all, others the
+    meetings open to all or inviting their BKM)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = MeetingPublicSerializer
+
+    def get_queryset(self) -> QuerySet:
+        from django.db.models import Count
+
+        from forum.models import Meeting
+        from forum.permissions import filter_visible_meetings
+
+        qs = filter_visible_meetings(self.request.user, Meeting.objects.all())
+        if self.action == "list" and (year := _int_param(self.request, "year", low=1900, high=2200)):
+            qs = qs.filter(starts_at__year=year)
+        # The forum filter may join invitees; count decisions on a clean queryset of the visible ids.
+        return (
+            Meeting.objects.filter(pk__in=qs.values("pk"))
+            .annotate(n_decisions=Count("decisions"))
+            .prefetch_related("invited_bkms")
+            .order_by("-starts_at", "-id")
+        )
+
+
+PERIOD_PARAM = OpenApiParameter(
+    "period", OpenApiTypes.STR, description="Bulan TTTT-BB (bawaan: bulan lalu)", pattern=r"^[0-9]{4}-[0-9]{2}$"
+)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[PERIOD_PARAM, KECAMATAN_PARAM]),
+    retrieve=extend_schema(parameters=[PERIOD_PARAM]),
+)
+class UpkIndicatorViewSet(OpenDataViewSet):
+    """Aggregated UPK indicators per month (login or token; the ledger's UPK filter: staff all UPKs,
+    managers their UPKs, BKM members their BKM's). No borrower data: portfolio totals only."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = UpkIndicatorSerializer
+
+    def get_queryset(self) -> QuerySet:
+        from bkm.models import Unit
+        from upk.permissions import filter_upks
+
+        qs = filter_upks(self.request.user, Unit.objects.filter(upk_settings__isnull=False)).select_related(
+            "bkm__kelurahan__kecamatan"
+        )
+        if self.action == "list" and (kec := _int_param(self.request, "kecamatan")):
+            qs = qs.filter(bkm__kelurahan__kecamatan_id=kec)
+        return qs.order_by("bkm__name", "pk")
+
+    def _period(self) -> tuple[int, int]:
+        from django.utils import timezone
+
+        from reports.registry import previous_month
+        from reports.selectors import parse_period
+
+        raw = self.request.query_params.get("period") or previous_month(timezone.localdate())
+        try:
+            year, month = parse_period(raw)
+        except ValueError:
+            raise ValidationError({"period": "Harus berbentuk TTTT-BB, mis. 2026-03."}) from None
+        return year, month
+
+    def _rows(self, units: list[Any]) -> list[dict[str, Any]]:
+        # Indicators of this page's UPKs only: 3 queries (upk.selectors.indicators_many).
+        from upk.selectors import indicators_many, month_end
+
+        year, month = self._period()
+        as_of = month_end(year, month)
+        figures = indicators_many(upk_ids=[u.pk for u in units], as_of=as_of)
+        rows = []
+        for u in units:
+            ind = figures[u.pk]
+            row: dict[str, Any] = {
+                "upk": u.pk,
+                "bkm": u.bkm_id,
+                "bkm_name": u.bkm.name,
+                "kecamatan": u.bkm.kelurahan.kecamatan_id,
+                "kecamatan_name": u.bkm.kelurahan.kecamatan.name,
+                "period": f"{year:04d}-{month:02d}",
+                "as_of": as_of,
+                "outstanding": ind.figures.outstanding,
+                "active_ksm": ind.figures.active_ksm,
+            }
+            for code in INDICATOR_CODES:
+                row[code] = ind[code].value
+                row[f"{code}_band"] = ind[code].band
+            rows.append(row)
+        return rows
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self._period()  # a bad period is a 400 even on an empty page
+        qs = self.get_queryset()
+        page = self.paginate_queryset(qs)
+        rows = self._rows(list(page if page is not None else qs))
+        data = self.get_serializer(rows, many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.get_serializer(self._rows([self.get_object()])[0]).data)
 
 
 def api_docs(request: Any) -> Any:

@@ -17,9 +17,49 @@ def num(value: int | Decimal | None) -> str:
 
 
 @register.filter
+def dec(value: Decimal | int | None, places: int = 2) -> str:
+    """Indonesian decimal: 12,50 (places after the comma, default 2)."""
+    return pdf.format_decimal(value, places)
+
+
+@register.filter
+def pct(value: Decimal | None) -> str:
+    """An indicator in percent as the reports print it: 12,34% ("-" when undefined)."""
+    return "-" if value is None else pdf.format_decimal(value) + "%"
+
+
+@register.filter
+def item(mapping, key):  # type: ignore[no-untyped-def]
+    """mapping[key] in templates (None when missing)."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+@register.filter
+def band_class(band: str | None) -> str:
+    return {"sehat": "band-ok", "kurang_sehat": "band-fair", "tidak_sehat": "band-bad"}.get(band or "", "")
+
+
+@register.filter
+def bulan(value: date | None) -> str:
+    """Indonesian month and year: Maret 2026."""
+    return pdf.format_month(value) if value else "-"
+
+
+@register.filter
 def tgl(value: date | None) -> str:
     """Indonesian long date: 29 November 2026."""
     return pdf.format_date(value)
+
+
+@register.filter
+def date_wib(value) -> str:  # type: ignore[no-untyped-def]
+    """The WIB calendar date of a moment: 29 November 2026."""
+    from django.utils import timezone
+
+    return pdf.format_date(timezone.localtime(value, pdf.WIB).date()) if value else "-"
 
 
 @register.filter

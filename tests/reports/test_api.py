@@ -32,8 +32,12 @@ def test_api_schema_is_valid_openapi_3():
     spec = _schema_dict()
     validate(spec)
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/kecamatan/", "/api/kelurahan/", "/api/bkm/", "/api/usulan/"):
+    for path in ("/api/kecamatan/", "/api/kelurahan/", "/api/bkm/", "/api/usulan/", "/api/pertemuan/"):
         assert path in spec["paths"]
+    upk = spec["paths"]["/api/upk-indikator/"]["get"]
+    assert {p["name"] for p in upk["parameters"]} >= {"period", "kecamatan", "page", "page_size"}
+    # Token or session required: the operation declares security schemes and no anonymous access.
+    assert upk.get("security") and {} not in upk["security"]
 
 
 @pytest.mark.django_db
@@ -95,15 +99,19 @@ def test_api_bad_filter_is_a_clear_400(client):
 @pytest.mark.django_db
 def test_api_lists_run_bounded_queries(client, staff_admin, django_assert_max_num_queries):
     client.force_login(staff_admin)
-    urls = ["/api/bkm/", "/api/usulan/", "/api/kelurahan/"]
+    urls = ["/api/bkm/", "/api/usulan/", "/api/kelurahan/", "/api/pertemuan/", "/api/upk-indikator/"]
+    from tests.forum.factories import MeetingFactory
+
     ProposalFactory()
+    MeetingFactory().invited_bkms.set([BKMFactory()])
     counts = {}
     for url in urls:
         with django_assert_max_num_queries(10) as captured:
             assert client.get(url).status_code == 200
         counts[url] = len(captured.captured_queries)
     for _ in range(8):
-        ProposalFactory(bkm=BKMFactory())
+        ProposalFactory(bkm=(new_bkm := BKMFactory()))
+        MeetingFactory().invited_bkms.set([new_bkm])
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             client.get(url)
@@ -141,3 +149,28 @@ def api_token(db):
 def test_api_schemathesis_conforms(case, api_token, bkm, keep_db_connection):
     response = case.call_wsgi(headers={"Authorization": f"Token {api_token}"})
     case.validate_response(response, checks=(not_a_server_error, response_schema_conformance, content_type_conformance))
+
+
+@pytest.mark.django_db
+def test_api_meetings_need_login_show_public_fields_through_forum_filter(client, collaboration, staff_admin):
+    from tests.forum.factories import MeetingFactory
+
+    bkms = collaboration["bkms"]
+    open_meeting = MeetingFactory(
+        title="Pertemuan terbuka", minutes="Notulen rahasia", online_link="https://rapat.example/x"
+    )
+    invited = MeetingFactory(title="Pertemuan undangan")
+    invited.invited_bkms.set([bkms[1]])
+    assert client.get("/api/pertemuan/").status_code in (401, 403)
+    member = UserFactory(role="bkm_member", bkm=bkms[0])
+    token = Token.objects.create(user=member)
+    data = client.get("/api/pertemuan/", HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    assert [row["title"] for row in data["results"]] == ["Pertemuan terbuka"]
+    row = data["results"][0]
+    assert set(row) == {"id", "title", "agenda", "starts_at", "ends_at", "place", "invited_bkms", "decisions"}
+    assert "Notulen" not in str(row) and "rapat.example" not in str(row)
+    client.force_login(staff_admin)
+    data = client.get("/api/pertemuan/").json()
+    assert {r["title"] for r in data["results"]} == {"Pertemuan terbuka", "Pertemuan undangan"}
+    assert next(r for r in data["results"] if r["id"] == invited.pk)["invited_bkms"] == [bkms[1].pk]
+    assert open_meeting.pk in {r["id"] for r in data["results"]}

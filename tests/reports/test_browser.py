@@ -8,7 +8,8 @@ from pypdf import PdfReader
 
 from bkm.models import ProposalStatus
 from reports.models import ReportRun, RunStatus
-from reports.selectors import proposal_summary
+from reports.pdf import format_rupiah
+from reports.selectors import upk_city
 from tests.conftest import browser_login, screenshot
 from tests.factories import UserFactory
 
@@ -16,13 +17,13 @@ from tests.factories import UserFactory
 @pytest.mark.browser
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_staff_requests_report_watches_progress_and_downloads_pdf(page, celery_worker, collaboration, tmp_path):
+def test_staff_requests_city_report_watches_progress_and_downloads_pdf(page, celery_worker, upk_portfolio, tmp_path):
     UserFactory(role="staff_admin", username="staf")
     browser_login(page, "staf")
     page.goto(page.base_url + "/laporan/")
     page.click("[data-testid=request-report]")
-    page.click("[data-testid=choose-kolaborasi]")
-    page.fill("input[name=year]", "2026")
+    page.click("[data-testid=choose-kinerja_upk_kota]")
+    page.fill("input[name=period]", upk_portfolio["period"])
     page.click("[data-testid=submit-report]")
     page.wait_for_url("**/laporan/*/")
     assert page.locator("[data-testid=progress] .progress-bar").count() == 1
@@ -37,11 +38,12 @@ def test_staff_requests_report_watches_progress_and_downloads_pdf(page, celery_w
     download.save_as(target)
     assert target.name.endswith(".pdf")
     run = ReportRun.objects.get()
-    assert run.status == RunStatus.DONE and run.parameters == {"year": 2026}
+    assert run.status == RunStatus.DONE and run.parameters == {"period": upk_portfolio["period"]}
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(target).pages).split())
-    assert "Rekap Kolaborasi OPD–BKM" in text
-    total = proposal_summary(year=2026).total
-    assert f"Seluruh usulan {total.count}" in text
+    assert "Laporan Kinerja UPK se-Kota" in text
+    city = upk_city(year=upk_portfolio["year"], month=upk_portfolio["month"])
+    assert f"UPK dilaporkan {len(city.rows)}" in text
+    assert f"Saldo pinjaman {format_rupiah(city.city.figures.outstanding)}" in text
     screenshot(page, "report-done")
 
 

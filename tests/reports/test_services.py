@@ -133,8 +133,11 @@ def test_report_schedule_run_creates_subscriber_run_for_registered_type(django_c
     assert run is not None and run.notify_subscribers and run.requested_by is None
     assert run.parameters == {"year": 2026}
     assert len(callbacks) == 1
-    # The city report type arrives with the ledger; until then the schedule produces nothing.
-    assert report_schedule_run(report_type="kinerja_upk_kota") is None
+    # The monthly city report covers the month before the run.
+    with django_capture_on_commit_callbacks(execute=False):
+        city = report_schedule_run(report_type="kinerja_upk_kota", today=date(2026, 1, 1))
+    assert city is not None and city.parameters == {"period": "2025-12"} and city.notify_subscribers
+    assert report_schedule_run(report_type="tidak_ada") is None
 
 
 @pytest.mark.django_db

@@ -17,14 +17,15 @@ from django.core.files.storage import default_storage
 from django.db import connection
 
 from bkm.models import BKM
+from bkm.selectors import bkm_profile
 from reports.models import ReportRun, RunStatus
-from reports.pdf import format_number, format_rupiah
+from reports.pdf import format_date, format_decimal, format_number, format_rupiah
 from reports.selectors import bkm_profile_list, proposal_summary
 from reports.services import report_file_name, report_request, report_run_create, report_runs_watchdog
 from reports.tasks import report_generate
 from tests.factories import BKMFactory, UserFactory
 
-from .conftest import pdf_text, wait_for_run
+from .conftest import compact, pdf_text, registry_record, wait_for_run
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,6 +69,7 @@ def test_report_generate_profil_book_and_single_show_selector_figures(celery_wor
         assert f"Kelurahan {bkm.kelurahan.name}, Kecamatan {bkm.kelurahan.kecamatan.name}" in text
 
     bkm = collaboration["bkms"][0]
+    registry = registry_record(bkm)
     coordinator = UserFactory(role="bkm_member", bkm=bkm, is_coordinator=True)
     run = wait_for_run(report_request(user=coordinator, report_type="profil_bkm", params={"bkm": bkm.pk}).pk)
     assert run.status == RunStatus.DONE, run.error_message
@@ -79,9 +81,49 @@ def test_report_generate_profil_book_and_single_show_selector_figures(celery_wor
     assert f"Jumlah {format_number(len(mine))} {format_rupiah(total_proposed)} {format_rupiah(total_approved)}" in text
     for p in mine:
         assert f"{p.get_status_display()} 1 {format_rupiah(p.budget_proposed)}" in text
+        assert compact(f"{p.opd.name} 1 {format_rupiah(p.budget_proposed)}") in compact(text)
     for unit in bkm.units.all():
         assert unit.name in text
     assert collaboration["bkms"][1].name not in text
+
+    # Board, terms and warnings: the registry's own figures and messages.
+    profile = bkm_profile(bkm=bkm)
+    flat = compact(text)
+    assert len(profile.warnings) == 3  # ending term, small board, few women
+    for warning in profile.warnings:
+        assert compact(f"Peringatan: {warning.message}") in flat
+    assert compact(f"Jumlah pengurus aktif {format_number(len(profile.board))}") in flat
+    women = sum(1 for m in profile.board if m.gender == "P")
+    assert compact(f"Perempuan {format_number(women)} ({format_number(profile.women_share)}%)") in flat
+    for i, m in enumerate(profile.board, start=1):
+        assert (
+            compact(
+                f"{i} {m.name} {m.get_position_display()} {m.gender} {format_date(m.term_start)} {format_date(m.term_end)}"
+            )
+            in flat
+        )
+    # Units with their people.
+    for unit in profile.units:
+        for person in unit.people.all():
+            assert compact(f"{person.name} ({person.get_position_display()})") in flat
+    # Documents present and missing.
+    assert profile.missing_document_types
+    assert compact(f"Dokumen wajib belum ada: {', '.join(profile.missing_document_types)}") in flat
+    for doc in profile.documents:
+        assert compact(f"{doc.get_doc_type_display()} Ada {doc.title} {format_number(doc.versions.count())}") in flat
+    # Slum areas of the kelurahan, each year's seven aspects and the progress over the years.
+    assert profile.slum_areas
+    for area in profile.slum_areas:
+        measures = list(area.measures.all())
+        for m in measures:
+            values = " ".join(format_decimal(v) for _label, v in m.aspect_values())
+            assert compact(f"{m.year} {values} {format_decimal(m.average)}") in flat
+        drop = format_decimal(measures[0].average - measures[-1].average)
+        assert (
+            compact(f"Kemajuan {measures[0].year}–{measures[-1].year}: rata-rata kekumuhan turun {drop} poin persen.")
+            in flat
+        )
+    assert registry["other_area"].name not in text
 
 
 @pytest.mark.worker
@@ -207,3 +249,45 @@ def test_report_watchdog_fails_runs_past_time_limit_and_never_picked_up(staff_ad
     assert "batas waktu" in failed[stuck.pk]
     fresh.refresh_from_db()
     assert fresh.status == RunStatus.QUEUED
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_report_generate_rekap_forum_shows_selector_figures(celery_worker, forum_activity_data, staff_admin):
+    from reports.pdf import format_date
+    from reports.selectors import follow_up_status_counts, forum_activity, forum_meetings_recap
+
+    run = wait_for_run(report_request(user=staff_admin, report_type="rekap_forum", params={}).pk)
+    assert run.status == RunStatus.DONE, run.error_message
+    flat = compact(pdf_text(run))
+    activity = forum_activity(user=staff_admin)
+    assert (activity.total.threads, activity.total.posts) == (2, 6)  # the hidden post does not count
+    assert compact(f"Topik dimulai {format_number(activity.total.threads)}") in flat
+    assert compact(f"Tulisan {format_number(activity.total.posts)}") in flat
+    for i, row in enumerate(activity.by_bkm, start=1):
+        assert (
+            compact(f"{i} {row.label} {row.kecamatan or '-'} {format_number(row.threads)} {format_number(row.posts)}")
+            in flat
+        )
+    for row in activity.by_category:
+        assert compact(f"{row.label} {format_number(row.threads)} {format_number(row.posts)}") in flat
+    assert activity.by_bkm_category
+    for bkm, category, threads, posts in activity.by_bkm_category:
+        assert compact(f"{bkm} {category} {format_number(threads)} {format_number(posts)}") in flat
+    meetings = forum_meetings_recap(user=staff_admin)
+    assert [m.title for m in meetings] == ["Pertemuan forum triwulan"]
+    held = meetings[0]
+    day = format_date(held.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Jakarta")).date())
+    assert compact(f"{day} {held.title} {held.place} {held.n_invited} {held.n_yes} {held.n_attended} 2") in flat
+    assert "Pertemuan forum berikutnya" not in pdf_text(run)
+    for label_status, n in follow_up_status_counts(meetings).items():
+        from forum.models import FollowUpStatus
+
+        assert compact(f"{dict(FollowUpStatus.choices)[label_status]} {format_number(n)}") in flat
+    late = forum_activity_data["follow_ups"][0]
+    assert (
+        compact(
+            f"{late.description} {late.assignee_bkm.name} {format_date(late.due_date)} Belum dikerjakan (lewat tenggat)"
+        )
+        in flat
+    )
