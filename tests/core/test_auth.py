@@ -88,3 +88,14 @@ def test_session_store_ignores_cookie_with_nul_byte(client):
     client.cookies["sessionid"] = "abc\x00def12345"
     response = client.get(reverse("login"))
     assert response.status_code == 200
+
+
+def test_english_catalogue_translates_interface():
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    with translation.override("en"):
+        assert gettext("Masuk") == "Log in"
+        assert gettext("Tagihan") == "Amount due"
+    with translation.override("id"):
+        assert gettext("Masuk") == "Masuk"
