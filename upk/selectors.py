@@ -905,6 +905,11 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
     return sql, params
 
 
+# Below this many UPKs the aggregate is small (no JIT, fits in work_mem), so
+# the pages of one UPK do not pay the extra round trip.
+TUNE_FROM_UPKS = 20
+
+
 def _tune_aggregate(cursor) -> None:
     """Settings for the big aggregate, for this transaction only (SET LOCAL).
 
@@ -946,7 +951,8 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
     # transaction (the SET LOCAL then lasts until the caller's transaction ends,
     # which is harmless: jit off, a larger work_mem).
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        _tune_aggregate(cursor)
+        if len(ids) >= TUNE_FROM_UPKS:
+            _tune_aggregate(cursor)
         if live:
             totals.update(_role_totals(live, as_of))
         for sql, params in statements:
