@@ -772,12 +772,19 @@ class LoanBook:
     instalments: list[Instalment]
     repayments: list[Repayment]  # live, on the current schedule, by (paid_on, pk)
     current: dict[int, list[Allocation]]  # repayment pk → its current allocation rows
+    # True when the new payment sorts after every live repayment: allocation
+    # is causal (engine.allocate replays in (paid_on, key) order), so the
+    # other repayments' pieces cannot change and `current` was not read.
+    appended: bool = False
 
 
-def _load_books(loans: Iterable[Loan]) -> dict[int, LoanBook]:
-    """Current schedule, live repayments and current allocations of many loans: 3 queries."""
+def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None = None) -> dict[int, LoanBook]:
+    """Current schedule, live repayments and current allocations of many loans: 3 queries
+    (2 when every loan's new payment, `new_paid_on`, is dated on or after its
+    last live repayment — the append fast path)."""
     loans = list(loans)
     ids = [loan.pk for loan in loans]
+    new_paid_on = new_paid_on or {}
     instalments: dict[int, list[Instalment]] = defaultdict(list)
     for inst in (
         Instalment.objects.filter(loan_id__in=ids, schedule__effective_to__isnull=True)
@@ -788,9 +795,14 @@ def _load_books(loans: Iterable[Loan]) -> dict[int, LoanBook]:
     repayments: dict[int, list[Repayment]] = defaultdict(list)
     for rep in Repayment.objects.filter(loan_id__in=ids, is_reversed=False).order_by("paid_on", "pk"):
         repayments[rep.loan_id].append(rep)
+    appended = {
+        pk for pk in ids if pk in new_paid_on and all(r.paid_on <= new_paid_on[pk] for r in repayments.get(pk, []))
+    }
     current: dict[int, list[Allocation]] = defaultdict(list)
-    for row in Allocation.objects.filter(loan_id__in=ids, effective_to__isnull=True):
-        current[row.repayment_id].append(row)
+    need_current = [pk for pk in ids if pk not in appended]
+    if need_current:
+        for row in Allocation.objects.filter(loan_id__in=need_current, effective_to__isnull=True):
+            current[row.repayment_id].append(row)
     books = {}
     for loan in loans:
         insts = instalments.get(loan.pk)
@@ -803,6 +815,7 @@ def _load_books(loans: Iterable[Loan]) -> dict[int, LoanBook]:
             insts,
             [r for r in repayments[loan.pk] if r.paid_on >= schedule.effective_from],
             current,
+            loan.pk in appended,
         )
     return books
 
@@ -847,11 +860,15 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     by_number = {i.number: i for i in book.instalments}
     paid_on = {r.pk: r.paid_on for r in book.repayments}
     deltas: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    if book.appended:
+        assert extra is not None and extra.key == NEW_PAYMENT_KEY and exclude is None
     for key, own in pieces.items():
         if key == NEW_PAYMENT_KEY:
             assert extra is not None
             plan.new_rows.extend((key, by_number[p.instalment], p, extra.paid_on) for p in own)
             continue
+        if book.appended:
+            continue  # earlier repayments are replayed before the new one: unchanged
         old_rows = book.current.get(key, [])
         new_set = sorted((by_number[p.instalment].pk, p.component, p.amount, p.settles) for p in own)
         old_set = sorted((r.instalment_id, r.component, int(r.amount), r.settles) for r in old_rows)
@@ -1043,7 +1060,9 @@ def _record_repayments_locked(
         first = todo[0][1].loan
         # Loans locked by _lock_loans carry the last closed month already.
         closed = _closed_from(first.last_closed_ym) if hasattr(first, "last_closed_ym") else _last_closed(upk_id)
-        books = _load_books(item.loan for _, item in todo)
+        books = _load_books(
+            (item.loan for _, item in todo), new_paid_on={item.loan.pk: item.paid_on for _, item in todo}
+        )
         loan_members: dict[int, list[LoanMember]] = defaultdict(list)
         if any(item.member_split for _, item in todo):
             for lm in LoanMember.objects.filter(loan_id__in=[item.loan.pk for _, item in todo]).order_by("pk"):
