@@ -925,7 +925,30 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
     Allocation.objects.bulk_create(rows)
     changed = [inst for plan in plans for inst in plan.changed_instalments]
     if changed:
-        Instalment.objects.bulk_update(changed, ["paid_pokok", "paid_jasa", "paid_bop", "paid_denda"])
+        _update_paid_cache(changed)
+
+
+_PAID_FIELDS = ("paid_pokok", "paid_jasa", "paid_bop", "paid_denda")
+
+
+def _update_paid_cache(changed: list[Instalment]) -> None:
+    """Refresh the instalments' paid_* cache in one statement. On PostgreSQL an
+    UPDATE … FROM (VALUES …): same effect as `bulk_update`, whose CASE WHEN
+    compilation cost ~2 ms of Python per posting."""
+    if connection.vendor != "postgresql":
+        Instalment.objects.bulk_update(changed, list(_PAID_FIELDS))
+        return
+    values = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::numeric)"] * len(changed))
+    params: list[Any] = []
+    for inst in changed:
+        params += [inst.pk, *(getattr(inst, f) for f in _PAID_FIELDS)]
+    sets = ", ".join(f"{f} = v.{f}" for f in _PAID_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE upk_instalment AS i SET {sets} "  # noqa: S608 - constant names, placeholders only
+            f"FROM (VALUES {values}) AS v(id, {', '.join(_PAID_FIELDS)}) WHERE i.id = v.id",
+            params,
+        )
 
 
 @dataclass
