@@ -381,7 +381,7 @@ def time_summary(upk_ids: list[int], as_of: date, repeat: int = 3) -> float:
 
 def explain_positions(upk_ids: list[int], as_of: date) -> str:
     """EXPLAIN ANALYZE of the queries behind the indicators (for the report)."""
-    from django.db import connection
+    from django.db import connection, transaction
 
     from upk import selectors
 
@@ -389,7 +389,9 @@ def explain_positions(upk_ids: list[int], as_of: date) -> str:
     with connection.execute_wrapper(_capture(out)):
         selectors.portfolio_summary_many(upk_ids=upk_ids, as_of=as_of)
     lines = []
-    with connection.cursor() as cursor:
+    # Same session settings as portfolio_summary_many (jit off), else the plan shown is not the one timed.
+    with transaction.atomic(), connection.cursor() as cursor:
+        selectors._tune_aggregate(cursor)
         for sql, params, elapsed in out:
             if elapsed < 0.05:
                 continue
