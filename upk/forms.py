@@ -219,3 +219,40 @@ class ImportForm(forms.Form):
 
 
 INCOME_EXPENSE = [AccountKind.INCOME, AccountKind.EXPENSE]
+
+
+# --- Configuration (products, rules, chart of accounts) -----------------------------------------
+# Plain forms built from the model fields: the services validate the whole
+# object (e.g. bucket order, year-end split) and return Indonesian messages.
+
+
+class ProductForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.forms.models import fields_for_model
+
+        from .services import PRODUCT_TERMS
+
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(LoanProduct, fields=PRODUCT_TERMS))
+
+
+class UpkSettingsForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.forms.models import fields_for_model
+
+        from .models import UpkSettings
+        from .services import SETTINGS_FIELDS
+
+        super().__init__(*args, **kwargs)
+        self.fields.update(fields_for_model(UpkSettings, fields=SETTINGS_FIELDS))
+
+
+class AccountCreateForm(forms.Form):
+    code = forms.CharField(label=_("kode"), max_length=10)
+    name = forms.CharField(label=_("nama akun"), max_length=120)
+    kind = forms.ChoiceField(label=_("golongan"), choices=AccountKind.choices)
+    is_contra = forms.BooleanField(label=_("akun lawan (saldo normal terbalik)"), required=False)
+
+
+class AccountRenameForm(forms.Form):
+    name = forms.CharField(label=_("nama akun"), max_length=120)

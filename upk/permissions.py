@@ -64,6 +64,11 @@ def can_approve(user: Any) -> bool:
     return is_staff_admin(user)
 
 
+def can_configure(user: Any, upk: Any) -> bool:
+    """Products, rules and chart of accounts: the UPK's managers or a staff admin."""
+    return is_manager_of(user, upk) or is_staff_admin(user)
+
+
 def can_see_full_nik(user: Any, upk: Any) -> bool:
     return is_manager_of(user, upk)
 
@@ -83,6 +88,12 @@ def check_view_borrowers(user: Any, upk: Any) -> None:
 def check_post(user: Any, upk: Any) -> None:
     """Writing money events in `upk`: only its own managers."""
     if not can_post(user, upk):
+        raise PermissionDenied
+
+
+def check_configure(user: Any, upk: Any) -> None:
+    """Editing a UPK's products, rules or chart of accounts (never money)."""
+    if not can_configure(user, upk):
         raise PermissionDenied
 
 

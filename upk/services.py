@@ -20,6 +20,10 @@ Public API (keyword-only arguments):
     ksm_create(*, upk, code, name, kelurahan, formed_on, actor, rt="") -> KSM
     ksm_member_add(*, ksm, nik, name, gender, actor, address="", is_poor=True, business="") -> KSMMember
     product_create(*, upk, name, actor, **terms) -> LoanProduct
+    product_update(*, product, actor, **terms) -> LoanProduct
+    upk_settings_update(*, upk, actor, **fields) -> UpkSettings
+    account_create(*, upk, actor, code, name, kind, is_contra=False) -> Account
+    account_rename(*, account, actor, name) -> Account
     loan_apply(*, ksm, product, applied_on, member_amounts, term_months, actor, purpose="") -> LoanApplication
     loan_decide(*, loan, approve, decided_on, actor, reason="") -> Loan
     loan_disburse(*, loan, disbursed_on, actor, via="kas", first_due_date=None) -> Loan
@@ -223,7 +227,8 @@ def get_settings(upk) -> UpkSettings:
 
 
 # Per-process cache of a UPK's role accounts (one query less per posting).
-# Role accounts are created once by `upk_setup` and never edited or deleted
+# Role accounts are created once by `upk_setup`, never deleted and never change
+# role or kind (`account_rename` changes only the name, which postings ignore)
 # (journal lines protect them), so a committed set cannot go stale. The cache
 # is filled only after commit: a set created in a transaction that rolls back
 # is never served.
@@ -504,13 +509,11 @@ def ksm_member_add(
 
 def product_create(*, upk, name: str, actor, **terms: Any) -> LoanProduct:
     """Terms: jasa_rate, jasa_method, bop_rate, frequency, min_term, max_term,
-    rounding_unit, late_fee_enabled, late_fee_amount, late_fee_grace_days."""
-    permissions.check_post(actor, upk)
+    rounding_unit, late_fee_enabled, late_fee_amount, late_fee_grace_days.
+    The UPK's managers or a staff admin (`check_configure`)."""
+    permissions.check_configure(actor, upk)
     product = LoanProduct(upk=upk, name=name, **terms)
-    if product.rounding_unit not in (1, 100, 500, 1000):
-        raise LedgerError(_("Pembulatan harus Rp 1, 100, 500 atau 1.000."))
-    if not 1 <= product.min_term <= product.max_term <= 24:
-        raise LedgerError(_("Jangka waktu harus 1–24 bulan dan minimal ≤ maksimal."))
+    _validate_product(product)
     product.save()
     return product
 
@@ -1969,3 +1972,194 @@ def writeoff_approve(*, write_off: WriteOff, actor, written_off_on: date | None 
 
 def writeoff_reject(*, write_off: WriteOff, actor, reason: str) -> WriteOff:
     return writeoff_decide(write_off=write_off, approve=False, actor=actor, reason=reason)
+
+
+# --- Configuration: products, rules, chart of accounts -------------------------------------------
+
+PRODUCT_TERMS = (
+    "name",
+    "jasa_rate",
+    "jasa_method",
+    "bop_rate",
+    "frequency",
+    "min_term",
+    "max_term",
+    "rounding_unit",
+    "late_fee_enabled",
+    "late_fee_amount",
+    "late_fee_grace_days",
+    "is_active",
+)
+
+
+def _validate_product(product: LoanProduct) -> None:
+    errors: list[str] = []
+    if not str(product.name or "").strip():
+        errors.append(_("Nama produk wajib diisi."))
+    if product.rounding_unit not in (1, 100, 500, 1000):
+        errors.append(_("Pembulatan harus Rp 1, 100, 500 atau 1.000."))
+    if not 1 <= product.min_term <= product.max_term <= 24:
+        errors.append(_("Jangka waktu harus 1–24 bulan dan minimal ≤ maksimal."))
+    for value, label in ((product.jasa_rate, _("Jasa per bulan")), (product.bop_rate, _("BOP per bulan"))):
+        if not 0 <= Decimal(value) <= 100:
+            errors.append(_("%(what)s harus 0–100%%.") % {"what": label})
+    if (
+        Decimal(product.late_fee_amount) < 0
+        or Decimal(product.late_fee_amount) != Decimal(product.late_fee_amount).to_integral_value()
+    ):
+        errors.append(_("Denda harus Rupiah bulat, tidak negatif."))
+    if errors:
+        raise LedgerError(*errors)
+
+
+@transaction.atomic
+def product_update(*, product: LoanProduct, actor, **terms: Any) -> LoanProduct:
+    """Change a product's terms (keys of `PRODUCT_TERMS`), validated like `product_create`.
+
+    Loans already applied for keep their own terms: `loan_apply` copies rate,
+    method, BOP, frequency, rounding and late fee onto the Loan, and schedules
+    are computed from the loan's copy (`_terms`). So an edit applies only to
+    applications made after it; existing schedules and balances never move.
+    """
+    permissions.check_configure(actor, product.upk_id)
+    unknown = set(terms) - set(PRODUCT_TERMS)
+    if unknown:
+        raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    product = LoanProduct.objects.select_for_update().get(pk=product.pk)
+    for key, value in terms.items():
+        setattr(product, key, value)
+    _validate_product(product)
+    product.save(update_fields=list(terms) or None)
+    return product
+
+
+# Percentages that cannot exceed 100; CCr thresholds (coverage) may.
+_PCT_FIELDS = (
+    "min_women_pct",
+    "reserve_lancar",
+    "reserve_dpk",
+    "reserve_kl",
+    "reserve_d",
+    "reserve_m",
+    "lar_good",
+    "lar_fair",
+    "par_good",
+    "par_fair",
+    "roi_good",
+    "roi_fair",
+    "rr_good",
+    "rr_fair",
+    "cr_good",
+    "cr_fair",
+    "alloc_capital_pct",
+    "alloc_ups_pct",
+    "alloc_upl_pct",
+    "alloc_other_pct",
+)
+SETTINGS_FIELDS = (
+    "min_members",
+    "min_savings_months",
+    "ceiling_first_loan",
+    "ceiling_repeat_loan",
+    "kol_dpk_from",
+    "kol_kl_from",
+    "kol_d_from",
+    "kol_m_from",
+    "risk_instalments",
+    "ccr_good",
+    "ccr_fair",
+    *_PCT_FIELDS,
+)
+
+
+def _settings_label(name: str) -> str:
+    return str(getattr(UpkSettings._meta.get_field(name), "verbose_name", name)).capitalize()
+
+
+def _validate_settings(s: UpkSettings) -> list[str]:
+    errors: list[str] = []
+    for name in _PCT_FIELDS:
+        if not 0 <= Decimal(getattr(s, name)) <= 100:
+            errors.append(_("%(what)s harus 0–100%%.") % {"what": _settings_label(name)})
+    for name in ("ccr_good", "ccr_fair", "ceiling_first_loan", "ceiling_repeat_loan"):
+        if Decimal(getattr(s, name)) < 0:
+            errors.append(_("%(what)s tidak boleh negatif.") % {"what": _settings_label(name)})
+    if s.min_members < 1:
+        errors.append(_("Anggota KSM minimal sedikitnya 1."))
+    if s.risk_instalments < 1:
+        errors.append(_("Tunggakan berisiko sedikitnya 1 angsuran."))
+    if not 1 <= s.kol_dpk_from < s.kol_kl_from < s.kol_d_from < s.kol_m_from:
+        errors.append(_("Batas kolektibilitas harus naik: 1 ≤ DPK < Kurang Lancar < Diragukan < Macet."))
+    for good, fair, what in (("lar_good", "lar_fair", "LAR"), ("par_good", "par_fair", "PAR")):
+        if getattr(s, good) > getattr(s, fair):
+            errors.append(_("Batas %(w)s sehat tidak boleh di atas batas kurang sehat.") % {"w": what})
+    for good, fair, what in (
+        ("ccr_good", "ccr_fair", "CCr"),
+        ("roi_good", "roi_fair", "ROI"),
+        ("rr_good", "rr_fair", "RR"),
+        ("cr_good", "cr_fair", _("tingkat penagihan")),
+    ):
+        if getattr(s, good) < getattr(s, fair):
+            errors.append(_("Batas %(w)s sehat tidak boleh di bawah batas kurang sehat.") % {"w": what})
+    alloc = s.alloc_capital_pct + s.alloc_ups_pct + s.alloc_upl_pct + s.alloc_other_pct
+    if alloc != 100:
+        # year_end_close refuses any other split
+        errors.append(
+            _("Persentase alokasi surplus harus berjumlah 100%% (sekarang %(n)s%%).") % {"n": f"{alloc.normalize():f}"}
+        )
+    return errors
+
+
+@transaction.atomic
+def upk_settings_update(*, upk, actor, **fields: Any) -> UpkSettings:
+    """Change a UPK's rules (keys of `SETTINGS_FIELDS`); all errors at once, nothing saved on error.
+
+    Rules are read when used (loan_apply, kolektibilitas, indicators, year end),
+    so past postings stay as they were."""
+    permissions.check_configure(actor, upk)
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    get_settings(upk)
+    settings_obj = UpkSettings.objects.select_for_update().get(upk_id=upk.pk)
+    for key, value in fields.items():
+        setattr(settings_obj, key, value)
+    errors = _validate_settings(settings_obj)
+    if errors:
+        raise LedgerError(*errors)
+    settings_obj.save(update_fields=list(fields) or None)
+    return settings_obj
+
+
+@transaction.atomic
+def account_create(*, upk, actor, code: str, name: str, kind: str, is_contra: bool = False) -> Account:
+    """A new account without a system role (roles are fixed by `upk_setup`)."""
+    permissions.check_configure(actor, upk)
+    code, name = code.strip(), name.strip()
+    errors: list[str] = []
+    if not code.isdigit() or len(code) > 10:
+        errors.append(_("Kode akun harus angka, paling banyak 10 digit."))
+    if not name:
+        errors.append(_("Nama akun wajib diisi."))
+    if kind not in AccountKind.values:
+        errors.append(_("Golongan akun tidak dikenal."))
+    if Account.objects.filter(upk=upk, code=code).exists():
+        errors.append(_("Kode akun %(c)s sudah dipakai.") % {"c": code})
+    if errors:
+        raise LedgerError(*errors)
+    try:
+        with transaction.atomic():
+            return Account.objects.create(upk=upk, code=code, name=name, kind=kind, is_contra=is_contra, role="")
+    except IntegrityError:
+        raise LedgerError(_("Kode akun %(c)s sudah dipakai.") % {"c": code}) from None
+
+
+def account_rename(*, account: Account, actor, name: str) -> Account:
+    """Only the name changes: code, kind and role stay, so postings and reports keep their meaning."""
+    permissions.check_configure(actor, account.upk_id)
+    name = name.strip()
+    if not name:
+        raise LedgerError(_("Nama akun wajib diisi."))
+    Account.objects.filter(pk=account.pk).update(name=name)
+    account.name = name
+    return account

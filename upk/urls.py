@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_import, views_settings
 
 app_name = "upk"
 
@@ -46,6 +46,14 @@ urlpatterns = [
     path("<int:upk_id>/neraca-saldo/", views.trial_balance, name="trial_balance"),
     path("<int:upk_id>/neraca/", views.neraca, name="neraca"),
     path("<int:upk_id>/laba-rugi/", views.laba_rugi, name="laba_rugi"),
+    # Configuration: products, rules, chart of accounts
+    path("<int:upk_id>/produk/", views_settings.products, name="products"),
+    path("<int:upk_id>/produk/baru/", views_settings.product_create, name="product_create"),
+    path("<int:upk_id>/produk/<int:pk>/", views_settings.product_edit, name="product_edit"),
+    path("<int:upk_id>/aturan/", views_settings.rules, name="rules"),
+    path("<int:upk_id>/akun/", views_settings.accounts, name="accounts"),
+    path("<int:upk_id>/akun/baru/", views_settings.account_create, name="account_create"),
+    path("<int:upk_id>/akun/<int:pk>/", views_settings.account_rename, name="account_rename"),
     # Import
     path("impor/template.xlsx", views_import.template_download, name="import_template"),
     path("<int:upk_id>/impor/", views_import.import_start, name="import"),

@@ -1,0 +1,151 @@
+"""Configuration screens of a UPK: loan products, rules (UpkSettings) and the
+chart of accounts. Anyone who may see the UPK reads them; the UPK's managers
+and staff admins change them (`permissions.check_configure`); the services
+validate and give Indonesian messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.forms.models import model_to_dict
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from bkm.models import Unit
+
+from . import forms, permissions, services
+from .models import Account, LoanProduct
+from .queries import upk_for_view
+from .services import PRODUCT_TERMS, SETTINGS_FIELDS, LedgerError
+
+
+def _ctx(request: HttpRequest, upk: Unit, **extra: Any) -> dict[str, Any]:
+    user = request.user
+    return {
+        "upk": upk,
+        "can_post": permissions.can_post(user, upk),
+        "can_approve": permissions.can_approve(user),
+        "can_borrowers": permissions.can_view_borrowers(user, upk),
+        "can_configure": permissions.can_configure(user, upk),
+        **extra,
+    }
+
+
+def _errors(form: Any, exc: LedgerError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _form_page(request: HttpRequest, upk: Unit, form: Any, title: str, back: str) -> HttpResponse:
+    ctx = _ctx(request, upk, form=form, title=title, back_url=back)
+    if not ctx["can_configure"]:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "upk/config_form.html", ctx)
+
+
+def _post_allowed(request: HttpRequest, upk: Unit) -> bool:
+    if request.method != "POST":
+        return False
+    permissions.check_configure(request.user, upk)
+    return True
+
+
+@login_required
+def products(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    items = LoanProduct.objects.filter(upk=upk).order_by("-is_active", "name")
+    return render(request, "upk/products.html", _ctx(request, upk, products=items))
+
+
+@login_required
+def product_create(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    permissions.check_configure(request.user, upk)
+    form = forms.ProductForm(request.POST or None, initial=model_to_dict(LoanProduct(), fields=PRODUCT_TERMS))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            services.product_create(upk=upk, actor=request.user, **data)
+        except LedgerError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Produk pinjaman ditambahkan."))
+            return redirect("upk:products", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Produk pinjaman baru"), "products")
+
+
+@login_required
+def product_edit(request: HttpRequest, upk_id: int, pk: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    product = get_object_or_404(LoanProduct, upk=upk, pk=pk)
+    form = forms.ProductForm(request.POST or None, initial=model_to_dict(product, fields=PRODUCT_TERMS))
+    if _post_allowed(request, upk) and form.is_valid():
+        try:
+            services.product_update(product=product, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(
+                request, _("Produk pinjaman disimpan. Pinjaman yang sudah ada tetap memakai syarat lamanya.")
+            )
+            return redirect("upk:products", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Produk: %(name)s") % {"name": product.name}, "products")
+
+
+@login_required
+def rules(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    current = services.get_settings(upk)
+    form = forms.UpkSettingsForm(request.POST or None, initial=model_to_dict(current, fields=SETTINGS_FIELDS))
+    if _post_allowed(request, upk) and form.is_valid():
+        try:
+            services.upk_settings_update(upk=upk, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Aturan UPK disimpan."))
+            return redirect("upk:rules", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Aturan UPK"), "rules")
+
+
+@login_required
+def accounts(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    items = Account.objects.filter(upk=upk).order_by("code")
+    return render(request, "upk/accounts.html", _ctx(request, upk, accounts=items))
+
+
+@login_required
+def account_create(request: HttpRequest, upk_id: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    permissions.check_configure(request.user, upk)
+    form = forms.AccountCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_create(upk=upk, actor=request.user, **form.cleaned_data)
+        except LedgerError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Akun ditambahkan."))
+            return redirect("upk:accounts", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Akun baru"), "accounts")
+
+
+@login_required
+def account_rename(request: HttpRequest, upk_id: int, pk: int) -> HttpResponse:
+    upk = upk_for_view(request.user, upk_id)
+    account = get_object_or_404(Account, upk=upk, pk=pk)
+    form = forms.AccountRenameForm(request.POST or None, initial={"name": account.name})
+    if _post_allowed(request, upk) and form.is_valid():
+        try:
+            services.account_rename(account=account, actor=request.user, name=form.cleaned_data["name"])
+        except LedgerError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("Nama akun disimpan."))
+            return redirect("upk:accounts", upk_id=upk.pk)
+    return _form_page(request, upk, form, _("Ganti nama akun %(code)s") % {"code": account.code}, "accounts")
