@@ -1443,24 +1443,35 @@ def reschedule_propose(*, loan: Loan, effective_on: date, term_months: int, reas
     )
 
 
+def _proposal_decide(model, proposal, *, approve: bool, actor, reason: str):  # type: ignore[no-untyped-def]
+    """The bookkeeping shared by staff decisions on a proposal (reschedule,
+    write-off): lock the loan first, then the proposal (the same order as every
+    posting, so a decision and a payment on one loan cannot deadlock), refuse a
+    second decision, and record who decided. A rejection needs a reason and
+    is saved here; an approval is saved by the caller after its postings."""
+    permissions.check_approve(actor)
+    loan = _lock_loans([proposal.loan_id])[proposal.loan_id]
+    proposal = model.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ApprovalStatus.PROPOSED:
+        raise LedgerError(_("Usulan ini sudah diputuskan."))
+    proposal.decided_by = actor
+    proposal.decided_at = timezone.now()
+    proposal.decision_reason = reason
+    if not approve:
+        if not reason.strip():
+            raise LedgerError(_("Alasan penolakan wajib diisi."))
+        proposal.status = ApprovalStatus.REJECTED
+        proposal.save()
+    return loan, proposal
+
+
 @transaction.atomic
 def reschedule_decide(*, reschedule: Reschedule, approve: bool, actor, reason: str = "") -> Reschedule:
     """Staff approval. On approval the remaining pokok gets a new schedule from
     `effective_on`; overdue unpaid jasa/BOP go on its first instalment; the
     old schedule is kept (ended at `effective_on`)."""
-    permissions.check_approve(actor)
-    loan = _lock_loans([reschedule.loan_id])[reschedule.loan_id]
-    reschedule = Reschedule.objects.select_for_update().get(pk=reschedule.pk)
-    if reschedule.status != ApprovalStatus.PROPOSED:
-        raise LedgerError(_("Usulan ini sudah diputuskan."))
-    reschedule.decided_by = actor
-    reschedule.decided_at = timezone.now()
-    reschedule.decision_reason = reason
+    loan, reschedule = _proposal_decide(Reschedule, reschedule, approve=approve, actor=actor, reason=reason)
     if not approve:
-        if not reason.strip():
-            raise LedgerError(_("Alasan penolakan wajib diisi."))
-        reschedule.status = ApprovalStatus.REJECTED
-        reschedule.save()
         return reschedule
     on = reschedule.effective_on
     if loan.status not in LIVE_STATUSES:
@@ -1511,19 +1522,8 @@ def writeoff_decide(
 ) -> WriteOff:
     """Staff approval. Posts Dr Cadangan Resiko Pinjaman / Cr Pinjaman KSM for
     the outstanding pokok (unpaid jasa was never booked: cash basis)."""
-    permissions.check_approve(actor)
-    loan = _lock_loans([write_off.loan_id])[write_off.loan_id]
-    write_off = WriteOff.objects.select_for_update().get(pk=write_off.pk)
-    if write_off.status != ApprovalStatus.PROPOSED:
-        raise LedgerError(_("Usulan ini sudah diputuskan."))
-    write_off.decided_by = actor
-    write_off.decided_at = timezone.now()
-    write_off.decision_reason = reason
+    loan, write_off = _proposal_decide(WriteOff, write_off, approve=approve, actor=actor, reason=reason)
     if not approve:
-        if not reason.strip():
-            raise LedgerError(_("Alasan penolakan wajib diisi."))
-        write_off.status = ApprovalStatus.REJECTED
-        write_off.save()
         return write_off
     on = written_off_on or write_off.proposed_on
     if loan.status not in LIVE_STATUSES:

@@ -631,28 +631,33 @@ def reschedule_propose(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, loan.upk, form, _("Usul penjadwalan ulang %(no)s") % {"no": loan.number}, loan=loan)
 
 
-@login_required
-def reschedule_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def _decision_page(request: HttpRequest, model: Any, pk: int, *, decide: Any, done: str, title: str) -> HttpResponse:
+    """Staff decision on a reschedule or write-off proposal (the same form and flow)."""
     permissions.check_approve(request.user)
-    item = Reschedule.objects.select_related("loan", "loan__upk", "loan__ksm").filter(pk=pk).first()
+    item = model.objects.select_related("loan", "loan__upk", "loan__ksm").filter(pk=pk).first()
     if item is None:
         raise Http404
     form = forms.DecisionForm(request.POST or None, initial={"approve": "1"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.reschedule_decide(reschedule=item, actor=request.user, **form.cleaned_data)
+            decide(item, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("Putusan penjadwalan ulang dicatat."))
+            messages.success(request, done)
             return redirect("upk:loan_card", pk=item.loan_id)
-    return _form_page(
+    return _form_page(request, item.loan.upk, form, title % {"no": item.loan.number}, loan=item.loan, proposal=item)
+
+
+@login_required
+def reschedule_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decision_page(
         request,
-        item.loan.upk,
-        form,
-        _("Persetujuan penjadwalan ulang %(no)s") % {"no": item.loan.number},
-        loan=item.loan,
-        proposal=item,
+        Reschedule,
+        pk,
+        decide=lambda item, **kw: services.reschedule_decide(reschedule=item, **kw),
+        done=_("Putusan penjadwalan ulang dicatat."),
+        title=_("Persetujuan penjadwalan ulang %(no)s"),
     )
 
 
@@ -674,26 +679,13 @@ def writeoff_propose(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    permissions.check_approve(request.user)
-    item = WriteOff.objects.select_related("loan", "loan__upk", "loan__ksm").filter(pk=pk).first()
-    if item is None:
-        raise Http404
-    form = forms.DecisionForm(request.POST or None, initial={"approve": "1"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.writeoff_decide(write_off=item, actor=request.user, **form.cleaned_data)
-        except LedgerError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Putusan hapus buku dicatat."))
-            return redirect("upk:loan_card", pk=item.loan_id)
-    return _form_page(
+    return _decision_page(
         request,
-        item.loan.upk,
-        form,
-        _("Persetujuan hapus buku %(no)s") % {"no": item.loan.number},
-        loan=item.loan,
-        proposal=item,
+        WriteOff,
+        pk,
+        decide=lambda item, **kw: services.writeoff_decide(write_off=item, **kw),
+        done=_("Putusan hapus buku dicatat."),
+        title=_("Persetujuan hapus buku %(no)s"),
     )
 
 
