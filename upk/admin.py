@@ -42,6 +42,12 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = ["kind", "role"]
     search_fields = ["code", "name"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Postings find accounts by role (and cache them per process): once an
+        # account exists its UPK, role and kind never change, as on the UPK's
+        # own chart-of-accounts screen.
+        return ["upk", "role", "kind"] if obj is not None else []
+
     def has_delete_permission(self, request, obj=None):
         return False
 
