@@ -42,6 +42,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.privacy import mask_nik
+
 from .models import (
     BKM,
     REQUIRED_DOCUMENT_TYPES,
@@ -394,13 +396,6 @@ class HistoryEntry:
 
 
 _ACTIONS = {"+": "dibuat", "~": "diubah", "-": "dihapus"}
-
-
-def mask_nik(nik: str) -> str:
-    """NIK shown to readers: region code and last four digits only."""
-    if not nik or len(nik) < 10:
-        return nik or "—"
-    return nik[:4] + "•" * (len(nik) - 8) + nik[-4:]
 
 
 def _display(model_field: Any, value: Any) -> str:

@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from core.permissions import is_staff, is_staff_admin
+from core.privacy import mask_nik
 
 
 def _upk_id(upk: Any) -> int:
@@ -101,13 +102,6 @@ def check_approve(user: Any) -> None:
     """Staff approvals: reopen a month, approve a reschedule or a write-off."""
     if not can_approve(user):
         raise PermissionDenied
-
-
-def mask_nik(nik: str) -> str:
-    """Keep the first 4 (province/city) and last 2 digits: 6271**********01."""
-    if len(nik) < 6:
-        return "*" * len(nik)
-    return nik[:4] + "*" * (len(nik) - 6) + nik[-2:]
 
 
 def display_nik(user: Any, member: Any) -> str:

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bkm.models import Unit
+from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
 from .models import (
@@ -196,7 +197,7 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     full_nik = permissions.can_see_full_nik(request.user, ksm.upk_id)
     members = list(ksm.members.order_by("name"))
     for m in members:
-        m.nik_display = m.nik if full_nik else permissions.mask_nik(m.nik)  # type: ignore[attr-defined]
+        m.nik_display = m.nik if full_nik else mask_nik(m.nik)  # type: ignore[attr-defined]
     savings = savings_ledger(ksm)
     loans = list(ksm.loans.order_by("-applied_on", "-pk"))
     return render(

@@ -78,4 +78,9 @@ def test_nik_masked_except_for_holding_upk(upk, manager, staff, loan):
     member = loan.ksm.members.first()
     assert permissions.display_nik(manager, member) == member.nik
     masked = permissions.display_nik(staff, member)
-    assert masked != member.nik and masked[:4] == member.nik[:4] and masked.count("*") == 10
+    assert (
+        masked != member.nik
+        and masked[:4] == member.nik[:4]
+        and masked.count("•") == 8
+        and masked[-4:] == member.nik[-4:]
+    )

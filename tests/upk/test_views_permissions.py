@@ -133,7 +133,7 @@ def test_staff_sees_masked_nik(client, staff_viewer, other_upk, b_loan):
     client.force_login(staff_viewer)
     body = client.get(reverse("upk:ksm_detail", args=[b_loan.ksm_id])).content.decode()
     assert member.nik not in body
-    assert member.nik[:4] + "**" in body
+    assert member.nik[:4] + "••" in body
 
 
 def test_holding_manager_sees_full_nik(client, other_manager, b_loan):
