@@ -49,18 +49,15 @@ def category_moderator(general):
 
 
 def ensure_reference_data() -> None:
-    """Re-load data that migrations put in (kecamatan/kelurahan, forum categories
-    and grants, the digest schedule) when a transactional test elsewhere has
-    flushed it — with --reuse-db such a flush outlives the session."""
+    """Re-load the forum's migration data (categories and grants, the digest
+    schedule) when a transactional test elsewhere has flushed it — with
+    --reuse-db such a flush outlives the session. Kecamatan and kelurahan come
+    back through tests/conftest.py."""
     import importlib
 
     from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
-    from bkm.models import Kecamatan
-
-    if not Kecamatan.objects.exists():
-        importlib.import_module("bkm.migrations.0003_reference_data").load(apps, None)
     if not Category.objects.exists():
         importlib.import_module("forum.migrations.0002_seed_categories").seed(apps, None)
     if not PeriodicTask.objects.filter(task="forum.tasks.send_daily_digests").exists():

@@ -4,27 +4,15 @@ from datetime import date
 
 import pytest
 
-from bkm.models import Kelurahan
 from tests.factories import BKMFactory, UserFactory
 from upk import services
 
 from .factories import make_active_loan
 
 
-def ensure_reference_data() -> None:
-    """Transactional tests flush every table, including the kelurahan the bkm
-    migration loads; put them back when a flush left them empty."""
-    if not Kelurahan.objects.exists():
-        from importlib import import_module
-
-        from django.apps import apps
-
-        import_module("bkm.migrations.0003_reference_data").load(apps, None)
-
-
 @pytest.fixture
 def bkm(db):
-    ensure_reference_data()
+    # Kecamatan/kelurahan come back after flushes through tests/conftest.py.
     return BKMFactory()
 
 
@@ -66,12 +54,3 @@ def capital(upk, manager):
 @pytest.fixture
 def loan(upk, manager, capital):
     return make_active_loan(upk, manager)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _reference_data_after_session(django_db_setup, django_db_blocker):
-    """Transactional tests end with a flush; put the migration-loaded kelurahan
-    back so the next `--reuse-db` run starts with its reference data."""
-    yield
-    with django_db_blocker.unblock():
-        ensure_reference_data()
