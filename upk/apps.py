@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_save
 
 
 class UpkConfig(AppConfig):
@@ -8,8 +8,10 @@ class UpkConfig(AppConfig):
 
     def ready(self) -> None:
         from bkm.models import Unit
+        from core.models import User
 
         post_save.connect(_setup_new_upk, sender=Unit, dispatch_uid="upk_setup_new_unit")
+        m2m_changed.connect(_forget_managed_upks, sender=User.upk_units.through, dispatch_uid="upk_forget_managed")
 
 
 def _setup_new_upk(sender, instance, created, raw=False, **kwargs) -> None:
@@ -19,3 +21,13 @@ def _setup_new_upk(sender, instance, created, raw=False, **kwargs) -> None:
         from .services import upk_setup
 
         upk_setup(upk=instance)
+
+
+def _forget_managed_upks(sender, instance, reverse, **kwargs) -> None:
+    """A user's cached UPK scope (`permissions.managed_upk_ids`) is dropped when
+    their `upk_units` change through that user object. (Changes made from the
+    unit side reach other user objects only on their next request.)"""
+    if not reverse:
+        from .permissions import forget_managed_upks
+
+        forget_managed_upks(instance)

@@ -28,10 +28,24 @@ def _upk_id(upk: Any) -> int:
     return upk if isinstance(upk, int) else upk.pk
 
 
-def managed_upk_ids(user: Any) -> set[int]:
+_MANAGED_CACHE = "_pokja_managed_upk_ids"
+
+
+def managed_upk_ids(user: Any) -> frozenset[int]:
+    """The UPKs a manager is bound to. Read once per user object (a request's
+    `request.user`): every check of a page or a posting after the first is
+    free. `forget_managed_upks` (on any change of `upk_units`) drops it."""
     if not getattr(user, "is_authenticated", False) or not user.is_upk_manager:
-        return set()
-    return set(user.upk_units.filter(unit_type="upk").values_list("pk", flat=True))
+        return frozenset()
+    cached = user.__dict__.get(_MANAGED_CACHE)
+    if cached is None:
+        cached = frozenset(user.upk_units.filter(unit_type="upk").values_list("pk", flat=True))
+        user.__dict__[_MANAGED_CACHE] = cached
+    return cached
+
+
+def forget_managed_upks(user: Any) -> None:
+    user.__dict__.pop(_MANAGED_CACHE, None)
 
 
 def is_manager_of(user: Any, upk: Any) -> bool:

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -61,13 +61,12 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import format_rupiah
 
-from . import engine, permissions
+from . import engine, permissions, writes
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -87,7 +86,6 @@ from .models import (
     Gender,
     Instalment,
     JournalEntry,
-    JournalLine,
     KSMMember,
     Loan,
     LoanMember,
@@ -100,7 +98,6 @@ from .models import (
     PeriodEvent,
     Recovery,
     Repayment,
-    RepaymentMember,
     Reschedule,
     Reversal,
     SavingsKind,
@@ -363,39 +360,34 @@ def _post_many_numbered(
             raise LedgerError(_("Jurnal tidak seimbang; tidak ada yang dicatat."))
     upk_ids = {spec.upk_id for spec in specs}
     assert len(upk_ids) == 1, "one UPK per posting"
-    reserved = _reserve_numbers(upk_ids.pop(), {"journal": len(specs), **(extra_numbers or {})})
-    numbers: Iterator[int] = iter(reserved["journal"])
-    entries = JournalEntry.objects.bulk_create(
-        [
-            JournalEntry(
-                upk_id=spec.upk_id,
-                number=next(numbers),
-                date=spec.on,
-                kind=spec.kind,
-                description=spec.description[:255],
-                reverses=spec.reverses,
-                idempotency_key=spec.idempotency_key,
-                created_by=actor,
-            )
-            for spec in specs
-        ]
-    )
-    JournalLine.objects.bulk_create(
-        [
-            JournalLine(
-                entry=entry,
-                upk_id=spec.upk_id,
-                date=spec.on,
-                account=leg.account,
-                debit=Decimal(max(leg.amount, 0)),
-                credit=Decimal(max(-leg.amount, 0)),
-                loan_id=leg.loan_id,
-                ksm_id=leg.ksm_id,
-                memo=leg.memo[:255],
-            )
-            for entry, spec in zip(entries, specs, strict=True)
-            for leg in spec.legs
-        ]
+    upk_id = upk_ids.pop()
+    entries = [
+        JournalEntry(
+            upk_id=upk_id,
+            date=spec.on,
+            kind=spec.kind,
+            description=spec.description[:255],
+            reverses=spec.reverses,
+            idempotency_key=spec.idempotency_key,
+            created_by=actor,
+        )
+        for spec in specs
+    ]
+    lines = [
+        writes.LineRow(
+            index,
+            leg.account.pk,
+            max(leg.amount, 0),
+            max(-leg.amount, 0),
+            leg.loan_id,
+            leg.ksm_id,
+            leg.memo[:255],
+        )
+        for index, spec in enumerate(specs)
+        for leg in spec.legs
+    ]
+    reserved = writes.journal_insert(
+        upk_id=upk_id, entries=entries, lines=lines, counts={"journal": len(specs), **(extra_numbers or {})}
     )
     return entries, reserved
 
@@ -424,6 +416,10 @@ def _cash_account(accounts: Mapping[str, Account], channel: str) -> Account:
     raise LedgerError(_("Cara bayar tidak dikenal."))
 
 
+_LOAN_FIELDS = Loan._meta.concrete_fields
+_LOCK_KSM_FIELDS = ("id", "upk_id", "code", "name")
+
+
 def _lock_loans(pks: Iterable[int]) -> dict[int, Loan]:
     """THE place loan rows are locked. Sorted by pk so two transactions that
     lock overlapping sets always queue in the same order (no deadlock); held
@@ -431,17 +427,32 @@ def _lock_loans(pks: Iterable[int]) -> dict[int, Loan]:
     serialised — nothing is lost or double-counted under concurrent posting.
     (The KSM is read along, not locked: `of=("self",)`.)"""
     ordered = sorted(set(pks))
-    # The UPK's last closed month comes along in the same statement (one round
-    # trip less per posting). Closing a month takes no lock a posting waits on,
-    # so reading it in the locking statement is as safe as reading it after.
-    loans = (
-        Loan.objects.select_for_update(of=("self",))
-        .select_related("ksm")
-        .filter(pk__in=ordered)
-        .annotate(last_closed_ym=RawSQL(_LAST_CLOSED_SQL.format(upk='"upk_loan"."upk_id"'), []))  # noqa: S611 - constant SQL, no input
-        .order_by("pk")
+    if not ordered:
+        return {}
+    # Plain SQL, not a queryset: this runs on every posting and the ORM's
+    # query compilation cost more than the round trip. The UPK's last closed
+    # month comes along (one round trip less); closing a month takes no lock a
+    # posting waits on, so reading it here is as safe as reading it after.
+    columns = ", ".join(f'l."{f.column}"' for f in _LOAN_FIELDS)
+    ksm_columns = ", ".join(f'k."{f}"' for f in _LOCK_KSM_FIELDS)
+    lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f"SELECT {columns}, {ksm_columns}, ({_LAST_CLOSED_SQL.format(upk='l.upk_id')}) "  # noqa: S608 - constant SQL
+        f"FROM upk_loan l JOIN upk_ksm k ON k.id = l.ksm_id WHERE l.id IN ({', '.join(['%s'] * len(ordered))}) "
+        f"ORDER BY l.id{lock}"
     )
-    return {loan.pk: loan for loan in loans}
+    with writes.hot_cursor() as cursor:
+        cursor.execute(sql, ordered)
+        rows = cursor.fetchall()
+    n, m = len(_LOAN_FIELDS), len(_LOCK_KSM_FIELDS)
+    names = [f.attname for f in _LOAN_FIELDS]
+    loans = {}
+    for row in rows:
+        loan = writes.instance(Loan, names, row[:n])
+        Loan.ksm.field.set_cached_value(loan, writes.instance(KSM, _LOCK_KSM_FIELDS, row[n : n + m]))
+        loan.last_closed_ym = row[n + m]  # type: ignore[attr-defined]
+        loans[loan.pk] = loan
+    return loans
 
 
 def _existing_by_key(model, key: str):
@@ -781,23 +792,56 @@ class LoanBook:
     appended: bool = False
 
 
+_INSTALMENT_FIELDS = tuple(f.attname for f in Instalment._meta.concrete_fields)
+_SCHEDULE_FIELDS = ("id", "loan_id", "version", "effective_from", "effective_to", "principal")
+_REPAYMENT_FIELDS = ("id", "loan_id", "upk_id", "paid_on", "amount", "is_reversed")
+
+
+def _books_sql(n: int) -> str:
+    """Current instalments (with their schedule) and live repayments of n loans
+    in one statement; each part fills its own columns, NULL in the other's."""
+    ids = ", ".join(["%s"] * n)
+    inst = ", ".join([*(f"i.{f}" for f in _INSTALMENT_FIELDS), *(f"s.{f}" for f in _SCHEDULE_FIELDS)])
+    rep = ", ".join(f"r.{f}" for f in _REPAYMENT_FIELDS)
+    no_inst = ", ".join(["NULL"] * (len(_INSTALMENT_FIELDS) + len(_SCHEDULE_FIELDS)))
+    no_rep = ", ".join(["NULL"] * len(_REPAYMENT_FIELDS))
+    return (
+        f"SELECT 0, {inst}, {no_rep} FROM upk_instalment i JOIN upk_schedule s ON s.id = i.schedule_id "  # noqa: S608 - constant SQL
+        f"WHERE i.loan_id IN ({ids}) AND s.effective_to IS NULL "
+        f"UNION ALL SELECT 1, {no_inst}, {rep} FROM upk_repayment r WHERE r.loan_id IN ({ids}) AND NOT r.is_reversed"
+    )
+
+
 def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None = None) -> dict[int, LoanBook]:
-    """Current schedule, live repayments and current allocations of many loans: 3 queries
-    (2 when every loan's new payment, `new_paid_on`, is dated on or after its
+    """Current schedule, live repayments and current allocations of many loans: 2 queries
+    (1 when every loan's new payment, `new_paid_on`, is dated on or after its
     last live repayment — the append fast path)."""
     loans = list(loans)
     ids = [loan.pk for loan in loans]
     new_paid_on = new_paid_on or {}
     instalments: dict[int, list[Instalment]] = defaultdict(list)
-    for inst in (
-        Instalment.objects.filter(loan_id__in=ids, schedule__effective_to__isnull=True)
-        .select_related("schedule")
-        .order_by("loan_id", "number")
-    ):
-        instalments[inst.loan_id].append(inst)
     repayments: dict[int, list[Repayment]] = defaultdict(list)
-    for rep in Repayment.objects.filter(loan_id__in=ids, is_reversed=False).order_by("paid_on", "pk"):
-        repayments[rep.loan_id].append(rep)
+    schedules: dict[int, Schedule] = {}
+    n_inst, n_sched = len(_INSTALMENT_FIELDS), len(_SCHEDULE_FIELDS)
+    with writes.hot_cursor() as cursor:
+        cursor.execute(_books_sql(len(ids)), ids + ids)
+        rows = cursor.fetchall()
+    for row in rows:
+        if row[0] == 0:
+            inst: Instalment = writes.instance(Instalment, _INSTALMENT_FIELDS, row[1 : 1 + n_inst])
+            schedule = schedules.get(inst.schedule_id)
+            if schedule is None:
+                schedule = writes.instance(Schedule, _SCHEDULE_FIELDS, row[1 + n_inst : 1 + n_inst + n_sched])
+                schedules[schedule.pk] = schedule
+            Instalment.schedule.field.set_cached_value(inst, schedule)
+            instalments[inst.loan_id].append(inst)
+        else:
+            rep = writes.instance(Repayment, _REPAYMENT_FIELDS, row[1 + n_inst + n_sched :])
+            repayments[rep.loan_id].append(rep)
+    for insts in instalments.values():
+        insts.sort(key=lambda i: i.number)
+    for reps in repayments.values():
+        reps.sort(key=lambda r: (r.paid_on, r.pk))
     appended = {
         pk for pk in ids if pk in new_paid_on and all(r.paid_on <= new_paid_on[pk] for r in repayments.get(pk, []))
     }
@@ -808,7 +852,7 @@ def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None
             current[row.repayment_id].append(row)
     books = {}
     for loan in loans:
-        insts = instalments.get(loan.pk)
+        insts = instalments.get(loan.pk, [])
         if not insts:
             raise LedgerError(_("Pinjaman %(loan)s belum dicairkan.") % {"loan": loan.number})
         schedule = insts[0].schedule
@@ -897,26 +941,20 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     return plan
 
 
-def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> None:
-    """Store plans: close changed rows, add new rows, refresh the instalment
-    cache — one statement each (per distinct closing date)."""
-    by_date: dict[date, list[int]] = defaultdict(list)
-    for plan in plans:
-        by_date[plan.close_on].extend(plan.to_close)
-    for when, ids in by_date.items():
-        if ids:
-            Allocation.objects.filter(pk__in=ids).update(effective_to=when)
-    rows = []
+def _plan_writes(plans: list[Plan]) -> writes.BookWrites:
+    """What storing `plans` changes: rows to close, rows to add (the new
+    payment's rows without a repayment id yet), the instalment cache."""
+    w = writes.BookWrites([], [], [], [], [])
     for plan in plans:
         loan = plan.book.loan
+        w.closes.extend((pk, plan.close_on) for pk in plan.to_close)
         for key, inst, piece, effective_from in plan.new_rows:
-            rep_id = new_repayments[loan.pk].pk if key == NEW_PAYMENT_KEY else key
-            rows.append(
+            w.allocations.append(
                 Allocation(
-                    repayment_id=rep_id,
+                    repayment_id=None if key == NEW_PAYMENT_KEY else key,  # type: ignore[misc]
                     loan_id=loan.pk,
                     upk_id=loan.upk_id,
-                    instalment=inst,
+                    instalment_id=inst.pk,
                     component=piece.component,
                     amount=Decimal(piece.amount),
                     effective_from=effective_from,
@@ -925,33 +963,13 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
                     settles=piece.settles,
                 )
             )
-    Allocation.objects.bulk_create(rows)
-    changed = [inst for plan in plans for inst in plan.changed_instalments]
-    if changed:
-        _update_paid_cache(changed)
+        w.instalments.extend(plan.changed_instalments)
+    return w
 
 
-_PAID_FIELDS = ("paid_pokok", "paid_jasa", "paid_bop", "paid_denda")
-
-
-def _update_paid_cache(changed: list[Instalment]) -> None:
-    """Refresh the instalments' paid_* cache in one statement. On PostgreSQL an
-    UPDATE … FROM (VALUES …): same effect as `bulk_update`, whose CASE WHEN
-    compilation cost ~2 ms of Python per posting."""
-    if connection.vendor != "postgresql":
-        Instalment.objects.bulk_update(changed, list(_PAID_FIELDS))
-        return
-    values = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::numeric)"] * len(changed))
-    params: list[Any] = []
-    for inst in changed:
-        params += [inst.pk, *(getattr(inst, f) for f in _PAID_FIELDS)]
-    sets = ", ".join(f"{f} = v.{f}" for f in _PAID_FIELDS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE upk_instalment AS i SET {sets} "  # noqa: S608 - constant names, placeholders only
-            f"FROM (VALUES {values}) AS v(id, {', '.join(_PAID_FIELDS)}) WHERE i.id = v.id",
-            params,
-        )
+def _write_plans(plans: list[Plan]) -> None:
+    """Store plans that add no repayment (one statement on PostgreSQL)."""
+    writes.books_insert(_plan_writes(plans))
 
 
 @dataclass
@@ -1128,32 +1146,25 @@ def _record_repayments_locked(
             extra_specs.extend(_reallocation_specs(item.loan, accounts, plan.deltas, skip=None))
         entries, numbers = _post_many_numbered(specs + extra_specs, actor=actor, extra_numbers={"receipt": len(todo)})
         receipts = numbers["receipt"]
-        created = Repayment.objects.bulk_create(
-            [
-                Repayment(
-                    upk_id=upk_id,
-                    loan=item.loan,
-                    receipt_number=f"KW-{item.paid_on.year}-{receipt:06d}",
-                    paid_on=item.paid_on,
-                    amount=Decimal(item.amount),
-                    channel=item.channel,
-                    idempotency_key=item.key,
-                    journal_entry=entry,
-                    collection_sheet=collection_sheet,
-                    created_by=actor,
-                )
-                for (_index, item), receipt, entry in zip(todo, receipts, entries, strict=False)
-            ]
-        )
-        by_loan = {rep.loan_id: rep for rep in created}
-        parts = [
-            RepaymentMember(repayment=by_loan[item.loan.pk], loan_member_id=pk, amount=Decimal(v))
-            for index, item in todo
-            for pk, v in plans[index][1].items()
+        created = [
+            Repayment(
+                upk_id=upk_id,
+                loan=item.loan,
+                receipt_number=f"KW-{item.paid_on.year}-{receipt:06d}",
+                paid_on=item.paid_on,
+                amount=Decimal(item.amount),
+                channel=item.channel,
+                idempotency_key=item.key,
+                journal_entry=entry,
+                collection_sheet=collection_sheet,
+                created_by=actor,
+            )
+            for (_index, item), receipt, entry in zip(todo, receipts, entries, strict=False)
         ]
-        if parts:
-            RepaymentMember.objects.bulk_create(parts)
-        _write_plans([plans[index][0] for index, _item in todo], by_loan)
+        book_writes = _plan_writes([plans[index][0] for index, _item in todo])
+        book_writes.repayments = created
+        book_writes.member_parts = [(item.loan.pk, pk, v) for index, item in todo for pk, v in plans[index][1].items()]
+        writes.books_insert(book_writes)
         for (index, item), rep in zip(todo, created, strict=True):
             book = books[item.loan.pk]
             last = max([r.paid_on for r in book.repayments] + [rep.paid_on])
@@ -1314,7 +1325,7 @@ def repayment_reverse(*, repayment: Repayment, reversed_on: date, reason: str, a
         reverses=repayment.journal_entry,
     )
     entries = _post_many([main, *_reallocation_specs(loan, accounts, plan.deltas, skip=reversed_on)], actor=actor)
-    _write_plans([plan], {})
+    _write_plans([plan])
     Repayment.objects.filter(pk=repayment.pk).update(is_reversed=True)
     repayment.is_reversed = True
     reversal = Reversal.objects.create(

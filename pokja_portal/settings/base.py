@@ -90,6 +90,14 @@ DATABASES = {
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+if IS_POSTGRES:
+    # Server-side prepared statements for the cursors that ask for them (the
+    # ledger's posting statements, `upk.writes.hot_cursor`; Django's own
+    # cursors bind on the client and never prepare): a statement is prepared
+    # the second time it runs on a connection. Behind a transaction-mode
+    # pooler (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD to "" to disable.
+    _threshold = env("DATABASE_PREPARE_THRESHOLD", default="2")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(_threshold) if _threshold else None
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,366 @@
+"""Bulk writes of the ledger's hot path, one statement each on PostgreSQL.
+
+A repayment writes a journal entry with its lines, the repayment, its
+allocations, the member split and the instalments' paid cache. Through the ORM
+that is six statements, each paying a network round trip and Django's query
+compilation; here it is two: `journal_insert` (counters, entries, lines) and
+`books_insert` (repayments, member parts, allocation changes, instalment
+cache). Both use data-modifying CTEs, which PostgreSQL runs as one statement:
+every part sees the same snapshot, so a part only reads what another part
+RETURNs, never its table. Constraints still apply as with single inserts (the
+balanced-entry trigger and the foreign keys are deferred to commit, the unique
+idempotency keys fire at once).
+
+Other databases (SQLite for the embedded demo) take the portable ORM path
+with the same results; `tests/upk/test_writes.py` runs both and compares.
+
+What to write is decided in `services`; this module only writes it, and sets
+the primary keys on the model objects it was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.db import connection, models
+from django.utils import timezone
+
+from .models import Allocation, Instalment, JournalEntry, JournalLine, Repayment, RepaymentMember
+
+PAID_FIELDS = ("paid_pokok", "paid_jasa", "paid_bop", "paid_denda")
+
+M = TypeVar("M", bound=models.Model)
+
+
+def use_bulk_sql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def hot_cursor() -> Any:
+    """A cursor for the statements every posting runs. On PostgreSQL it binds
+    parameters on the server, so psycopg can prepare a statement the second
+    time the same text runs on a connection (`prepare_threshold` in the
+    database OPTIONS): planning was half the server time of these statements.
+    It is Django's cursor wrapper all the same (query logging and counting
+    see it). Elsewhere, and while queries are being logged (DEBUG, query
+    counting in tests: Django logs a server-bound statement without its text),
+    the ordinary cursor: same statements, planned each time."""
+    if not use_bulk_sql() or connection.queries_logged:
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+
+
+def _values(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[Any]]:
+    """A VALUES list with every placeholder cast (VALUES has no column types
+    of its own: a column of NULLs would otherwise be text)."""
+    row = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
+    return "VALUES " + ", ".join([row] * len(rows)), [v for r in rows for v in r]
+
+
+_READERS: dict[tuple[str, type, tuple[str, ...]], tuple[list[str], list[tuple[int, list[Any], Any]]]] = {}
+
+
+def instance(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> M:
+    """A model object from a row read with plain SQL (columns in `attnames`
+    order), with the values converted exactly as a queryset would (e.g. JSON,
+    and decimals on SQLite). Fields not read are deferred."""
+    key = (connection.vendor, model, tuple(attnames))
+    reader = _READERS.get(key)
+    if reader is None:
+        # `from_db` wants the values in the model's field order.
+        position = {name: i for i, name in enumerate(attnames)}
+        fields = [f for f in model._meta.concrete_fields if f.attname in position]
+        steps = []
+        for f in fields:
+            col = f.get_col(model._meta.db_table)
+            steps.append(
+                (position[f.attname], connection.ops.get_db_converters(col) + col.get_db_converters(connection), col)
+            )
+        reader = ([f.attname for f in fields], steps)
+        _READERS[key] = reader
+    names, steps = reader
+    converted = []
+    for index, funcs, col in steps:
+        value = values[index]
+        for func in funcs:
+            value = func(value, col, connection)
+        converted.append(value)
+    return model.from_db("default", names, converted)
+
+
+def _saved(obj: Any, pk: int) -> None:
+    """Mark an object built in Python as the row just written."""
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = "default"
+
+
+# --- Journal -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LineRow:
+    entry_index: int  # position of its entry in the list given to journal_insert
+    account_id: int
+    debit: int
+    credit: int
+    loan_id: int | None
+    ksm_id: int | None
+    memo: str
+
+
+def journal_insert(
+    *, upk_id: int, entries: list[JournalEntry], lines: list[LineRow], counts: Mapping[str, int]
+) -> dict[str, range]:
+    """Reserve the per-UPK numbers in `counts` ("journal" = len(entries), plus
+    e.g. "receipt"), number the entries, and write them and their lines.
+    Returns the reserved ranges; sets pk and number on `entries`.
+
+    Counter rows stay locked to commit. Every caller takes them after its loan
+    locks, and here in name order ("journal" before "receipt"), so the lock
+    order is fixed everywhere."""
+    names = sorted(n for n, c in counts.items() if c > 0)
+    now = timezone.now()
+    for entry in entries:
+        entry.created_at = now
+    if not use_bulk_sql():
+        from .services import _reserve_numbers
+
+        reserved = _reserve_numbers(upk_id, counts)
+        for entry, number in zip(entries, reserved["journal"], strict=True):
+            entry.number = number
+        JournalEntry.objects.bulk_create(entries)
+        JournalLine.objects.bulk_create(
+            [
+                JournalLine(
+                    entry=entries[ln.entry_index],
+                    upk_id=upk_id,
+                    date=entries[ln.entry_index].date,
+                    account_id=ln.account_id,
+                    debit=Decimal(ln.debit),
+                    credit=Decimal(ln.credit),
+                    loan_id=ln.loan_id,
+                    ksm_id=ln.ksm_id,
+                    memo=ln.memo,
+                )
+                for ln in lines
+            ]
+        )
+        return reserved
+    n = len(entries)
+    counter_sql, counter_params = _values(
+        [(upk_id, name, counts[name]) for name in names], ("bigint", "text", "bigint")
+    )
+    entry_sql, entry_params = _values(
+        [
+            (i, e.date, e.kind, e.description, e.reverses_id, e.idempotency_key, e.created_by_id)
+            for i, e in enumerate(entries)
+        ],
+        ("int", "date", "text", "text", "bigint", "text", "bigint"),
+    )
+    line_sql, line_params = _values(
+        [(ln.entry_index, ln.account_id, ln.debit, ln.credit, ln.loan_id, ln.ksm_id, ln.memo) for ln in lines],
+        ("int", "bigint", "numeric", "numeric", "bigint", "bigint", "text"),
+    )
+    # Entry i gets number (journal counter after this statement) - n + 1 + i;
+    # lines find their entry by that number (unique within the UPK).
+    sql = f"""
+        WITH c AS (
+            INSERT INTO upk_counter (upk_id, name, value) {counter_sql}
+            ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + EXCLUDED.value
+            RETURNING name, value
+        ), e AS (
+            INSERT INTO upk_journalentry
+                   (upk_id, number, date, kind, description, reverses_id, idempotency_key, created_by_id, created_at)
+            SELECT %s, c.value - %s + 1 + v.i, v.date, v.kind, v.description, v.reverses_id, v.key, v.actor, %s
+              FROM ({entry_sql}) AS v(i, date, kind, description, reverses_id, key, actor)
+              JOIN c ON c.name = 'journal'
+            RETURNING id, number, date
+        ), l AS (
+            INSERT INTO upk_journalline (entry_id, upk_id, date, account_id, debit, credit, loan_id, ksm_id, memo)
+            SELECT e.id, %s, e.date, v.account_id, v.debit, v.credit, v.loan_id, v.ksm_id, v.memo
+              FROM ({line_sql}) AS v(i, account_id, debit, credit, loan_id, ksm_id, memo)
+              JOIN c ON c.name = 'journal'
+              JOIN e ON e.number = c.value - %s + 1 + v.i
+        )
+        SELECT name, value, NULL FROM c
+         UNION ALL
+        SELECT 'entry', number, id FROM e
+    """  # noqa: S608 - only placeholders and constant text are interpolated
+    params = [*counter_params, upk_id, n, now, *entry_params, upk_id, *line_params, n]
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    last = {name: int(value) for name, value, _id in rows if name != "entry"}
+    ids = {int(number): pk for name, number, pk in rows if name == "entry"}
+    reserved = {name: range(last[name] - counts[name] + 1, last[name] + 1) for name in names}
+    for entry, number in zip(entries, reserved["journal"], strict=True):
+        entry.number = number
+        _saved(entry, ids[number])
+    return reserved
+
+
+# --- Repayments, allocations and the instalment cache ------------------------------------------
+
+
+@dataclass
+class BookWrites:
+    """What one transaction changes in the loans' books (any part may be empty)."""
+
+    repayments: list[Repayment]  # new, unsaved; at most one per loan
+    member_parts: list[tuple[int, int, int]]  # (loan id of a new repayment, loan member id, amount)
+    closes: list[tuple[int, date]]  # (allocation id, effective_to)
+    allocations: list[Allocation]  # new rows; repayment_id None = the new repayment of that loan
+    instalments: list[Instalment]  # with their paid_* fields already changed
+
+
+def books_insert(w: BookWrites) -> None:
+    """Write `w` (one statement on PostgreSQL); sets pk on the new repayments."""
+    if not use_bulk_sql():
+        _books_insert_orm(w)
+        return
+    parts: list[tuple[str, str]] = []
+    params: list[Any] = []
+    now = timezone.now()
+    if w.repayments:
+        for rep in w.repayments:
+            rep.created_at = now
+        sql, p = _values(
+            [
+                (
+                    r.upk_id,
+                    r.loan_id,
+                    r.receipt_number,
+                    r.paid_on,
+                    r.amount,
+                    r.channel,
+                    r.idempotency_key,
+                    r.journal_entry_id,
+                    r.collection_sheet_id,
+                    r.created_by_id,
+                )
+                for r in w.repayments
+            ],
+            ("bigint", "bigint", "text", "date", "numeric", "text", "text", "bigint", "bigint", "bigint"),
+        )
+        parts.append(
+            (
+                "r",
+                f"""INSERT INTO upk_repayment (upk_id, loan_id, receipt_number, paid_on, amount, channel,
+                           idempotency_key, journal_entry_id, collection_sheet_id, created_by_id,
+                           is_reversed, created_at)
+                    SELECT v.*, false, %s
+                      FROM ({sql}) AS v
+                    RETURNING id, loan_id""",
+            )
+        )
+        params += [now, *p]
+    if w.member_parts:
+        sql, p = _values(w.member_parts, ("bigint", "bigint", "numeric"))
+        parts.append(
+            (
+                "m",
+                f"""INSERT INTO upk_repaymentmember (repayment_id, loan_member_id, amount)
+                    SELECT r.id, v.loan_member_id, v.amount
+                      FROM ({sql}) AS v(loan_id, loan_member_id, amount) JOIN r ON r.loan_id = v.loan_id""",
+            )
+        )
+        params += p
+    if w.closes:
+        sql, p = _values(w.closes, ("bigint", "date"))
+        parts.append(
+            (
+                "x",
+                f"""UPDATE upk_allocation AS a SET effective_to = v.effective_to
+                      FROM ({sql}) AS v(id, effective_to) WHERE a.id = v.id""",
+            )
+        )
+        params += p
+    if w.allocations:
+        sql, p = _values(
+            [
+                (
+                    a.repayment_id,
+                    a.loan_id,
+                    a.upk_id,
+                    a.instalment_id,
+                    a.component,
+                    a.amount,
+                    a.effective_from,
+                    a.due_date,
+                    a.settles,
+                    a.schedule_id,
+                )
+                for a in w.allocations
+            ],
+            ("bigint", "bigint", "bigint", "bigint", "text", "numeric", "date", "date", "boolean", "bigint"),
+        )
+        # A row without a repayment id belongs to the new repayment of its loan.
+        new_rep = "LEFT JOIN r ON v.repayment_id IS NULL AND r.loan_id = v.loan_id" if w.repayments else ""
+        rep_id = "COALESCE(v.repayment_id, r.id)" if w.repayments else "v.repayment_id"
+        parts.append(
+            (
+                "a",
+                f"""INSERT INTO upk_allocation (repayment_id, loan_id, upk_id, instalment_id, component, amount,
+                           effective_from, due_date, settles, schedule_id)
+                    SELECT {rep_id}, v.loan_id, v.upk_id, v.instalment_id, v.component, v.amount,
+                           v.effective_from, v.due_date, v.settles, v.schedule_id
+                      FROM ({sql}) AS v(repayment_id, loan_id, upk_id, instalment_id, component, amount,
+                                        effective_from, due_date, settles, schedule_id) {new_rep}""",
+            )
+        )
+        params += p
+    if w.instalments:
+        sql, p = _values(
+            [(i.pk, *(getattr(i, f) for f in PAID_FIELDS)) for i in w.instalments],
+            ("bigint", "numeric", "numeric", "numeric", "numeric"),
+        )
+        sets = ", ".join(f"{f} = v.{f}" for f in PAID_FIELDS)
+        parts.append(
+            (
+                "u",
+                f"""UPDATE upk_instalment AS i SET {sets}
+                      FROM ({sql}) AS v(id, {", ".join(PAID_FIELDS)}) WHERE i.id = v.id""",
+            )
+        )
+        params += p
+    if not parts:
+        return
+    final = "SELECT id, loan_id FROM r" if w.repayments else "SELECT 1 WHERE false"
+    sql = "WITH " + ", ".join(f"{name} AS ({body})" for name, body in parts) + " " + final
+    with hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = dict((loan_id, pk) for pk, loan_id in cursor.fetchall())
+    for rep in w.repayments:
+        _saved(rep, ids[rep.loan_id])
+
+
+def _books_insert_orm(w: BookWrites) -> None:
+    created = Repayment.objects.bulk_create(w.repayments) if w.repayments else []
+    by_loan = {rep.loan_id: rep for rep in created}
+    if w.member_parts:
+        RepaymentMember.objects.bulk_create(
+            [
+                RepaymentMember(repayment=by_loan[loan_id], loan_member_id=lm, amount=Decimal(amount))
+                for loan_id, lm, amount in w.member_parts
+            ]
+        )
+    by_date: dict[date, list[int]] = {}
+    for pk, when in w.closes:
+        by_date.setdefault(when, []).append(pk)
+    for when, ids in by_date.items():
+        Allocation.objects.filter(pk__in=ids).update(effective_to=when)
+    for row in w.allocations:
+        if row.repayment_id is None:
+            row.repayment = by_loan[row.loan_id]
+    Allocation.objects.bulk_create(w.allocations)
+    if w.instalments:
+        Instalment.objects.bulk_update(w.instalments, list(PAID_FIELDS))
