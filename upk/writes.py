@@ -51,11 +51,11 @@ def hot_cursor() -> Any:
     the ordinary cursor: same statements, planned each time."""
     if not use_bulk_sql() or connection.queries_logged:
         return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor
+    from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+        return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
 
 
 def _values(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[Any]]:
