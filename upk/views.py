@@ -30,6 +30,7 @@ from . import forms, permissions, selectors, services
 from .models import (
     CAPITAL_ROLES,
     KSM,
+    LIVE_STATUSES,
     Account,
     AccountingPeriod,
     ApprovalStatus,
@@ -200,6 +201,8 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         m.nik_display = m.nik if full_nik else mask_nik(m.nik)  # type: ignore[attr-defined]
     savings = savings_ledger(ksm)
     loans = list(ksm.loans.order_by("-applied_on", "-pk"))
+    live = [loan.pk for loan in loans if loan.status in LIVE_STATUSES]
+    positions = selectors.loan_positions(upk_ids=[ksm.upk_id], as_of=today(), loan_ids=live) if live else {}
     return render(
         request,
         "upk/ksm_detail.html",
@@ -209,7 +212,7 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": members,
             "savings": savings,
             "savings_balance": savings[-1][1] if savings else 0,
-            "loans": loans,
+            "loans": [(loan, positions.get(loan.pk)) for loan in loans],
             "women": sum(1 for m in members if m.gender == "P" and m.is_active),
             "active_members": sum(1 for m in members if m.is_active),
         },
@@ -462,6 +465,45 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "upk/repayment_form.html",
         {**_flags(request, loan.upk), "form": form, "loan": loan, "position": position},
+    )
+
+
+@login_required
+def savings_cover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tanggung renteng: by UPK decision, the KSM's savings pay this loan's arrears."""
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    on = today()
+    position = selectors.loan_position(loan, as_of=on)
+    balance = selectors.savings_balance(loan.ksm, on)
+    form = forms.SavingsCoverForm(
+        request.POST or None,
+        initial={"date": on, "amount": min(balance, position.arrears_amount) or None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tx = services.savings_cover_arrears(
+                loan=loan,
+                amount=data["amount"],
+                date=data["date"],
+                decision=data["decision"],
+                actor=request.user,
+                idempotency_key=data["idempotency_key"],
+            )
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            rep = tx.repayment
+            messages.success(
+                request,
+                _("Tunggakan dibayar dari tabungan KSM, kuitansi %(no)s.") % {"no": rep.receipt_number if rep else ""},
+            )
+            return redirect(reverse("upk:loan_card", args=[loan.pk]) + (f"#kw-{rep.pk}" if rep else ""))
+    return render(
+        request,
+        "upk/savings_cover.html",
+        {**_flags(request, loan.upk), "form": form, "loan": loan, "position": position, "balance": balance, "on": on},
     )
 
 
