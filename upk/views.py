@@ -37,6 +37,7 @@ from .models import (
     CollectionSheet,
     JournalEntry,
     Loan,
+    LoanMember,
     LoanStatus,
     MonthlyPackage,
     PeriodEvent,
@@ -577,6 +578,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     printing = request.GET.get("cetak") == "1"
     key = request.POST.get("idempotency_key") or forms.new_key()
     entered: dict[int, str] = {}
+    entered_split: dict[tuple[int, int], str] = {}
     row_errors: dict[int, list[str]] = defaultdict(list)
     errors: list[str] = []
     if request.method == "POST":
@@ -585,6 +587,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
+        amounts: dict[int, int] = {}
         for name, value in request.POST.items():
             if not name.startswith("amount-") or not name[7:].isdigit():
                 continue
@@ -598,7 +601,13 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
                 continue
             if int(raw) > 0:
-                payments.append({"loan": loan_pk, "amount": int(raw)})
+                amounts[loan_pk] = int(raw)
+        splits = _sheet_splits(request, rows, amounts, entered_split, row_errors)
+        for loan_pk, amount in amounts.items():
+            payment: dict[str, Any] = {"loan": loan_pk, "amount": amount}
+            if loan_pk in splits:
+                payment["member_split"] = splits[loan_pk]
+            payments.append(payment)
         if not payments and not row_errors:
             errors.append(_("Belum ada pembayaran yang diisi."))
         if not row_errors and not errors:
@@ -623,7 +632,24 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=sheet.pk)
         if row_errors:
             errors.insert(0, _("Tidak ada yang dicatat. Perbaiki baris yang ditandai merah lalu kirim lagi."))
-    table = [{"row": r, "value": entered.get(r.loan.pk, ""), "errors": row_errors.get(r.loan.pk, [])} for r in rows]
+    sharers: dict[int, list[LoanMember]] = defaultdict(list)
+    if not printing and permissions.can_post(request.user, upk) and rows:
+        for lm in (
+            LoanMember.objects.filter(loan_id__in=[r.loan.pk for r in rows]).select_related("member").order_by("pk")
+        ):
+            sharers[lm.loan_id].append(lm)
+    table = []
+    for r in rows:
+        split = [(lm, entered_split.get((r.loan.pk, lm.pk), "")) for lm in sharers[r.loan.pk]]
+        table.append(
+            {
+                "row": r,
+                "value": entered.get(r.loan.pk, ""),
+                "errors": row_errors.get(r.loan.pk, []),
+                "split": split,
+                "split_open": any(v for _lm, v in split),
+            }
+        )
     return render(
         request,
         "upk/collection_print.html" if printing else "upk/collection_sheet.html",
@@ -636,6 +662,55 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             "errors": errors,
         },
     )
+
+
+def _sheet_splits(
+    request: HttpRequest,
+    rows: list[selectors.DueRow],
+    amounts: dict[int, int],
+    entered: dict[tuple[int, int], str],
+    row_errors: dict[int, list[str]],
+) -> dict[int, dict[int, int]]:
+    """Optional member split per loan from `split-<loan>-<loan member>` fields.
+
+    A loan whose member inputs are all empty is paid at group level as before.
+    Messages name the KSM; whether the parts sum to the amount is the
+    service's check (its message names the KSM too)."""
+    names = {r.loan.pk: r.loan.ksm.name for r in rows}
+    parts: dict[int, dict[int, int]] = defaultdict(dict)
+    bad: set[int] = set()
+    for name, value in request.POST.items():
+        pieces = name.split("-")
+        if len(pieces) != 3 or pieces[0] != "split" or not (pieces[1].isdigit() and pieces[2].isdigit()):
+            continue
+        loan_pk, lm_pk = int(pieces[1]), int(pieces[2])
+        text = str(value or "").strip()
+        entered[(loan_pk, lm_pk)] = text
+        raw = text.replace(".", "").replace(",", "")
+        if not raw:
+            continue
+        if not raw.isdigit():
+            if loan_pk not in bad:
+                row_errors[loan_pk].append(
+                    _("%(ksm)s: bagian anggota harus angka Rupiah bulat.") % {"ksm": names.get(loan_pk, loan_pk)}
+                )
+            bad.add(loan_pk)
+            continue
+        parts[loan_pk][lm_pk] = int(raw)
+    splits: dict[int, dict[int, int]] = {}
+    for loan_pk, split in parts.items():
+        if loan_pk in bad or not any(split.values()):
+            continue
+        if loan_pk not in amounts:
+            if loan_pk in row_errors:  # the amount itself is wrong; that message says enough
+                continue
+            row_errors[loan_pk].append(
+                _("%(ksm)s: bagian anggota diisi tetapi jumlah dibayar KSM kosong.")
+                % {"ksm": names.get(loan_pk, loan_pk)}
+            )
+            continue
+        splits[loan_pk] = split
+    return splits
 
 
 @login_required
