@@ -142,6 +142,20 @@ class RepaymentForm(KeyedForm):
         return {k: v or 0 for k, v in split.items()}
 
 
+class SavingsCoverForm(KeyedForm):
+    """Arrears paid from the KSM's joint-liability savings, by UPK decision."""
+
+    amount = money_field(_("Jumlah diambil dari tabungan"))
+    date = forms.DateField(label=_("Tanggal"), widget=DateInput())
+    decision = forms.CharField(
+        label=_("Keputusan UPK (nomor/tanggal dan alasan)"), max_length=255, widget=forms.Textarea({"rows": 2})
+    )
+    confirm = forms.BooleanField(
+        label=_("Saya memastikan penggunaan tabungan KSM ini sudah diputuskan UPK (tanggung renteng)."),
+        error_messages={"required": _("Centang konfirmasi keputusan UPK.")},
+    )
+
+
 class ReversalForm(forms.Form):
     reversed_on = forms.DateField(label=_("Tanggal pembatalan"), widget=DateInput())
     reason = forms.CharField(label=_("Alasan pembatalan"), widget=forms.Textarea({"rows": 3}))

@@ -6,13 +6,16 @@ Two passes, all or nothing:
 2. `post`: inside ONE transaction, every row goes through the normal services
    exactly as if typed by hand — KSMs and members first, then money events in
    date order (capital, savings, loans: apply/decide/disburse, repayments).
+   Loans go through `loan_apply(historical=True)`: they were decided under
+   the rules of their time, so today's application rules (minimum members,
+   savings months, ceilings) are not checked again; every data check is.
    Each service call runs in a savepoint so one refused row does not hide the
    next; if any row was refused the whole transaction is rolled back and
    every refusal is reported with its sheet and row.
 
 The template has the sheets KSM, Anggota, Pinjaman, Pembayaran, Saldo Awal
-(and an optional Tabungan sheet, needed when the UPK applies the 3-month
-savings rule to first loans). A CSV holds the same data in one table whose
+and an optional Tabungan sheet (the savings history; the savings balance is
+what a later arrears cover can use). A CSV holds the same data in one table whose
 first column `lembar` names the sheet of each row (see docs/architecture.md, "UPK screens").
 """
 
@@ -605,7 +608,7 @@ def _loan(item: dict, ksm: KSM, shares: dict, product, actor, loans: dict) -> Ca
     def run() -> Any:
         app = services.loan_apply(
             ksm=ksm, product=product, applied_on=item["applied"], member_amounts=shares, term_months=item["term"], actor=actor,
-            purpose=_("Impor: nomor lama %(n)s") % {"n": item["number"]},
+            purpose=_("Impor: nomor lama %(n)s") % {"n": item["number"]}, historical=True,
         )  # fmt: skip
         services.loan_decide(loan=app.loan, approve=True, decided_on=item["applied"], actor=actor)
         loan = services.loan_disburse(loan=app.loan, disbursed_on=item["disbursed"], actor=actor, via=item["via"])
@@ -699,7 +702,13 @@ def template_workbook() -> bytes:
         ),
         _("Pinjaman: satu baris per anggota; baris dengan nomor sama membentuk satu pinjaman KSM."),
         _("Saldo Awal: modal yang diterima (kode akun modal 31010–31040) ke kas atau bank."),
-        _("Tabungan: setoran/tarikan tanggung renteng (aturan menabung 3 bulan sebelum pinjaman pertama)."),
+        _(
+            "Tabungan: setoran/tarikan tanggung renteng (riwayat dan saldo tabungan KSM; tidak wajib untuk pinjaman lama)."
+        ),
+        _(
+            "Pinjaman lama dicatat apa adanya: aturan pengajuan saat ini (jumlah anggota, menabung 3 bulan, plafon) "
+            "tidak diperiksa ulang; data tetap diperiksa."
+        ),
         _(
             "Semua baris diperiksa dulu; jika satu baris salah, tidak ada yang dicatat dan setiap kesalahan ditampilkan."
         ),

@@ -548,10 +548,17 @@ def loan_apply(
     term_months: int,
     actor,
     purpose: str = "",
+    historical: bool = False,
 ) -> LoanApplication:
     """Record an application. KSM rules give errors (refused) or warnings
     (stored on the loan and returned). `member_amounts` maps KSMMember (or its
-    pk) to the amount asked for that member."""
+    pk) to the amount asked for that member.
+
+    `historical=True` is for the import of an existing UPK's books only: the
+    loan was decided under the rules of its time, so today's application
+    rules (minimum members, savings months before a first loan, per-member
+    ceilings) are not checked again. Every data check still applies (product,
+    term, active members, amounts, one loan at a time per KSM)."""
     permissions.check_post(actor, ksm.upk_id)
     rules = get_settings(ksm.upk)
     errors: list[str] = []
@@ -576,7 +583,7 @@ def loan_apply(
             amounts[pk] = amount
     if not amounts:
         errors.append(_("Isi jumlah pinjaman sedikitnya untuk satu anggota."))
-    if len(active_members) < rules.min_members:
+    if len(active_members) < rules.min_members and not historical:
         errors.append(
             _("KSM harus beranggotakan sedikitnya %(n)s orang (saat ini %(m)s).")
             % {"n": rules.min_members, "m": len(active_members)}
@@ -591,7 +598,7 @@ def loan_apply(
     if previous.filter(status__in=[LoanStatus.APPLIED, LoanStatus.APPROVED, *LIVE_STATUSES]).exists():
         errors.append(_("KSM ini masih memiliki pinjaman yang berjalan atau sedang diajukan."))
     cycle = previous.filter(disbursed_on__isnull=False).count() + 1
-    if cycle == 1 and rules.min_savings_months:
+    if cycle == 1 and rules.min_savings_months and not historical:
         run = savings_months_run(ksm, applied_on)
         if run < rules.min_savings_months:
             errors.append(
@@ -607,7 +614,7 @@ def loan_apply(
     )
     for pk, amount in amounts.items():
         ceiling = rules.ceiling_repeat_loan if pk in repeat_members else rules.ceiling_first_loan
-        if amount > ceiling:
+        if amount > ceiling and not historical:
             errors.append(
                 _("Pinjaman %(name)s %(amount)s melebihi plafon %(ceiling)s.")
                 % {"name": active_members[pk].name, "amount": _rp(amount), "ceiling": _rp(ceiling)}
@@ -644,7 +651,9 @@ def loan_apply(
         to_status=LoanStatus.APPLIED,
         on_date=applied_on,
         actor=actor,
-        reason="; ".join(warnings),
+        reason="; ".join(
+            [*warnings, _("Data historis (impor): aturan pengajuan tidak diperiksa ulang.")] if historical else warnings
+        ),
     )
     return LoanApplication(loan=loan, warnings=warnings)
 

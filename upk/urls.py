@@ -21,6 +21,7 @@ urlpatterns = [
     path("pinjaman/<int:pk>/putusan/", views.loan_decide, name="loan_decide"),
     path("pinjaman/<int:pk>/cairkan/", views.loan_disburse, name="loan_disburse"),
     path("pinjaman/<int:pk>/bayar/", views.repayment_create, name="repayment"),
+    path("pinjaman/<int:pk>/tanggung-renteng/", views.savings_cover, name="savings_cover"),
     path("pinjaman/<int:pk>/jadwal-ulang/", views.reschedule_propose, name="reschedule"),
     path("pinjaman/<int:pk>/hapus-buku/", views.writeoff_propose, name="writeoff"),
     path("pinjaman/<int:pk>/pemulihan/", views.recovery_create, name="recovery"),

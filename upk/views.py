@@ -30,12 +30,14 @@ from . import forms, permissions, selectors, services
 from .models import (
     CAPITAL_ROLES,
     KSM,
+    LIVE_STATUSES,
     Account,
     AccountingPeriod,
     ApprovalStatus,
     CollectionSheet,
     JournalEntry,
     Loan,
+    LoanMember,
     LoanStatus,
     MonthlyPackage,
     PeriodEvent,
@@ -200,6 +202,8 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         m.nik_display = m.nik if full_nik else mask_nik(m.nik)  # type: ignore[attr-defined]
     savings = savings_ledger(ksm)
     loans = list(ksm.loans.order_by("-applied_on", "-pk"))
+    live = [loan.pk for loan in loans if loan.status in LIVE_STATUSES]
+    positions = selectors.loan_positions(upk_ids=[ksm.upk_id], as_of=today(), loan_ids=live) if live else {}
     return render(
         request,
         "upk/ksm_detail.html",
@@ -209,7 +213,7 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "members": members,
             "savings": savings,
             "savings_balance": savings[-1][1] if savings else 0,
-            "loans": loans,
+            "loans": [(loan, positions.get(loan.pk)) for loan in loans],
             "women": sum(1 for m in members if m.gender == "P" and m.is_active),
             "active_members": sum(1 for m in members if m.is_active),
         },
@@ -466,6 +470,45 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def savings_cover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tanggung renteng: by UPK decision, the KSM's savings pay this loan's arrears."""
+    loan = _loan(request, pk)
+    permissions.check_post(request.user, loan.upk_id)
+    on = today()
+    position = selectors.loan_position(loan, as_of=on)
+    balance = selectors.savings_balance(loan.ksm, on)
+    form = forms.SavingsCoverForm(
+        request.POST or None,
+        initial={"date": on, "amount": min(balance, position.arrears_amount) or None},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            tx = services.savings_cover_arrears(
+                loan=loan,
+                amount=data["amount"],
+                date=data["date"],
+                decision=data["decision"],
+                actor=request.user,
+                idempotency_key=data["idempotency_key"],
+            )
+        except LedgerError as exc:
+            _add_errors(form, exc)
+        else:
+            rep = tx.repayment
+            messages.success(
+                request,
+                _("Tunggakan dibayar dari tabungan KSM, kuitansi %(no)s.") % {"no": rep.receipt_number if rep else ""},
+            )
+            return redirect(reverse("upk:loan_card", args=[loan.pk]) + (f"#kw-{rep.pk}" if rep else ""))
+    return render(
+        request,
+        "upk/savings_cover.html",
+        {**_flags(request, loan.upk), "form": form, "loan": loan, "position": position, "balance": balance, "on": on},
+    )
+
+
+@login_required
 def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     rep = scoped_object(
         request.user,
@@ -535,6 +578,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     printing = request.GET.get("cetak") == "1"
     key = request.POST.get("idempotency_key") or forms.new_key()
     entered: dict[int, str] = {}
+    entered_split: dict[tuple[int, int], str] = {}
     row_errors: dict[int, list[str]] = defaultdict(list)
     errors: list[str] = []
     if request.method == "POST":
@@ -543,6 +587,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
+        amounts: dict[int, int] = {}
         for name, value in request.POST.items():
             if not name.startswith("amount-") or not name[7:].isdigit():
                 continue
@@ -556,7 +601,13 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
                 continue
             if int(raw) > 0:
-                payments.append({"loan": loan_pk, "amount": int(raw)})
+                amounts[loan_pk] = int(raw)
+        splits = _sheet_splits(request, rows, amounts, entered_split, row_errors)
+        for loan_pk, amount in amounts.items():
+            payment: dict[str, Any] = {"loan": loan_pk, "amount": amount}
+            if loan_pk in splits:
+                payment["member_split"] = splits[loan_pk]
+            payments.append(payment)
         if not payments and not row_errors:
             errors.append(_("Belum ada pembayaran yang diisi."))
         if not row_errors and not errors:
@@ -581,7 +632,24 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=sheet.pk)
         if row_errors:
             errors.insert(0, _("Tidak ada yang dicatat. Perbaiki baris yang ditandai merah lalu kirim lagi."))
-    table = [{"row": r, "value": entered.get(r.loan.pk, ""), "errors": row_errors.get(r.loan.pk, [])} for r in rows]
+    sharers: dict[int, list[LoanMember]] = defaultdict(list)
+    if not printing and permissions.can_post(request.user, upk) and rows:
+        for lm in (
+            LoanMember.objects.filter(loan_id__in=[r.loan.pk for r in rows]).select_related("member").order_by("pk")
+        ):
+            sharers[lm.loan_id].append(lm)
+    table = []
+    for r in rows:
+        split = [(lm, entered_split.get((r.loan.pk, lm.pk), "")) for lm in sharers[r.loan.pk]]
+        table.append(
+            {
+                "row": r,
+                "value": entered.get(r.loan.pk, ""),
+                "errors": row_errors.get(r.loan.pk, []),
+                "split": split,
+                "split_open": any(v for _lm, v in split),
+            }
+        )
     return render(
         request,
         "upk/collection_print.html" if printing else "upk/collection_sheet.html",
@@ -594,6 +662,55 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             "errors": errors,
         },
     )
+
+
+def _sheet_splits(
+    request: HttpRequest,
+    rows: list[selectors.DueRow],
+    amounts: dict[int, int],
+    entered: dict[tuple[int, int], str],
+    row_errors: dict[int, list[str]],
+) -> dict[int, dict[int, int]]:
+    """Optional member split per loan from `split-<loan>-<loan member>` fields.
+
+    A loan whose member inputs are all empty is paid at group level as before.
+    Messages name the KSM; whether the parts sum to the amount is the
+    service's check (its message names the KSM too)."""
+    names = {r.loan.pk: r.loan.ksm.name for r in rows}
+    parts: dict[int, dict[int, int]] = defaultdict(dict)
+    bad: set[int] = set()
+    for name, value in request.POST.items():
+        pieces = name.split("-")
+        if len(pieces) != 3 or pieces[0] != "split" or not (pieces[1].isdigit() and pieces[2].isdigit()):
+            continue
+        loan_pk, lm_pk = int(pieces[1]), int(pieces[2])
+        text = str(value or "").strip()
+        entered[(loan_pk, lm_pk)] = text
+        raw = text.replace(".", "").replace(",", "")
+        if not raw:
+            continue
+        if not raw.isdigit():
+            if loan_pk not in bad:
+                row_errors[loan_pk].append(
+                    _("%(ksm)s: bagian anggota harus angka Rupiah bulat.") % {"ksm": names.get(loan_pk, loan_pk)}
+                )
+            bad.add(loan_pk)
+            continue
+        parts[loan_pk][lm_pk] = int(raw)
+    splits: dict[int, dict[int, int]] = {}
+    for loan_pk, split in parts.items():
+        if loan_pk in bad or not any(split.values()):
+            continue
+        if loan_pk not in amounts:
+            if loan_pk in row_errors:  # the amount itself is wrong; that message says enough
+                continue
+            row_errors[loan_pk].append(
+                _("%(ksm)s: bagian anggota diisi tetapi jumlah dibayar KSM kosong.")
+                % {"ksm": names.get(loan_pk, loan_pk)}
+            )
+            continue
+        splits[loan_pk] = split
+    return splits
 
 
 @login_required

@@ -22,6 +22,25 @@ document.addEventListener("DOMContentLoaded", function () {
       if (input) { input.value = btn.getAttribute("data-fill"); refresh(); }
     });
   });
-  sheet.addEventListener("input", refresh);
+  // Optional member split: under each KSM, the sum of its member parts
+  // against the KSM amount (the server checks it again).
+  function refreshSplits() {
+    sheet.querySelectorAll("[data-split-sum]").forEach(function (out) {
+      var target = out.getAttribute("data-split-sum");
+      var parts = sheet.querySelectorAll("input.split-input[data-split-of='" + target + "']");
+      var sum = 0, filled = false;
+      parts.forEach(function (i) { if (String(i.value).trim()) { filled = true; } sum += digits(i.value); });
+      var amountInput = document.getElementById(target);
+      var amount = amountInput ? digits(amountInput.value) : 0;
+      out.textContent = filled ? format(sum) + " / " + format(amount) : "";
+      out.classList.toggle("text-danger", filled && sum !== amount);
+      out.classList.toggle("text-success", filled && sum === amount);
+    });
+  }
+  sheet.addEventListener("input", function () { refresh(); refreshSplits(); });
+  sheet.querySelectorAll("[data-fill]").forEach(function (btn) {
+    btn.addEventListener("click", refreshSplits);
+  });
   refresh();
+  refreshSplits();
 });

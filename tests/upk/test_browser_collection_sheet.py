@@ -63,3 +63,32 @@ def test_collection_sheet_short_payment_changes_arrears_and_kolektibilitas(page,
     after = selectors.kolektibilitas(upk=upk, as_of=today())
     assert after.buckets[1].loans == 1
     assert after.buckets[0].loans == 3
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_collection_sheet_member_split_on_phone(page, bkm):
+    upk = bkm.units.get(unit_type="upk")
+    services.upk_setup(upk=upk)
+    manager = UserFactory(role="upk_manager", username="manajer_bagi")
+    manager.upk_units.set([upk])
+    fund(upk, manager)
+    loan = make_portfolio(upk, manager, 1, today=today(), months_ago=3, paid_up_to=1)[0]
+    members = list(loan.loan_members.order_by("pk"))
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "manajer_bagi")
+    page.goto(f"{page.base_url}/upk/{upk.pk}/penagihan/")
+    page.locator(f"tr[data-loan='{loan.number}'] input").fill("200000")
+    split = page.locator(f"tr[data-split-for='{loan.number}']")
+    split.get_by_text("Bagi per anggota").click()
+    split.locator(f"#split-{loan.pk}-{members[0].pk}").fill("150000")
+    total = split.locator("[data-split-sum]")
+    assert total.inner_text() == "Rp 150.000 / Rp 200.000"
+    assert "text-danger" in (total.get_attribute("class") or "")
+    split.locator(f"#split-{loan.pk}-{members[1].pk}").fill("50000")
+    assert "text-success" in (total.get_attribute("class") or "")
+    page.get_by_test_id("submit-sheet").click()
+    page.wait_for_selector("[data-testid=sheet-result]")
+    rep = loan.repayments.get(collection_sheet__isnull=False)
+    assert sorted(int(p.amount) for p in rep.member_parts.all()) == [50_000, 150_000]

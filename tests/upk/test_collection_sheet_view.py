@@ -8,7 +8,7 @@ import re
 from django.urls import reverse
 
 from upk import selectors
-from upk.models import CollectionSheet, Repayment
+from upk.models import CollectionSheet, Repayment, RepaymentMember
 from upk.queries import today
 
 from .factories_ui import fund, make_portfolio
@@ -86,4 +86,77 @@ def test_collection_sheet_bad_row_posts_nothing_and_names_row(client, manager, u
     assert any("melebihi" in e for e in table[loans[1].pk]["errors"])
     assert not table[loans[0].pk]["errors"]
     assert Repayment.objects.filter(collection_sheet__isnull=False).count() == 0
+    assert CollectionSheet.objects.count() == 0
+
+
+def test_collection_sheet_member_split_stores_member_parts(client, manager, upk):
+    fund(upk, manager)
+    loans = make_portfolio(upk, manager, 2, today=today())
+    client.force_login(manager)
+    url = reverse("upk:collection_sheet", args=[upk.pk])
+    page = client.get(url)
+    body = page.content.decode()
+    split_loan, plain_loan = loans
+    members = list(split_loan.loan_members.order_by("pk"))
+    for lm in members:
+        assert f'name="split-{split_loan.pk}-{lm.pk}"' in body
+    data = {"idempotency_key": _key(body), "date": today().isoformat()}
+    data[f"amount-{split_loan.pk}"] = "300.000"
+    data[f"split-{split_loan.pk}-{members[0].pk}"] = "200.000"
+    data[f"split-{split_loan.pk}-{members[1].pk}"] = "100000"
+    data[f"split-{split_loan.pk}-{members[2].pk}"] = ""
+    data[f"amount-{plain_loan.pk}"] = "50000"
+    data[f"split-{plain_loan.pk}-{plain_loan.loan_members.first().pk}"] = ""  # all empty: no split
+    response = client.post(url, data)
+    assert response.status_code == 302
+    rep = Repayment.objects.get(loan=split_loan, collection_sheet__isnull=False)
+    assert {p.loan_member_id: int(p.amount) for p in RepaymentMember.objects.filter(repayment=rep)} == {
+        members[0].pk: 200_000,
+        members[1].pk: 100_000,
+    }
+    plain = Repayment.objects.get(loan=plain_loan, collection_sheet__isnull=False)
+    assert not RepaymentMember.objects.filter(repayment=plain).exists()
+    assert selectors.ledger_drift(upk=upk) == []
+
+
+def test_collection_sheet_split_not_summing_names_ksm_and_posts_nothing(client, manager, upk):
+    fund(upk, manager)
+    loans = make_portfolio(upk, manager, 2, today=today())
+    client.force_login(manager)
+    url = reverse("upk:collection_sheet", args=[upk.pk])
+    page = client.get(url)
+    bad_loan, good_loan = loans
+    lm = bad_loan.loan_members.order_by("pk").first()
+    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    data[f"amount-{bad_loan.pk}"] = "300000"
+    data[f"split-{bad_loan.pk}-{lm.pk}"] = "250000"
+    data[f"amount-{good_loan.pk}"] = "100000"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    message = " ".join(table[bad_loan.pk]["errors"])
+    assert bad_loan.ksm.name in message
+    assert "tidak sama dengan jumlah bayar" in message
+    assert not table[good_loan.pk]["errors"]
+    assert table[bad_loan.pk]["split_open"]  # the typed parts come back, opened
+    assert "250000" in response.content.decode()
+    assert CollectionSheet.objects.count() == 0
+    assert Repayment.objects.filter(collection_sheet__isnull=False).count() == 0
+    assert not RepaymentMember.objects.exists()
+
+
+def test_collection_sheet_split_without_amount_names_ksm(client, manager, upk):
+    fund(upk, manager)
+    loan = make_portfolio(upk, manager, 1, today=today())[0]
+    client.force_login(manager)
+    url = reverse("upk:collection_sheet", args=[upk.pk])
+    page = client.get(url)
+    lm = loan.loan_members.order_by("pk").first()
+    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    data[f"amount-{loan.pk}"] = ""
+    data[f"split-{loan.pk}-{lm.pk}"] = "1000"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    assert loan.ksm.name in " ".join(table[loan.pk]["errors"])
     assert CollectionSheet.objects.count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 from django.core.files.base import ContentFile
@@ -11,9 +12,12 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from upk import selectors
+from upk import selectors, services
 from upk.imports import SHEETS, run_job
-from upk.models import KSM, ImportJob, JournalEntry, Loan, Repayment
+from upk.models import KSM, ImportJob, JournalEntry, Loan, LoanProduct, Repayment
+from upk.services import LedgerError
+
+from .factories import make_ksm
 
 
 def _workbook(data: dict[str, list[list]]) -> bytes:
@@ -111,18 +115,60 @@ def test_run_job_bad_file_changes_nothing_and_names_every_bad_row(upk, manager):
 
 def test_run_job_service_refusal_rolls_back_everything(upk, manager):
     """Rows that pass the checks but that the services refuse (here: an
-    overpayment, and a loan without 3 months of savings) reject the whole file."""
+    overpayment, and a second loan for a KSM whose first is still running)
+    reject the whole file, each refused row listed."""
     data = _good_data(upk.bkm.kelurahan.name)
     data["Pembayaran"].append(["LAMA-2", "06-05-2024", 99_000_000, "kas"])  # row 5
-    data["Tabungan"] = [r for r in data["Tabungan"] if r[0] != "KSM-2"]
+    data["Pinjaman"].append(["LAMA-3", "KSM-1", "01-06-2024", "05-06-2024", 10, "6271010101910000", 500_000, "kas"])
     job = run_job(_job(upk, manager, _workbook(data)).pk)
     assert job.status == ImportJob.FAILED
     sheets = {(e["sheet"], e["row"]) for e in job.errors}
-    assert ("Pinjaman", 7) in sheets  # first row of LAMA-2 (KSM-2 has no savings)
     assert ("Pembayaran", 5) in sheets
-    assert any("menabung" in e["message"] for e in job.errors)
+    assert ("Pinjaman", 12) in sheets  # LAMA-3: KSM-1 still repays LAMA-1
+    assert any("melebihi sisa kewajiban" in e["message"] for e in job.errors)
+    assert any("masih memiliki pinjaman" in e["message"] for e in job.errors)
     assert not KSM.objects.filter(upk=upk).exists()
     assert not JournalEntry.objects.filter(upk=upk).exists()
+    assert not Loan.objects.filter(upk=upk).exists()
+
+
+def test_run_job_historical_loans_skip_todays_application_rules(client, upk, manager):
+    """Historical loans were decided under the rules of their time: no savings
+    history, fewer members than today's minimum and amounts above today's
+    ceiling are recorded; the same loan applied for on the screen is refused."""
+    services.upk_settings_update(upk=upk, actor=manager, min_members=6, ceiling_first_loan=500_000)
+    data = _good_data(upk.bkm.kelurahan.name)
+    data["Tabungan"] = []  # no savings at all: the 3-month rule would refuse both loans
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.DONE, job.errors
+    assert Loan.objects.filter(upk=upk).count() == 2
+    for loan in Loan.objects.filter(upk=upk):
+        assert "historis" in loan.status_events.get(to_status="applied").reason
+    assert selectors.ledger_drift(upk=upk) == []
+
+    # The same loan through the normal application screen keeps every rule.
+    ksm = make_ksm(upk, members=5, savings_from=None)
+    product = LoanProduct.objects.get(upk=upk)
+    client.force_login(manager)
+    url = reverse("upk:loan_apply", args=[upk.pk])
+    post = {"ksm": ksm.pk, "product": product.pk, "term_months": 10, "applied_on": "2024-03-01"}
+    post.update({f"m_{m.pk}": "800000" for m in ksm.members.all()})
+    response = client.post(url, post)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "menabung" in body
+    assert "plafon" in body
+    assert "sedikitnya 6 orang" in body
+    assert not Loan.objects.filter(ksm=ksm).exists()
+    with pytest.raises(LedgerError, match="menabung"):
+        services.loan_apply(
+            ksm=ksm,
+            product=product,
+            applied_on=date(2024, 3, 1),
+            member_amounts={m: 800_000 for m in ksm.members.all()},
+            term_months=10,
+            actor=manager,
+        )
 
 
 def test_run_job_csv_with_sheet_column(upk, manager):

@@ -60,6 +60,19 @@ def test_loan_apply_lists_every_error_and_changes_nothing(upk, manager):
     assert not ksm.loans.exists()
 
 
+def test_loan_apply_historical_skips_application_rules_not_data_checks(upk, manager):
+    """The import's path: members, savings and ceilings as decided back then."""
+    ksm = make_ksm(upk, members=4, savings_from=None, actor=manager)
+    with pytest.raises(LedgerError) as exc:
+        _apply(upk, manager, ksm, [2_000_000, -1, 0, 0], historical=True, term_months=30)
+    assert len(exc.value.messages) == 2  # term outside the product, negative amount
+    assert not ksm.loans.exists()
+    app = _apply(upk, manager, ksm, [2_000_000] * 4, historical=True)
+    assert app.loan.principal == 8_000_000
+    with pytest.raises(LedgerError, match="masih memiliki pinjaman"):
+        _apply(upk, manager, ksm, [100_000] * 4, historical=True)
+
+
 def test_loan_decide_reject_needs_reason(upk, manager):
     app = _apply(upk, manager, make_ksm(upk, actor=manager), [500_000] * 5)
     with pytest.raises(LedgerError, match="Alasan penolakan"):

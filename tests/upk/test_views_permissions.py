@@ -69,6 +69,7 @@ def _b_urls(upk, loan):
     ]
     writes = [
         reverse("upk:repayment", args=[loan.pk]),
+        reverse("upk:savings_cover", args=[loan.pk]),
         reverse("upk:reverse", args=[rep.pk]),
         reverse("upk:member_add", args=[loan.ksm_id]),
         reverse("upk:savings", args=[loan.ksm_id]),

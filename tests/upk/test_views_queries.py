@@ -16,7 +16,7 @@ MAX_QUERIES = {
     "upk:home": 18 + LAYOUT_QUERIES,
     "upk:ksm_list": 12 + LAYOUT_QUERIES,
     "upk:loan_list": 14 + LAYOUT_QUERIES,
-    "upk:collection_sheet": 12 + LAYOUT_QUERIES,
+    "upk:collection_sheet": 13 + LAYOUT_QUERIES,  # one is the loan members for the optional split
     "upk:list": 12 + LAYOUT_QUERIES,
 }
 
