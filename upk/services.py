@@ -57,7 +57,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
@@ -346,10 +346,15 @@ def _post_many(specs: list[EntrySpec], *, actor) -> list[JournalEntry]:
 
 
 def _post_many_numbered(
-    specs: list[EntrySpec], *, actor, extra_numbers: Mapping[str, int] | None = None
+    specs: list[EntrySpec],
+    *,
+    actor,
+    extra_numbers: Mapping[str, int] | None = None,
+    books: writes.BookWrites | None = None,
 ) -> tuple[list[JournalEntry], dict[str, range]]:
     """`_post_many`, also reserving other per-UPK numbers (e.g. receipts) in
-    the same counter statement. All specs must belong to one UPK."""
+    the same counter statement, and writing `books` (new repayments, their
+    allocations, …) in the same statement. All specs must belong to one UPK."""
     if not specs:
         return [], {}
     for spec in specs:
@@ -386,8 +391,12 @@ def _post_many_numbered(
         for index, spec in enumerate(specs)
         for leg in spec.legs
     ]
-    reserved = writes.journal_insert(
-        upk_id=upk_id, entries=entries, lines=lines, counts={"journal": len(specs), **(extra_numbers or {})}
+    reserved = writes.ledger_insert(
+        upk_id=upk_id,
+        entries=entries,
+        lines=lines,
+        counts={"journal": len(specs), **(extra_numbers or {})},
+        books=books,
     )
     return entries, reserved
 
@@ -425,10 +434,21 @@ def _lock_loans(pks: Iterable[int]) -> dict[int, Loan]:
     lock overlapping sets always queue in the same order (no deadlock); held
     to commit so repayments, replays and status changes of one loan are
     serialised — nothing is lost or double-counted under concurrent posting.
-    (The KSM is read along, not locked: `of=("self",)`.)"""
+    (The KSM is read along, not locked: `FOR UPDATE OF l`.)"""
+    return _lock_loans_and_books(pks)[0]
+
+
+def _lock_loans_and_books(
+    pks: Iterable[int], *, new_paid_on: Mapping[int, date] | None = None
+) -> tuple[dict[int, Loan], dict[int, LoanBook] | None]:
+    """`_lock_loans`; with `new_paid_on` (loan pk → date of the payment about
+    to be recorded) also the loans' books (`_load_books`), read by a second
+    statement sent in the same round trip (psycopg pipeline). The server runs
+    it after the lock is granted and, in READ COMMITTED, with a snapshot taken
+    then: it sees everything committed by whoever held the lock before."""
     ordered = sorted(set(pks))
     if not ordered:
-        return {}
+        return {}, ({} if new_paid_on is not None else None)
     # Plain SQL, not a queryset: this runs on every posting and the ORM's
     # query compilation cost more than the round trip. The UPK's last closed
     # month comes along (one round trip less); closing a month takes no lock a
@@ -441,18 +461,21 @@ def _lock_loans(pks: Iterable[int]) -> dict[int, Loan]:
         f"FROM upk_loan l JOIN upk_ksm k ON k.id = l.ksm_id WHERE l.id IN ({', '.join(['%s'] * len(ordered))}) "
         f"ORDER BY l.id{lock}"
     )
-    with writes.hot_cursor() as cursor:
-        cursor.execute(sql, ordered)
-        rows = cursor.fetchall()
+    statements = [(sql, ordered)]
+    if new_paid_on is not None:
+        statements.append((_books_sql(len(ordered)), ordered + ordered))
+    results = writes.run_in_one_round_trip(statements)
     n, m = len(_LOAN_FIELDS), len(_LOCK_KSM_FIELDS)
     names = [f.attname for f in _LOAN_FIELDS]
     loans = {}
-    for row in rows:
+    for row in results[0]:
         loan = writes.instance(Loan, names, row[:n])
         Loan.ksm.field.set_cached_value(loan, writes.instance(KSM, _LOCK_KSM_FIELDS, row[n : n + m]))
         loan.last_closed_ym = row[n + m]  # type: ignore[attr-defined]
         loans[loan.pk] = loan
-    return loans
+    if new_paid_on is None:
+        return loans, None
+    return loans, _books_from_rows(list(loans.values()), results[1], new_paid_on)
 
 
 def _existing_by_key(model, key: str):
@@ -793,7 +816,7 @@ class LoanBook:
     loan: Loan
     schedule: Schedule
     instalments: list[Instalment]
-    repayments: list[Repayment]  # live, on the current schedule, by (paid_on, pk)
+    repayments: list[LiveRepayment]  # live, on the current schedule, by (paid_on, pk)
     current: dict[int, list[Allocation]]  # repayment pk → its current allocation rows
     # True when the new payment sorts after every live repayment: allocation
     # is causal (engine.allocate replays in (paid_on, key) order), so the
@@ -803,7 +826,16 @@ class LoanBook:
 
 _INSTALMENT_FIELDS = tuple(f.attname for f in Instalment._meta.concrete_fields)
 _SCHEDULE_FIELDS = ("id", "loan_id", "version", "effective_from", "effective_to", "principal")
-_REPAYMENT_FIELDS = ("id", "loan_id", "upk_id", "paid_on", "amount", "is_reversed")
+_REPAYMENT_FIELDS = ("id", "loan_id", "paid_on", "amount")
+
+
+class LiveRepayment(NamedTuple):
+    """What a replay needs of a stored repayment (a tuple: a loan has dozens)."""
+
+    pk: int
+    loan_id: int
+    paid_on: date
+    amount: int
 
 
 def _books_sql(n: int) -> str:
@@ -827,14 +859,18 @@ def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None
     last live repayment — the append fast path)."""
     loans = list(loans)
     ids = [loan.pk for loan in loans]
-    new_paid_on = new_paid_on or {}
-    instalments: dict[int, list[Instalment]] = defaultdict(list)
-    repayments: dict[int, list[Repayment]] = defaultdict(list)
-    schedules: dict[int, Schedule] = {}
-    n_inst, n_sched = len(_INSTALMENT_FIELDS), len(_SCHEDULE_FIELDS)
     with writes.hot_cursor() as cursor:
         cursor.execute(_books_sql(len(ids)), ids + ids)
         rows = cursor.fetchall()
+    return _books_from_rows(loans, rows, new_paid_on or {})
+
+
+def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[int, date]) -> dict[int, LoanBook]:
+    ids = [loan.pk for loan in loans]
+    instalments: dict[int, list[Instalment]] = defaultdict(list)
+    repayments: dict[int, list[LiveRepayment]] = defaultdict(list)
+    schedules: dict[int, Schedule] = {}
+    n_inst, n_sched = len(_INSTALMENT_FIELDS), len(_SCHEDULE_FIELDS)
     for row in rows:
         if row[0] == 0:
             inst: Instalment = writes.instance(Instalment, _INSTALMENT_FIELDS, row[1 : 1 + n_inst])
@@ -845,8 +881,10 @@ def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None
             Instalment.schedule.field.set_cached_value(inst, schedule)
             instalments[inst.loan_id].append(inst)
         else:
-            rep = writes.instance(Repayment, _REPAYMENT_FIELDS, row[1 + n_inst + n_sched :])
-            repayments[rep.loan_id].append(rep)
+            pk, loan_id, paid_on, amount = row[1 + n_inst + n_sched :]
+            if isinstance(paid_on, str):  # SQLite
+                paid_on = date.fromisoformat(paid_on)
+            repayments[loan_id].append(LiveRepayment(pk, loan_id, paid_on, int(amount)))
     for insts in instalments.values():
         insts.sort(key=lambda i: i.number)
     for reps in repayments.values():
@@ -953,7 +991,7 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
 def _plan_writes(plans: list[Plan]) -> writes.BookWrites:
     """What storing `plans` changes: rows to close, rows to add (the new
     payment's rows without a repayment id yet), the instalment cache."""
-    w = writes.BookWrites([], [], [], [], [])
+    w = writes.BookWrites([], [], [], [], [], [])
     for plan in plans:
         loan = plan.book.loan
         w.closes.extend((pk, plan.close_on) for pk in plan.to_close)
@@ -1095,7 +1133,12 @@ def _member_split(item: PayItem, loan_members: list[LoanMember]) -> dict[int, in
 
 
 def _record_repayments_locked(
-    items: list[PayItem], *, actor, collection_sheet: CollectionSheet | None = None, name_loans: bool = False
+    items: list[PayItem],
+    *,
+    actor,
+    collection_sheet: CollectionSheet | None = None,
+    name_loans: bool = False,
+    books: dict[int, LoanBook] | None = None,
 ) -> list[Repayment]:
     """Post repayments on distinct, already locked loans of one UPK.
 
@@ -1113,9 +1156,10 @@ def _record_repayments_locked(
         first = todo[0][1].loan
         # Loans locked by _lock_loans carry the last closed month already.
         closed = _closed_from(first.last_closed_ym) if hasattr(first, "last_closed_ym") else _last_closed(upk_id)
-        books = _load_books(
-            (item.loan for _, item in todo), new_paid_on={item.loan.pk: item.paid_on for _, item in todo}
-        )
+        if books is None:
+            books = _load_books(
+                (item.loan for _, item in todo), new_paid_on={item.loan.pk: item.paid_on for _, item in todo}
+            )
         loan_members: dict[int, list[LoanMember]] = defaultdict(list)
         if any(item.member_split for _, item in todo):
             for lm in LoanMember.objects.filter(loan_id__in=[item.loan.pk for _, item in todo]).order_by("pk"):
@@ -1153,27 +1197,25 @@ def _record_repayments_locked(
                 )
             )
             extra_specs.extend(_reallocation_specs(item.loan, accounts, plan.deltas, skip=None))
-        entries, numbers = _post_many_numbered(specs + extra_specs, actor=actor, extra_numbers={"receipt": len(todo)})
-        receipts = numbers["receipt"]
+        book_writes = _plan_writes([plans[index][0] for index, _item in todo])
+        # Repayment i is paid by entry i (specs come first) and takes receipt i.
         created = [
             Repayment(
                 upk_id=upk_id,
                 loan=item.loan,
-                receipt_number=f"KW-{item.paid_on.year}-{receipt:06d}",
                 paid_on=item.paid_on,
                 amount=Decimal(item.amount),
                 channel=item.channel,
                 idempotency_key=item.key,
-                journal_entry=entry,
                 collection_sheet=collection_sheet,
                 created_by=actor,
             )
-            for (_index, item), receipt, entry in zip(todo, receipts, entries, strict=False)
+            for _index, item in todo
         ]
-        book_writes = _plan_writes([plans[index][0] for index, _item in todo])
         book_writes.repayments = created
+        book_writes.repayment_entries = list(range(len(created)))
         book_writes.member_parts = [(item.loan.pk, pk, v) for index, item in todo for pk, v in plans[index][1].items()]
-        writes.books_insert(book_writes)
+        _post_many_numbered(specs + extra_specs, actor=actor, extra_numbers={"receipt": len(todo)}, books=book_writes)
         for (index, item), rep in zip(todo, created, strict=True):
             book = books[item.loan.pk]
             last = max([r.paid_on for r in book.repayments] + [rep.paid_on])
@@ -1224,9 +1266,9 @@ def repayment_record(
         raise LedgerError(_("Cara bayar harus kas atau bank."))
 
     def run() -> Repayment:
-        locked = _lock_loans([loan.pk])[loan.pk]
-        item = PayItem(locked, amount_int, paid_on, key, member_split, channel)
-        return _record_repayments_locked([item], actor=actor)[0]
+        loans, books = _lock_loans_and_books([loan.pk], new_paid_on={loan.pk: paid_on})
+        item = PayItem(loans[loan.pk], amount_int, paid_on, key, member_split, channel)
+        return _record_repayments_locked([item], actor=actor, books=books)[0]
 
     def same(existing: Repayment) -> bool:
         return existing.loan_id == loan.pk and int(existing.amount) == amount_int and existing.paid_on == paid_on

@@ -58,6 +58,30 @@ def hot_cursor() -> Any:
         return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
 
 
+def run_in_one_round_trip(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Run statements in order and return each one's rows. On PostgreSQL they
+    are sent together (psycopg pipeline mode, with the transaction's BEGIN if
+    it is pending) and the server runs them one after the other, each with its
+    own snapshot, exactly as if sent one by one — one network round trip."""
+    if not use_bulk_sql():
+        results = []
+        for sql, params in statements:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                results.append(cursor.fetchall())
+        return results
+    connection.ensure_connection()
+    cursors = [hot_cursor() for _ in statements]
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+            return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 def _values(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[Any]]:
     """A VALUES list with every placeholder cast (VALUES has no column types
     of its own: a column of NULLs would otherwise be text)."""
@@ -103,12 +127,12 @@ def _saved(obj: Any, pk: int) -> None:
     obj._state.db = "default"
 
 
-# --- Journal -----------------------------------------------------------------------------------
+# --- Journal and books ------------------------------------------------------------------------
 
 
 @dataclass
 class LineRow:
-    entry_index: int  # position of its entry in the list given to journal_insert
+    entry_index: int  # position of its entry in the list given to ledger_insert
     account_id: int
     debit: int
     credit: int
@@ -117,44 +141,49 @@ class LineRow:
     memo: str
 
 
-def journal_insert(
-    *, upk_id: int, entries: list[JournalEntry], lines: list[LineRow], counts: Mapping[str, int]
+@dataclass
+class BookWrites:
+    """What one transaction changes in the loans' books (any part may be empty)."""
+
+    # New repayments, unsaved, at most one per loan; repayment i is paid by
+    # entry `repayment_entries[i]` and takes the i-th reserved receipt number.
+    repayments: list[Repayment]
+    repayment_entries: list[int]
+    member_parts: list[tuple[int, int, int]]  # (loan id of a new repayment, loan member id, amount)
+    closes: list[tuple[int, date]]  # (allocation id, effective_to)
+    allocations: list[Allocation]  # new rows; repayment_id None = the new repayment of that loan
+    instalments: list[Instalment]  # with their paid_* fields already changed
+
+
+def receipt_number(paid_on: date, number: int) -> str:
+    return f"KW-{paid_on.year}-{number:06d}"
+
+
+def ledger_insert(
+    *,
+    upk_id: int,
+    entries: list[JournalEntry],
+    lines: list[LineRow],
+    counts: Mapping[str, int],
+    books: BookWrites | None = None,
 ) -> dict[str, range]:
     """Reserve the per-UPK numbers in `counts` ("journal" = len(entries), plus
-    e.g. "receipt"), number the entries, and write them and their lines.
-    Returns the reserved ranges; sets pk and number on `entries`.
+    "receipt" = one per new repayment, …), number and write the entries and
+    their lines, and write `books`. Returns the reserved ranges; sets pk and
+    number on `entries`, pk, receipt number and entry on the new repayments.
 
     Counter rows stay locked to commit. Every caller takes them after its loan
     locks, and here in name order ("journal" before "receipt"), so the lock
     order is fixed everywhere."""
-    names = sorted(n for n, c in counts.items() if c > 0)
     now = timezone.now()
     for entry in entries:
         entry.created_at = now
+    if books:
+        for rep in books.repayments:
+            rep.created_at = now
     if not use_bulk_sql():
-        from .services import _reserve_numbers
-
-        reserved = _reserve_numbers(upk_id, counts)
-        for entry, number in zip(entries, reserved["journal"], strict=True):
-            entry.number = number
-        JournalEntry.objects.bulk_create(entries)
-        JournalLine.objects.bulk_create(
-            [
-                JournalLine(
-                    entry=entries[ln.entry_index],
-                    upk_id=upk_id,
-                    date=entries[ln.entry_index].date,
-                    account_id=ln.account_id,
-                    debit=Decimal(ln.debit),
-                    credit=Decimal(ln.credit),
-                    loan_id=ln.loan_id,
-                    ksm_id=ln.ksm_id,
-                    memo=ln.memo,
-                )
-                for ln in lines
-            ]
-        )
-        return reserved
+        return _ledger_insert_orm(upk_id, entries, lines, counts, books)
+    names = sorted(n for n, c in counts.items() if c > 0)
     n = len(entries)
     counter_sql, counter_params = _values(
         [(upk_id, name, counts[name]) for name in names], ("bigint", "text", "bigint")
@@ -171,98 +200,103 @@ def journal_insert(
         ("int", "bigint", "numeric", "numeric", "bigint", "bigint", "text"),
     )
     # Entry i gets number (journal counter after this statement) - n + 1 + i;
-    # lines find their entry by that number (unique within the UPK).
-    sql = f"""
-        WITH c AS (
-            INSERT INTO upk_counter (upk_id, name, value) {counter_sql}
-            ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + EXCLUDED.value
-            RETURNING name, value
-        ), e AS (
-            INSERT INTO upk_journalentry
-                   (upk_id, number, date, kind, description, reverses_id, idempotency_key, created_by_id, created_at)
-            SELECT %s, c.value - %s + 1 + v.i, v.date, v.kind, v.description, v.reverses_id, v.key, v.actor, %s
-              FROM ({entry_sql}) AS v(i, date, kind, description, reverses_id, key, actor)
-              JOIN c ON c.name = 'journal'
-            RETURNING id, number, date
-        ), l AS (
-            INSERT INTO upk_journalline (entry_id, upk_id, date, account_id, debit, credit, loan_id, ksm_id, memo)
-            SELECT e.id, %s, e.date, v.account_id, v.debit, v.credit, v.loan_id, v.ksm_id, v.memo
-              FROM ({line_sql}) AS v(i, account_id, debit, credit, loan_id, ksm_id, memo)
-              JOIN c ON c.name = 'journal'
-              JOIN e ON e.number = c.value - %s + 1 + v.i
-        )
-        SELECT name, value, NULL FROM c
-         UNION ALL
-        SELECT 'entry', number, id FROM e
-    """  # noqa: S608 - only placeholders and constant text are interpolated
-    params = [*counter_params, upk_id, n, now, *entry_params, upk_id, *line_params, n]
-    with hot_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    last = {name: int(value) for name, value, _id in rows if name != "entry"}
+    # lines (and repayments) find their entry by that number (unique within the UPK).
+    parts = [
+        (
+            "c",
+            f"""INSERT INTO upk_counter (upk_id, name, value) {counter_sql}
+                ON CONFLICT (upk_id, name) DO UPDATE SET value = upk_counter.value + EXCLUDED.value
+                RETURNING name, value""",
+            counter_params,
+        ),
+        (
+            "e",
+            f"""INSERT INTO upk_journalentry
+                       (upk_id, number, date, kind, description, reverses_id, idempotency_key, created_by_id, created_at)
+                SELECT %s, c.value - %s + 1 + v.i, v.date, v.kind, v.description, v.reverses_id, v.key, v.actor, %s
+                  FROM ({entry_sql}) AS v(i, date, kind, description, reverses_id, key, actor)
+                  JOIN c ON c.name = 'journal'
+                RETURNING id, number, date""",
+            [upk_id, n, now, *entry_params],
+        ),
+        (
+            "l",
+            f"""INSERT INTO upk_journalline (entry_id, upk_id, date, account_id, debit, credit, loan_id, ksm_id, memo)
+                SELECT e.id, %s, e.date, v.account_id, v.debit, v.credit, v.loan_id, v.ksm_id, v.memo
+                  FROM ({line_sql}) AS v(i, account_id, debit, credit, loan_id, ksm_id, memo)
+                  JOIN c ON c.name = 'journal'
+                  JOIN e ON e.number = c.value - %s + 1 + v.i""",
+            [upk_id, *line_params, n],
+        ),
+    ]
+    final = "SELECT name, value, NULL FROM c UNION ALL SELECT 'entry', number, id FROM e"
+    if books and books.repayments:
+        parts.append(_new_repayments_part(books, n))
+        final += " UNION ALL SELECT 'repayment', loan_id, id FROM r"
+    if books:
+        parts += _book_parts(books)
+    rows = _run(parts, final)
+    last = {name: int(value) for name, value, _id in rows if name not in ("entry", "repayment")}
     ids = {int(number): pk for name, number, pk in rows if name == "entry"}
     reserved = {name: range(last[name] - counts[name] + 1, last[name] + 1) for name in names}
     for entry, number in zip(entries, reserved["journal"], strict=True):
         entry.number = number
         _saved(entry, ids[number])
+    if books and books.repayments:
+        rep_ids = {int(loan_id): pk for name, loan_id, pk in rows if name == "repayment"}
+        _finish_repayments(books, entries, reserved["receipt"])
+        for rep in books.repayments:
+            _saved(rep, rep_ids[rep.loan_id])
     return reserved
 
 
-# --- Repayments, allocations and the instalment cache ------------------------------------------
+def _finish_repayments(books: BookWrites, entries: list[JournalEntry], receipts: range) -> None:
+    for rep, entry_index, number in zip(books.repayments, books.repayment_entries, receipts, strict=True):
+        rep.journal_entry = entries[entry_index]
+        rep.receipt_number = receipt_number(rep.paid_on, number)
 
 
-@dataclass
-class BookWrites:
-    """What one transaction changes in the loans' books (any part may be empty)."""
-
-    repayments: list[Repayment]  # new, unsaved; at most one per loan
-    member_parts: list[tuple[int, int, int]]  # (loan id of a new repayment, loan member id, amount)
-    closes: list[tuple[int, date]]  # (allocation id, effective_to)
-    allocations: list[Allocation]  # new rows; repayment_id None = the new repayment of that loan
-    instalments: list[Instalment]  # with their paid_* fields already changed
-
-
-def books_insert(w: BookWrites) -> None:
-    """Write `w` (one statement on PostgreSQL); sets pk on the new repayments."""
-    if not use_bulk_sql():
-        _books_insert_orm(w)
-        return
-    parts: list[tuple[str, str]] = []
-    params: list[Any] = []
-    now = timezone.now()
-    if w.repayments:
-        for rep in w.repayments:
-            rep.created_at = now
-        sql, p = _values(
-            [
-                (
-                    r.upk_id,
-                    r.loan_id,
-                    r.receipt_number,
-                    r.paid_on,
-                    r.amount,
-                    r.channel,
-                    r.idempotency_key,
-                    r.journal_entry_id,
-                    r.collection_sheet_id,
-                    r.created_by_id,
-                )
-                for r in w.repayments
-            ],
-            ("bigint", "bigint", "text", "date", "numeric", "text", "text", "bigint", "bigint", "bigint"),
-        )
-        parts.append(
+def _new_repayments_part(books: BookWrites, n_entries: int) -> tuple[str, str, list[Any]]:
+    sql, params = _values(
+        [
             (
-                "r",
-                f"""INSERT INTO upk_repayment (upk_id, loan_id, receipt_number, paid_on, amount, channel,
-                           idempotency_key, journal_entry_id, collection_sheet_id, created_by_id,
-                           is_reversed, created_at)
-                    SELECT v.*, false, %s
-                      FROM ({sql}) AS v
-                    RETURNING id, loan_id""",
+                i,
+                books.repayment_entries[i],
+                r.upk_id,
+                r.loan_id,
+                r.paid_on,
+                r.amount,
+                r.channel,
+                r.idempotency_key,
+                r.collection_sheet_id,
+                r.created_by_id,
+                r.created_at,
             )
-        )
-        params += [now, *p]
+            for i, r in enumerate(books.repayments)
+        ],
+        ("int", "int", "bigint", "bigint", "date", "numeric", "text", "text", "bigint", "bigint", "timestamptz"),
+    )
+    m = len(books.repayments)
+    # Receipt numbers as `receipt_number` writes them: KW-<year>-<number, at least 6 digits>.
+    number = "(rc.value - %s + 1 + v.i)::text"
+    return (
+        "r",
+        f"""INSERT INTO upk_repayment (upk_id, loan_id, receipt_number, paid_on, amount, channel,
+                   idempotency_key, journal_entry_id, collection_sheet_id, created_by_id, is_reversed, created_at)
+            SELECT v.upk_id, v.loan_id,
+                   'KW-' || extract(year FROM v.paid_on)::int || '-' || lpad({number}, greatest(6, length({number})), '0'),
+                   v.paid_on, v.amount, v.channel, v.key, e.id, v.sheet, v.actor, false, v.at
+              FROM ({sql}) AS v(i, entry, upk_id, loan_id, paid_on, amount, channel, key, sheet, actor, at)
+              JOIN c ON c.name = 'journal'
+              JOIN c AS rc ON rc.name = 'receipt'
+              JOIN e ON e.number = c.value - %s + 1 + v.entry
+            RETURNING id, loan_id""",
+        [m, m, *params, n_entries],
+    )
+
+
+def _book_parts(w: BookWrites) -> list[tuple[str, str, list[Any]]]:
+    parts: list[tuple[str, str, list[Any]]] = []
     if w.member_parts:
         sql, p = _values(w.member_parts, ("bigint", "bigint", "numeric"))
         parts.append(
@@ -271,9 +305,9 @@ def books_insert(w: BookWrites) -> None:
                 f"""INSERT INTO upk_repaymentmember (repayment_id, loan_member_id, amount)
                     SELECT r.id, v.loan_member_id, v.amount
                       FROM ({sql}) AS v(loan_id, loan_member_id, amount) JOIN r ON r.loan_id = v.loan_id""",
+                p,
             )
         )
-        params += p
     if w.closes:
         sql, p = _values(w.closes, ("bigint", "date"))
         parts.append(
@@ -281,9 +315,9 @@ def books_insert(w: BookWrites) -> None:
                 "x",
                 f"""UPDATE upk_allocation AS a SET effective_to = v.effective_to
                       FROM ({sql}) AS v(id, effective_to) WHERE a.id = v.id""",
+                p,
             )
         )
-        params += p
     if w.allocations:
         sql, p = _values(
             [
@@ -315,9 +349,9 @@ def books_insert(w: BookWrites) -> None:
                            v.effective_from, v.due_date, v.settles, v.schedule_id
                       FROM ({sql}) AS v(repayment_id, loan_id, upk_id, instalment_id, component, amount,
                                         effective_from, due_date, settles, schedule_id) {new_rep}""",
+                p,
             )
         )
-        params += p
     if w.instalments:
         sql, p = _values(
             [(i.pk, *(getattr(i, f) for f in PAID_FIELDS)) for i in w.instalments],
@@ -329,18 +363,65 @@ def books_insert(w: BookWrites) -> None:
                 "u",
                 f"""UPDATE upk_instalment AS i SET {sets}
                       FROM ({sql}) AS v(id, {", ".join(PAID_FIELDS)}) WHERE i.id = v.id""",
+                p,
             )
         )
-        params += p
-    if not parts:
-        return
-    final = "SELECT id, loan_id FROM r" if w.repayments else "SELECT 1 WHERE false"
-    sql = "WITH " + ", ".join(f"{name} AS ({body})" for name, body in parts) + " " + final
+    return parts
+
+
+def _run(parts: list[tuple[str, str, list[Any]]], final: str) -> list[tuple[Any, ...]]:
+    sql = "WITH " + ", ".join(f"{name} AS ({body})" for name, body, _params in parts) + " " + final
+    params = [p for _name, _body, ps in parts for p in ps]
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
-        ids = dict((loan_id, pk) for pk, loan_id in cursor.fetchall())
-    for rep in w.repayments:
-        _saved(rep, ids[rep.loan_id])
+        return cursor.fetchall()
+
+
+def books_insert(w: BookWrites) -> None:
+    """Write book changes that add no repayment (one statement on PostgreSQL)."""
+    assert not w.repayments, "new repayments are written with their journal entry (ledger_insert)"
+    if not use_bulk_sql():
+        _books_insert_orm(w)
+        return
+    parts = _book_parts(w)
+    if parts:
+        _run(parts, "SELECT 1 WHERE false")
+
+
+def _ledger_insert_orm(
+    upk_id: int,
+    entries: list[JournalEntry],
+    lines: list[LineRow],
+    counts: Mapping[str, int],
+    books: BookWrites | None,
+) -> dict[str, range]:
+    from .services import _reserve_numbers
+
+    reserved = _reserve_numbers(upk_id, counts)
+    for entry, number in zip(entries, reserved["journal"], strict=True):
+        entry.number = number
+    JournalEntry.objects.bulk_create(entries)
+    JournalLine.objects.bulk_create(
+        [
+            JournalLine(
+                entry=entries[ln.entry_index],
+                upk_id=upk_id,
+                date=entries[ln.entry_index].date,
+                account_id=ln.account_id,
+                debit=Decimal(ln.debit),
+                credit=Decimal(ln.credit),
+                loan_id=ln.loan_id,
+                ksm_id=ln.ksm_id,
+                memo=ln.memo,
+            )
+            for ln in lines
+        ]
+    )
+    if books:
+        if books.repayments:
+            _finish_repayments(books, entries, reserved["receipt"])
+        _books_insert_orm(books)
+    return reserved
 
 
 def _books_insert_orm(w: BookWrites) -> None:
