@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -815,7 +815,7 @@ class LoanBook:
 
     loan: Loan
     schedule: Schedule
-    instalments: list[Instalment]
+    instalments: list[BookInstalment]
     repayments: list[LiveRepayment]  # live, on the current schedule, by (paid_on, pk)
     current: dict[int, list[Allocation]]  # repayment pk → its current allocation rows
     # True when the new payment sorts after every live repayment: allocation
@@ -824,7 +824,50 @@ class LoanBook:
     appended: bool = False
 
 
-_INSTALMENT_FIELDS = tuple(f.attname for f in Instalment._meta.concrete_fields)
+_INSTALMENT_FIELDS = (
+    "id",
+    "schedule_id",
+    "loan_id",
+    "number",
+    "due_date",
+    "pokok",
+    "jasa",
+    "bop",
+    "total",
+    "paid_pokok",
+    "paid_jasa",
+    "paid_bop",
+    "paid_denda",
+)
+
+
+@dataclass(slots=True)
+class BookInstalment:
+    """An instalment of the current schedule as a replay sees it, whole Rupiah
+    (plain objects, not models: a posting reads a dozen or more)."""
+
+    pk: int
+    schedule_id: int
+    loan_id: int
+    number: int
+    due_date: date
+    pokok: int
+    jasa: int
+    bop: int
+    total: int
+    paid_pokok: int
+    paid_jasa: int
+    paid_bop: int
+    paid_denda: int
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> BookInstalment:
+        pk, schedule_id, loan_id, number, due_date, *money = row
+        if isinstance(due_date, str):  # SQLite
+            due_date = date.fromisoformat(due_date)
+        return cls(pk, schedule_id, loan_id, number, due_date, *(int(v) for v in money))
+
+
 _SCHEDULE_FIELDS = ("id", "loan_id", "version", "effective_from", "effective_to", "principal")
 _REPAYMENT_FIELDS = ("id", "loan_id", "paid_on", "amount")
 
@@ -867,18 +910,16 @@ def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None
 
 def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[int, date]) -> dict[int, LoanBook]:
     ids = [loan.pk for loan in loans]
-    instalments: dict[int, list[Instalment]] = defaultdict(list)
+    instalments: dict[int, list[BookInstalment]] = defaultdict(list)
     repayments: dict[int, list[LiveRepayment]] = defaultdict(list)
     schedules: dict[int, Schedule] = {}
     n_inst, n_sched = len(_INSTALMENT_FIELDS), len(_SCHEDULE_FIELDS)
     for row in rows:
         if row[0] == 0:
-            inst: Instalment = writes.instance(Instalment, _INSTALMENT_FIELDS, row[1 : 1 + n_inst])
-            schedule = schedules.get(inst.schedule_id)
-            if schedule is None:
+            inst = BookInstalment.from_row(row[1 : 1 + n_inst])
+            if inst.schedule_id not in schedules:
                 schedule = writes.instance(Schedule, _SCHEDULE_FIELDS, row[1 + n_inst : 1 + n_inst + n_sched])
                 schedules[schedule.pk] = schedule
-            Instalment.schedule.field.set_cached_value(inst, schedule)
             instalments[inst.loan_id].append(inst)
         else:
             pk, loan_id, paid_on, amount = row[1 + n_inst + n_sched :]
@@ -902,7 +943,7 @@ def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[in
         insts = instalments.get(loan.pk, [])
         if not insts:
             raise LedgerError(_("Pinjaman %(loan)s belum dicairkan.") % {"loan": loan.number})
-        schedule = insts[0].schedule
+        schedule = schedules[insts[0].schedule_id]
         books[loan.pk] = LoanBook(
             loan,
             schedule,
@@ -923,9 +964,9 @@ class Plan:
     states: list[engine.InstalmentState]
     close_on: date
     to_close: list[int] = field(default_factory=list)
-    new_rows: list[tuple[int, Instalment, engine.Piece, date]] = field(default_factory=list)  # (repayment key, …)
+    new_rows: list[tuple[int, BookInstalment, engine.Piece, date]] = field(default_factory=list)  # (repayment key, …)
     deltas: dict[date, dict[str, int]] = field(default_factory=dict)
-    changed_instalments: list[Instalment] = field(default_factory=list)
+    changed_instalments: list[BookInstalment] = field(default_factory=list)
 
     @property
     def owed(self) -> int:
@@ -938,7 +979,7 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     (effective from max(paid_on, event_date)), per-date component deltas of
     the other repayments, and the instalment cache. No queries."""
     loan = book.loan
-    lines = [engine.Line(i.number, i.due_date, int(i.pokok), int(i.jasa), int(i.bop)) for i in book.instalments]
+    lines = [engine.Line(i.number, i.due_date, i.pokok, i.jasa, i.bop) for i in book.instalments]
     payments = [engine.Payment(r.pk, r.paid_on, int(r.amount)) for r in book.repayments if r.pk != exclude]
     if extra:
         payments.append(extra)
@@ -980,7 +1021,7 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     plan.deltas = {d: {c: v for c, v in comps.items() if v} for d, comps in deltas.items()}
     plan.deltas = {d: comps for d, comps in plan.deltas.items() if comps}
     for inst, state in zip(book.instalments, states, strict=True):
-        values = {f"paid_{c}": Decimal(state.paid[c]) for c in ("pokok", "jasa", "bop", "denda")}
+        values = {f"paid_{c}": state.paid[c] for c in ("pokok", "jasa", "bop", "denda")}
         if any(getattr(inst, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(inst, k, v)
@@ -1022,7 +1063,7 @@ def _write_plans(plans: list[Plan]) -> None:
 @dataclass
 class ReplayResult:
     schedule: Schedule
-    instalments: list[Instalment]
+    instalments: list[BookInstalment]
     pieces: dict[int, list[engine.Piece]]
     states: list[engine.InstalmentState]
 

@@ -152,7 +152,7 @@ class BookWrites:
     member_parts: list[tuple[int, int, int]]  # (loan id of a new repayment, loan member id, amount)
     closes: list[tuple[int, date]]  # (allocation id, effective_to)
     allocations: list[Allocation]  # new rows; repayment_id None = the new repayment of that loan
-    instalments: list[Instalment]  # with their paid_* fields already changed
+    instalments: list[Any]  # changed: objects with pk and the PAID_FIELDS (services.BookInstalment)
 
 
 def receipt_number(paid_on: date, number: int) -> str:
@@ -444,4 +444,7 @@ def _books_insert_orm(w: BookWrites) -> None:
             row.repayment = by_loan[row.loan_id]
     Allocation.objects.bulk_create(w.allocations)
     if w.instalments:
-        Instalment.objects.bulk_update(w.instalments, list(PAID_FIELDS))
+        Instalment.objects.bulk_update(
+            [Instalment(pk=i.pk, **{f: Decimal(getattr(i, f)) for f in PAID_FIELDS}) for i in w.instalments],
+            list(PAID_FIELDS),
+        )
