@@ -82,9 +82,29 @@ def _render_mention(self, tokens, idx, options, env):  # type: ignore[no-untyped
 _md.add_render_rule("mention", _render_mention)
 
 
+def _mention_text(children: list[Token]):  # type: ignore[no-untyped-def]
+    """Plain text tokens outside links: where `_split_mentions` makes mentions."""
+    in_link = 0
+    for tok in children:
+        if tok.type == "link_open":
+            in_link += 1
+        elif tok.type == "link_close":
+            in_link -= 1
+        elif tok.type == "text" and not in_link and "@" in tok.content:
+            yield tok.content
+
+
 def find_mentions(source: str) -> set[str]:
-    """Lower-cased usernames mentioned in the source (outside code is not distinguished; cheap)."""
-    return {m.group(1).rstrip(".").lower() for m in MENTION_RE.finditer(source)}
+    """Lower-cased usernames mentioned in the source, found where the rendered
+    post shows them as mentions: not in code (inline or blocks), not in links."""
+    if "@" not in source:
+        return set()
+    names: set[str] = set()
+    for tok in _md.parse(source[:MAX_SOURCE_CHARS]):
+        if tok.type == "inline" and tok.children:
+            for text in _mention_text(tok.children):
+                names |= {m.group(1).rstrip(".").lower() for m in MENTION_RE.finditer(text)}
+    return names
 
 
 def sanitize_html(html: str) -> str:

@@ -51,6 +51,27 @@ def test_post_reply_notifies_watchers_and_mentions(member, member_b, staff_admin
     assert thread.reply_count == 1
 
 
+def test_post_reply_mention_in_code_or_link_does_not_notify(member, member_b, staff_admin, general):
+    thread = services.thread_create(user=member, category=general, title="Contoh format", source="Cara menulis?")
+    services.post_reply(
+        user=member_b,
+        thread=thread,
+        source="Tulis `@staf` dalam kode:\n\n```\n@staf\n```\n\n[@staf](https://example.org)",
+    )
+    assert not Notification.objects.filter(user=staff_admin).exists()
+    assert 'class="mention"' not in thread.posts.last().body_html
+
+
+def test_find_mentions_matches_the_rendered_mentions():
+    from forum.markup import find_mentions, render_markdown
+
+    source = "Halo @staf dan @anggota. Kode: `@kode` dan\n\n    @blok\n\n> kutip @kutip"
+    found = find_mentions(source)
+    assert found == {"staf", "anggota", "kutip"}
+    html = render_markdown(source, known_usernames={"staf", "anggota", "kode", "blok", "kutip"})
+    assert html.count('class="mention"') == len(found)
+
+
 def test_post_reply_mention_of_user_without_read_permission_does_not_notify(
     member, far_member, home_kecamatan_category
 ):
