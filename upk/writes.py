@@ -73,9 +73,12 @@ def run_in_one_round_trip(statements: list[tuple[str, list[Any]]]) -> list[list[
     connection.ensure_connection()
     cursors = [hot_cursor() for _ in statements]
     try:
-        with connection.wrap_database_errors, connection.connection.pipeline():
-            for cursor, (sql, params) in zip(cursors, statements, strict=True):
-                cursor.execute(sql, params)
+        with connection.wrap_database_errors:
+            with connection.connection.pipeline():
+                for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, params)
+            # Fetched after the pipeline's sync: fetching inside it would
+            # flush and wait once more before the sync's own round trip.
             return [cursor.fetchall() for cursor in cursors]
     finally:
         for cursor in cursors:
