@@ -98,6 +98,10 @@ if IS_POSTGRES:
     # pooler (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD to "" to disable.
     _threshold = env("DATABASE_PREPARE_THRESHOLD", default="2")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(_threshold) if _threshold else None
+    # Keep connections between requests (and so their prepared statements);
+    # a connection found broken is replaced before use.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
