@@ -1353,10 +1353,12 @@ def collection_sheet_post(
         existing = _existing_by_key(CollectionSheet, key)
         if existing is not None:
             return existing
-        loans = _lock_loans(wanted)
+        loans, books = _lock_loans_and_books(wanted, new_paid_on={pk: date for pk in wanted})
         if len(loans) != len(wanted) or any(loan.upk_id != upk.pk for loan in loans.values()):
             raise LedgerError(_("Lembar penagihan memuat pinjaman dari UPK lain."))
-        check_open(upk.pk, date, _("pembayaran"))
+        # The locked loans carry the UPK's last closed month; an empty sheet reads it.
+        closed = _closed_from(next(iter(loans.values())).last_closed_ym) if loans else _last_closed(upk.pk)  # type: ignore[attr-defined]
+        _refuse_if_closed(closed, date, _("pembayaran"))
         sheet = CollectionSheet.objects.create(
             upk=upk,
             date=date,
@@ -1369,7 +1371,7 @@ def collection_sheet_post(
             for pk in sorted(loans)
         ]
         if items:
-            _record_repayments_locked(items, actor=actor, collection_sheet=sheet, name_loans=True)
+            _record_repayments_locked(items, actor=actor, collection_sheet=sheet, name_loans=True, books=books)
         return sheet
 
     return _atomic_idempotent(CollectionSheet, key, run)
