@@ -20,6 +20,7 @@ the primary keys on the model objects it was given.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -85,9 +86,30 @@ def run_in_one_round_trip(statements: list[tuple[str, list[Any]]]) -> list[list[
             cursor.close()
 
 
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value)  # whole Rupiah
+    if isinstance(value, date):  # and datetime
+        return value.isoformat()
+    raise TypeError(f"not JSON: {value!r}")
+
+
+def _rows(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[Any]]:
+    """Rows to INSERT, as one JSON parameter read back with
+    `jsonb_to_recordset`: the statement's text and parameter count do not
+    depend on the number of rows, so psycopg parses a statement shape once
+    and the server prepares it once (a VALUES list of n rows would be a new
+    statement of 7·n parameters each time)."""
+    columns = ", ".join(f"c{i} {t}" for i, t in enumerate(types))
+    payload = json.dumps([{f"c{i}": v for i, v in enumerate(row)} for row in rows], default=_json_value)
+    return f"SELECT * FROM jsonb_to_recordset(%s::jsonb) AS x({columns})", [payload]
+
+
 def _values(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[Any]]:
-    """A VALUES list with every placeholder cast (VALUES has no column types
-    of its own: a column of NULLs would otherwise be text)."""
+    """Rows an UPDATE joins on, as a VALUES list with every placeholder cast
+    (VALUES has no column types of its own): the planner then knows the row
+    count and updates through the primary key. (It estimates 100 rows for a
+    JSON record set and may plan a scan of the whole table.)"""
     row = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
     return "VALUES " + ", ".join([row] * len(rows)), [v for r in rows for v in r]
 
@@ -188,17 +210,15 @@ def ledger_insert(
         return _ledger_insert_orm(upk_id, entries, lines, counts, books)
     names = sorted(n for n, c in counts.items() if c > 0)
     n = len(entries)
-    counter_sql, counter_params = _values(
-        [(upk_id, name, counts[name]) for name in names], ("bigint", "text", "bigint")
-    )
-    entry_sql, entry_params = _values(
+    counter_sql, counter_params = _rows([(upk_id, name, counts[name]) for name in names], ("bigint", "text", "bigint"))
+    entry_sql, entry_params = _rows(
         [
             (i, e.date, e.kind, e.description, e.reverses_id, e.idempotency_key, e.created_by_id)
             for i, e in enumerate(entries)
         ],
         ("int", "date", "text", "text", "bigint", "text", "bigint"),
     )
-    line_sql, line_params = _values(
+    line_sql, line_params = _rows(
         [(ln.entry_index, ln.account_id, ln.debit, ln.credit, ln.loan_id, ln.ksm_id, ln.memo) for ln in lines],
         ("int", "bigint", "numeric", "numeric", "bigint", "bigint", "text"),
     )
@@ -260,7 +280,7 @@ def _finish_repayments(books: BookWrites, entries: list[JournalEntry], receipts:
 
 
 def _new_repayments_part(books: BookWrites, n_entries: int) -> tuple[str, str, list[Any]]:
-    sql, params = _values(
+    sql, params = _rows(
         [
             (
                 i,
@@ -301,7 +321,7 @@ def _new_repayments_part(books: BookWrites, n_entries: int) -> tuple[str, str, l
 def _book_parts(w: BookWrites) -> list[tuple[str, str, list[Any]]]:
     parts: list[tuple[str, str, list[Any]]] = []
     if w.member_parts:
-        sql, p = _values(w.member_parts, ("bigint", "bigint", "numeric"))
+        sql, p = _rows(w.member_parts, ("bigint", "bigint", "numeric"))
         parts.append(
             (
                 "m",
@@ -322,7 +342,7 @@ def _book_parts(w: BookWrites) -> list[tuple[str, str, list[Any]]]:
             )
         )
     if w.allocations:
-        sql, p = _values(
+        sql, p = _rows(
             [
                 (
                     a.repayment_id,
@@ -374,6 +394,7 @@ def _book_parts(w: BookWrites) -> list[tuple[str, str, list[Any]]]:
 
 def _run(parts: list[tuple[str, str, list[Any]]], final: str) -> list[tuple[Any, ...]]:
     sql = "WITH " + ", ".join(f"{name} AS ({body})" for name, body, _params in parts) + " " + final
+    sql = " ".join(sql.split())  # psycopg caches the parse of statements up to 4 kB (and 50 parameters)
     params = [p for _name, _body, ps in parts for p in ps]
     with hot_cursor() as cursor:
         cursor.execute(sql, params)
