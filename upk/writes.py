@@ -1,15 +1,19 @@
-"""Bulk writes of the ledger's hot path, one statement each on PostgreSQL.
+"""Bulk writes of the ledger's hot path, one statement on PostgreSQL.
 
-A repayment writes a journal entry with its lines, the repayment, its
-allocations, the member split and the instalments' paid cache. Through the ORM
-that is six statements, each paying a network round trip and Django's query
-compilation; here it is two: `journal_insert` (counters, entries, lines) and
-`books_insert` (repayments, member parts, allocation changes, instalment
-cache). Both use data-modifying CTEs, which PostgreSQL runs as one statement:
-every part sees the same snapshot, so a part only reads what another part
-RETURNs, never its table. Constraints still apply as with single inserts (the
-balanced-entry trigger and the foreign keys are deferred to commit, the unique
-idempotency keys fire at once).
+A repayment writes its journal entry and lines, the repayment, the member
+split, its allocations (and the rows a replay closes) and the instalments'
+paid cache. Through the ORM that is seven statements, each paying a network
+round trip and Django's query compilation; here it is one, `ledger_insert`
+(`books_insert` for changes without a new repayment, e.g. a reversal's
+replay). It is made of data-modifying CTEs, which PostgreSQL runs as one
+statement: every part sees the same snapshot, so a part only reads what
+another part RETURNs, never its table. Constraints apply as with single
+inserts (the balanced-entry trigger and the foreign keys are deferred to
+commit, the unique idempotency keys fire at once).
+
+The statements go through `hot_cursor` (prepared on the server) and the book
+read before them through `run_in_one_round_trip` (pipelined with the lock);
+docs/ledger.md §12 has the measurements.
 
 Other databases (SQLite for the embedded demo) take the portable ORM path
 with the same results; `tests/upk/test_writes.py` runs both and compares.
@@ -88,7 +92,9 @@ def run_in_one_round_trip(statements: list[tuple[str, list[Any]]]) -> list[list[
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value)  # whole Rupiah
+        if value != value.to_integral_value():
+            raise ValueError(f"not whole Rupiah: {value}")
+        return int(value)
     if isinstance(value, date):  # and datetime
         return value.isoformat()
     raise TypeError(f"not JSON: {value!r}")
