@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -871,6 +872,46 @@ class UpkMonthEnd(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["upk", "as_of"], name="upk_upkmonthend_unique")]
+
+
+class StateArrayField(ArrayField):
+    """A PostgreSQL array. Other databases (SQLite for `make run`) get a text
+    column that stays empty: there the state is not kept and the reports
+    read the allocations (see upk/states.py)."""
+
+    def db_type(self, connection):  # type: ignore[no-untyped-def]
+        if connection.vendor != "postgresql":
+            return "text"
+        return super().db_type(connection)
+
+
+class LoanState(models.Model):
+    """A disbursed loan's current position in one row, so that as-of reports
+    read one row per loan instead of its allocations and instalments
+    (upk/states.py; docs/ledger.md §12). Written by the services in the same
+    transaction as every change of the loan's allocations or schedule.
+
+    It equals the loan's current allocation rows (effective_to IS NULL) on
+    its current schedule, which are the rows valid on any date ≥ `valid_from`.
+    The arrays follow the current schedule's instalments in order; element k
+    (1-based) sums instalments 1..k, so the figures as of D are element
+    width_bucket(D, due_dates) (the number of instalments due by D)."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    ksm_id = models.BigIntegerField()
+    valid_from = models.DateField()
+    principal = models.BigIntegerField()
+    pokok_all = models.BigIntegerField()  # pokok paid over all schedules (principal − outstanding)
+    written_off_on = models.DateField(null=True, blank=True)  # copy of Loan.written_off_on
+    due_dates = StateArrayField(models.DateField())
+    cum_due = StateArrayField(models.BigIntegerField())  # pokok + jasa + BOP of instalments 1..k
+    cum_paid = StateArrayField(models.BigIntegerField())  # paid on them, without denda
+    cum_arrears_pokok = StateArrayField(models.BigIntegerField())  # their pokok not paid
+    cum_unsettled = StateArrayField(models.IntegerField())  # of them, with total > 0 and not fully paid
+
+    class Meta:
+        indexes = [models.Index(fields=["upk", "valid_from"], name="upk_state_upk_valid")]
 
 
 # --- Import of existing books (ledger-ui; screens engineer) ------------------------------------

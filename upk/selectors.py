@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -841,6 +841,23 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
              WHERE c.as_of = %s AND c.upk_id IN ({upks})
         """  # noqa: S608
         return cached + _PORTFOLIO_TAIL, [as_of, *ids]
+    if connection.vendor == "postgresql":
+        return _portfolio_state_sql(ids, as_of)
+    return _portfolio_alloc_sql(ids, as_of)
+
+
+def _portfolio_alloc_sql(
+    ids: list[int], as_of: date, *, stale: str = "", stale_params: Sequence[Any] = ()
+) -> tuple[str, list[Any]]:
+    """The `loans` CTE from the allocations and instalments valid on `as_of`.
+    `stale` (SQL yielding an array of loan ids) restricts it to those loans."""
+    upks = _in_clause(ids)
+    # The ids are computed once (a CTE) and passed as an array, so each of
+    # the three reads below is an index look-up of those loans only.
+    only = " = ANY((SELECT ids FROM stale)::bigint[])"
+    only_a, only_i, only_l = (
+        (f" AND a.loan_id{only}", f" AND i.loan_id{only}", f" AND l.id{only}") if stale else ("",) * 3
+    )
     # Allocations are grouped per (loan, schedule), never per instalment: the
     # settling pieces (Allocation.settles) valid on the date count the fully
     # paid instalments, because fully paid instalments form a prefix.
@@ -853,7 +870,7 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
                    SUM(CASE WHEN a.settles AND a.due_date <= %s THEN 1 ELSE 0 END) AS settled_due
               FROM upk_allocation a
              WHERE a.upk_id IN ({upks}) AND a.effective_from <= %s
-               AND (a.effective_to IS NULL OR a.effective_to > %s)
+               AND (a.effective_to IS NULL OR a.effective_to > %s){only_a}
              GROUP BY a.loan_id, a.schedule_id
         ), paid AS (
             SELECT alloc.loan_id,
@@ -876,7 +893,7 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
               FROM upk_instalment i
               JOIN upk_schedule s ON s.id = i.schedule_id
              WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
-               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){only_i}
              GROUP BY i.loan_id
         ), loans AS (
             SELECT l.upk_id, l.ksm_id,
@@ -889,9 +906,8 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
               LEFT JOIN paid p ON p.loan_id = l.id
               LEFT JOIN due d ON d.loan_id = l.id
              WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
-               AND (l.written_off_on IS NULL OR l.written_off_on > %s)
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s){only_l}
     """  # noqa: S608
-    sql += _PORTFOLIO_TAIL
     params: list[Any] = [
         *[as_of] * 3,
         *ids,
@@ -902,7 +918,38 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
         *ids,
         *[as_of] * 2,
     ]
-    return sql, params
+    if stale:
+        sql = sql.replace("WITH alloc AS (", f"WITH stale AS (SELECT {stale} AS ids), alloc AS (", 1)
+        return sql, [*stale_params, *params]
+    return sql + _PORTFOLIO_TAIL, params
+
+
+def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
+    """The `loans` CTE from the per-loan state (`LoanState`, upk/states.py):
+    one row per loan, its figures as of the date picked from prefix sums by
+    the number of instalments due (width_bucket: a binary search of the due
+    dates). Loans whose state is not valid on the date (changed after it) or
+    that have none are read from the allocations, in the same statement."""
+    upks = _in_clause(ids)
+    stale = f"""ARRAY(
+            SELECT st.loan_id FROM upk_loanstate st WHERE st.upk_id IN ({upks}) AND st.valid_from > %s
+             UNION ALL
+            SELECT l.id FROM upk_loan l
+             WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
+               AND NOT EXISTS (SELECT 1 FROM upk_loanstate st WHERE st.loan_id = l.id))"""  # noqa: S608
+    fallback, params = _portfolio_alloc_sql(ids, as_of, stale=stale, stale_params=[*ids, as_of, *ids, as_of])
+    # PostgreSQL arrays are 1-based; element 0 (nothing due yet) is NULL, hence COALESCE.
+    sql = f"""{fallback}
+             UNION ALL
+            SELECT s.upk_id, s.ksm_id, s.principal - s.pokok_all,
+                   COALESCE(s.cum_unsettled[s.k], 0), COALESCE(s.cum_due[s.k], 0),
+                   COALESCE(s.cum_paid[s.k], 0), COALESCE(s.cum_arrears_pokok[s.k], 0)
+              FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
+                      FROM upk_loanstate st
+                     WHERE st.upk_id IN ({upks}) AND st.valid_from <= %s
+                       AND (st.written_off_on IS NULL OR st.written_off_on > %s)) s
+    """  # noqa: S608
+    return sql + _PORTFOLIO_TAIL, [*params, as_of, *ids, as_of, as_of]
 
 
 # Below this many UPKs the aggregate is small (no JIT, fits in work_mem), so

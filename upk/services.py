@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -67,7 +67,7 @@ from django.utils.translation import gettext as _
 
 from core.money import format_rupiah
 
-from . import engine, permissions
+from . import engine, permissions, states
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -692,6 +692,22 @@ def _create_schedule(
             for line in lines
         ]
     )
+    # Nothing is paid on a new schedule yet (a reschedule refuses payments on
+    # or after its date); earlier schedules' pokok stays paid.
+    states.write(
+        [
+            states.state_row(
+                loan_id=loan.pk,
+                upk_id=loan.upk_id,
+                ksm_id=loan.ksm_id,
+                principal=int(loan.principal),
+                pokok_all=int(loan.principal) - int(schedule.principal),
+                valid_from=effective_from,
+                written_off_on=loan.written_off_on,
+                instalments=[states.InstalmentFigures(line.due_date, line.pokok, line.total, 0, 0) for line in lines],
+            )
+        ]
+    )
     members = list(loan.loan_members.order_by("pk"))
     shares = engine.split_members(lines, [int(m.amount) for m in members])
     MemberInstalment.objects.bulk_create(
@@ -927,31 +943,69 @@ def _write_plans(plans: list[Plan], new_repayments: Mapping[int, Repayment]) -> 
             )
     Allocation.objects.bulk_create(rows)
     changed = [inst for plan in plans for inst in plan.changed_instalments]
-    if changed:
-        _update_paid_cache(changed)
+    _update_paid_cache(changed, [_state_of(plan) for plan in plans] if states.enabled() else [])
+
+
+def _state_of(plan: Plan) -> states.StateRow:
+    """The loan's state after `plan` (its instalments carry the new paid_*).
+    Valid from the latest date the plan closes or starts a row (and never
+    before the schedule): from then on the current rows are the valid ones."""
+    book = plan.book
+    loan = book.loan
+    starts = [effective_from for _key, _inst, _piece, effective_from in plan.new_rows]
+    valid_from = max([book.schedule.effective_from, *starts] + ([plan.close_on] if plan.close_on != date.max else []))
+    figures = [
+        states.InstalmentFigures(
+            i.due_date, int(i.pokok), int(i.total), int(i.paid_pokok), int(i.paid_pokok + i.paid_jasa + i.paid_bop)
+        )
+        for i in book.instalments
+    ]
+    # Earlier schedules' allocations cannot change any more (payments and
+    # reversals before the current schedule are refused), so the pokok paid on
+    # them is the part of the principal not carried into the current schedule.
+    paid_before = int(loan.principal) - int(book.schedule.principal)
+    return states.state_row(
+        loan_id=loan.pk,
+        upk_id=loan.upk_id,
+        ksm_id=loan.ksm_id,
+        principal=int(loan.principal),
+        pokok_all=paid_before + sum(f.paid_pokok for f in figures),
+        valid_from=valid_from,
+        written_off_on=loan.written_off_on,
+        instalments=figures,
+    )
 
 
 _PAID_FIELDS = ("paid_pokok", "paid_jasa", "paid_bop", "paid_denda")
 
 
-def _update_paid_cache(changed: list[Instalment]) -> None:
-    """Refresh the instalments' paid_* cache in one statement. On PostgreSQL an
-    UPDATE … FROM (VALUES …): same effect as `bulk_update`, whose CASE WHEN
-    compilation cost ~2 ms of Python per posting."""
+def _update_paid_cache(changed: list[Instalment], loan_states: Sequence[states.StateRow] = ()) -> None:
+    """Refresh the instalments' paid_* cache and the loans' state in one
+    statement. On PostgreSQL an UPDATE … FROM (VALUES …) — same effect as
+    `bulk_update`, whose CASE WHEN compilation cost ~2 ms of Python per
+    posting — in a CTE in front of the LoanState upsert."""
     if connection.vendor != "postgresql":
-        Instalment.objects.bulk_update(changed, list(_PAID_FIELDS))
+        if changed:
+            Instalment.objects.bulk_update(changed, list(_PAID_FIELDS))
         return
-    values = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::numeric)"] * len(changed))
-    params: list[Any] = []
-    for inst in changed:
-        params += [inst.pk, *(getattr(inst, f) for f in _PAID_FIELDS)]
-    sets = ", ".join(f"{f} = v.{f}" for f in _PAID_FIELDS)
-    with connection.cursor() as cursor:
-        cursor.execute(
+    if not changed and not loan_states:
+        return
+    sql, params = "", []
+    if changed:
+        values = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::numeric, %s::numeric)"] * len(changed))
+        for inst in changed:
+            params += [inst.pk, *(getattr(inst, f) for f in _PAID_FIELDS)]
+        sets = ", ".join(f"{f} = v.{f}" for f in _PAID_FIELDS)
+        sql = (
             f"UPDATE upk_instalment AS i SET {sets} "  # noqa: S608 - constant names, placeholders only
-            f"FROM (VALUES {values}) AS v(id, {', '.join(_PAID_FIELDS)}) WHERE i.id = v.id",
-            params,
+            f"FROM (VALUES {values}) AS v(id, {', '.join(_PAID_FIELDS)}) WHERE i.id = v.id"
         )
+    if loan_states:
+        upsert, more = states.upsert_statement(loan_states)
+        sql = f"WITH paid_cache AS ({sql}) {upsert}" if sql else upsert
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 @dataclass
@@ -1553,6 +1607,7 @@ def writeoff_decide(
     write_off.journal_entry = entry
     write_off.save()
     loan.written_off_on = on
+    states.set_written_off(loan.pk, on)
     _transition(loan, LoanStatus.WRITTEN_OFF, actor=actor, on=on, reason=write_off.reason)
     return write_off
 

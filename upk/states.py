@@ -1,0 +1,267 @@
+"""Per-loan current state (`LoanState`): one row per disbursed loan so that
+as-of reports over many loans read one row per loan (docs/ledger.md §12).
+
+The row equals the loan's current allocation rows (effective_to IS NULL) on
+its current schedule. Those are exactly the rows valid on a date D when no
+current row starts after D, no closed row ends after D and the current
+schedule started on or before D; `valid_from` is the latest of those dates,
+kept by the writers as max(old valid_from, the event's date, the effective
+date of every row written, the schedule's start). Reports use the state for
+D ≥ valid_from and the allocations for the (few) loans changed after D.
+
+The services write it in the transaction that changes the allocations or the
+schedule (`upsert_statement`, folded into the instalment-cache statement for
+postings); `rebuild` recomputes it from the allocations (data migration,
+tests, `ledger_drift`). PostgreSQL only: on other databases (the SQLite
+demo) nothing is written and the reports read the allocations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import connection as default_connection
+
+
+def enabled(connection=default_connection) -> bool:  # type: ignore[no-untyped-def]
+    return connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class InstalmentFigures:
+    """What the state needs of one instalment of the current schedule."""
+
+    due_date: date
+    pokok: int
+    total: int  # pokok + jasa + BOP
+    paid_pokok: int
+    paid: int  # pokok + jasa + BOP paid (no denda)
+
+
+@dataclass(frozen=True)
+class StateRow:
+    loan_id: int
+    upk_id: int
+    ksm_id: int
+    valid_from: date
+    principal: int
+    pokok_all: int
+    written_off_on: date | None
+    due_dates: list[date]
+    cum_due: list[int]
+    cum_paid: list[int]
+    cum_arrears_pokok: list[int]
+    cum_unsettled: list[int]
+
+
+def state_row(
+    *,
+    loan_id: int,
+    upk_id: int,
+    ksm_id: int,
+    principal: int,
+    pokok_all: int,
+    valid_from: date,
+    written_off_on: date | None,
+    instalments: Sequence[InstalmentFigures],
+) -> StateRow:
+    """The state of one loan from its current schedule's instalments (in
+    instalment order) and what is paid on them. The one place that defines
+    the prefix sums; `selectors.loan_positions` has the same definitions."""
+    due_dates: list[date] = []
+    cum_due: list[int] = []
+    cum_paid: list[int] = []
+    cum_arr: list[int] = []
+    cum_unsettled: list[int] = []
+    due = paid = arr = unsettled = 0
+    for inst in instalments:
+        due += inst.total
+        paid += inst.paid
+        arr += inst.pokok - inst.paid_pokok
+        # Same rule as loan_positions' n_arrears: total > paid (a zero-total instalment is never in arrears).
+        unsettled += 1 if inst.total > inst.paid else 0
+        due_dates.append(inst.due_date)
+        cum_due.append(due)
+        cum_paid.append(paid)
+        cum_arr.append(arr)
+        cum_unsettled.append(unsettled)
+    return StateRow(
+        loan_id,
+        upk_id,
+        ksm_id,
+        valid_from,
+        principal,
+        pokok_all,
+        written_off_on,
+        due_dates,
+        cum_due,
+        cum_paid,
+        cum_arr,
+        cum_unsettled,
+    )
+
+
+_COLUMNS = (
+    "loan_id, upk_id, ksm_id, valid_from, principal, pokok_all, written_off_on, "
+    "due_dates, cum_due, cum_paid, cum_arrears_pokok, cum_unsettled"
+)
+_ROW = "(%s, %s, %s, %s::date, %s, %s, %s::date, %s::date[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[])"
+# valid_from never moves back: a date whose allocations differ from the
+# current ones stays before it (see the module docstring).
+_UPSERT = (
+    f"INSERT INTO upk_loanstate ({_COLUMNS}) VALUES {{values}} "  # noqa: S608 - constant text
+    "ON CONFLICT (loan_id) DO UPDATE SET "
+    "valid_from = GREATEST(upk_loanstate.valid_from, EXCLUDED.valid_from), "
+    "pokok_all = EXCLUDED.pokok_all, written_off_on = EXCLUDED.written_off_on, "
+    "due_dates = EXCLUDED.due_dates, cum_due = EXCLUDED.cum_due, cum_paid = EXCLUDED.cum_paid, "
+    "cum_arrears_pokok = EXCLUDED.cum_arrears_pokok, cum_unsettled = EXCLUDED.cum_unsettled"
+)
+
+
+def upsert_statement(rows: Sequence[StateRow]) -> tuple[str, list[Any]]:
+    """One INSERT … ON CONFLICT for many loans (the caller may prefix a CTE)."""
+    params: list[Any] = []
+    for r in rows:
+        params += [
+            r.loan_id,
+            r.upk_id,
+            r.ksm_id,
+            r.valid_from,
+            r.principal,
+            r.pokok_all,
+            r.written_off_on,
+            r.due_dates,
+            r.cum_due,
+            r.cum_paid,
+            r.cum_arrears_pokok,
+            r.cum_unsettled,
+        ]
+    return _UPSERT.format(values=", ".join([_ROW] * len(rows))), params
+
+
+def write(rows: Sequence[StateRow], *, connection=default_connection) -> None:  # type: ignore[no-untyped-def]
+    if not rows or not enabled(connection):
+        return
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            sql, params = upsert_statement(rows[start : start + 1000])
+            cursor.execute(sql, params)
+
+
+def set_written_off(loan_id: int, on: date | None) -> None:
+    if not enabled():
+        return
+    with default_connection.cursor() as cursor:
+        cursor.execute("UPDATE upk_loanstate SET written_off_on = %s WHERE loan_id = %s", [on, loan_id])
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = None) -> list[StateRow]:  # type: ignore[no-untyped-def]
+    """Every disbursed loan's state computed from its allocations (not from
+    the instalments' paid_* cache). Raw SQL, so the data migration can use it.
+    """
+    only = sorted(set(loan_ids)) if loan_ids is not None else None
+    loan_filter = "WHERE s.loan_id = ANY(%s)" if only is not None else ""
+    alloc_filter = "AND a.loan_id = ANY(%s)" if only is not None else ""
+    args: list[Any] = [only] if only is not None else []
+    with connection.cursor() as cursor:
+        # The current schedule (the one without an end) of every disbursed loan.
+        cursor.execute(
+            f"""
+            SELECT s.loan_id, s.id, s.effective_from, l.upk_id, l.ksm_id, l.principal, l.written_off_on
+              FROM upk_schedule s JOIN upk_loan l ON l.id = s.loan_id
+              {loan_filter} {"AND" if only is not None else "WHERE"} s.effective_to IS NULL
+            """,  # noqa: S608 - constant text, values are parameters
+            args,
+        )
+        schedules = {row[0]: row[1:] for row in cursor.fetchall()}
+        # Pokok paid (all schedules) and the latest date any allocation row starts or ends.
+        cursor.execute(
+            f"""
+            SELECT a.loan_id,
+                   SUM(CASE WHEN a.component = 'pokok' AND a.effective_to IS NULL THEN a.amount ELSE 0 END),
+                   MAX(CASE WHEN a.effective_to IS NULL THEN a.effective_from ELSE a.effective_to END)
+              FROM upk_allocation a
+             WHERE true {alloc_filter}
+             GROUP BY a.loan_id
+            """,  # noqa: S608
+            args,
+        )
+        alloc = {row[0]: (int(row[1] or 0), _as_date(row[2])) for row in cursor.fetchall()}
+        cursor.execute(
+            f"""
+            SELECT i.loan_id, i.schedule_id, i.number, i.due_date, i.pokok, i.total,
+                   COALESCE(SUM(CASE WHEN a.component = 'pokok' THEN a.amount END), 0),
+                   COALESCE(SUM(CASE WHEN a.component <> 'denda' THEN a.amount END), 0)
+              FROM upk_instalment i
+              JOIN upk_schedule s ON s.id = i.schedule_id AND s.effective_to IS NULL
+              LEFT JOIN upk_allocation a ON a.instalment_id = i.id AND a.effective_to IS NULL
+             {"WHERE i.loan_id = ANY(%s)" if only is not None else ""}
+             GROUP BY i.loan_id, i.schedule_id, i.number, i.due_date, i.pokok, i.total
+             ORDER BY i.loan_id, i.number
+            """,  # noqa: S608
+            args,
+        )
+        instalments: dict[int, list[InstalmentFigures]] = defaultdict(list)
+        for loan_id, _schedule, _number, due, pokok, total, paid_pokok, paid in cursor.fetchall():
+            instalments[loan_id].append(
+                InstalmentFigures(_as_date(due), int(pokok), int(total), int(paid_pokok), int(paid))
+            )  # type: ignore[arg-type]
+    rows = []
+    for loan_id, (_sid, starts, upk_id, ksm_id, principal, written_off_on) in sorted(schedules.items()):
+        pokok_all, last_change = alloc.get(loan_id, (0, None))
+        starts = _as_date(starts)
+        valid_from = max(starts, last_change) if last_change else starts
+        rows.append(
+            state_row(
+                loan_id=loan_id,
+                upk_id=upk_id,
+                ksm_id=ksm_id,
+                principal=int(principal),
+                pokok_all=pokok_all,
+                valid_from=valid_from,  # type: ignore[arg-type]
+                written_off_on=_as_date(written_off_on),
+                instalments=instalments.get(loan_id, []),
+            )
+        )
+    return rows
+
+
+def rebuild(*, connection=default_connection, loan_ids: Iterable[int] | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Recompute and store the state of every (or the given) disbursed loan.
+    Used by the data migration for existing books; not needed in operation."""
+    if not enabled(connection):
+        return 0
+    rows = compute(connection=connection, loan_ids=loan_ids)
+    # A rebuild replaces valid_from instead of keeping the later one.
+    with connection.cursor() as cursor:
+        ids = [r.loan_id for r in rows]
+        cursor.execute("DELETE FROM upk_loanstate WHERE loan_id = ANY(%s)", [ids])
+    write(rows, connection=connection)
+    return len(rows)
+
+
+def stored(*, loan_ids: Iterable[int] | None = None) -> list[StateRow]:
+    """The stored states (for checks and tests), in loan order."""
+    only = sorted(set(loan_ids)) if loan_ids is not None else None
+    with default_connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_COLUMNS} FROM upk_loanstate {'WHERE loan_id = ANY(%s)' if only is not None else ''} "  # noqa: S608
+            "ORDER BY loan_id",
+            [only] if only is not None else [],
+        )
+        return [
+            StateRow(
+                r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), r[6], list(r[7]), *(list(map(int, a)) for a in r[8:12])
+            )
+            for r in cursor.fetchall()
+        ]
