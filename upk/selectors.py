@@ -544,9 +544,14 @@ class Kolektibilitas:
         return self.required_reserve - self.booked_reserve
 
 
+_TOTAL_KEYS = ("reserve", "loans", "capital", "income", "cost", "jasa")
+
+
 def _role_totals(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
     """Per UPK: booked reserve, Pinjaman KSM balance, capital, income and
     costs year to date (without the year-end closing). One query."""
+    if connection.vendor == "postgresql" and upk_ids:
+        return _role_totals_sql(upk_ids, as_of)
     year_start = date(as_of.year, 1, 1)
     ytd = Q(date__gte=year_start) & ~Q(entry__kind=EntryKind.YEAR_END)
     credit_minus_debit = F("credit") - F("debit")
@@ -565,6 +570,65 @@ def _role_totals(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         out[row["upk_id"]] = defaultdict(int, {k: int(v or 0) for k, v in row.items() if k != "upk_id"})
+    return out
+
+
+def _role_totals_sql(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
+    """`_role_totals` for many UPKs: the lines are summed per account first
+    (no join per line — joining every line to its account and entry cost most
+    of the time at 1M lines), the year-end closing entries are taken out
+    afterwards (few lines), and the accounts' roles are applied to the sums."""
+    year_start = date(as_of.year, 1, 1)
+    upks = _in_clause(upk_ids)
+    capital = ", ".join(f"'{r}'" for r in CAPITAL_ROLES)
+    sql = f"""
+        WITH per_account AS (
+            SELECT l.account_id,
+                   SUM(l.credit - l.debit) AS balance,
+                   SUM(CASE WHEN l.date >= %s THEN l.credit - l.debit ELSE 0 END) AS ytd
+              FROM upk_journalline l
+             WHERE l.upk_id IN ({upks}) AND l.date <= %s
+             GROUP BY l.account_id
+        ), closing AS (
+            SELECT l.account_id, SUM(l.credit - l.debit) AS ytd
+              FROM upk_journalentry e JOIN upk_journalline l ON l.entry_id = e.id
+             WHERE e.upk_id IN ({upks}) AND e.kind = %s AND e.date >= %s AND e.date <= %s
+             GROUP BY l.account_id
+        ), sums AS (
+            SELECT a.upk_id, a.role, a.kind, p.balance, p.ytd - COALESCE(c.ytd, 0) AS ytd
+              FROM per_account p
+              JOIN upk_account a ON a.id = p.account_id
+              LEFT JOIN closing c ON c.account_id = p.account_id
+        )
+        SELECT upk_id,
+               SUM(CASE WHEN role = %s THEN balance ELSE 0 END),
+               SUM(CASE WHEN role = %s THEN -balance ELSE 0 END),
+               SUM(CASE WHEN role IN ({capital}) THEN balance ELSE 0 END),
+               SUM(CASE WHEN kind = %s THEN ytd ELSE 0 END),
+               SUM(CASE WHEN kind = %s THEN -ytd ELSE 0 END),
+               SUM(CASE WHEN role = %s THEN ytd ELSE 0 END)
+          FROM sums
+         GROUP BY upk_id
+    """  # noqa: S608 - constant role names, values are parameters
+    params: list[Any] = [
+        year_start,
+        *upk_ids,
+        as_of,
+        *upk_ids,
+        EntryKind.YEAR_END,
+        year_start,
+        as_of,
+        AccountRole.RESERVE,
+        AccountRole.LOANS,
+        AccountKind.INCOME,
+        AccountKind.EXPENSE,
+        AccountRole.JASA_INCOME,
+    ]
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for upk_id, *values in cursor.fetchall():
+            out[upk_id] = defaultdict(int, {k: int(v or 0) for k, v in zip(_TOTAL_KEYS, values, strict=True)})
     return out
 
 
@@ -787,40 +851,53 @@ def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> I
 
 
 _BUCKET_SUMS = ", ".join(
-    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), "
-    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)"
+    f"COUNT(*) FILTER (WHERE listed AND bucket = {b}) AS n{b}, "
+    f"SUM(outstanding) FILTER (WHERE listed AND bucket = {b}) AS o{b}"
     for b in range(5)
 )
+_BUCKET_COLUMNS = ", ".join(f"sums.n{b}, sums.o{b}" for b in range(5))
 
 # Grading and per-UPK totals, shared by the live and the month-end-cache
 # paths; the caller supplies a `loans` CTE (upk_id, ksm_id, outstanding,
 # n_arr, due_total, paid_total, arr_pokok) left open for this text to close.
+# The KSM counts are grouped per (UPK, KSM) first and the sums per UPK
+# separately: COUNT(DISTINCT …) in one grouped pass sorted every UPK's rows
+# and cost about as much as reading the loans (measured at 200k loans).
 _PORTFOLIO_TAIL = f"""
         ), graded AS (
-            SELECT loans.*,
+            SELECT loans.upk_id, loans.ksm_id, loans.outstanding, loans.arr_pokok,
+                   loans.due_total, loans.paid_total,
                    CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
                         WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
                         WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
                         WHEN loans.n_arr >= COALESCE(st.kol_dpk_from, 1) THEN 1
                         ELSE 0 END AS bucket,
-                   CASE WHEN loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3)
-                        THEN 1 ELSE 0 END AS at_risk,
-                   CASE WHEN loans.outstanding > 0 OR loans.due_total > loans.paid_total
-                        THEN 1 ELSE 0 END AS listed
+                   loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3) AS at_risk,
+                   loans.outstanding > 0 OR loans.due_total > loans.paid_total AS listed
               FROM loans
               LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
+        ), per_ksm AS (
+            SELECT upk_id, ksm_id, bool_or(outstanding > 0) AS active, bool_or(at_risk) AS risky
+              FROM graded
+             GROUP BY upk_id, ksm_id
+        ), ksms AS (
+            SELECT upk_id, COUNT(*) FILTER (WHERE active) AS active, COUNT(*) FILTER (WHERE risky) AS risky
+              FROM per_ksm
+             GROUP BY upk_id
+        ), sums AS (
+            SELECT upk_id,
+                   SUM(GREATEST(outstanding, 0)) AS outstanding,
+                   SUM(outstanding) FILTER (WHERE at_risk) AS at_risk_outstanding,
+                   SUM(arr_pokok) FILTER (WHERE at_risk) AS at_risk_arrears_pokok,
+                   SUM(due_total) AS due_total,
+                   SUM(paid_total) AS paid_total,
+                   {_BUCKET_SUMS}
+              FROM graded
+             GROUP BY upk_id
         )
-        SELECT upk_id,
-               SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END),
-               COUNT(DISTINCT CASE WHEN outstanding > 0 THEN ksm_id END),
-               COUNT(DISTINCT CASE WHEN at_risk = 1 THEN ksm_id END),
-               SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END),
-               SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
-               SUM(due_total),
-               SUM(paid_total),
-                              {_BUCKET_SUMS}
-          FROM graded
-         GROUP BY upk_id
+        SELECT sums.upk_id, sums.outstanding, ksms.active, ksms.risky, sums.at_risk_outstanding,
+               sums.at_risk_arrears_pokok, sums.due_total, sums.paid_total, {_BUCKET_COLUMNS}
+          FROM sums JOIN ksms ON ksms.upk_id = sums.upk_id
 """  # noqa: S608
 
 
