@@ -143,6 +143,27 @@ def test_portfolio_summary_many_query_count_does_not_grow(
     assert result[other.pk][1].buckets[-1].loans == 0
 
 
+def test_portfolio_summary_many_query_count_does_not_grow_with_loans(
+    upk, manager, django_assert_num_queries, django_assert_max_num_queries
+):
+    """Same statements for 1 loan as for 6, and for loans read from the state
+    as for loans changed after the date (read from the allocations): settings,
+    month-end cache look-up (month ends only), account totals, aggregate."""
+    make_active_loan(upk, manager)
+    dates = (date(2024, 6, 9), SEP)
+    counts = {}
+    for as_of in dates:
+        with django_assert_max_num_queries(4) as captured:
+            selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)
+        counts[as_of] = len(captured.captured_queries)
+    loans = [make_active_loan(upk, manager) for _ in range(5)]
+    for n, loan in enumerate(loans):
+        _pay_n(loan, manager, n, f"q{n}")
+    for as_of in dates:  # 2024-06-09: before the payments (allocation path); SEP: after (state)
+        with django_assert_num_queries(counts[as_of]):
+            selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)
+
+
 def test_arrears_list_orders_worst_first(upk, portfolio):
     rows = selectors.arrears_list(upk=upk, as_of=SEP)
     assert [r.n_arrears for r in rows] == [4, 2]
