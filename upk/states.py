@@ -165,6 +165,12 @@ def _as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value))
 
 
+def _day(value: Any) -> date:
+    day = _as_date(value)
+    assert day is not None
+    return day
+
+
 def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = None) -> list[StateRow]:  # type: ignore[no-untyped-def]
     """Every disbursed loan's state computed from its allocations (not from
     the instalments' paid_* cache). Raw SQL, so the data migration can use it.
@@ -214,12 +220,12 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
         instalments: dict[int, list[InstalmentFigures]] = defaultdict(list)
         for loan_id, _schedule, _number, due, pokok, total, paid_pokok, paid in cursor.fetchall():
             instalments[loan_id].append(
-                InstalmentFigures(_as_date(due), int(pokok), int(total), int(paid_pokok), int(paid))
-            )  # type: ignore[arg-type]
+                InstalmentFigures(_day(due), int(pokok), int(total), int(paid_pokok), int(paid))
+            )
     rows = []
     for loan_id, (_sid, starts, upk_id, ksm_id, principal, written_off_on) in sorted(schedules.items()):
         pokok_all, last_change = alloc.get(loan_id, (0, None))
-        starts = _as_date(starts)
+        starts = _day(starts)
         valid_from = max(starts, last_change) if last_change else starts
         rows.append(
             state_row(
@@ -228,7 +234,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
                 ksm_id=ksm_id,
                 principal=int(principal),
                 pokok_all=pokok_all,
-                valid_from=valid_from,  # type: ignore[arg-type]
+                valid_from=valid_from,
                 written_off_on=_as_date(written_off_on),
                 instalments=instalments.get(loan_id, []),
             )
