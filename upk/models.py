@@ -895,7 +895,9 @@ class LoanState(models.Model):
     its current schedule, which are the rows valid on any date ≥ `valid_from`.
     The arrays follow the current schedule's instalments in order; element k
     (1-based) sums instalments 1..k, so the figures as of D are element
-    width_bucket(D, due_dates) (the number of instalments due by D)."""
+    width_bucket(D, due_dates) (the number of instalments due by D). The due
+    side (cum_due, cum_pokok, cum_nonzero) depends only on the schedule, so it
+    also serves dates before valid_from while the schedule is the same."""
 
     loan = models.OneToOneField(Loan, on_delete=models.CASCADE, primary_key=True, related_name="+")
     upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -904,8 +906,11 @@ class LoanState(models.Model):
     principal = models.BigIntegerField()
     pokok_all = models.BigIntegerField()  # pokok paid over all schedules (principal − outstanding)
     written_off_on = models.DateField(null=True, blank=True)  # copy of Loan.written_off_on
+    schedule_from = models.DateField()  # the current schedule's effective_from
     due_dates = StateArrayField(models.DateField())
     cum_due = StateArrayField(models.BigIntegerField())  # pokok + jasa + BOP of instalments 1..k
+    cum_pokok = StateArrayField(models.BigIntegerField())  # their pokok
+    cum_nonzero = StateArrayField(models.IntegerField())  # how many of them have total > 0
     cum_paid = StateArrayField(models.BigIntegerField())  # paid on them, without denda
     cum_arrears_pokok = StateArrayField(models.BigIntegerField())  # their pokok not paid
     cum_unsettled = StateArrayField(models.IntegerField())  # of them, with total > 0 and not fully paid

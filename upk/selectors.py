@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -590,9 +590,12 @@ def _role_totals_sql(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int
              WHERE l.upk_id IN ({upks}) AND l.date <= %s
              GROUP BY l.account_id
         ), closing AS (
+            -- Every year-end entry has its YearEndClosing row (written together): a few rows to look up.
             SELECT l.account_id, SUM(l.credit - l.debit) AS ytd
-              FROM upk_journalentry e JOIN upk_journalline l ON l.entry_id = e.id
-             WHERE e.upk_id IN ({upks}) AND e.kind = %s AND e.date >= %s AND e.date <= %s
+              FROM upk_yearendclosing y
+              JOIN upk_journalentry e ON e.id = y.journal_entry_id
+              JOIN upk_journalline l ON l.entry_id = e.id
+             WHERE y.upk_id IN ({upks}) AND e.kind = %s AND e.date >= %s AND e.date <= %s
              GROUP BY l.account_id
         ), sums AS (
             SELECT a.upk_id, a.role, a.kind, p.balance, p.ytd - COALESCE(c.ytd, 0) AS ytd
@@ -923,17 +926,24 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
     return _portfolio_alloc_sql(ids, as_of)
 
 
-def _portfolio_alloc_sql(
-    ids: list[int], as_of: date, *, stale: str = "", stale_params: Sequence[Any] = ()
-) -> tuple[str, list[Any]]:
+def _portfolio_alloc_sql(ids: list[int], as_of: date, *, stale: str = "") -> tuple[str, list[Any]]:
     """The `loans` CTE from the allocations and instalments valid on `as_of`.
-    `stale` (SQL yielding an array of loan ids) restricts it to those loans."""
+
+    With `stale` (the body of a CTE yielding arrays `full_ids` and
+    `part_ids`, see `_portfolio_state_sql`) the allocations are read for both
+    sets of loans and the rest (instalments, loans) for `full_ids` only; the
+    caller adds the other loans and closes the CTE."""
     upks = _in_clause(ids)
-    # The ids are computed once (a CTE) and passed as an array, so each of
-    # the three reads below is an index look-up of those loans only.
-    only = " = ANY((SELECT ids FROM stale)::bigint[])"
+    # The ids are computed once (a CTE) and passed as arrays, so each read
+    # below is an index look-up of those loans only.
     only_a, only_i, only_l = (
-        (f" AND a.loan_id{only}", f" AND i.loan_id{only}", f" AND l.id{only}") if stale else ("",) * 3
+        (
+            " AND a.loan_id = ANY((SELECT full_ids || part_ids FROM stale)::bigint[])",
+            " AND i.loan_id = ANY((SELECT full_ids FROM stale)::bigint[])",
+            " AND l.id = ANY((SELECT full_ids FROM stale)::bigint[])",
+        )
+        if stale
+        else ("",) * 3
     )
     # Allocations are grouped per (loan, schedule), never per instalment: the
     # settling pieces (Allocation.settles) valid on the date count the fully
@@ -996,27 +1006,48 @@ def _portfolio_alloc_sql(
         *[as_of] * 2,
     ]
     if stale:
-        sql = sql.replace("WITH alloc AS (", f"WITH stale AS (SELECT {stale} AS ids), alloc AS (", 1)
-        return sql, [*stale_params, *params]
+        return sql.replace("WITH alloc AS (", f"WITH stale AS ({stale}), alloc AS (", 1), params
     return sql + _PORTFOLIO_TAIL, params
 
 
 def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
-    """The `loans` CTE from the per-loan state (`LoanState`, upk/states.py):
-    one row per loan, its figures as of the date picked from prefix sums by
-    the number of instalments due (width_bucket: a binary search of the due
-    dates). Loans whose state is not valid on the date (changed after it) or
-    that have none are read from the allocations, in the same statement."""
+    """The `loans` CTE from the per-loan state (`LoanState`, upk/states.py),
+    one statement in three parts:
+
+    - state valid on the date (the usual case for recent dates): one row per
+      loan, the figures picked from prefix sums by the number of instalments
+      due (width_bucket: a binary search of the due dates);
+    - changed after the date but same schedule (`part_ids`): what was due
+      from the state (it depends on the schedule only), what was paid from
+      the allocations valid on the date;
+    - rescheduled after the date, or without a state (`full_ids`): the
+      allocation/instalment path, restricted to those loans.
+    """
     upks = _in_clause(ids)
-    stale = f"""ARRAY(
-            SELECT st.loan_id FROM upk_loanstate st WHERE st.upk_id IN ({upks}) AND st.valid_from > %s
-             UNION ALL
-            SELECT l.id FROM upk_loan l
-             WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
-               AND NOT EXISTS (SELECT 1 FROM upk_loanstate st WHERE st.loan_id = l.id))"""  # noqa: S608
-    fallback, params = _portfolio_alloc_sql(ids, as_of, stale=stale, stale_params=[*ids, as_of, *ids, as_of])
+    stale = f"""
+            SELECT ARRAY(SELECT st.loan_id FROM upk_loanstate st
+                          WHERE st.upk_id IN ({upks}) AND st.valid_from > %s AND st.schedule_from > %s
+                          UNION ALL
+                         SELECT l.id FROM upk_loan l
+                          WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
+                            AND NOT EXISTS (SELECT 1 FROM upk_loanstate st WHERE st.loan_id = l.id)) AS full_ids,
+                   ARRAY(SELECT st.loan_id FROM upk_loanstate st
+                          WHERE st.upk_id IN ({upks}) AND st.valid_from > %s AND st.schedule_from <= %s
+                            AND (st.written_off_on IS NULL OR st.written_off_on > %s)) AS part_ids
+    """  # noqa: S608
+    stale_params = [*ids, as_of, as_of, *ids, as_of, *ids, as_of, as_of, as_of]
+    fallback, params = _portfolio_alloc_sql(ids, as_of, stale=stale)
     # PostgreSQL arrays are 1-based; element 0 (nothing due yet) is NULL, hence COALESCE.
     sql = f"""{fallback}
+             UNION ALL
+            SELECT s.upk_id, s.ksm_id, s.principal - COALESCE(p.pokok_all, 0),
+                   COALESCE(s.cum_nonzero[s.k], 0) - COALESCE(p.settled_due, 0),
+                   COALESCE(s.cum_due[s.k], 0), COALESCE(p.paid_due, 0),
+                   COALESCE(s.cum_pokok[s.k], 0) - COALESCE(p.pokok_due, 0)
+              FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
+                      FROM upk_loanstate st
+                     WHERE st.loan_id = ANY((SELECT part_ids FROM stale)::bigint[])) s
+              LEFT JOIN paid p ON p.loan_id = s.loan_id
              UNION ALL
             SELECT s.upk_id, s.ksm_id, s.principal - s.pokok_all,
                    COALESCE(s.cum_unsettled[s.k], 0), COALESCE(s.cum_due[s.k], 0),
@@ -1026,7 +1057,7 @@ def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
                      WHERE st.upk_id IN ({upks}) AND st.valid_from <= %s
                        AND (st.written_off_on IS NULL OR st.written_off_on > %s)) s
     """  # noqa: S608
-    return sql + _PORTFOLIO_TAIL, [*params, as_of, *ids, as_of, as_of]
+    return sql + _PORTFOLIO_TAIL, [*stale_params, *params, as_of, as_of, *ids, as_of, as_of]
 
 
 # Below this many UPKs the aggregate is small (no JIT, fits in work_mem), so

@@ -704,6 +704,7 @@ def _create_schedule(
                 pokok_all=int(loan.principal) - int(schedule.principal),
                 valid_from=effective_from,
                 written_off_on=loan.written_off_on,
+                schedule_from=effective_from,
                 instalments=[states.InstalmentFigures(line.due_date, line.pokok, line.total, 0, 0) for line in lines],
             )
         ]
@@ -972,6 +973,7 @@ def _state_of(plan: Plan) -> states.StateRow:
         pokok_all=paid_before + sum(f.paid_pokok for f in figures),
         valid_from=valid_from,
         written_off_on=loan.written_off_on,
+        schedule_from=book.schedule.effective_from,
         instalments=figures,
     )
 

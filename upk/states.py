@@ -51,8 +51,11 @@ class StateRow:
     principal: int
     pokok_all: int
     written_off_on: date | None
+    schedule_from: date
     due_dates: list[date]
     cum_due: list[int]
+    cum_pokok: list[int]
+    cum_nonzero: list[int]
     cum_paid: list[int]
     cum_arrears_pokok: list[int]
     cum_unsettled: list[int]
@@ -67,6 +70,7 @@ def state_row(
     pokok_all: int,
     valid_from: date,
     written_off_on: date | None,
+    schedule_from: date,
     instalments: Sequence[InstalmentFigures],
 ) -> StateRow:
     """The state of one loan from its current schedule's instalments (in
@@ -74,18 +78,24 @@ def state_row(
     the prefix sums; `selectors.loan_positions` has the same definitions."""
     due_dates: list[date] = []
     cum_due: list[int] = []
+    cum_pokok: list[int] = []
+    cum_nonzero: list[int] = []
     cum_paid: list[int] = []
     cum_arr: list[int] = []
     cum_unsettled: list[int] = []
-    due = paid = arr = unsettled = 0
+    due = pokok = nonzero = paid = arr = unsettled = 0
     for inst in instalments:
         due += inst.total
+        pokok += inst.pokok
+        nonzero += 1 if inst.total > 0 else 0
         paid += inst.paid
         arr += inst.pokok - inst.paid_pokok
         # Same rule as loan_positions' n_arrears: total > paid (a zero-total instalment is never in arrears).
         unsettled += 1 if inst.total > inst.paid else 0
         due_dates.append(inst.due_date)
         cum_due.append(due)
+        cum_pokok.append(pokok)
+        cum_nonzero.append(nonzero)
         cum_paid.append(paid)
         cum_arr.append(arr)
         cum_unsettled.append(unsettled)
@@ -97,8 +107,11 @@ def state_row(
         principal,
         pokok_all,
         written_off_on,
+        schedule_from,
         due_dates,
         cum_due,
+        cum_pokok,
+        cum_nonzero,
         cum_paid,
         cum_arr,
         cum_unsettled,
@@ -106,10 +119,13 @@ def state_row(
 
 
 _COLUMNS = (
-    "loan_id, upk_id, ksm_id, valid_from, principal, pokok_all, written_off_on, "
-    "due_dates, cum_due, cum_paid, cum_arrears_pokok, cum_unsettled"
+    "loan_id, upk_id, ksm_id, valid_from, principal, pokok_all, written_off_on, schedule_from, "
+    "due_dates, cum_due, cum_pokok, cum_nonzero, cum_paid, cum_arrears_pokok, cum_unsettled"
 )
-_ROW = "(%s, %s, %s, %s::date, %s, %s, %s::date, %s::date[], %s::bigint[], %s::bigint[], %s::bigint[], %s::int[])"
+_ROW = (
+    "(%s, %s, %s, %s::date, %s, %s, %s::date, %s::date, "
+    "%s::date[], %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[], %s::int[])"
+)
 # valid_from never moves back: a date whose allocations differ from the
 # current ones stays before it (see the module docstring).
 _UPSERT = (
@@ -117,7 +133,8 @@ _UPSERT = (
     "ON CONFLICT (loan_id) DO UPDATE SET "
     "valid_from = GREATEST(upk_loanstate.valid_from, EXCLUDED.valid_from), "
     "pokok_all = EXCLUDED.pokok_all, written_off_on = EXCLUDED.written_off_on, "
-    "due_dates = EXCLUDED.due_dates, cum_due = EXCLUDED.cum_due, cum_paid = EXCLUDED.cum_paid, "
+    "schedule_from = EXCLUDED.schedule_from, due_dates = EXCLUDED.due_dates, cum_due = EXCLUDED.cum_due, "
+    "cum_pokok = EXCLUDED.cum_pokok, cum_nonzero = EXCLUDED.cum_nonzero, cum_paid = EXCLUDED.cum_paid, "
     "cum_arrears_pokok = EXCLUDED.cum_arrears_pokok, cum_unsettled = EXCLUDED.cum_unsettled"
 )
 
@@ -134,8 +151,11 @@ def upsert_statement(rows: Sequence[StateRow]) -> tuple[str, list[Any]]:
             r.principal,
             r.pokok_all,
             r.written_off_on,
+            r.schedule_from,
             r.due_dates,
             r.cum_due,
+            r.cum_pokok,
+            r.cum_nonzero,
             r.cum_paid,
             r.cum_arrears_pokok,
             r.cum_unsettled,
@@ -236,6 +256,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
                 pokok_all=pokok_all,
                 valid_from=valid_from,
                 written_off_on=_as_date(written_off_on),
+                schedule_from=starts,
                 instalments=instalments.get(loan_id, []),
             )
         )
@@ -267,7 +288,16 @@ def stored(*, loan_ids: Iterable[int] | None = None) -> list[StateRow]:
         )
         return [
             StateRow(
-                r[0], r[1], r[2], r[3], int(r[4]), int(r[5]), r[6], list(r[7]), *(list(map(int, a)) for a in r[8:12])
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                int(r[4]),
+                int(r[5]),
+                r[6],
+                r[7],
+                list(r[8]),
+                *(list(map(int, a)) for a in r[9:15]),
             )
             for r in cursor.fetchall()
         ]
