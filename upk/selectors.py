@@ -39,7 +39,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -49,6 +49,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import states
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -1536,4 +1537,13 @@ def ledger_drift(*, upk) -> list[str]:
         fresh_totals = {k: v for k, v in _role_totals([upk.pk], snap.as_of)[upk.pk].items() if v}
         if {k: v for k, v in snap.totals.items() if v} != fresh_totals:
             problems.append(f"month-end totals {snap.as_of} differ")
+    # The per-loan state (PostgreSQL) against a recomputation from the
+    # allocations; the kept valid_from may be later than needed, never earlier.
+    if states.enabled():
+        loan_ids = list(Loan.objects.filter(upk=upk, disbursed_on__isnull=False).values_list("pk", flat=True))
+        kept = {row.loan_id: row for row in states.stored(loan_ids=loan_ids)}
+        for row in states.compute(loan_ids=loan_ids):
+            have = kept.get(row.loan_id)
+            if have is None or have.valid_from < row.valid_from or replace(have, valid_from=row.valid_from) != row:
+                problems.append(f"loan state {row.loan_id} differs from its allocations")
     return problems

@@ -1,0 +1,66 @@
+"""The per-loan current state (upk/states.py, PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+
+from upk import selectors, services, states
+
+from .factories import make_active_loan
+from .test_indicators import INSTALMENT, POKOK, assert_states_match_rebuild
+
+
+def test_state_written_at_disbursement(upk, manager):
+    loan = make_active_loan(upk, manager)
+    (row,) = states.stored(loan_ids=[loan.pk])
+    assert row.valid_from == row.schedule_from == date(2024, 5, 10)
+    assert row.pokok_all == 0 and row.principal == 5_000_000
+    assert len(row.due_dates) == 12 and row.cum_due[0] == INSTALMENT and row.cum_pokok[-1] == 5_000_000
+    assert row.cum_paid == [0] * 12
+    assert row.cum_unsettled == list(range(1, 13))
+
+
+def test_state_follows_payments_and_backdated_payments(upk, manager):
+    loan = make_active_loan(upk, manager)
+    for n, on in enumerate((date(2024, 6, 10), date(2024, 7, 20))):
+        services.repayment_record(loan=loan, amount=INSTALMENT, paid_on=on, actor=manager, idempotency_key=f"s{n}")
+    (row,) = states.stored(loan_ids=[loan.pk])
+    assert row.valid_from == date(2024, 7, 20)
+    assert row.pokok_all == 2 * POKOK
+    assert row.cum_unsettled[:3] == [0, 0, 1]
+    # A backdated payment re-allocates the later one: valid_from does not move back.
+    services.repayment_record(loan=loan, amount=1_000, paid_on=date(2024, 6, 1), actor=manager, idempotency_key="b")
+    (row,) = states.stored(loan_ids=[loan.pk])
+    assert row.valid_from == date(2024, 7, 20)
+    assert_states_match_rebuild([loan.pk])
+
+
+def test_state_write_off_date_is_copied(upk, manager, staff):
+    loan = make_active_loan(upk, manager)
+    proposal = services.writeoff_propose(loan=loan, proposed_on=date(2025, 4, 30), reason="Macet", actor=manager)
+    services.writeoff_approve(write_off=proposal, actor=staff)
+    (row,) = states.stored(loan_ids=[loan.pk])
+    assert row.written_off_on == date(2025, 4, 30)
+    assert selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=date(2025, 5, 1))[upk.pk][1].outstanding == 0
+
+
+def test_ledger_drift_reports_a_wrong_or_missing_state_and_rebuild_repairs_it(upk, manager):
+    loan = make_active_loan(upk, manager)
+    services.repayment_record(
+        loan=loan, amount=INSTALMENT, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="p"
+    )
+    assert selectors.ledger_drift(upk=upk) == []
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE upk_loanstate SET pokok_all = 0 WHERE loan_id = %s", [loan.pk])
+    assert selectors.ledger_drift(upk=upk) == [f"loan state {loan.pk} differs from its allocations"]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM upk_loanstate WHERE loan_id = %s", [loan.pk])
+    assert selectors.ledger_drift(upk=upk) == [f"loan state {loan.pk} differs from its allocations"]
+    # Without a state the loan is read from the allocations: same figures.
+    ind = selectors.indicators(upk=upk, as_of=date(2024, 9, 30))
+    assert ind.figures.outstanding == 5_000_000 - POKOK
+    assert states.rebuild(loan_ids=[loan.pk]) == 1
+    assert selectors.ledger_drift(upk=upk) == []
+    assert selectors.indicators(upk=upk, as_of=date(2024, 9, 30)).figures == ind.figures
