@@ -720,7 +720,10 @@ class Allocation(models.Model):
     report dates in [effective_from, effective_to). Rows are never deleted."""
 
     repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="allocations")
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="+")
+    # No single-column index: (loan, effective_from) below serves look-ups by
+    # loan, and the planner picked the single one for "these loans as of D"
+    # (reading every row of the loans instead of the range).
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="+", db_index=False)
     upk = models.ForeignKey("bkm.Unit", on_delete=models.PROTECT, related_name="+")
     instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="allocations")
     component = models.CharField(max_length=5, choices=Component.choices)
