@@ -1545,9 +1545,13 @@ def ledger_drift(*, upk) -> list[str]:
     # allocations; the kept valid_from may be later than needed, never earlier.
     if states.enabled():
         loan_ids = list(Loan.objects.filter(upk=upk, disbursed_on__isnull=False).values_list("pk", flat=True))
-        kept = {row.loan_id: row for row in states.stored(loan_ids=loan_ids)}
-        for row in states.compute(loan_ids=loan_ids):
-            have = kept.get(row.loan_id)
-            if have is None or have.valid_from < row.valid_from or replace(have, valid_from=row.valid_from) != row:
-                problems.append(f"loan state {row.loan_id} differs from its allocations")
+        kept = {state.loan_id: state for state in states.stored(loan_ids=loan_ids)}
+        for fresh_state in states.compute(loan_ids=loan_ids):
+            have = kept.get(fresh_state.loan_id)
+            if (
+                have is None
+                or have.valid_from < fresh_state.valid_from
+                or replace(have, valid_from=fresh_state.valid_from) != fresh_state
+            ):
+                problems.append(f"loan state {fresh_state.loan_id} differs from its allocations")
     return problems
