@@ -855,8 +855,8 @@ def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> I
 
 
 _BUCKET_SUMS = ", ".join(
-    f"COUNT(*) FILTER (WHERE listed AND bucket = {b}) AS n{b}, "
-    f"SUM(outstanding) FILTER (WHERE listed AND bucket = {b}) AS o{b}"
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END) AS n{b}, "
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END) AS o{b}"
     for b in range(5)
 )
 _BUCKET_COLUMNS = ", ".join(f"sums.n{b}, sums.o{b}" for b in range(5))
@@ -876,23 +876,25 @@ _PORTFOLIO_TAIL = f"""
                         WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
                         WHEN loans.n_arr >= COALESCE(st.kol_dpk_from, 1) THEN 1
                         ELSE 0 END AS bucket,
-                   loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3) AS at_risk,
-                   loans.outstanding > 0 OR loans.due_total > loans.paid_total AS listed
+                   CASE WHEN loans.outstanding > 0 AND loans.n_arr >= COALESCE(st.risk_instalments, 3)
+                        THEN 1 ELSE 0 END AS at_risk,
+                   CASE WHEN loans.outstanding > 0 OR loans.due_total > loans.paid_total
+                        THEN 1 ELSE 0 END AS listed
               FROM loans
               LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
         ), per_ksm AS (
-            SELECT upk_id, ksm_id, bool_or(outstanding > 0) AS active, bool_or(at_risk) AS risky
+            SELECT upk_id, ksm_id, MAX(CASE WHEN outstanding > 0 THEN 1 ELSE 0 END) AS active, MAX(at_risk) AS risky
               FROM graded
              GROUP BY upk_id, ksm_id
         ), ksms AS (
-            SELECT upk_id, COUNT(*) FILTER (WHERE active) AS active, COUNT(*) FILTER (WHERE risky) AS risky
+            SELECT upk_id, SUM(active) AS active, SUM(risky) AS risky
               FROM per_ksm
              GROUP BY upk_id
         ), sums AS (
             SELECT upk_id,
-                   SUM(GREATEST(outstanding, 0)) AS outstanding,
-                   SUM(outstanding) FILTER (WHERE at_risk) AS at_risk_outstanding,
-                   SUM(arr_pokok) FILTER (WHERE at_risk) AS at_risk_arrears_pokok,
+                   SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END) AS outstanding,
+                   SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END) AS at_risk_outstanding,
+                   SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END) AS at_risk_arrears_pokok,
                    SUM(due_total) AS due_total,
                    SUM(paid_total) AS paid_total,
                    {_BUCKET_SUMS}
