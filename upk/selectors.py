@@ -1052,8 +1052,9 @@ def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
                    COALESCE(s.cum_due[s.k], 0), COALESCE(p.paid_due, 0),
                    COALESCE(s.cum_pokok[s.k], 0) - COALESCE(p.pokok_due, 0)
               FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
-                      FROM upk_loanstate st
-                     WHERE st.loan_id = ANY((SELECT part_ids FROM stale)::bigint[])) s
+                      FROM upk_loanstate st  -- the part_ids loans (a scan: cheaper than a probe per id)
+                     WHERE st.upk_id IN ({upks}) AND st.valid_from > %s AND st.schedule_from <= %s
+                       AND (st.written_off_on IS NULL OR st.written_off_on > %s)) s
               LEFT JOIN paid p ON p.loan_id = s.loan_id
              UNION ALL
             SELECT s.upk_id, s.ksm_id, s.principal - s.pokok_all,
@@ -1064,7 +1065,7 @@ def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
                      WHERE st.upk_id IN ({upks}) AND st.valid_from <= %s
                        AND (st.written_off_on IS NULL OR st.written_off_on > %s)) s
     """  # noqa: S608
-    return sql + _PORTFOLIO_TAIL, [*stale_params, *params, as_of, as_of, *ids, as_of, as_of]
+    return sql + _PORTFOLIO_TAIL, [*stale_params, *params, as_of, *ids, *[as_of] * 3, as_of, *ids, as_of, as_of]
 
 
 # Below this many UPKs the aggregate is small (no JIT, fits in work_mem), so
