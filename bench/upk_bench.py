@@ -496,12 +496,12 @@ def main() -> None:
         f"(target ≤ 1 s: {'OK' if big <= 1.0 else f'ABOVE TARGET by {big:.2f}x'})",
         flush=True,
     )
-    # Loans changed after the date (here: paid within the last 40 days) are read from the allocations.
+    # Loans changed after the date (here: paid within the last 40 days) read what was paid on it from the allocations.
     past = as_of - timedelta(days=40)
     big_past = time_summary(all_ids, past)
     print(
         f"indicators + kolektibilitas, {len(all_ids)} UPKs, as of {past} (40 days ago; {_stale(all_ids, past)} loans "
-        f"changed since, read from the allocations): {_ms(big_past)} "
+        f"changed since: paid side from the allocations): {_ms(big_past)} "
         f"(target ≤ 1 s: {'OK' if big_past <= 1.0 else f'ABOVE TARGET by {big_past:.2f}x'})",
         flush=True,
     )
