@@ -126,12 +126,13 @@ _ROW = (
     "(%s, %s, %s, %s::date, %s, %s, %s::date, %s::date, "
     "%s::date[], %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[], %s::int[])"
 )
-# valid_from never moves back: a date whose allocations differ from the
-# current ones stays before it (see the module docstring).
+# In operation valid_from never moves back (a date whose allocations differ
+# from the current ones stays before it, see the module docstring); a
+# rebuild from the allocations sets it.
 _UPSERT = (
     f"INSERT INTO upk_loanstate ({_COLUMNS}) VALUES {{values}} "  # noqa: S608 - constant text
     "ON CONFLICT (loan_id) DO UPDATE SET "
-    "valid_from = GREATEST(upk_loanstate.valid_from, EXCLUDED.valid_from), "
+    "valid_from = {valid_from}, "
     "pokok_all = EXCLUDED.pokok_all, written_off_on = EXCLUDED.written_off_on, "
     "schedule_from = EXCLUDED.schedule_from, due_dates = EXCLUDED.due_dates, cum_due = EXCLUDED.cum_due, "
     "cum_pokok = EXCLUDED.cum_pokok, cum_nonzero = EXCLUDED.cum_nonzero, cum_paid = EXCLUDED.cum_paid, "
@@ -139,8 +140,12 @@ _UPSERT = (
 )
 
 
-def upsert_statement(rows: Sequence[StateRow]) -> tuple[str, list[Any]]:
-    """One INSERT … ON CONFLICT for many loans (the caller may prefix a CTE)."""
+_KEEP_LATER = "GREATEST(upk_loanstate.valid_from, EXCLUDED.valid_from)"
+
+
+def upsert_statement(rows: Sequence[StateRow], *, replace: bool = False) -> tuple[str, list[Any]]:
+    """One INSERT … ON CONFLICT for many loans (the caller may prefix a CTE).
+    `replace` (a rebuild) sets valid_from instead of keeping the later one."""
     params: list[Any] = []
     for r in rows:
         params += [
@@ -160,15 +165,16 @@ def upsert_statement(rows: Sequence[StateRow]) -> tuple[str, list[Any]]:
             r.cum_arrears_pokok,
             r.cum_unsettled,
         ]
-    return _UPSERT.format(values=", ".join([_ROW] * len(rows))), params
+    valid_from = "EXCLUDED.valid_from" if replace else _KEEP_LATER
+    return _UPSERT.format(values=", ".join([_ROW] * len(rows)), valid_from=valid_from), params
 
 
-def write(rows: Sequence[StateRow], *, connection=default_connection) -> None:  # type: ignore[no-untyped-def]
+def write(rows: Sequence[StateRow], *, connection=default_connection, replace: bool = False) -> None:  # type: ignore[no-untyped-def]
     if not rows or not enabled(connection):
         return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
-            sql, params = upsert_statement(rows[start : start + 1000])
+            sql, params = upsert_statement(rows[start : start + 1000], replace=replace)
             cursor.execute(sql, params)
 
 
@@ -269,11 +275,7 @@ def rebuild(*, connection=default_connection, loan_ids: Iterable[int] | None = N
     if not enabled(connection):
         return 0
     rows = compute(connection=connection, loan_ids=loan_ids)
-    # A rebuild replaces valid_from instead of keeping the later one.
-    with connection.cursor() as cursor:
-        ids = [r.loan_id for r in rows]
-        cursor.execute("DELETE FROM upk_loanstate WHERE loan_id = ANY(%s)", [ids])
-    write(rows, connection=connection)
+    write(rows, connection=connection, replace=True)
     return len(rows)
 
 

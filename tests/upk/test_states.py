@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
+import pytest
+from django.db import IntegrityError, InternalError, connection, transaction
 
 from upk import selectors, services, states
 
-from .factories import make_active_loan
+from .factories import LoanProductFactory, make_active_loan, make_ksm
 from .test_indicators import INSTALMENT, POKOK, assert_states_match_rebuild
 
 
@@ -46,21 +47,55 @@ def test_state_write_off_date_is_copied(upk, manager, staff):
     assert selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=date(2025, 5, 1))[upk.pk][1].outstanding == 0
 
 
-def test_ledger_drift_reports_a_wrong_or_missing_state_and_rebuild_repairs_it(upk, manager):
+def test_ledger_drift_reports_a_wrong_state_and_rebuild_repairs_it(upk, manager):
     loan = make_active_loan(upk, manager)
     services.repayment_record(
         loan=loan, amount=INSTALMENT, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="p"
     )
     assert selectors.ledger_drift(upk=upk) == []
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE upk_loanstate SET pokok_all = 0 WHERE loan_id = %s", [loan.pk])
-    assert selectors.ledger_drift(upk=upk) == [f"loan state {loan.pk} differs from its allocations"]
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM upk_loanstate WHERE loan_id = %s", [loan.pk])
-    assert selectors.ledger_drift(upk=upk) == [f"loan state {loan.pk} differs from its allocations"]
-    # Without a state the loan is read from the allocations: same figures.
     ind = selectors.indicators(upk=upk, as_of=date(2024, 9, 30))
     assert ind.figures.outstanding == 5_000_000 - POKOK
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE upk_loanstate SET pokok_all = 0, valid_from = '2030-01-01' WHERE loan_id = %s", [loan.pk]
+        )
+    assert selectors.ledger_drift(upk=upk) == [f"loan state {loan.pk} differs from its allocations"]
     assert states.rebuild(loan_ids=[loan.pk]) == 1
     assert selectors.ledger_drift(upk=upk) == []
+    (row,) = states.stored(loan_ids=[loan.pk])
+    assert row.valid_from == date(2024, 6, 10)  # a rebuild sets valid_from (it may move back)
     assert selectors.indicators(upk=upk, as_of=date(2024, 9, 30)).figures == ind.figures
+
+
+def test_db_refuses_to_delete_a_state(upk, manager):
+    loan = make_active_loan(upk, manager)
+    with (
+        pytest.raises((IntegrityError, InternalError), match="tidak boleh dihapus"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM upk_loanstate WHERE loan_id = %s", [loan.pk])
+
+
+def test_db_refuses_a_schedule_without_state(upk, manager):
+    ksm = make_ksm(upk, members=5, actor=manager)
+    app = services.loan_apply(
+        ksm=ksm,
+        product=LoanProductFactory(upk=upk),
+        applied_on=date(2024, 5, 2),
+        member_amounts=dict.fromkeys(ksm.members.all(), 1_000_000),
+        term_months=12,
+        actor=manager,
+    )
+    with (
+        pytest.raises((IntegrityError, InternalError), match="tanpa status pinjaman"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # The check is deferred to commit; made immediate to see it inside the test's transaction.
+        cursor.execute("SET CONSTRAINTS upk_schedule_has_state IMMEDIATE")
+        cursor.execute(
+            "INSERT INTO upk_schedule (loan_id, version, effective_from, principal, reason, created_at) "
+            "VALUES (%s, 1, '2024-05-10', 5000000, '', now())",
+            [app.loan.pk],
+        )
