@@ -320,10 +320,10 @@ SELECT c.component, CASE c.component WHEN 'pokok' THEN i.paid_pokok ELSE i.paid_
 -- Each loan's current state (upk/states.py), as the services would have kept it: valid from its
 -- repayment (or disbursement); prefix sums over its instalments in order.
 INSERT INTO upk_loanstate (loan_id, upk_id, ksm_id, valid_from, principal, pokok_all, written_off_on, schedule_from,
-                           due_dates, cum_due, cum_pokok, cum_nonzero, cum_paid, cum_arrears_pokok, cum_unsettled)
+                           shared_ksm, due_dates, cum_due, cum_pokok, cum_nonzero, cum_paid, cum_arrears_pokok, cum_unsettled)
 SELECT g.loan_id, g.upk_id, g.ksm_id,
        CASE WHEN g.paid_k > 0 THEN (g.disbursed + g.paid_k * interval '1 month')::date ELSE g.disbursed END,
-       5000000, SUM(c.paid_pokok), NULL, g.disbursed,
+       5000000, SUM(c.paid_pokok), NULL, g.disbursed, false,  -- one loan per KSM
        array_agg(c.due_date ORDER BY c.number), array_agg(c.cum_due ORDER BY c.number),
        array_agg(c.cum_pokok ORDER BY c.number), array_agg(c.cum_nonzero ORDER BY c.number),
        array_agg(c.cum_paid ORDER BY c.number), array_agg(c.cum_arr ORDER BY c.number),

@@ -910,6 +910,7 @@ class LoanState(models.Model):
     pokok_all = models.BigIntegerField()  # pokok paid over all schedules (principal − outstanding)
     written_off_on = models.DateField(null=True, blank=True)  # copy of Loan.written_off_on
     schedule_from = models.DateField()  # the current schedule's effective_from
+    shared_ksm = models.BooleanField(default=False)  # the KSM has another disbursed loan
     due_dates = StateArrayField(models.DateField())
     cum_due = StateArrayField(models.BigIntegerField())  # pokok + jasa + BOP of instalments 1..k
     cum_pokok = StateArrayField(models.BigIntegerField())  # their pokok

@@ -863,14 +863,16 @@ _BUCKET_COLUMNS = ", ".join(f"sums.n{b}, sums.o{b}" for b in range(5))
 
 # Grading and per-UPK totals, shared by the live and the month-end-cache
 # paths; the caller supplies a `loans` CTE (upk_id, ksm_id, outstanding,
-# n_arr, due_total, paid_total, arr_pokok) left open for this text to close.
-# The KSM counts are grouped per (UPK, KSM) first and the sums per UPK
-# separately: COUNT(DISTINCT …) in one grouped pass sorted every UPK's rows
-# and cost about as much as reading the loans (measured at 200k loans).
+# n_arr, due_total, paid_total, arr_pokok, shared) left open for this text
+# to close. KSMs are counted without COUNT(DISTINCT …) (which sorted every
+# UPK's rows and cost about as much as reading the loans at 200k loans): a
+# loan whose KSM has no other loan (shared = 0, LoanState.shared_ksm) counts
+# its KSM directly; the others are grouped per (UPK, KSM). shared = 1 is
+# always safe (only slower).
 _PORTFOLIO_TAIL = f"""
         ), graded AS (
             SELECT loans.upk_id, loans.ksm_id, loans.outstanding, loans.arr_pokok,
-                   loans.due_total, loans.paid_total,
+                   loans.due_total, loans.paid_total, loans.shared,
                    CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
                         WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
                         WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
@@ -885,6 +887,7 @@ _PORTFOLIO_TAIL = f"""
         ), per_ksm AS (
             SELECT upk_id, ksm_id, MAX(CASE WHEN outstanding > 0 THEN 1 ELSE 0 END) AS active, MAX(at_risk) AS risky
               FROM graded
+             WHERE shared = 1
              GROUP BY upk_id, ksm_id
         ), ksms AS (
             SELECT upk_id, SUM(active) AS active, SUM(risky) AS risky
@@ -897,13 +900,16 @@ _PORTFOLIO_TAIL = f"""
                    SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END) AS at_risk_arrears_pokok,
                    SUM(due_total) AS due_total,
                    SUM(paid_total) AS paid_total,
+                   SUM(CASE WHEN shared = 0 AND outstanding > 0 THEN 1 ELSE 0 END) AS solo_active,
+                   SUM(CASE WHEN shared = 0 AND at_risk = 1 THEN 1 ELSE 0 END) AS solo_risky,
                    {_BUCKET_SUMS}
               FROM graded
              GROUP BY upk_id
         )
-        SELECT sums.upk_id, sums.outstanding, ksms.active, ksms.risky, sums.at_risk_outstanding,
+        SELECT sums.upk_id, sums.outstanding, sums.solo_active + COALESCE(ksms.active, 0),
+               sums.solo_risky + COALESCE(ksms.risky, 0), sums.at_risk_outstanding,
                sums.at_risk_arrears_pokok, sums.due_total, sums.paid_total, {_BUCKET_COLUMNS}
-          FROM sums JOIN ksms ON ksms.upk_id = sums.upk_id
+          FROM sums LEFT JOIN ksms ON ksms.upk_id = sums.upk_id
 """  # noqa: S608
 
 
@@ -919,7 +925,7 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
         cached = f"""
         WITH loans AS (
             SELECT c.upk_id, c.ksm_id, c.outstanding, c.n_arrears AS n_arr, c.due_total,
-                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok
+                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok, 1 AS shared
               FROM upk_loanmonthend c
              WHERE c.as_of = %s AND c.upk_id IN ({upks})
         """  # noqa: S608
@@ -991,7 +997,8 @@ def _portfolio_alloc_sql(ids: list[int], as_of: date, *, stale: str = "") -> tup
                    COALESCE(d.n_due, 0) - COALESCE(d.zero_due, 0) - COALESCE(p.settled_due, 0) AS n_arr,
                    COALESCE(d.due_total, 0) AS due_total,
                    COALESCE(p.paid_due, 0) AS paid_total,
-                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok
+                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok,
+                   1 AS shared
               FROM upk_loan l
               LEFT JOIN paid p ON p.loan_id = l.id
               LEFT JOIN due d ON d.loan_id = l.id
@@ -1048,7 +1055,8 @@ def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
             SELECT s.upk_id, s.ksm_id, s.principal - COALESCE(p.pokok_all, 0),
                    COALESCE(s.cum_nonzero[s.k], 0) - COALESCE(p.settled_due, 0),
                    COALESCE(s.cum_due[s.k], 0), COALESCE(p.paid_due, 0),
-                   COALESCE(s.cum_pokok[s.k], 0) - COALESCE(p.pokok_due, 0)
+                   COALESCE(s.cum_pokok[s.k], 0) - COALESCE(p.pokok_due, 0),
+                   CASE WHEN s.shared_ksm THEN 1 ELSE 0 END
               FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
                       FROM upk_loanstate st  -- the part_ids loans (a scan: cheaper than a probe per id)
                      WHERE st.upk_id IN ({upks}) AND st.valid_from > %s AND st.schedule_from <= %s
@@ -1057,7 +1065,8 @@ def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
              UNION ALL
             SELECT s.upk_id, s.ksm_id, s.principal - s.pokok_all,
                    COALESCE(s.cum_unsettled[s.k], 0), COALESCE(s.cum_due[s.k], 0),
-                   COALESCE(s.cum_paid[s.k], 0), COALESCE(s.cum_arrears_pokok[s.k], 0)
+                   COALESCE(s.cum_paid[s.k], 0), COALESCE(s.cum_arrears_pokok[s.k], 0),
+                   CASE WHEN s.shared_ksm THEN 1 ELSE 0 END
               FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
                       FROM upk_loanstate st
                      WHERE st.upk_id IN ({upks}) AND st.valid_from <= %s

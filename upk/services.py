@@ -694,6 +694,7 @@ def _create_schedule(
     )
     # Nothing is paid on a new schedule yet (a reschedule refuses payments on
     # or after its date); earlier schedules' pokok stays paid.
+    shared = states.mark_shared_ksm(loan.pk, loan.ksm_id) if version == 1 else False
     states.write(
         [
             states.state_row(
@@ -706,6 +707,7 @@ def _create_schedule(
                 written_off_on=loan.written_off_on,
                 schedule_from=effective_from,
                 instalments=[states.InstalmentFigures(line.due_date, line.pokok, line.total, 0, 0) for line in lines],
+                shared_ksm=shared,
             )
         ]
     )

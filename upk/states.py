@@ -52,6 +52,7 @@ class StateRow:
     pokok_all: int
     written_off_on: date | None
     schedule_from: date
+    shared_ksm: bool
     due_dates: list[date]
     cum_due: list[int]
     cum_pokok: list[int]
@@ -72,6 +73,7 @@ def state_row(
     written_off_on: date | None,
     schedule_from: date,
     instalments: Sequence[InstalmentFigures],
+    shared_ksm: bool = False,
 ) -> StateRow:
     """The state of one loan from its current schedule's instalments (in
     instalment order) and what is paid on them. The one place that defines
@@ -108,6 +110,7 @@ def state_row(
         pokok_all,
         written_off_on,
         schedule_from,
+        shared_ksm,
         due_dates,
         cum_due,
         cum_pokok,
@@ -119,11 +122,11 @@ def state_row(
 
 
 _COLUMNS = (
-    "loan_id, upk_id, ksm_id, valid_from, principal, pokok_all, written_off_on, schedule_from, "
+    "loan_id, upk_id, ksm_id, valid_from, principal, pokok_all, written_off_on, schedule_from, shared_ksm, "
     "due_dates, cum_due, cum_pokok, cum_nonzero, cum_paid, cum_arrears_pokok, cum_unsettled"
 )
 _ROW = (
-    "(%s, %s, %s, %s::date, %s, %s, %s::date, %s::date, "
+    "(%s, %s, %s, %s::date, %s, %s, %s::date, %s::date, %s, "
     "%s::date[], %s::bigint[], %s::bigint[], %s::int[], %s::bigint[], %s::bigint[], %s::int[])"
 )
 # In operation valid_from never moves back (a date whose allocations differ
@@ -135,6 +138,8 @@ _UPSERT = (
     "valid_from = {valid_from}, "
     "pokok_all = EXCLUDED.pokok_all, written_off_on = EXCLUDED.written_off_on, "
     "schedule_from = EXCLUDED.schedule_from, due_dates = EXCLUDED.due_dates, cum_due = EXCLUDED.cum_due, "
+    # Once a KSM has a second loan it keeps it (writers that do not know pass False).
+    "shared_ksm = upk_loanstate.shared_ksm OR EXCLUDED.shared_ksm, "
     "cum_pokok = EXCLUDED.cum_pokok, cum_nonzero = EXCLUDED.cum_nonzero, cum_paid = EXCLUDED.cum_paid, "
     "cum_arrears_pokok = EXCLUDED.cum_arrears_pokok, cum_unsettled = EXCLUDED.cum_unsettled"
 )
@@ -157,6 +162,7 @@ def upsert_statement(rows: Sequence[StateRow], *, replace: bool = False) -> tupl
             r.pokok_all,
             r.written_off_on,
             r.schedule_from,
+            r.shared_ksm,
             r.due_dates,
             r.cum_due,
             r.cum_pokok,
@@ -166,7 +172,10 @@ def upsert_statement(rows: Sequence[StateRow], *, replace: bool = False) -> tupl
             r.cum_unsettled,
         ]
     valid_from = "EXCLUDED.valid_from" if replace else _KEEP_LATER
-    return _UPSERT.format(values=", ".join([_ROW] * len(rows)), valid_from=valid_from), params
+    sql = _UPSERT.format(values=", ".join([_ROW] * len(rows)), valid_from=valid_from)
+    if replace:
+        sql = sql.replace("upk_loanstate.shared_ksm OR EXCLUDED.shared_ksm", "EXCLUDED.shared_ksm")
+    return sql, params
 
 
 def write(rows: Sequence[StateRow], *, connection=default_connection, replace: bool = False) -> None:  # type: ignore[no-untyped-def]
@@ -176,6 +185,20 @@ def write(rows: Sequence[StateRow], *, connection=default_connection, replace: b
         for start in range(0, len(rows), 1000):
             sql, params = upsert_statement(rows[start : start + 1000], replace=replace)
             cursor.execute(sql, params)
+
+
+def mark_shared_ksm(loan_id: int, ksm_id: int) -> bool:
+    """At a disbursement: flag the other loans of the KSM as sharing it and
+    say whether there are any (then the new loan is flagged too)."""
+    if not enabled():
+        return False
+    with default_connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE upk_loanstate SET shared_ksm = true "
+            "WHERE loan_id IN (SELECT id FROM upk_loan WHERE ksm_id = %s AND id <> %s) RETURNING loan_id",
+            [ksm_id, loan_id],
+        )
+        return bool(cursor.fetchall())
 
 
 def set_written_off(loan_id: int, on: date | None) -> None:
@@ -248,6 +271,14 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
             instalments[loan_id].append(
                 InstalmentFigures(_day(due), int(pokok), int(total), int(paid_pokok), int(paid))
             )
+        # KSMs with more than one loan (any loan with a schedule, not only those asked for).
+        ksm_ids = sorted({row[3] for row in schedules.values()})
+        cursor.execute(
+            "SELECT l.ksm_id, COUNT(DISTINCT s.loan_id) FROM upk_schedule s JOIN upk_loan l ON l.id = s.loan_id "
+            "WHERE l.ksm_id = ANY(%s) GROUP BY l.ksm_id",
+            [ksm_ids],
+        )
+        loans_per_ksm = dict(cursor.fetchall())
     rows = []
     for loan_id, (_sid, starts, upk_id, ksm_id, principal, written_off_on) in sorted(schedules.items()):
         pokok_all, last_change = alloc.get(loan_id, (0, None))
@@ -264,6 +295,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
                 written_off_on=_as_date(written_off_on),
                 schedule_from=starts,
                 instalments=instalments.get(loan_id, []),
+                shared_ksm=loans_per_ksm[ksm_id] > 1,
             )
         )
     return rows
@@ -298,8 +330,9 @@ def stored(*, loan_ids: Iterable[int] | None = None) -> list[StateRow]:
                 int(r[5]),
                 r[6],
                 r[7],
-                list(r[8]),
-                *(list(map(int, a)) for a in r[9:15]),
+                r[8],
+                list(r[9]),
+                *(list(map(int, a)) for a in r[10:16]),
             )
             for r in cursor.fetchall()
         ]

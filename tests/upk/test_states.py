@@ -10,7 +10,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from upk import selectors, services, states
 
 from .factories import LoanProductFactory, make_active_loan, make_ksm
-from .test_indicators import INSTALMENT, POKOK, assert_states_match_rebuild
+from .test_indicators import INSTALMENT, POKOK, assert_paths_agree, assert_states_match_rebuild
 
 
 def test_state_written_at_disbursement(upk, manager):
@@ -99,3 +99,23 @@ def test_db_refuses_a_schedule_without_state(upk, manager):
             "VALUES (%s, 1, '2024-05-10', 5000000, '', now())",
             [app.loan.pk],
         )
+
+
+def test_ksm_with_two_loans_is_counted_once(upk, manager):
+    first = make_active_loan(upk, manager)
+    (row,) = states.stored(loan_ids=[first.pk])
+    assert not row.shared_ksm
+    payoff = services.repayment_record(
+        loan=first, amount=5_900_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="lunas"
+    )
+    second = make_active_loan(upk, manager, ksm=first.ksm, applied_on=date(2024, 6, 20), disbursed_on=date(2024, 7, 1))
+    assert [r.shared_ksm for r in states.stored(loan_ids=[first.pk, second.pk])] == [True, True]
+    make_active_loan(upk, manager)
+    # Reversing the pay-off puts both loans of the KSM on the books at once.
+    services.repayment_reverse(repayment=payoff, reversed_on=date(2024, 7, 5), reason="Cek kosong", actor=manager)
+    assert_states_match_rebuild([first.pk, second.pk])
+    for as_of in (date(2024, 6, 30), date(2024, 7, 4), date(2024, 9, 30)):
+        assert_paths_agree(upk, as_of)
+    figures = selectors.indicators(upk=upk, as_of=date(2024, 9, 30)).figures
+    assert figures.outstanding == 3 * 5_000_000
+    assert figures.active_ksm == 2

@@ -31,6 +31,7 @@ class Migration(migrations.Migration):
                 ('pokok_all', models.BigIntegerField()),
                 ('written_off_on', models.DateField(blank=True, null=True)),
                 ('schedule_from', models.DateField()),
+                ('shared_ksm', models.BooleanField(default=False)),
                 ('due_dates', upk.models.StateArrayField(base_field=models.DateField(), size=None)),
                 ('cum_due', upk.models.StateArrayField(base_field=models.BigIntegerField(), size=None)),
                 ('cum_pokok', upk.models.StateArrayField(base_field=models.BigIntegerField(), size=None)),
