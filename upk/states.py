@@ -7,13 +7,17 @@ current row starts after D, no closed row ends after D and the current
 schedule started on or before D; `valid_from` is the latest of those dates,
 kept by the writers as max(old valid_from, the event's date, the effective
 date of every row written, the schedule's start). Reports use the state for
-D ≥ valid_from and the allocations for the (few) loans changed after D.
+D ≥ valid_from; for loans changed after D they take what was due from the
+state (while the schedule is the same) and what was paid from the
+allocations valid on D.
 
 The services write it in the transaction that changes the allocations or the
 schedule (`upsert_statement`, folded into the instalment-cache statement for
-postings); `rebuild` recomputes it from the allocations (data migration,
-tests, `ledger_drift`). PostgreSQL only: on other databases (the SQLite
-demo) nothing is written and the reports read the allocations.
+postings); `compute` recomputes it from the allocations (`ledger_drift`,
+tests) and `rebuild` stores that (data migration 0009, repairs). The
+database refuses a schedule without a state and the deletion of a state
+(migration 0011). PostgreSQL only: on other databases (the SQLite demo)
+nothing is written and the reports read the allocations.
 """
 
 from __future__ import annotations
