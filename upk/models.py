@@ -19,6 +19,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -719,7 +720,10 @@ class Allocation(models.Model):
     report dates in [effective_from, effective_to). Rows are never deleted."""
 
     repayment = models.ForeignKey(Repayment, on_delete=models.PROTECT, related_name="allocations")
-    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="+")
+    # No single-column index: (loan, effective_from) below serves look-ups by
+    # loan, and the planner picked the single one for "these loans as of D"
+    # (reading every row of the loans instead of the range).
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="+", db_index=False)
     upk = models.ForeignKey("bkm.Unit", on_delete=models.PROTECT, related_name="+")
     instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="allocations")
     component = models.CharField(max_length=5, choices=Component.choices)
@@ -871,6 +875,52 @@ class UpkMonthEnd(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["upk", "as_of"], name="upk_upkmonthend_unique")]
+
+
+class StateArrayField(ArrayField):
+    """A PostgreSQL array. Other databases (SQLite for `make run`) get a text
+    column that stays empty: there the state is not kept and the reports
+    read the allocations (see upk/states.py)."""
+
+    def db_type(self, connection):  # type: ignore[no-untyped-def]
+        if connection.vendor != "postgresql":
+            return "text"
+        return super().db_type(connection)
+
+
+class LoanState(models.Model):
+    """A disbursed loan's current position in one row, so that as-of reports
+    read one row per loan instead of its allocations and instalments
+    (upk/states.py; docs/ledger.md §12). Written by the services in the same
+    transaction as every change of the loan's allocations or schedule.
+
+    It equals the loan's current allocation rows (effective_to IS NULL) on
+    its current schedule, which are the rows valid on any date ≥ `valid_from`.
+    The arrays follow the current schedule's instalments in order; element k
+    (1-based) sums instalments 1..k, so the figures as of D are element
+    width_bucket(D, due_dates) (the number of instalments due by D). The due
+    side (cum_due, cum_pokok, cum_nonzero) depends only on the schedule, so it
+    also serves dates before valid_from while the schedule is the same."""
+
+    loan = models.OneToOneField(Loan, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    upk = models.ForeignKey("bkm.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    ksm_id = models.BigIntegerField()
+    valid_from = models.DateField()
+    principal = models.BigIntegerField()
+    pokok_all = models.BigIntegerField()  # pokok paid over all schedules (principal − outstanding)
+    written_off_on = models.DateField(null=True, blank=True)  # copy of Loan.written_off_on
+    schedule_from = models.DateField()  # the current schedule's effective_from
+    shared_ksm = models.BooleanField(default=False)  # the KSM has another disbursed loan
+    due_dates = StateArrayField(models.DateField())
+    cum_due = StateArrayField(models.BigIntegerField())  # pokok + jasa + BOP of instalments 1..k
+    cum_pokok = StateArrayField(models.BigIntegerField())  # their pokok
+    cum_nonzero = StateArrayField(models.IntegerField())  # how many of them have total > 0
+    cum_paid = StateArrayField(models.BigIntegerField())  # paid on them, without denda
+    cum_arrears_pokok = StateArrayField(models.BigIntegerField())  # their pokok not paid
+    cum_unsettled = StateArrayField(models.IntegerField())  # of them, with total > 0 and not fully paid
+
+    class Meta:
+        indexes = [models.Index(fields=["upk", "valid_from"], name="upk_state_upk_valid")]
 
 
 # --- Import of existing books (ledger-ui; screens engineer) ------------------------------------

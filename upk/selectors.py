@@ -39,7 +39,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -49,6 +49,7 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import states
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -544,9 +545,14 @@ class Kolektibilitas:
         return self.required_reserve - self.booked_reserve
 
 
+_TOTAL_KEYS = ("reserve", "loans", "capital", "income", "cost", "jasa")
+
+
 def _role_totals(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
     """Per UPK: booked reserve, Pinjaman KSM balance, capital, income and
     costs year to date (without the year-end closing). One query."""
+    if connection.vendor == "postgresql" and upk_ids:
+        return _role_totals_sql(upk_ids, as_of)
     year_start = date(as_of.year, 1, 1)
     ytd = Q(date__gte=year_start) & ~Q(entry__kind=EntryKind.YEAR_END)
     credit_minus_debit = F("credit") - F("debit")
@@ -565,6 +571,68 @@ def _role_totals(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         out[row["upk_id"]] = defaultdict(int, {k: int(v or 0) for k, v in row.items() if k != "upk_id"})
+    return out
+
+
+def _role_totals_sql(upk_ids: list[int], as_of: date) -> dict[int, dict[str, int]]:
+    """`_role_totals` for many UPKs: the lines are summed per account first
+    (no join per line — joining every line to its account and entry cost most
+    of the time at 1M lines), the year-end closing entries are taken out
+    afterwards (few lines), and the accounts' roles are applied to the sums."""
+    year_start = date(as_of.year, 1, 1)
+    upks = _in_clause(upk_ids)
+    capital = ", ".join(f"'{r}'" for r in CAPITAL_ROLES)
+    sql = f"""
+        WITH per_account AS (
+            SELECT l.account_id,
+                   SUM(l.credit - l.debit) AS balance,
+                   SUM(CASE WHEN l.date >= %s THEN l.credit - l.debit ELSE 0 END) AS ytd
+              FROM upk_journalline l
+             WHERE l.upk_id IN ({upks}) AND l.date <= %s
+             GROUP BY l.account_id
+        ), closing AS (
+            -- Every year-end entry has its YearEndClosing row (written together): a few rows to look up.
+            SELECT l.account_id, SUM(l.credit - l.debit) AS ytd
+              FROM upk_yearendclosing y
+              JOIN upk_journalentry e ON e.id = y.journal_entry_id
+              JOIN upk_journalline l ON l.entry_id = e.id
+             WHERE y.upk_id IN ({upks}) AND e.kind = %s AND e.date >= %s AND e.date <= %s
+             GROUP BY l.account_id
+        ), sums AS (
+            SELECT a.upk_id, a.role, a.kind, p.balance, p.ytd - COALESCE(c.ytd, 0) AS ytd
+              FROM per_account p
+              JOIN upk_account a ON a.id = p.account_id
+              LEFT JOIN closing c ON c.account_id = p.account_id
+        )
+        SELECT upk_id,
+               SUM(CASE WHEN role = %s THEN balance ELSE 0 END),
+               SUM(CASE WHEN role = %s THEN -balance ELSE 0 END),
+               SUM(CASE WHEN role IN ({capital}) THEN balance ELSE 0 END),
+               SUM(CASE WHEN kind = %s THEN ytd ELSE 0 END),
+               SUM(CASE WHEN kind = %s THEN -ytd ELSE 0 END),
+               SUM(CASE WHEN role = %s THEN ytd ELSE 0 END)
+          FROM sums
+         GROUP BY upk_id
+    """  # noqa: S608 - constant role names, values are parameters
+    params: list[Any] = [
+        year_start,
+        *upk_ids,
+        as_of,
+        *upk_ids,
+        EntryKind.YEAR_END,
+        year_start,
+        as_of,
+        AccountRole.RESERVE,
+        AccountRole.LOANS,
+        AccountKind.INCOME,
+        AccountKind.EXPENSE,
+        AccountRole.JASA_INCOME,
+    ]
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for upk_id, *values in cursor.fetchall():
+            out[upk_id] = defaultdict(int, {k: int(v or 0) for k, v in zip(_TOTAL_KEYS, values, strict=True)})
     return out
 
 
@@ -787,17 +855,24 @@ def _indicator_values(f: PortfolioFigures, rules: UpkSettings, upk_id: int) -> I
 
 
 _BUCKET_SUMS = ", ".join(
-    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END), "
-    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END)"
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN 1 ELSE 0 END) AS n{b}, "
+    f"SUM(CASE WHEN listed = 1 AND bucket = {b} THEN outstanding ELSE 0 END) AS o{b}"
     for b in range(5)
 )
+_BUCKET_COLUMNS = ", ".join(f"sums.n{b}, sums.o{b}" for b in range(5))
 
 # Grading and per-UPK totals, shared by the live and the month-end-cache
 # paths; the caller supplies a `loans` CTE (upk_id, ksm_id, outstanding,
-# n_arr, due_total, paid_total, arr_pokok) left open for this text to close.
+# n_arr, due_total, paid_total, arr_pokok, shared) left open for this text
+# to close. KSMs are counted without COUNT(DISTINCT …) (which sorted every
+# UPK's rows and cost about as much as reading the loans at 200k loans): a
+# loan whose KSM has no other loan (shared = 0, LoanState.shared_ksm) counts
+# its KSM directly; the others are grouped per (UPK, KSM). shared = 1 is
+# always safe (only slower).
 _PORTFOLIO_TAIL = f"""
         ), graded AS (
-            SELECT loans.*,
+            SELECT loans.upk_id, loans.ksm_id, loans.outstanding, loans.arr_pokok,
+                   loans.due_total, loans.paid_total, loans.shared,
                    CASE WHEN loans.n_arr >= COALESCE(st.kol_m_from, 9) THEN 4
                         WHEN loans.n_arr >= COALESCE(st.kol_d_from, 6) THEN 3
                         WHEN loans.n_arr >= COALESCE(st.kol_kl_from, 3) THEN 2
@@ -809,18 +884,32 @@ _PORTFOLIO_TAIL = f"""
                         THEN 1 ELSE 0 END AS listed
               FROM loans
               LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id
+        ), per_ksm AS (
+            SELECT upk_id, ksm_id, MAX(CASE WHEN outstanding > 0 THEN 1 ELSE 0 END) AS active, MAX(at_risk) AS risky
+              FROM graded
+             WHERE shared = 1
+             GROUP BY upk_id, ksm_id
+        ), ksms AS (
+            SELECT upk_id, SUM(active) AS active, SUM(risky) AS risky
+              FROM per_ksm
+             GROUP BY upk_id
+        ), sums AS (
+            SELECT upk_id,
+                   SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END) AS outstanding,
+                   SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END) AS at_risk_outstanding,
+                   SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END) AS at_risk_arrears_pokok,
+                   SUM(due_total) AS due_total,
+                   SUM(paid_total) AS paid_total,
+                   SUM(CASE WHEN shared = 0 AND outstanding > 0 THEN 1 ELSE 0 END) AS solo_active,
+                   SUM(CASE WHEN shared = 0 AND at_risk = 1 THEN 1 ELSE 0 END) AS solo_risky,
+                   {_BUCKET_SUMS}
+              FROM graded
+             GROUP BY upk_id
         )
-        SELECT upk_id,
-               SUM(CASE WHEN outstanding > 0 THEN outstanding ELSE 0 END),
-               COUNT(DISTINCT CASE WHEN outstanding > 0 THEN ksm_id END),
-               COUNT(DISTINCT CASE WHEN at_risk = 1 THEN ksm_id END),
-               SUM(CASE WHEN at_risk = 1 THEN outstanding ELSE 0 END),
-               SUM(CASE WHEN at_risk = 1 THEN arr_pokok ELSE 0 END),
-               SUM(due_total),
-               SUM(paid_total),
-                              {_BUCKET_SUMS}
-          FROM graded
-         GROUP BY upk_id
+        SELECT sums.upk_id, sums.outstanding, sums.solo_active + COALESCE(ksms.active, 0),
+               sums.solo_risky + COALESCE(ksms.risky, 0), sums.at_risk_outstanding,
+               sums.at_risk_arrears_pokok, sums.due_total, sums.paid_total, {_BUCKET_COLUMNS}
+          FROM sums LEFT JOIN ksms ON ksms.upk_id = sums.upk_id
 """  # noqa: S608
 
 
@@ -836,11 +925,35 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
         cached = f"""
         WITH loans AS (
             SELECT c.upk_id, c.ksm_id, c.outstanding, c.n_arrears AS n_arr, c.due_total,
-                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok
+                   c.paid_on_due AS paid_total, c.arrears_pokok AS arr_pokok, 1 AS shared
               FROM upk_loanmonthend c
              WHERE c.as_of = %s AND c.upk_id IN ({upks})
         """  # noqa: S608
         return cached + _PORTFOLIO_TAIL, [as_of, *ids]
+    if connection.vendor == "postgresql":
+        return _portfolio_state_sql(ids, as_of)
+    return _portfolio_alloc_sql(ids, as_of)
+
+
+def _portfolio_alloc_sql(ids: list[int], as_of: date, *, stale: str = "") -> tuple[str, list[Any]]:
+    """The `loans` CTE from the allocations and instalments valid on `as_of`.
+
+    With `stale` (the body of a CTE yielding arrays `full_ids` and
+    `part_ids`, see `_portfolio_state_sql`) the allocations are read for both
+    sets of loans and the rest (instalments, loans) for `full_ids` only; the
+    caller adds the other loans and closes the CTE."""
+    upks = _in_clause(ids)
+    # The ids are computed once (a CTE) and passed as arrays, so each read
+    # below is an index look-up of those loans only.
+    only_a, only_i, only_l = (
+        (
+            " AND a.loan_id = ANY((SELECT full_ids || part_ids FROM stale)::bigint[])",
+            " AND i.loan_id = ANY((SELECT full_ids FROM stale)::bigint[])",
+            " AND l.id = ANY((SELECT full_ids FROM stale)::bigint[])",
+        )
+        if stale
+        else ("",) * 3
+    )
     # Allocations are grouped per (loan, schedule), never per instalment: the
     # settling pieces (Allocation.settles) valid on the date count the fully
     # paid instalments, because fully paid instalments form a prefix.
@@ -853,7 +966,7 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
                    SUM(CASE WHEN a.settles AND a.due_date <= %s THEN 1 ELSE 0 END) AS settled_due
               FROM upk_allocation a
              WHERE a.upk_id IN ({upks}) AND a.effective_from <= %s
-               AND (a.effective_to IS NULL OR a.effective_to > %s)
+               AND (a.effective_to IS NULL OR a.effective_to > %s){only_a}
              GROUP BY a.loan_id, a.schedule_id
         ), paid AS (
             SELECT alloc.loan_id,
@@ -876,7 +989,7 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
               FROM upk_instalment i
               JOIN upk_schedule s ON s.id = i.schedule_id
              WHERE i.upk_id IN ({upks}) AND i.due_date <= %s
-               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s)
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){only_i}
              GROUP BY i.loan_id
         ), loans AS (
             SELECT l.upk_id, l.ksm_id,
@@ -884,14 +997,14 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
                    COALESCE(d.n_due, 0) - COALESCE(d.zero_due, 0) - COALESCE(p.settled_due, 0) AS n_arr,
                    COALESCE(d.due_total, 0) AS due_total,
                    COALESCE(p.paid_due, 0) AS paid_total,
-                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok
+                   COALESCE(d.due_pokok, 0) - COALESCE(p.pokok_due, 0) AS arr_pokok,
+                   1 AS shared
               FROM upk_loan l
               LEFT JOIN paid p ON p.loan_id = l.id
               LEFT JOIN due d ON d.loan_id = l.id
              WHERE l.upk_id IN ({upks}) AND l.disbursed_on <= %s
-               AND (l.written_off_on IS NULL OR l.written_off_on > %s)
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s){only_l}
     """  # noqa: S608
-    sql += _PORTFOLIO_TAIL
     params: list[Any] = [
         *[as_of] * 3,
         *ids,
@@ -902,7 +1015,64 @@ def _portfolio_sql(ids: list[int], as_of: date, *, month_end_cache: bool = False
         *ids,
         *[as_of] * 2,
     ]
-    return sql, params
+    if stale:
+        return sql.replace("WITH alloc AS (", f"WITH stale AS ({stale}), alloc AS (", 1), params
+    return sql + _PORTFOLIO_TAIL, params
+
+
+def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
+    """The `loans` CTE from the per-loan state (`LoanState`, upk/states.py),
+    one statement in three parts:
+
+    - state valid on the date (the usual case for recent dates): one row per
+      loan, the figures picked from prefix sums by the number of instalments
+      due (width_bucket: a binary search of the due dates);
+    - changed after the date but same schedule (`part_ids`): what was due
+      from the state (it depends on the schedule only), what was paid from
+      the allocations valid on the date;
+    - rescheduled after the date (`full_ids`): the allocation/instalment
+      path, restricted to those loans.
+    """
+    upks = _in_clause(ids)
+    # One pass over the states changed after the date (an index range; empty
+    # for today). Every loan with a schedule has a state (a constraint
+    # trigger, migration 0011), so no loan is missed.
+    stale = f"""
+            SELECT COALESCE(array_agg(st.loan_id) FILTER (
+                       WHERE st.schedule_from > %s  -- rescheduled after the date (not disbursed after it)
+                         AND EXISTS (SELECT 1 FROM upk_loan l WHERE l.id = st.loan_id AND l.disbursed_on <= %s)), '{{}}')
+                       AS full_ids,
+                   COALESCE(array_agg(st.loan_id) FILTER (WHERE st.schedule_from <= %s
+                                AND (st.written_off_on IS NULL OR st.written_off_on > %s)), '{{}}') AS part_ids
+              FROM upk_loanstate st
+             WHERE st.upk_id IN ({upks}) AND st.valid_from > %s
+    """  # noqa: S608
+    stale_params = [as_of, as_of, as_of, as_of, *ids, as_of]
+    fallback, params = _portfolio_alloc_sql(ids, as_of, stale=stale)
+    # PostgreSQL arrays are 1-based; element 0 (nothing due yet) is NULL, hence COALESCE.
+    sql = f"""{fallback}
+             UNION ALL
+            SELECT s.upk_id, s.ksm_id, s.principal - COALESCE(p.pokok_all, 0),
+                   COALESCE(s.cum_nonzero[s.k], 0) - COALESCE(p.settled_due, 0),
+                   COALESCE(s.cum_due[s.k], 0), COALESCE(p.paid_due, 0),
+                   COALESCE(s.cum_pokok[s.k], 0) - COALESCE(p.pokok_due, 0),
+                   CASE WHEN s.shared_ksm THEN 1 ELSE 0 END
+              FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
+                      FROM upk_loanstate st  -- the part_ids loans (a scan: cheaper than a probe per id)
+                     WHERE st.upk_id IN ({upks}) AND st.valid_from > %s AND st.schedule_from <= %s
+                       AND (st.written_off_on IS NULL OR st.written_off_on > %s)) s
+              LEFT JOIN paid p ON p.loan_id = s.loan_id
+             UNION ALL
+            SELECT s.upk_id, s.ksm_id, s.principal - s.pokok_all,
+                   COALESCE(s.cum_unsettled[s.k], 0), COALESCE(s.cum_due[s.k], 0),
+                   COALESCE(s.cum_paid[s.k], 0), COALESCE(s.cum_arrears_pokok[s.k], 0),
+                   CASE WHEN s.shared_ksm THEN 1 ELSE 0 END
+              FROM (SELECT st.*, width_bucket(%s::date, st.due_dates) AS k
+                      FROM upk_loanstate st
+                     WHERE st.upk_id IN ({upks}) AND st.valid_from <= %s
+                       AND (st.written_off_on IS NULL OR st.written_off_on > %s)) s
+    """  # noqa: S608
+    return sql + _PORTFOLIO_TAIL, [*stale_params, *params, as_of, *ids, *[as_of] * 3, as_of, *ids, as_of, as_of]
 
 
 # Below this many UPKs the aggregate is small (no JIT, fits in work_mem), so
@@ -1381,4 +1551,17 @@ def ledger_drift(*, upk) -> list[str]:
         fresh_totals = {k: v for k, v in _role_totals([upk.pk], snap.as_of)[upk.pk].items() if v}
         if {k: v for k, v in snap.totals.items() if v} != fresh_totals:
             problems.append(f"month-end totals {snap.as_of} differ")
+    # The per-loan state (PostgreSQL) against a recomputation from the
+    # allocations; the kept valid_from may be later than needed, never earlier.
+    if states.enabled():
+        loan_ids = list(Loan.objects.filter(upk=upk, disbursed_on__isnull=False).values_list("pk", flat=True))
+        kept = {state.loan_id: state for state in states.stored(loan_ids=loan_ids)}
+        for fresh_state in states.compute(loan_ids=loan_ids):
+            have = kept.get(fresh_state.loan_id)
+            if (
+                have is None
+                or have.valid_from < fresh_state.valid_from
+                or replace(have, valid_from=fresh_state.valid_from) != fresh_state
+            ):
+                problems.append(f"loan state {fresh_state.loan_id} differs from its allocations")
     return problems

@@ -66,7 +66,7 @@ from django.utils.translation import gettext as _
 
 from core.money import format_rupiah
 
-from . import engine, permissions, writes
+from . import engine, permissions, states, writes
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -735,6 +735,25 @@ def _create_schedule(
             for line in lines
         ]
     )
+    # Nothing is paid on a new schedule yet (a reschedule refuses payments on
+    # or after its date); earlier schedules' pokok stays paid.
+    shared = states.mark_shared_ksm(loan.pk, loan.ksm_id) if version == 1 else False
+    states.write(
+        [
+            states.state_row(
+                loan_id=loan.pk,
+                upk_id=loan.upk_id,
+                ksm_id=loan.ksm_id,
+                principal=int(loan.principal),
+                pokok_all=int(loan.principal) - int(schedule.principal),
+                valid_from=effective_from,
+                written_off_on=loan.written_off_on,
+                schedule_from=effective_from,
+                instalments=[states.InstalmentFigures(line.due_date, line.pokok, line.total, 0, 0) for line in lines],
+                shared_ksm=shared,
+            )
+        ]
+    )
     members = list(loan.loan_members.order_by("pk"))
     shares = engine.split_members(lines, [int(m.amount) for m in members])
     MemberInstalment.objects.bulk_create(
@@ -1032,7 +1051,7 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
 def _plan_writes(plans: list[Plan]) -> writes.BookWrites:
     """What storing `plans` changes: rows to close, rows to add (the new
     payment's rows without a repayment id yet), the instalment cache."""
-    w = writes.BookWrites([], [], [], [], [], [])
+    w = writes.BookWrites()
     for plan in plans:
         loan = plan.book.loan
         w.closes.extend((pk, plan.close_on) for pk in plan.to_close)
@@ -1052,12 +1071,45 @@ def _plan_writes(plans: list[Plan]) -> writes.BookWrites:
                 )
             )
         w.instalments.extend(plan.changed_instalments)
+        if states.enabled():
+            w.loan_states.append(_state_of(plan))
     return w
 
 
 def _write_plans(plans: list[Plan]) -> None:
     """Store plans that add no repayment (one statement on PostgreSQL)."""
     writes.books_insert(_plan_writes(plans))
+
+
+def _state_of(plan: Plan) -> states.StateRow:
+    """The loan's state after `plan` (its instalments carry the new paid_*).
+    Valid from the latest date the plan closes or starts a row (and never
+    before the schedule): from then on the current rows are the valid ones."""
+    book = plan.book
+    loan = book.loan
+    starts = [effective_from for _key, _inst, _piece, effective_from in plan.new_rows]
+    valid_from = max([book.schedule.effective_from, *starts] + ([plan.close_on] if plan.close_on != date.max else []))
+    figures = [
+        states.InstalmentFigures(
+            i.due_date, int(i.pokok), int(i.total), int(i.paid_pokok), int(i.paid_pokok + i.paid_jasa + i.paid_bop)
+        )
+        for i in book.instalments
+    ]
+    # Earlier schedules' allocations cannot change any more (payments and
+    # reversals before the current schedule are refused), so the pokok paid on
+    # them is the part of the principal not carried into the current schedule.
+    paid_before = int(loan.principal) - int(book.schedule.principal)
+    return states.state_row(
+        loan_id=loan.pk,
+        upk_id=loan.upk_id,
+        ksm_id=loan.ksm_id,
+        principal=int(loan.principal),
+        pokok_all=paid_before + sum(f.paid_pokok for f in figures),
+        valid_from=valid_from,
+        written_off_on=loan.written_off_on,
+        schedule_from=book.schedule.effective_from,
+        instalments=figures,
+    )
 
 
 @dataclass
@@ -1658,6 +1710,7 @@ def writeoff_decide(
     write_off.journal_entry = entry
     write_off.save()
     loan.written_off_on = on
+    states.set_written_off(loan.pk, on)
     _transition(loan, LoanStatus.WRITTEN_OFF, actor=actor, on=on, reason=write_off.reason)
     return write_off
 

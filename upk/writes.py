@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.utils import timezone
 
+from . import states
 from .models import Allocation, Instalment, JournalEntry, JournalLine, Repayment, RepaymentMember
 
 PAID_FIELDS = ("paid_pokok", "paid_jasa", "paid_bop", "paid_denda")
@@ -178,12 +179,15 @@ class BookWrites:
 
     # New repayments, unsaved, at most one per loan; repayment i is paid by
     # entry `repayment_entries[i]` and takes the i-th reserved receipt number.
-    repayments: list[Repayment]
-    repayment_entries: list[int]
-    member_parts: list[tuple[int, int, int]]  # (loan id of a new repayment, loan member id, amount)
-    closes: list[tuple[int, date]]  # (allocation id, effective_to)
-    allocations: list[Allocation]  # new rows; repayment_id None = the new repayment of that loan
-    instalments: list[Any]  # changed: objects with pk and the PAID_FIELDS (services.BookInstalment)
+    repayments: list[Repayment] = field(default_factory=list)
+    repayment_entries: list[int] = field(default_factory=list)
+    member_parts: list[tuple[int, int, int]] = field(default_factory=list)  # (loan id, loan member id, amount)
+    closes: list[tuple[int, date]] = field(default_factory=list)  # (allocation id, effective_to)
+    # New rows; repayment_id None = the new repayment of that loan.
+    allocations: list[Allocation] = field(default_factory=list)
+    # Changed: objects with pk and the PAID_FIELDS (services.BookInstalment).
+    instalments: list[Any] = field(default_factory=list)
+    loan_states: list[states.StateRow] = field(default_factory=list)  # PostgreSQL only (upk.states)
 
 
 def receipt_number(paid_on: date, number: int) -> str:
@@ -395,6 +399,9 @@ def _book_parts(w: BookWrites) -> list[tuple[str, str, list[Any]]]:
                 p,
             )
         )
+    if w.loan_states:
+        upsert, p = states.upsert_statement(w.loan_states)
+        parts.append(("s", upsert, p))
     return parts
 
 
@@ -473,6 +480,7 @@ def _books_insert_orm(w: BookWrites) -> None:
         if row.repayment_id is None:
             row.repayment = by_loan[row.loan_id]
     Allocation.objects.bulk_create(w.allocations)
+    states.write(w.loan_states)
     if w.instalments:
         Instalment.objects.bulk_update(
             [Instalment(pk=i.pk, **{f: Decimal(getattr(i, f)) for f in PAID_FIELDS}) for i in w.instalments],

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+from django.db import connection
 
-from upk import selectors, services
+from upk import selectors, services, states
 from upk.models import Account
 
 from .factories import make_active_loan
@@ -141,19 +143,87 @@ def test_portfolio_summary_many_query_count_does_not_grow(
     assert result[other.pk][1].buckets[-1].loans == 0
 
 
+def test_portfolio_summary_many_query_count_does_not_grow_with_loans(
+    upk, manager, django_assert_num_queries, django_assert_max_num_queries
+):
+    """Same statements for 1 loan as for 6, and for loans read from the state
+    as for loans changed after the date (read from the allocations): settings,
+    month-end cache look-up (month ends only), account totals, aggregate."""
+    make_active_loan(upk, manager)
+    dates = (date(2024, 6, 9), SEP)
+    counts = {}
+    for as_of in dates:
+        with django_assert_max_num_queries(4) as captured:
+            selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)
+        counts[as_of] = len(captured.captured_queries)
+    loans = [make_active_loan(upk, manager) for _ in range(5)]
+    for n, loan in enumerate(loans):
+        _pay_n(loan, manager, n, f"q{n}")
+    for as_of in dates:  # 2024-06-09: before the payments (allocation path); SEP: after (state)
+        with django_assert_num_queries(counts[as_of]):
+            selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)
+
+
 def test_arrears_list_orders_worst_first(upk, portfolio):
     rows = selectors.arrears_list(upk=upk, as_of=SEP)
     assert [r.n_arrears for r in rows] == [4, 2]
 
 
-def test_sql_aggregate_agrees_with_per_loan_path(upk, manager, portfolio):
-    for as_of in (date(2024, 6, 9), date(2024, 7, 31), SEP, date(2025, 12, 31)):
+def test_sql_aggregate_agrees_with_per_loan_path(upk, manager, staff, portfolio):
+    good, late, bad = portfolio
+    dates = [date(2024, 6, 9), date(2024, 7, 31), SEP, date(2025, 12, 31)]
+    for as_of in dates:
         assert_paths_agree(upk, as_of)
+    # Backdated payment, reversal, reschedule, write-off, recovery, month close:
+    # the state path must agree before, between and after each of them.
+    services.repayment_record(
+        loan=late, amount=INSTALMENT, paid_on=date(2024, 10, 20), actor=manager, idempotency_key="b1"
+    )
+    services.repayment_record(
+        loan=late, amount=INSTALMENT, paid_on=date(2024, 10, 5), actor=manager, idempotency_key="b2"
+    )
+    first = good.repayments.order_by("paid_on").first()
+    services.repayment_reverse(repayment=first, reversed_on=date(2024, 10, 25), reason="Salah", actor=manager)
+    proposal = services.loan_reschedule(
+        loan=bad, effective_on=date(2024, 10, 15), term_months=6, reason="Banjir", actor=manager
+    )
+    services.reschedule_approve(reschedule=proposal, actor=staff)
+    services.repayment_record(
+        loan=bad, amount=INSTALMENT, paid_on=date(2024, 11, 20), actor=manager, idempotency_key="b3"
+    )
+    services.period_close(upk=upk, year=2024, month=10, actor=manager)
+    write_off = services.writeoff_propose(loan=late, proposed_on=date(2024, 12, 5), reason="Macet", actor=manager)
+    services.writeoff_approve(write_off=write_off, actor=staff)
+    services.recovery_record(
+        loan=late, amount=100_000, received_on=date(2024, 12, 20), actor=manager, idempotency_key="rec"
+    )
+    dates += [
+        date(2024, 10, 4),
+        date(2024, 10, 5),
+        date(2024, 10, 10),
+        date(2024, 10, 14),
+        date(2024, 10, 15),
+        date(2024, 10, 19),
+        date(2024, 10, 20),
+        date(2024, 10, 24),
+        date(2024, 10, 25),
+        date(2024, 10, 31),
+        date(2024, 11, 20),
+        date(2024, 12, 4),
+        date(2024, 12, 5),
+        date(2025, 12, 31),
+    ]
+    for as_of in dates:
+        assert_paths_agree(upk, as_of)
+    # The latest dates are served by the state for every loan on the books.
+    assert state_loans_agreeing(upk, date(2025, 12, 31)) == 2
+    assert_states_match_rebuild()
 
 
 def assert_paths_agree(upk, as_of):
     """The database aggregate (dashboards) and the per-loan path (reports) must
-    give the same figures and buckets."""
+    give the same figures and buckets; on PostgreSQL the state-based aggregate
+    also equals the aggregate over the allocations, loan by loan."""
     ind, kol_sql = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
     python_figures = selectors.portfolio_figures_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
     assert ind.figures == python_figures
@@ -162,3 +232,45 @@ def assert_paths_agree(upk, as_of):
         (b.loans, b.outstanding, b.required) for b in kol.buckets
     ]
     assert kol_sql.booked_reserve == kol.booked_reserve
+    if connection.vendor == "postgresql":
+        rows = []
+        for build in (selectors._portfolio_alloc_sql, selectors._portfolio_state_sql):
+            with connection.cursor() as cursor:
+                cursor.execute(*build([upk.pk], as_of))
+                rows.append(cursor.fetchall())
+        assert rows[0] == rows[1]
+        state_loans_agreeing(upk, as_of)
+
+
+def state_loans_agreeing(upk, as_of) -> int:
+    """Every loan whose state is valid on `as_of` has, read from the state,
+    the position `loan_positions` computes from the allocations. Returns how
+    many loans were checked."""
+    positions = selectors.loan_positions(upk_ids=[upk.pk], as_of=as_of)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT loan_id, principal - pokok_all, COALESCE(cum_unsettled[k], 0), COALESCE(cum_due[k], 0),
+                   COALESCE(cum_paid[k], 0), COALESCE(cum_arrears_pokok[k], 0)
+              FROM (SELECT *, width_bucket(%s::date, due_dates) AS k FROM upk_loanstate
+                     WHERE upk_id = %s AND valid_from <= %s
+                       AND (written_off_on IS NULL OR written_off_on > %s)) s
+            """,
+            [as_of, upk.pk, as_of, as_of],
+        )
+        from_state = {row[0]: tuple(int(v) for v in row[1:]) for row in cursor.fetchall()}
+    for loan_id, figures in from_state.items():
+        p = positions[loan_id]
+        assert figures == (p.outstanding, p.n_arrears, p.due_total, p.paid_on_due, p.arrears_pokok), (loan_id, as_of)
+    return len(from_state)
+
+
+def assert_states_match_rebuild(loan_ids=None):
+    """The states kept by the services equal a recomputation from the
+    allocations; the kept valid_from may only be later (never earlier)."""
+    kept = {r.loan_id: r for r in states.stored(loan_ids=loan_ids)}
+    fresh = {r.loan_id: r for r in states.compute(loan_ids=loan_ids)}
+    assert kept.keys() == fresh.keys()
+    for loan_id, row in fresh.items():
+        assert kept[loan_id].valid_from >= row.valid_from
+        assert replace(kept[loan_id], valid_from=row.valid_from) == row

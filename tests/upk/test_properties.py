@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from upk import engine, selectors, services
-from upk.models import Allocation, JournalLine, Loan
+from upk.models import Allocation, Instalment, JournalLine, Loan
 from upk.services import LedgerError
 
 from .factories import LoanProductFactory, make_ksm
-from .test_indicators import assert_paths_agree
+from .test_indicators import assert_paths_agree, assert_states_match_rebuild, state_loans_agreeing
 
 terms_st = st.builds(
     engine.Terms,
@@ -163,6 +163,19 @@ def _check_books(upk, loans, as_of):
     # Journal = allocations = caches; the two portfolio paths agree.
     assert selectors.ledger_drift(upk=upk) == []
     assert_paths_agree(upk, as_of)
+    assert_states_match_rebuild([loan.pk for loan in loans])
+
+
+def _dates_of_interest(loans, clock):
+    """Every date on which some allocation starts or ends or an instalment
+    falls due, the day before each, and the current date."""
+    ids = [loan.pk for loan in loans]
+    dates = {clock}
+    for a in Allocation.objects.filter(loan_id__in=ids).values("effective_from", "effective_to"):
+        dates.update(d for d in (a["effective_from"], a["effective_to"]) if d)
+    dates.update(Instalment.objects.filter(loan_id__in=ids).values_list("due_date", flat=True))
+    dates |= {d - timedelta(days=1) for d in dates}
+    return sorted(dates)
 
 
 @pytest.mark.django_db
@@ -245,6 +258,16 @@ def _run_sequence(upk, manager, product, loan_specs, ops):
         _check_books(upk, loans, clock)
     for end, snap in snapshots.items():
         assert _snapshot(upk, loans, end) == snap, f"report as of {end} changed after later postings"
+    # The per-loan state (valid from its last change) and the aggregate built
+    # on it agree with the allocations at every date where something changed.
+    for as_of in _dates_of_interest(loans, clock):
+        state_loans_agreeing(upk, as_of)
+        with connection.cursor() as cursor:
+            found = []
+            for build in (selectors._portfolio_alloc_sql, selectors._portfolio_state_sql):
+                cursor.execute(*build([upk.pk], as_of))
+                found.append(cursor.fetchall())
+        assert found[0] == found[1], as_of
 
 
 def _snapshot(upk, loans, as_of):
