@@ -19,6 +19,9 @@ POKJA_BENCH_PG_URL):
 
 Targets (issue 3): postings/s ≥ ½ pgbench one-client TPS; ≤ 150 ms per sheet;
 ≤ 1 s for the indicators at 200k loans.
+
+POKJA_BENCH_PHASES=1 also prints where a posting's time goes (after the
+timed postings, on the same loans).
 """
 
 from __future__ import annotations
@@ -180,7 +183,61 @@ def bench_postings(upk, manager) -> float:
         services.repayment_record(
             loan=loans[i % len(loans)], amount=20_000, paid_on=today, actor=manager, idempotency_key=uuid.uuid4().hex
         )
-    return N_POSTINGS / (time.perf_counter() - start)
+    rate = N_POSTINGS / (time.perf_counter() - start)
+    if os.environ.get("POKJA_BENCH_PHASES"):
+        print_posting_phases(loans, manager, today)
+    return rate
+
+
+def print_posting_phases(loans, manager, today: date, n: int = 900) -> None:
+    """Where a posting's time goes: wall time inside each phase of
+    `repayment_record`, per posting (timers wrapped around the functions for
+    this run only; the loop itself is the bench's)."""
+    import resource
+
+    from django.db import connection
+
+    from upk import services, writes
+
+    spent: dict[str, float] = {}
+    originals = []
+
+    def timed(owner, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+        originals.append((owner, name, fn))
+        spent[label] = 0.0
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - start
+
+        setattr(owner, name, wrapper)
+
+    timed(services, "_lock_loans_and_books", "lock + book read (one round trip)")
+    timed(services, "_plan", "replay planned in memory")
+    timed(services, "_post_many_numbered", "write statement, built and run")
+    timed(writes, "_run", "  of which the server call")
+    timed(connection, "_commit", "COMMIT (deferred checks, WAL flush)")
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    try:
+        for i in range(n):
+            services.repayment_record(
+                loan=loans[i % len(loans)], amount=1_000, paid_on=today, actor=manager, idempotency_key=uuid.uuid4().hex
+            )
+    finally:
+        for owner, name, fn in originals:
+            setattr(owner, name, fn)
+    total = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    python_cpu = (after.ru_utime - cpu.ru_utime) + (after.ru_stime - cpu.ru_stime)
+    print(f"  posting phases over {n} more postings (ms per posting):", flush=True)
+    for label, seconds in spent.items():
+        print(f"    {label:40} {seconds / n * 1000:6.3f}")
+    print(f"    {'total (timers included)':40} {total / n * 1000:6.3f}; Python CPU {python_cpu / n * 1000:.3f}")
 
 
 def bench_sheet(upk, manager) -> tuple[list[float], list[float]]:

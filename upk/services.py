@@ -4,16 +4,19 @@ Every money event posts a balanced journal entry (the database checks the
 balance again at commit). Errors raise `LedgerError` with Indonesian messages
 and change nothing.
 
-Locking (one place, `_lock_loans`): every service that touches a loan's
-repayments, allocations or status locks the loan rows first, in pk order, and
-takes the per-UPK number counters last (one statement, name order). Two
-managers posting on the same loan therefore run one after the other; fixed
-order means no deadlock.
+Locking (one place, `_lock_loans` / `_lock_loans_and_books`): every service
+that touches a loan's repayments, allocations or status locks the loan rows
+first, in pk order, and takes the per-UPK number counters last (one
+statement, name order). Two managers posting on the same loan therefore run
+one after the other; fixed order means no deadlock.
 
-Cost: a repayment reads its loan in a fixed number of queries
-(`_load_books`), plans the replay in memory (`_plan`) and writes in bulk
-(`_post_many_numbered`, `_write_plans`); a collection sheet does the same for
+Cost: a repayment is three round trips on PostgreSQL — the lock and the
+loan's books read together (`_lock_loans_and_books`), one write statement
+(`_post_many_numbered` → `writes.ledger_insert`: journal, repayment,
+allocations, instalment cache, loan state) and the commit; the replay is
+planned in memory in between (`_plan`). A collection sheet does the same for
 all its loans at once, so its query count does not grow with the sheet.
+(docs/ledger.md §12.)
 
 Public API (keyword-only arguments):
     upk_setup(*, upk) -> UpkSettings
@@ -24,7 +27,7 @@ Public API (keyword-only arguments):
     upk_settings_update(*, upk, actor, **fields) -> UpkSettings
     account_create(*, upk, actor, code, name, kind, is_contra=False) -> Account
     account_rename(*, account, actor, name) -> Account
-    loan_apply(*, ksm, product, applied_on, member_amounts, term_months, actor, purpose="") -> LoanApplication
+    loan_apply(*, ksm, product, applied_on, member_amounts, term_months, actor, purpose="", historical=False) -> LoanApplication
     loan_decide(*, loan, approve, decided_on, actor, reason="") -> Loan
     loan_disburse(*, loan, disbursed_on, actor, via="kas", first_due_date=None) -> Loan
     repayment_record(*, loan, amount, paid_on, actor, idempotency_key, member_split=None, channel="kas") -> Repayment
