@@ -45,16 +45,23 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 )
 
 
-def _split_mentions(children: list[Token], known: set[str]) -> list[Token]:
-    """Replace `@username` inside plain text tokens with a mention span."""
-    out: list[Token] = []
+def _outside_links(children: list[Token]):  # type: ignore[no-untyped-def]
+    """Each inline token with whether it may hold a mention: plain text, not
+    inside a link (code spans are their own token type, so never)."""
     in_link = 0
     for tok in children:
         if tok.type == "link_open":
             in_link += 1
         elif tok.type == "link_close":
             in_link -= 1
-        if tok.type != "text" or in_link or "@" not in tok.content:
+        yield tok, tok.type == "text" and not in_link and "@" in tok.content
+
+
+def _split_mentions(children: list[Token], known: set[str]) -> list[Token]:
+    """Replace `@username` inside plain text tokens with a mention span."""
+    out: list[Token] = []
+    for tok, may_mention in _outside_links(children):
+        if not may_mention:
             out.append(tok)
             continue
         pos = 0
@@ -82,18 +89,6 @@ def _render_mention(self, tokens, idx, options, env):  # type: ignore[no-untyped
 _md.add_render_rule("mention", _render_mention)
 
 
-def _mention_text(children: list[Token]):  # type: ignore[no-untyped-def]
-    """Plain text tokens outside links: where `_split_mentions` makes mentions."""
-    in_link = 0
-    for tok in children:
-        if tok.type == "link_open":
-            in_link += 1
-        elif tok.type == "link_close":
-            in_link -= 1
-        elif tok.type == "text" and not in_link and "@" in tok.content:
-            yield tok.content
-
-
 def find_mentions(source: str) -> set[str]:
     """Lower-cased usernames mentioned in the source, found where the rendered
     post shows them as mentions: not in code (inline or blocks), not in links."""
@@ -102,8 +97,9 @@ def find_mentions(source: str) -> set[str]:
     names: set[str] = set()
     for tok in _md.parse(source[:MAX_SOURCE_CHARS]):
         if tok.type == "inline" and tok.children:
-            for text in _mention_text(tok.children):
-                names |= {m.group(1).rstrip(".").lower() for m in MENTION_RE.finditer(text)}
+            for text_tok, may_mention in _outside_links(tok.children):
+                if may_mention:
+                    names |= {m.group(1).rstrip(".").lower() for m in MENTION_RE.finditer(text_tok.content)}
     return names
 
 
