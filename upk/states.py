@@ -152,6 +152,13 @@ _UPSERT = (
 _KEEP_LATER = "GREATEST(upk_loanstate.valid_from, EXCLUDED.valid_from)"
 
 
+def _array_literal(values: Sequence[int | date]) -> str:
+    """`{1,2,3}` / `{2026-01-05,…}`, cast in the statement: psycopg would dump
+    a list element by element (a regex test each), which was a tenth of a
+    posting's Python time. Integers and ISO dates never need quoting."""
+    return "{" + ",".join(v.isoformat() if isinstance(v, date) else str(int(v)) for v in values) + "}"
+
+
 def upsert_statement(rows: Sequence[StateRow], *, replace: bool = False) -> tuple[str, list[Any]]:
     """One INSERT … ON CONFLICT for many loans (the caller may prefix a CTE).
     `replace` (a rebuild) sets valid_from instead of keeping the later one."""
@@ -167,13 +174,18 @@ def upsert_statement(rows: Sequence[StateRow], *, replace: bool = False) -> tupl
             r.written_off_on,
             r.schedule_from,
             r.shared_ksm,
-            r.due_dates,
-            r.cum_due,
-            r.cum_pokok,
-            r.cum_nonzero,
-            r.cum_paid,
-            r.cum_arrears_pokok,
-            r.cum_unsettled,
+            *(
+                _array_literal(values)
+                for values in (
+                    r.due_dates,
+                    r.cum_due,
+                    r.cum_pokok,
+                    r.cum_nonzero,
+                    r.cum_paid,
+                    r.cum_arrears_pokok,
+                    r.cum_unsettled,
+                )
+            ),
         ]
     valid_from = "EXCLUDED.valid_from" if replace else _KEEP_LATER
     sql = _UPSERT.format(values=", ".join([_ROW] * len(rows)), valid_from=valid_from)

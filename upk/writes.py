@@ -31,7 +31,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
 from . import states
@@ -55,13 +55,14 @@ def hot_cursor() -> Any:
     see it). Elsewhere, and while queries are being logged (DEBUG, query
     counting in tests: Django logs a server-bound statement without its text),
     the ordinary cursor: same statements, planned each time."""
-    if not use_bulk_sql() or connection.queries_logged:
-        return connection.cursor()
+    conn = connections[DEFAULT_DB_ALIAS]  # one look-up; `connection` is a proxy that looks up on every use
+    if conn.vendor != "postgresql" or conn.queries_logged:
+        return conn.cursor()
     from django.db.backends.postgresql.base import ServerBindingCursor  # type: ignore[attr-defined]
 
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(ServerBindingCursor(connection.connection))  # type: ignore[attr-defined]
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        return conn._prepare_cursor(ServerBindingCursor(conn.connection))  # type: ignore[attr-defined]
 
 
 def run_in_one_round_trip(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
