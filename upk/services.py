@@ -64,6 +64,7 @@ from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -449,6 +450,9 @@ def _lock_loans_and_books(
     statement sent in the same round trip (psycopg pipeline). The server runs
     it after the lock is granted and, in READ COMMITTED, with a snapshot taken
     then: it sees everything committed by whoever held the lock before."""
+    if connection.get_autocommit():
+        # As select_for_update: a lock released at once would serialise nothing.
+        raise TransactionManagementError("Loan rows can only be locked inside a transaction.")
     ordered = sorted(set(pks))
     if not ordered:
         return {}, ({} if new_paid_on is not None else None)

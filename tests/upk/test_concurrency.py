@@ -89,3 +89,10 @@ def test_collection_sheet_and_single_posting_in_parallel(upk, manager, capital):
     assert errors == []
     assert Repayment.objects.count() == 5
     assert selectors.ledger_drift(upk=upk) == []
+
+
+def test_lock_loans_refuses_outside_a_transaction(loan):
+    from django.db.transaction import TransactionManagementError
+
+    with pytest.raises(TransactionManagementError):
+        services._lock_loans([loan.pk])
