@@ -587,18 +587,19 @@ def loan_apply(
     `historical=True` is for the import of an existing UPK's books only: the
     loan was decided under the rules of its time, so today's application
     rules (minimum members, savings months before a first loan, per-member
-    ceilings) are not checked again. Every data check still applies (product,
-    term, active members, amounts, one loan at a time per KSM)."""
+    ceilings) are not checked again, nor today's product terms: a product
+    since retired (inactive) may be named and the term need only be a loan
+    term at all (1–24 months). Every data check still applies (the product is
+    the UPK's, active members, amounts, one loan at a time per KSM)."""
     permissions.check_post(actor, ksm.upk_id)
     rules = get_settings(ksm.upk)
     errors: list[str] = []
     warnings: list[str] = []
-    if product.upk_id != ksm.upk_id or not product.is_active:
+    if product.upk_id != ksm.upk_id or not (product.is_active or historical):
         raise LedgerError(_("Produk pinjaman tidak tersedia di UPK ini."))
-    if not product.min_term <= term_months <= product.max_term:
-        errors.append(
-            _("Jangka waktu harus %(min)s–%(max)s bulan.") % {"min": product.min_term, "max": product.max_term}
-        )
+    low, high = (1, 24) if historical else (product.min_term, product.max_term)
+    if not low <= term_months <= high:
+        errors.append(_("Jangka waktu harus %(min)s–%(max)s bulan.") % {"min": low, "max": high})
     active_members = {m.pk: m for m in ksm.members.filter(is_active=True)}
     amounts: dict[int, int] = {}
     for key, value in member_amounts.items():

@@ -73,6 +73,18 @@ def test_loan_apply_historical_skips_application_rules_not_data_checks(upk, mana
         _apply(upk, manager, ksm, [100_000] * 4, historical=True)
 
 
+def test_loan_apply_historical_takes_retired_products_and_their_terms(upk, manager):
+    retired = LoanProductFactory(upk=upk, min_term=3, max_term=12, is_active=False)
+    ksm = make_ksm(upk, actor=manager)
+    with pytest.raises(LedgerError, match="Produk pinjaman tidak tersedia"):
+        _apply(upk, manager, ksm, [500_000] * 5, product=retired, term_months=18)
+    app = _apply(upk, manager, ksm, [500_000] * 5, product=retired, term_months=18, historical=True)
+    assert app.loan.term_months == 18
+    current = LoanProductFactory(upk=upk, min_term=3, max_term=12)
+    with pytest.raises(LedgerError, match="Jangka waktu harus 3–12 bulan"):
+        _apply(upk, manager, make_ksm(upk, actor=manager), [500_000] * 5, product=current, term_months=18)
+
+
 def test_loan_decide_reject_needs_reason(upk, manager):
     app = _apply(upk, manager, make_ksm(upk, actor=manager), [500_000] * 5)
     with pytest.raises(LedgerError, match="Alasan penolakan"):
