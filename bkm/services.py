@@ -247,7 +247,8 @@ def _add_version(*, document: Document, upload: UploadedFile, note: str, actor: 
         version.file.delete(save=False)
         raise
     # Should the surrounding transaction roll back later, the stored file stays
-    # behind unreferenced; it is never served, since downloads go through rows.
+    # behind unreferenced; it is never served, since downloads go through rows,
+    # and `manage.py media_orphans --delete` removes it (core/media.py).
     return version
 
 
