@@ -109,3 +109,23 @@ def test_ledger_insert_receipt_numbers_past_six_digits_match_python(upk, manager
     rep.refresh_from_db()
     assert rep.receipt_number == writes.receipt_number(date(2024, 6, 3), 1_234_567) == "KW-2024-1234567"
     assert writes.receipt_number(date(2026, 1, 5), 42) == "KW-2026-000042"
+
+
+def test_postings_work_with_server_side_preparation_off(upk, manager, capital):
+    """DATABASE_PREPARE_THRESHOLD="" (behind a transaction-mode pooler): the
+    same statements, planned each time."""
+    from django.db import connection
+
+    loan = make_active_loan(upk, manager, disbursed_on=DISBURSED)
+    connection.ensure_connection()
+    raw = connection.connection
+    saved, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        for n in range(3):
+            services.repayment_record(
+                loan=loan, amount=60_000, paid_on=date(2024, 6, 3 + n), actor=manager, idempotency_key=f"np-{n}"
+            )
+    finally:
+        raw.prepare_threshold = saved
+    assert Repayment.objects.filter(loan=loan).count() == 3
+    assert sum(int(a.amount) for a in Allocation.objects.filter(loan=loan, effective_to__isnull=True)) == 180_000
