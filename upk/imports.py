@@ -53,6 +53,8 @@ SHEETS: dict[str, list[str]] = {
         "nik",
         "jumlah",
         "cara_cair",
+        "jasa_persen",
+        "metode_jasa",
     ],
     "Pembayaran": ["nomor_pinjaman", "tanggal", "jumlah", "cara_bayar"],
     "Saldo Awal": ["kode_akun", "tanggal", "jumlah", "kas_bank", "uraian"],
@@ -69,11 +71,15 @@ OPTIONAL_COLUMNS = {
     "kas_bank",
     "uraian",
     "tanggal_pengajuan",
+    "jasa_persen",
+    "metode_jasa",
 }
 EXAMPLE: dict[str, list[list[Any]]] = {
     "KSM": [["KSM-001", "KSM Melati", "Pahandut", "003", "2023-01-15"]],
     "Anggota": [["KSM-001", "6271010101900001", "Siti Aminah", "P", "Jl. Rajawali 3", "Warung", "ya"]],
-    "Pinjaman": [["PJ-LAMA-01", "KSM-001", "2024-03-01", "2024-03-05", 12, "6271010101900001", 1000000, "kas"]],
+    "Pinjaman": [
+        ["PJ-LAMA-01", "KSM-001", "2024-03-01", "2024-03-05", 12, "6271010101900001", 1000000, "kas", 1.5, "flat"]
+    ],
     "Pembayaran": [["PJ-LAMA-01", "2024-04-05", 98400, "kas"]],
     "Saldo Awal": [["31010", "2023-12-31", 250000000, "bank", "Saldo modal BLM P2KP"]],
     "Tabungan": [["KSM-001", "2023-12-10", "setor", 50000]],
@@ -242,6 +248,31 @@ def _int(row: Row, column: str, low: int, high: int) -> int:
     return number
 
 
+def _rate(row: Row, column: str) -> Decimal | None:
+    """Jasa in % per month as lent (blank: the product's)."""
+    value = row.values.get(column)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().replace("%", "").replace(",", ".")
+    try:
+        rate = Decimal(text)
+    except InvalidOperation as exc:
+        raise _Bad(_("Harus berupa angka persen, misalnya 1,5.")) from exc
+    if not 0 <= rate <= 100 or rate != rate.quantize(Decimal("0.0001")):
+        raise _Bad(_("Jasa per bulan harus antara 0 dan 100 persen, paling banyak 4 angka desimal."))
+    return rate
+
+
+def _method(row: Row, column: str) -> str | None:
+    text = _text(row, column, required=False).lower()
+    if not text:
+        return None
+    methods = {"flat": "flat", "menurun": "declining", "declining": "declining"}
+    if text not in methods:
+        raise _Bad(_("Isi flat atau menurun."))
+    return methods[text]
+
+
 def _channel(row: Row, column: str) -> str:
     text = _text(row, column, required=False).lower() or "kas"
     if text not in ("kas", "bank"):
@@ -350,6 +381,8 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
         nik = check(row, "nik", _text)
         amount = check(row, "jumlah", _money)
         via = check(row, "cara_cair", _channel)
+        rate = check(row, "jasa_persen", _rate)
+        method = check(row, "metode_jasa", _method)
         if code and code not in ksm_codes:
             errors.append(
                 RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code})
@@ -365,16 +398,23 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
         if loan is None:
             plan.loans[number] = {
                 "row": row, "number": number, "ksm": code, "applied": applied, "disbursed": disbursed,
-                "term": term, "via": via, "shares": {nik: amount},
+                "term": term, "via": via, "shares": {nik: amount}, "jasa_rate": rate, "jasa_method": method,
             }  # fmt: skip
             continue
-        if (loan["ksm"], loan["disbursed"], loan["term"]) != (code, disbursed, term):
+        if (loan["ksm"], loan["disbursed"], loan["term"], loan["jasa_rate"], loan["jasa_method"]) != (
+            code,
+            disbursed,
+            term,
+            rate,
+            method,
+        ):
             errors.append(
                 RowError(
                     row.sheet,
                     row.number,
                     "nomor",
-                    _("Baris pinjaman %(n)s tidak sama KSM/tanggal/jangkanya dengan baris pertamanya.") % {"n": number},
+                    _("Baris pinjaman %(n)s tidak sama KSM/tanggal/jangka/jasanya dengan baris pertamanya.")
+                    % {"n": number},
                 )
             )
         elif nik in loan["shares"]:
@@ -609,6 +649,7 @@ def _loan(item: dict, ksm: KSM, shares: dict, product, actor, loans: dict) -> Ca
         app = services.loan_apply(
             ksm=ksm, product=product, applied_on=item["applied"], member_amounts=shares, term_months=item["term"], actor=actor,
             purpose=_("Impor: nomor lama %(n)s") % {"n": item["number"]}, historical=True,
+            jasa_rate=item["jasa_rate"], jasa_method=item["jasa_method"],
         )  # fmt: skip
         services.loan_decide(loan=app.loan, approve=True, decided_on=item["applied"], actor=actor)
         loan = services.loan_disburse(loan=app.loan, disbursed_on=item["disbursed"], actor=actor, via=item["via"])
@@ -701,6 +742,10 @@ def template_workbook() -> bytes:
             "Satu baris judul per lembar; jangan ubah nama kolom. Tanggal: hh-bb-tttt atau tttt-bb-hh. Jumlah: Rupiah bulat."
         ),
         _("Pinjaman: satu baris per anggota; baris dengan nomor sama membentuk satu pinjaman KSM."),
+        _(
+            "Pinjaman: jasa_persen (jasa per bulan, mis. 1,5) dan metode_jasa (flat atau menurun) seperti saat "
+            "dipinjamkan; kosong = sesuai produk pinjaman UPK."
+        ),
         _("Saldo Awal: modal yang diterima (kode akun modal 31010–31040) ke kas atau bank."),
         _(
             "Tabungan: setoran/tarikan tanggung renteng (riwayat dan saldo tabungan KSM; tidak wajib untuk pinjaman lama)."

@@ -89,6 +89,7 @@ from .models import (
     Frequency,
     Gender,
     Instalment,
+    JasaMethod,
     JournalEntry,
     KSMMember,
     Loan,
@@ -579,6 +580,8 @@ def loan_apply(
     actor,
     purpose: str = "",
     historical: bool = False,
+    jasa_rate: Any = None,
+    jasa_method: str | None = None,
 ) -> LoanApplication:
     """Record an application. KSM rules give errors (refused) or warnings
     (stored on the loan and returned). `member_amounts` maps KSMMember (or its
@@ -590,11 +593,22 @@ def loan_apply(
     ceilings) are not checked again, nor today's product terms: a product
     since retired (inactive) may be named and the term need only be a loan
     term at all (1–24 months). Every data check still applies (the product is
-    the UPK's, active members, amounts, one loan at a time per KSM)."""
+    the UPK's, active members, amounts, one loan at a time per KSM).
+    A historical loan may also carry its own `jasa_rate` (% per month) and
+    `jasa_method`, as it was lent; otherwise, and always for a new
+    application, the product's apply."""
     permissions.check_post(actor, ksm.upk_id)
+    if (jasa_rate is not None or jasa_method is not None) and not historical:
+        raise ValueError("jasa_rate/jasa_method are for historical loans only")
     rules = get_settings(ksm.upk)
     errors: list[str] = []
     warnings: list[str] = []
+    rate = Decimal(str(product.jasa_rate if jasa_rate is None else jasa_rate))
+    method = jasa_method or product.jasa_method
+    if not 0 <= rate <= 100 or rate != rate.quantize(Decimal("0.0001")):
+        errors.append(_("Jasa per bulan harus antara 0 dan 100 persen, paling banyak 4 angka desimal."))
+    if method not in JasaMethod.values:
+        errors.append(_("Metode jasa harus flat atau menurun."))
     if product.upk_id != ksm.upk_id or not (product.is_active or historical):
         raise LedgerError(_("Produk pinjaman tidak tersedia di UPK ini."))
     low, high = (1, 24) if historical else (product.min_term, product.max_term)
@@ -663,8 +677,8 @@ def loan_apply(
         principal=Decimal(sum(amounts.values())),
         term_months=term_months,
         frequency=product.frequency,
-        jasa_rate=product.jasa_rate,
-        jasa_method=product.jasa_method,
+        jasa_rate=rate,
+        jasa_method=method,
         bop_rate=product.bop_rate,
         rounding_unit=product.rounding_unit,
         late_fee_amount=product.late_fee_amount if product.late_fee_enabled else Decimal(0),

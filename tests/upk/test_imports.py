@@ -171,6 +171,38 @@ def test_run_job_historical_loans_skip_todays_application_rules(client, upk, man
         )
 
 
+def test_run_job_loans_keep_their_own_jasa_rate_and_method(upk, manager):
+    from decimal import Decimal
+
+    data = _good_data(upk.bkm.kelurahan.name)
+    for row in data["Pinjaman"]:
+        if row[0] == "LAMA-1":
+            row += ["1,2", "menurun"]
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.DONE, job.errors
+    own = Loan.objects.get(upk=upk, purpose__contains="LAMA-1")
+    default = Loan.objects.get(upk=upk, purpose__contains="LAMA-2")
+    product = LoanProduct.objects.get(upk=upk)
+    assert (own.jasa_rate, own.jasa_method) == (Decimal("1.2"), "declining")
+    assert (default.jasa_rate, default.jasa_method) == (product.jasa_rate, product.jasa_method)
+    # Declining balance: the first instalment's jasa is 1.2% of the whole principal, later ones less.
+    first, second = own.instalments.order_by("number")[:2]
+    assert first.jasa == Decimal(48_000) and second.jasa < first.jasa
+    assert selectors.ledger_drift(upk=upk) == []
+
+
+def test_run_job_bad_jasa_columns_name_their_rows(upk, manager):
+    data = _good_data(upk.bkm.kelurahan.name)
+    data["Pinjaman"][0] += ["dua persen", "flat"]
+    data["Pinjaman"][1] += ["1,5", "bunga"]
+    data["Pinjaman"][5] += ["1,5", "flat"]  # LAMA-2: its other rows say nothing
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.FAILED
+    bad = {(e["row"], e["column"]) for e in job.errors}
+    assert {(2, "jasa_persen"), (3, "metode_jasa"), (8, "nomor")} <= bad
+    assert not Loan.objects.filter(upk=upk).exists()
+
+
 def test_run_job_csv_with_sheet_column(upk, manager):
     data = _good_data(upk.bkm.kelurahan.name)
     lines = ["lembar;kolom..."]
