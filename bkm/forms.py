@@ -40,7 +40,7 @@ from .models import (
     UnitPerson,
 )
 from .selectors import WARNING_FILTER_CHOICES
-from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, document_check_file
+from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, PROPOSAL_EDIT_FIELDS, document_check_file
 
 
 class DateInput(forms.DateInput):
@@ -322,17 +322,7 @@ class ProposalForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
-        fields = [
-            "title",
-            "opd",
-            "programme",
-            "kelurahan",
-            "slum_area",
-            "year",
-            "budget_proposed",
-            "funding_source",
-            "description",
-        ]
+        fields = list(PROPOSAL_EDIT_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:

@@ -309,9 +309,10 @@ def proposal_allowed_transitions(status: str) -> list[str]:
     return sorted(PROPOSAL_TRANSITIONS.get(status, frozenset()), key=order.index)
 
 
+# What a proposer may set, in form order (bkm.forms.ProposalForm shows these).
 PROPOSAL_EDIT_FIELDS = (
-    "opd",
     "title",
+    "opd",
     "programme",
     "kelurahan",
     "slum_area",
