@@ -65,6 +65,19 @@ def upk_for_posting(user: Any, upk_id: int) -> Unit:
     return upk
 
 
+def screen_flags(request: HttpRequest, upk: Unit, **extra: Any) -> dict[str, Any]:
+    """What the UPK pages' menus and buttons need to know about the user (the
+    views check the same permissions before acting)."""
+    user = request.user
+    return {
+        "upk": upk,
+        "can_post": permissions.can_post(user, upk),
+        "can_approve": permissions.can_approve(user),
+        "can_borrowers": permissions.can_view_borrowers(user, upk),
+        **extra,
+    }
+
+
 def scoped_object(user: Any, qs: QuerySet, filter_fn: Any, **lookup: Any) -> Any:
     """Fetch one object through a permissions.filter_* function: out of scope is 404."""
     obj = filter_fn(user, qs).filter(**lookup).first()

@@ -53,6 +53,7 @@ from .queries import (
     parse_date,
     savings_ledger,
     scoped_object,
+    screen_flags,
     today,
     upk_for_borrowers,
     upk_for_posting,
@@ -68,18 +69,8 @@ def _add_errors(form: Any, exc: LedgerError) -> None:
         form.add_error(None, message)
 
 
-def _flags(request: HttpRequest, upk: Unit) -> dict[str, Any]:
-    user = request.user
-    return {
-        "upk": upk,
-        "can_post": permissions.can_post(user, upk),
-        "can_approve": permissions.can_approve(user),
-        "can_borrowers": permissions.can_view_borrowers(user, upk),
-    }
-
-
 def _form_page(request: HttpRequest, upk: Unit, form: Any, title: str, **extra: Any) -> HttpResponse:
-    return render(request, "upk/form.html", {**_flags(request, upk), "form": form, "title": title, **extra})
+    return render(request, "upk/form.html", {**screen_flags(request, upk), "form": form, "title": title, **extra})
 
 
 def _loan(request: HttpRequest, pk: int) -> Loan:
@@ -142,7 +133,7 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     as_of = as_of_from(request)
     ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
     ctx: dict[str, Any] = {
-        **_flags(request, upk),
+        **screen_flags(request, upk),
         "as_of": as_of,
         "indicators": [(v, _band_class(v.band)) for v in ind.values.values()],
         "figures": ind.figures,
@@ -175,7 +166,7 @@ def ksm_list(request: HttpRequest, upk_id: int) -> HttpResponse:
         data = ([k.code, k.name, k.kelurahan.name, k.rt, k.n_members, k.savings_total, k.n_live] for k in qs)  # type: ignore[attr-defined]
         return export_response(fmt, f"ksm-{upk.pk}", headers, data, title="KSM")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "upk/ksm_list.html", {**_flags(request, upk), "page_obj": page, "q": q})
+    return render(request, "upk/ksm_list.html", {**screen_flags(request, upk), "page_obj": page, "q": q})
 
 
 @login_required
@@ -208,7 +199,7 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "upk/ksm_detail.html",
         {
-            **_flags(request, ksm.upk),
+            **screen_flags(request, ksm.upk),
             "ksm": ksm,
             "members": members,
             "savings": savings,
@@ -314,7 +305,7 @@ def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
         request,
         "upk/loan_list.html",
         {
-            **_flags(request, upk),
+            **screen_flags(request, upk),
             "page_obj": page,
             "rows": rows,
             "q": q,
@@ -331,7 +322,7 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
     ksm_id = request.GET.get("ksm") or request.POST.get("ksm")
     if not ksm_id:
         ksms = KSM.objects.filter(upk=upk, is_active=True).order_by("name")
-        return render(request, "upk/loan_apply_pick.html", {**_flags(request, upk), "ksms": ksms})
+        return render(request, "upk/loan_apply_pick.html", {**screen_flags(request, upk), "ksms": ksms})
     try:
         ksm = KSM.objects.get(pk=int(ksm_id), upk=upk)
     except (KSM.DoesNotExist, ValueError) as exc:
@@ -361,7 +352,7 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
         request,
         "upk/loan_apply.html",
         {
-            **_flags(request, upk),
+            **screen_flags(request, upk),
             "form": form,
             "ksm": ksm,
             "rules": rules,
@@ -385,7 +376,7 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "upk/loan_card.html",
         {
-            **_flags(request, loan.upk),
+            **screen_flags(request, loan.upk),
             "loan": loan,
             "card": card,
             "position": position,
@@ -465,7 +456,7 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "upk/repayment_form.html",
-        {**_flags(request, loan.upk), "form": form, "loan": loan, "position": position},
+        {**screen_flags(request, loan.upk), "form": form, "loan": loan, "position": position},
     )
 
 
@@ -504,7 +495,14 @@ def savings_cover(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "upk/savings_cover.html",
-        {**_flags(request, loan.upk), "form": form, "loan": loan, "position": position, "balance": balance, "on": on},
+        {
+            **screen_flags(request, loan.upk),
+            "form": form,
+            "loan": loan,
+            "position": position,
+            "balance": balance,
+            "on": on,
+        },
     )
 
 
@@ -654,7 +652,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
         request,
         "upk/collection_print.html" if printing else "upk/collection_sheet.html",
         {
-            **_flags(request, upk),
+            **screen_flags(request, upk),
             "on": on,
             "table": table,
             "total": sum(r.expected for r in rows),
@@ -724,7 +722,7 @@ def collection_sheet_done(request: HttpRequest, upk_id: int, sheet_id: int) -> H
     kol = selectors.kolektibilitas(upk=upk, as_of=sheet.date)
     rows = [(r, positions.get(r.loan_id)) for r in reps]
     return render(
-        request, "upk/collection_done.html", {**_flags(request, upk), "sheet": sheet, "rows": rows, "kol": kol}
+        request, "upk/collection_done.html", {**screen_flags(request, upk), "sheet": sheet, "rows": rows, "kol": kol}
     )
 
 
@@ -910,7 +908,7 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
                         request, _("Penyesuaian cadangan dicatat, jurnal nomor %(n)s.") % {"n": entry.number}
                     )
                 return redirect(reverse("upk:reserve", args=[upk.pk]) + f"?as_of={form.cleaned_data['date']:%Y-%m-%d}")
-    return render(request, "upk/reserve.html", {**_flags(request, upk), "kol": kol, "form": form, "on": on})
+    return render(request, "upk/reserve.html", {**screen_flags(request, upk), "kol": kol, "form": form, "on": on})
 
 
 @login_required
@@ -970,7 +968,7 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
         request,
         "upk/package.html",
         {
-            **_flags(request, upk),
+            **screen_flags(request, upk),
             "package": package,
             "label": services.month_label(year, month),
             "year": year,
@@ -1023,7 +1021,7 @@ def periods(request: HttpRequest, upk_id: int) -> HttpResponse:
         request,
         "upk/periods.html",
         {
-            **_flags(request, upk),
+            **screen_flags(request, upk),
             "closed": closed[:24],
             "last_closed": closed.first(),
             "events": events,
@@ -1071,7 +1069,7 @@ def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
         request,
         "upk/journal.html",
         {
-            **_flags(request, upk),
+            **screen_flags(request, upk),
             "page_obj": page,
             "date_from": date_from,
             "date_to": date_to,
@@ -1094,7 +1092,7 @@ def _book_page(request: HttpRequest, upk: Unit, book: selectors.Book, title: str
     return render(
         request,
         "upk/book.html",
-        {**_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts},
+        {**screen_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts},
     )
 
 
@@ -1138,7 +1136,7 @@ def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
             data,
             title="Neraca saldo",
         )
-    return render(request, "upk/trial_balance.html", {**_flags(request, upk), "tb": tb, "as_of": as_of})
+    return render(request, "upk/trial_balance.html", {**screen_flags(request, upk), "tb": tb, "as_of": as_of})
 
 
 @login_required
@@ -1162,7 +1160,7 @@ def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
             data,
             title="Neraca",
         )
-    return render(request, "upk/neraca.html", {**_flags(request, upk), "bs": bs, "as_of": as_of})
+    return render(request, "upk/neraca.html", {**screen_flags(request, upk), "bs": bs, "as_of": as_of})
 
 
 @login_required
@@ -1189,5 +1187,7 @@ def laba_rugi(request: HttpRequest, upk_id: int) -> HttpResponse:
             title="Laba-rugi",
         )
     return render(
-        request, "upk/laba_rugi.html", {**_flags(request, upk), "pl": pl, "date_from": date_from, "date_to": date_to}
+        request,
+        "upk/laba_rugi.html",
+        {**screen_flags(request, upk), "pl": pl, "date_from": date_from, "date_to": date_to},
     )

@@ -11,7 +11,7 @@ from . import permissions
 from .forms import ImportForm
 from .imports import template_workbook
 from .models import ImportJob
-from .queries import upk_for_posting, upk_for_view
+from .queries import screen_flags, upk_for_posting, upk_for_view
 from .tasks import import_books
 
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -49,9 +49,7 @@ def import_start(request: HttpRequest, upk_id: int) -> HttpResponse:
                 transaction.on_commit(lambda: import_books.delay(job.pk))
             return redirect("upk:import_status", job_id=job.pk)
     jobs = ImportJob.objects.filter(upk=upk).select_related("created_by")[:10]
-    return render(
-        request, "upk/import.html", {"upk": upk, "form": form, "jobs": jobs, "can_post": True, "can_borrowers": True}
-    )
+    return render(request, "upk/import.html", screen_flags(request, upk, form=form, jobs=jobs))
 
 
 @login_required
@@ -65,5 +63,5 @@ def import_status(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(
         request,
         template,
-        {"job": job, "upk": job.upk, "can_post": permissions.can_post(request.user, job.upk), "can_borrowers": True},
+        screen_flags(request, job.upk, job=job),
     )

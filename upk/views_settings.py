@@ -18,20 +18,12 @@ from bkm.models import Unit
 
 from . import forms, permissions, services
 from .models import Account, LoanProduct
-from .queries import upk_for_view
+from .queries import screen_flags, upk_for_view
 from .services import PRODUCT_TERMS, SETTINGS_FIELDS, LedgerError
 
 
 def _ctx(request: HttpRequest, upk: Unit, **extra: Any) -> dict[str, Any]:
-    user = request.user
-    return {
-        "upk": upk,
-        "can_post": permissions.can_post(user, upk),
-        "can_approve": permissions.can_approve(user),
-        "can_borrowers": permissions.can_view_borrowers(user, upk),
-        "can_configure": permissions.can_configure(user, upk),
-        **extra,
-    }
+    return screen_flags(request, upk, can_configure=permissions.can_configure(request.user, upk), **extra)
 
 
 def _errors(form: Any, exc: LedgerError) -> None:
