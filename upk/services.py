@@ -60,6 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -443,6 +444,18 @@ def _lock_loans(pks: Iterable[int]) -> dict[int, Loan]:
     return _lock_loans_and_books(pks)[0]
 
 
+@lru_cache(maxsize=64)
+def _lock_sql(n: int, lock_of: bool) -> str:
+    """The lock statement for n loans (built once per n: it runs on every posting)."""
+    columns = ", ".join(f'l."{f.column}"' for f in _LOAN_FIELDS)
+    ksm_columns = ", ".join(f'k."{f}"' for f in _LOCK_KSM_FIELDS)
+    return (
+        f"SELECT {columns}, {ksm_columns}, ({_LAST_CLOSED_SQL.format(upk='l.upk_id')}) "  # noqa: S608 - constant SQL
+        f"FROM upk_loan l JOIN upk_ksm k ON k.id = l.ksm_id WHERE l.id IN ({', '.join(['%s'] * n)}) "
+        f"ORDER BY l.id{' FOR UPDATE OF l' if lock_of else ''}"
+    )
+
+
 def _lock_loans_and_books(
     pks: Iterable[int], *, new_paid_on: Mapping[int, date] | None = None
 ) -> tuple[dict[int, Loan], dict[int, LoanBook] | None]:
@@ -461,15 +474,7 @@ def _lock_loans_and_books(
     # query compilation cost more than the round trip. The UPK's last closed
     # month comes along (one round trip less); closing a month takes no lock a
     # posting waits on, so reading it here is as safe as reading it after.
-    columns = ", ".join(f'l."{f.column}"' for f in _LOAN_FIELDS)
-    ksm_columns = ", ".join(f'k."{f}"' for f in _LOCK_KSM_FIELDS)
-    lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
-    sql = (
-        f"SELECT {columns}, {ksm_columns}, ({_LAST_CLOSED_SQL.format(upk='l.upk_id')}) "  # noqa: S608 - constant SQL
-        f"FROM upk_loan l JOIN upk_ksm k ON k.id = l.ksm_id WHERE l.id IN ({', '.join(['%s'] * len(ordered))}) "
-        f"ORDER BY l.id{lock}"
-    )
-    statements = [(sql, ordered)]
+    statements = [(_lock_sql(len(ordered), connection.features.has_select_for_update_of), ordered)]
     if new_paid_on is not None:
         statements.append((_books_sql(len(ordered)), ordered + ordered))
     results = writes.run_in_one_round_trip(statements)
@@ -922,6 +927,7 @@ class LiveRepayment(NamedTuple):
     amount: int
 
 
+@lru_cache(maxsize=64)
 def _books_sql(n: int) -> str:
     """Current instalments (with their schedule) and live repayments of n loans
     in one statement; each part fills its own columns, NULL in the other's."""

@@ -70,10 +70,10 @@ def run_in_one_round_trip(statements: list[tuple[str, list[Any]]]) -> list[list[
     are sent together (psycopg pipeline mode, with the transaction's BEGIN if
     it is pending) and the server runs them one after the other, each with its
     own snapshot, exactly as if sent one by one — one network round trip."""
-    if not use_bulk_sql():
+    if not use_bulk_sql() or len(statements) == 1:
         results = []
         for sql, params in statements:
-            with connection.cursor() as cursor:
+            with hot_cursor() as cursor:
                 cursor.execute(sql, params)
                 results.append(cursor.fetchall())
         return results
