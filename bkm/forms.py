@@ -8,14 +8,14 @@ so the admin and demo data get them too.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.money import to_rupiah
+from core.money import RupiahInputError, parse_rupiah
 
 from .models import (
     BKM,
@@ -77,20 +77,12 @@ class RupiahField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return None
-        cleaned = re.sub(r"^rp\.?\s*", "", text.strip().lower()).replace(" ", "")
-        if len(cleaned) > 25:
-            raise ValidationError(_("Jumlah terlalu besar."), code="rupiah")
-        if re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
-            cleaned = cleaned.replace(".", "")
-        if "," in cleaned or "." in cleaned or not cleaned.isdigit():
-            raise ValidationError(_("Tulis jumlah Rupiah bulat tanpa sen, mis. 1.500.000."), code="rupiah")
         try:
-            amount = to_rupiah(cleaned)
-        except (InvalidOperation, ValueError) as exc:
-            raise ValidationError(_("Jumlah Rupiah tidak valid."), code="rupiah") from exc
-        if len(cleaned) > 15:
-            raise ValidationError(_("Jumlah terlalu besar."), code="rupiah")
-        return amount
+            return parse_rupiah(text)
+        except RupiahInputError as exc:
+            if exc.code == "too_large":
+                raise ValidationError(_("Jumlah terlalu besar."), code="rupiah") from exc
+            raise ValidationError(_("Tulis jumlah Rupiah bulat tanpa sen, mis. 1.500.000."), code="rupiah") from exc
 
 
 # --- List filters -------------------------------------------------------------------

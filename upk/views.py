@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bkm.models import Unit
+from core.money import RupiahInputError, parse_rupiah
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
@@ -591,15 +592,16 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 continue
             loan_pk = int(name[7:])
             text = str(value or "").strip()
-            raw = text.replace(".", "").replace(",", "")
             entered[loan_pk] = text
-            if not raw:
+            if not text:
                 continue
-            if not raw.isdigit():
+            try:
+                amount = int(parse_rupiah(text))
+            except RupiahInputError:
                 row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
                 continue
-            if int(raw) > 0:
-                amounts[loan_pk] = int(raw)
+            if amount > 0:
+                amounts[loan_pk] = amount
         splits = _sheet_splits(request, rows, amounts, entered_split, row_errors)
         for loan_pk, amount in amounts.items():
             payment: dict[str, Any] = {"loan": loan_pk, "amount": amount}
@@ -684,17 +686,18 @@ def _sheet_splits(
         loan_pk, lm_pk = int(pieces[1]), int(pieces[2])
         text = str(value or "").strip()
         entered[(loan_pk, lm_pk)] = text
-        raw = text.replace(".", "").replace(",", "")
-        if not raw:
+        if not text:
             continue
-        if not raw.isdigit():
+        try:
+            part = int(parse_rupiah(text))
+        except RupiahInputError:
             if loan_pk not in bad:
                 row_errors[loan_pk].append(
                     _("%(ksm)s: bagian anggota harus angka Rupiah bulat.") % {"ksm": names.get(loan_pk, loan_pk)}
                 )
             bad.add(loan_pk)
             continue
-        parts[loan_pk][lm_pk] = int(raw)
+        parts[loan_pk][lm_pk] = part
     splits: dict[int, dict[int, int]] = {}
     for loan_pk, split in parts.items():
         if loan_pk in bad or not any(split.values()):

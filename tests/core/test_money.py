@@ -27,3 +27,16 @@ def test_round_rupiah_rounds_half_up_to_unit():
 def test_rupiah_filter_renders_in_templates():
     rendered = Template("{% load portal %}{{ x|rupiah }}").render(Context({"x": Decimal("1250000")}))
     assert rendered == "Rp 1.250.000"
+
+
+def test_parse_rupiah_reads_indonesian_writing_and_refuses_sen():
+    from core.money import RupiahInputError, parse_rupiah
+
+    assert parse_rupiah("1.500.000") == parse_rupiah("Rp 1.500.000") == parse_rupiah("1500000") == 1_500_000
+    for text in ("150.000,50", "1,5", "15.00", "abc", "-5000"):
+        with pytest.raises(RupiahInputError) as exc:
+            parse_rupiah(text)
+        assert exc.value.code == "format"
+    with pytest.raises(RupiahInputError) as exc:
+        parse_rupiah("9" * 16)
+    assert exc.value.code == "too_large"

@@ -160,3 +160,21 @@ def test_collection_sheet_split_without_amount_names_ksm(client, manager, upk):
     table = {t["row"].loan.pk: t for t in response.context["table"]}
     assert loan.ksm.name in " ".join(table[loan.pk]["errors"])
     assert CollectionSheet.objects.count() == 0
+
+
+def test_collection_sheet_refuses_sen_instead_of_reading_them_as_rupiah(client, manager, upk):
+    fund(upk, manager)
+    loans = make_portfolio(upk, manager, 2, today=today())
+    client.force_login(manager)
+    url = reverse("upk:collection_sheet", args=[upk.pk])
+    page = client.get(url)
+    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    data[f"amount-{loans[0].pk}"] = "150.000"
+    data[f"amount-{loans[1].pk}"] = "150.000,50"  # not 15.000.050
+    response = client.post(url, data)
+    assert response.status_code == 200
+    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    assert table[loans[1].pk]["errors"] == ["Isi angka Rupiah bulat."]
+    assert not table[loans[0].pk]["errors"]
+    assert Repayment.objects.count() == Repayment.objects.filter(collection_sheet__isnull=True).count()
+    assert CollectionSheet.objects.count() == 0
