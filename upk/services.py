@@ -1334,7 +1334,6 @@ def _record_repayments_locked(
             for _index, item in todo
         ]
         book_writes.repayments = created
-        book_writes.repayment_entries = list(range(len(created)))
         book_writes.member_parts = [(item.loan.pk, pk, v) for index, item in todo for pk, v in plans[index][1].items()]
         _post_many_numbered(specs + extra_specs, actor=actor, extra_numbers={"receipt": len(todo)}, books=book_writes)
         for (index, item), rep in zip(todo, created, strict=True):

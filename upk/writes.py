@@ -179,9 +179,8 @@ class BookWrites:
     """What one transaction changes in the loans' books (any part may be empty)."""
 
     # New repayments, unsaved, at most one per loan; repayment i is paid by
-    # entry `repayment_entries[i]` and takes the i-th reserved receipt number.
+    # journal entry i and takes the i-th reserved receipt number.
     repayments: list[Repayment] = field(default_factory=list)
-    repayment_entries: list[int] = field(default_factory=list)
     member_parts: list[tuple[int, int, int]] = field(default_factory=list)  # (loan id, loan member id, amount)
     closes: list[tuple[int, date]] = field(default_factory=list)  # (allocation id, effective_to)
     # New rows; repayment_id None = the new repayment of that loan.
@@ -285,8 +284,8 @@ def ledger_insert(
 
 
 def _finish_repayments(books: BookWrites, entries: list[JournalEntry], receipts: range) -> None:
-    for rep, entry_index, number in zip(books.repayments, books.repayment_entries, receipts, strict=True):
-        rep.journal_entry = entries[entry_index]
+    for rep, entry, number in zip(books.repayments, entries, receipts, strict=False):
+        rep.journal_entry = entry
         rep.receipt_number = receipt_number(rep.paid_on, number)
 
 
@@ -295,7 +294,6 @@ def _new_repayments_part(books: BookWrites, n_entries: int) -> tuple[str, str, l
         [
             (
                 i,
-                books.repayment_entries[i],
                 r.upk_id,
                 r.loan_id,
                 r.paid_on,
@@ -308,7 +306,7 @@ def _new_repayments_part(books: BookWrites, n_entries: int) -> tuple[str, str, l
             )
             for i, r in enumerate(books.repayments)
         ],
-        ("int", "int", "bigint", "bigint", "date", "numeric", "text", "text", "bigint", "bigint", "timestamptz"),
+        ("int", "bigint", "bigint", "date", "numeric", "text", "text", "bigint", "bigint", "timestamptz"),
     )
     m = len(books.repayments)
     # Receipt numbers as `receipt_number` writes them: KW-<year>-<number, at least 6 digits>.
@@ -320,10 +318,10 @@ def _new_repayments_part(books: BookWrites, n_entries: int) -> tuple[str, str, l
             SELECT v.upk_id, v.loan_id,
                    'KW-' || extract(year FROM v.paid_on)::int || '-' || lpad({number}, greatest(6, length({number})), '0'),
                    v.paid_on, v.amount, v.channel, v.key, e.id, v.sheet, v.actor, false, v.at
-              FROM ({sql}) AS v(i, entry, upk_id, loan_id, paid_on, amount, channel, key, sheet, actor, at)
+              FROM ({sql}) AS v(i, upk_id, loan_id, paid_on, amount, channel, key, sheet, actor, at)
               JOIN c ON c.name = 'journal'
               JOIN c AS rc ON rc.name = 'receipt'
-              JOIN e ON e.number = c.value - %s + 1 + v.entry
+              JOIN e ON e.number = c.value - %s + 1 + v.i
             RETURNING id, loan_id""",
         [m, m, *params, n_entries],
     )
