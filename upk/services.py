@@ -1361,6 +1361,25 @@ def _atomic_idempotent(model, key: str, fn, same=None):
         return existing
 
 
+def _idempotent_entry(key: str, run, found=lambda entry: entry):  # type: ignore[no-untyped-def]
+    """For events keyed by their journal entry's idempotency key (savings,
+    vouchers, capital, reserve, recovery): a key already used returns what it
+    made (`found` maps the entry to it), whether it was committed before
+    (looked up first) or by a concurrent twin (the UNIQUE constraint fires,
+    everything here rolls back)."""
+    try:
+        with transaction.atomic():
+            existing = _existing_by_key(JournalEntry, key)
+            if existing is not None:
+                return found(existing)
+            return run()
+    except IntegrityError:
+        existing = _existing_by_key(JournalEntry, key)
+        if existing is None:
+            raise
+        return found(existing)
+
+
 def repayment_record(
     *,
     loan: Loan,
@@ -1752,9 +1771,6 @@ def recovery_record(
 
     def run() -> Recovery:
         locked = _lock_loans([loan.pk])[loan.pk]
-        existing = JournalEntry.objects.filter(idempotency_key=key).first()
-        if existing is not None:
-            return existing.recovery
         if locked.status != LoanStatus.WRITTEN_OFF or locked.written_off_on is None:
             raise LedgerError(_("Pemulihan hanya untuk pinjaman yang sudah dihapusbukukan."))
         if received_on < locked.written_off_on:
@@ -1788,14 +1804,7 @@ def recovery_record(
             created_by=actor,
         )
 
-    try:
-        with transaction.atomic():
-            return run()
-    except IntegrityError:
-        existing = JournalEntry.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing.recovery
+    return _idempotent_entry(key, run, found=lambda entry: entry.recovery)
 
 
 # --- Savings --------------------------------------------------------------------------------
@@ -1827,20 +1836,6 @@ def _savings_entry(*, ksm: KSM, kind: str, amount: int, on: date, actor, key: st
     )
 
 
-def _savings_idempotent(key: str, fn) -> SavingsTransaction:
-    try:
-        with transaction.atomic():
-            existing = JournalEntry.objects.filter(idempotency_key=key).first()
-            if existing is not None:
-                return existing.savings_transaction
-            return fn()
-    except IntegrityError:
-        existing = JournalEntry.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing.savings_transaction
-
-
 def savings_deposit(
     *, ksm: KSM, amount: Any, date: date, actor, idempotency_key: str, channel: str = Channel.KAS
 ) -> SavingsTransaction:
@@ -1855,7 +1850,7 @@ def savings_deposit(
             ksm=ksm, kind=SavingsKind.DEPOSIT, amount=amount_int, on=date, actor=actor, key=key, channel=channel
         )
 
-    return _savings_idempotent(key, run)
+    return _idempotent_entry(key, run, found=lambda entry: entry.savings_transaction)
 
 
 def savings_withdraw(
@@ -1876,7 +1871,7 @@ def savings_withdraw(
             ksm=locked, kind=SavingsKind.WITHDRAWAL, amount=amount_int, on=date, actor=actor, key=key, channel=channel
         )
 
-    return _savings_idempotent(key, run)
+    return _idempotent_entry(key, run, found=lambda entry: entry.savings_transaction)
 
 
 def savings_cover_arrears(
@@ -1952,20 +1947,6 @@ PROTECTED_ROLES = {
 }
 
 
-def _simple_entry(*, upk, key: str, run) -> JournalEntry:
-    try:
-        with transaction.atomic():
-            existing = JournalEntry.objects.filter(idempotency_key=key).first()
-            if existing is not None:
-                return existing
-            return run()
-    except IntegrityError:
-        existing = JournalEntry.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
-
-
 def cash_voucher_record(
     *,
     upk,
@@ -2007,7 +1988,7 @@ def cash_voucher_record(
             idempotency_key=key,
         )
 
-    return _simple_entry(upk=upk, key=key, run=run)
+    return _idempotent_entry(key, run)
 
 
 def capital_receive(
@@ -2041,7 +2022,7 @@ def capital_receive(
             idempotency_key=key,
         )
 
-    return _simple_entry(upk=upk, key=key, run=run)
+    return _idempotent_entry(key, run)
 
 
 def reserve_adjust(*, upk, date: date, actor, idempotency_key: str, amount: Any = None) -> JournalEntry | None:
@@ -2074,7 +2055,7 @@ def reserve_adjust(*, upk, date: date, actor, idempotency_key: str, amount: Any 
             idempotency_key=key,
         )
 
-    return _simple_entry(upk=upk, key=key, run=run)
+    return _idempotent_entry(key, run)
 
 
 @transaction.atomic
