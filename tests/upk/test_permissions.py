@@ -84,3 +84,15 @@ def test_nik_masked_except_for_holding_upk(upk, manager, staff, loan):
         and masked.count("•") == 8
         and masked[-4:] == member.nik[-4:]
     )
+
+
+def test_managed_upk_ids_read_once_per_user_and_dropped_when_units_change(
+    upk, other_upk, manager, django_assert_num_queries
+):
+    assert permissions.can_post(manager, upk)
+    with django_assert_num_queries(0):
+        assert not permissions.can_post(manager, other_upk)
+    manager.upk_units.add(other_upk)
+    assert permissions.can_post(manager, other_upk)
+    manager.upk_units.remove(upk)
+    assert not permissions.can_post(manager, upk)
