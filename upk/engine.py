@@ -231,14 +231,25 @@ def allocate(
     *,
     late_fee: int = 0,
     grace_days: int = 0,
+    paid: list[dict[str, int]] | None = None,
 ) -> tuple[dict[int, list[Piece]], list[InstalmentState]]:
-    """Replay `payments` in (paid_on, key) order over a fresh schedule.
+    """Replay `payments` in (paid_on, key) order over a fresh schedule, or,
+    with `paid` (what each line has received so far, by component), over a
+    schedule already paid that far.
+
+    Allocation is causal: a payment's pieces depend only on the payments
+    before it. So replaying payments P then Q from scratch and allocating Q
+    over the state P left give the same pieces for Q; `paid` is how a new
+    payment dated after every earlier one is allocated without replaying them.
 
     Returns each payment's pieces and the final state. Raises EngineError when
     a payment cannot be fully allocated (overpayment). Deterministic: the same
     input always gives the same pieces.
     """
     states = [InstalmentState(ln.number, ln.due_date, ln.pokok, ln.jasa, ln.bop) for ln in lines]
+    if paid is not None:
+        for state, so_far in zip(states, paid, strict=True):
+            state.paid = dict(so_far)
     result: dict[int, list[Piece]] = {}
     for pay in sorted(payments, key=lambda p: (p.paid_on, p.key)):
         left = pay.amount

@@ -476,7 +476,7 @@ def _lock_loans_and_books(
     # posting waits on, so reading it here is as safe as reading it after.
     statements = [(_lock_sql(len(ordered), connection.features.has_select_for_update_of), ordered)]
     if new_paid_on is not None:
-        statements.append((_books_sql(len(ordered)), ordered + ordered))
+        statements.append(_books_statement(ordered, new_paid_on))
     results = writes.run_in_one_round_trip(statements)
     n, m = len(_LOAN_FIELDS), len(_LOCK_KSM_FIELDS)
     names = [f.attname for f in _LOAN_FIELDS]
@@ -862,11 +862,13 @@ class LoanBook:
     loan: Loan
     schedule: Schedule
     instalments: list[BookInstalment]
-    repayments: list[LiveRepayment]  # live, on the current schedule, by (paid_on, pk)
-    current: dict[int, list[Allocation]]  # repayment pk → its current allocation rows
-    # True when the new payment sorts after every live repayment: allocation
-    # is causal (engine.allocate replays in (paid_on, key) order), so the
-    # other repayments' pieces cannot change and `current` was not read.
+    # Live, on the current schedule, by (paid_on, pk); not read (empty) when appended.
+    repayments: list[LiveRepayment]
+    current: dict[int, list[Allocation]]  # repayment pk → its current allocation rows; not read when appended
+    # True when the new payment sorts after every live repayment. Allocation
+    # is causal (engine.allocate), so the other repayments' pieces cannot
+    # change: the new payment is allocated over what the instalments have
+    # received so far (their paid_* cache), without replaying the others.
     appended: bool = False
 
 
@@ -927,38 +929,64 @@ class LiveRepayment(NamedTuple):
     amount: int
 
 
-@lru_cache(maxsize=64)
-def _books_sql(n: int) -> str:
-    """Current instalments (with their schedule) and live repayments of n loans
-    in one statement; each part fills its own columns, NULL in the other's."""
+@lru_cache(maxsize=128)
+def _books_sql(n: int, *, latest_only: bool) -> str:
+    """Current instalments (with their schedule) of n loans and, in the same
+    statement, their live repayments; each part fills its own columns, NULL
+    in the other's. With `latest_only`, each loan's latest live payment date
+    instead of its repayments (in the `paid_on` column): all a new payment
+    needs to know whether it comes after every other (`LoanBook.appended`).
+
+    The schedule is filtered by loan as well as joined: the planner then reads
+    it through its loan index rather than scanning it for a hash join."""
     ids = ", ".join(["%s"] * n)
     inst = ", ".join([*(f"i.{f}" for f in _INSTALMENT_FIELDS), *(f"s.{f}" for f in _SCHEDULE_FIELDS)])
-    rep = ", ".join(f"r.{f}" for f in _REPAYMENT_FIELDS)
     no_inst = ", ".join(["NULL"] * (len(_INSTALMENT_FIELDS) + len(_SCHEDULE_FIELDS)))
     no_rep = ", ".join(["NULL"] * len(_REPAYMENT_FIELDS))
+    if latest_only:
+        rep = "NULL, r.loan_id, MAX(r.paid_on), NULL"
+        group = " GROUP BY r.loan_id"
+    else:
+        rep, group = ", ".join(f"r.{f}" for f in _REPAYMENT_FIELDS), ""
     return (
         f"SELECT 0, {inst}, {no_rep} FROM upk_instalment i JOIN upk_schedule s ON s.id = i.schedule_id "  # noqa: S608 - constant SQL
-        f"WHERE i.loan_id IN ({ids}) AND s.effective_to IS NULL "
+        f"WHERE i.loan_id IN ({ids}) AND s.loan_id IN ({ids}) AND s.effective_to IS NULL "
         f"UNION ALL SELECT 1, {no_inst}, {rep} FROM upk_repayment r WHERE r.loan_id IN ({ids}) AND NOT r.is_reversed"
+        f"{group}"
     )
 
 
+def _books_statement(ids: list[int], new_paid_on: Mapping[int, date]) -> tuple[str, list[int]]:
+    """The book read of `_load_books` (a new payment for every loan in `new_paid_on` or none)."""
+    return _books_sql(len(ids), latest_only=bool(new_paid_on)), ids * 3
+
+
 def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None = None) -> dict[int, LoanBook]:
-    """Current schedule, live repayments and current allocations of many loans: 2 queries
-    (1 when every loan's new payment, `new_paid_on`, is dated on or after its
-    last live repayment — the append fast path)."""
+    """Current schedule, live repayments and current allocations of many loans.
+
+    With `new_paid_on` (loan pk → date of the payment about to be recorded),
+    one query when every new payment is dated on or after its loan's latest
+    live repayment (the append path: neither the repayments nor the
+    allocations are read); the other loans' are read by a second."""
     loans = list(loans)
-    ids = [loan.pk for loan in loans]
+    sql, params = _books_statement([loan.pk for loan in loans], new_paid_on or {})
     with writes.hot_cursor() as cursor:
-        cursor.execute(_books_sql(len(ids)), ids + ids)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return _books_from_rows(loans, rows, new_paid_on or {})
 
 
+def _as_date(value: date | str) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives text
+
+
 def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[int, date]) -> dict[int, LoanBook]:
+    """Books from the rows of `_books_statement(…, new_paid_on)`, plus the
+    reads a replay needs for the loans that are not appended to."""
     ids = [loan.pk for loan in loans]
     instalments: dict[int, list[BookInstalment]] = defaultdict(list)
     repayments: dict[int, list[LiveRepayment]] = defaultdict(list)
+    latest: dict[int, date] = {}
     schedules: dict[int, Schedule] = {}
     n_inst, n_sched = len(_INSTALMENT_FIELDS), len(_SCHEDULE_FIELDS)
     for row in rows:
@@ -968,23 +996,27 @@ def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[in
                 schedule = writes.instance(Schedule, _SCHEDULE_FIELDS, row[1 + n_inst : 1 + n_inst + n_sched])
                 schedules[schedule.pk] = schedule
             instalments[inst.loan_id].append(inst)
+        elif new_paid_on:
+            _pk, loan_id, paid_on, _amount = row[1 + n_inst + n_sched :]
+            latest[loan_id] = _as_date(paid_on)
         else:
             pk, loan_id, paid_on, amount = row[1 + n_inst + n_sched :]
-            if isinstance(paid_on, str):  # SQLite
-                paid_on = date.fromisoformat(paid_on)
-            repayments[loan_id].append(LiveRepayment(pk, loan_id, paid_on, int(amount)))
+            repayments[loan_id].append(LiveRepayment(pk, loan_id, _as_date(paid_on), int(amount)))
     for insts in instalments.values():
         insts.sort(key=lambda i: i.number)
+    appended = {pk for pk in ids if pk in new_paid_on and (pk not in latest or latest[pk] <= new_paid_on[pk])}
+    replayed = [pk for pk in ids if pk not in appended]
+    current: dict[int, list[Allocation]] = defaultdict(list)
+    if replayed:
+        if new_paid_on:  # only the latest date was read
+            for rep in Repayment.objects.filter(loan_id__in=replayed, is_reversed=False).values_list(
+                "pk", "loan_id", "paid_on", "amount"
+            ):
+                repayments[rep[1]].append(LiveRepayment(rep[0], rep[1], rep[2], int(rep[3])))
+        for row in Allocation.objects.filter(loan_id__in=replayed, effective_to__isnull=True):
+            current[row.repayment_id].append(row)
     for reps in repayments.values():
         reps.sort(key=lambda r: (r.paid_on, r.pk))
-    appended = {
-        pk for pk in ids if pk in new_paid_on and all(r.paid_on <= new_paid_on[pk] for r in repayments.get(pk, []))
-    }
-    current: dict[int, list[Allocation]] = defaultdict(list)
-    need_current = [pk for pk in ids if pk not in appended]
-    if need_current:
-        for row in Allocation.objects.filter(loan_id__in=need_current, effective_to__isnull=True):
-            current[row.repayment_id].append(row)
     books = {}
     for loan in loans:
         insts = instalments.get(loan.pk, [])
@@ -1024,15 +1056,25 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     """Re-allocate the loan's live repayments (plus `extra`, minus `exclude`)
     and work out what changes: rows to close at `event_date`, rows to add
     (effective from max(paid_on, event_date)), per-date component deltas of
-    the other repayments, and the instalment cache. No queries."""
+    the other repayments, and the instalment cache. No queries. (An appended
+    book allocates only `extra`, over what the instalments had received.)"""
     loan = book.loan
     lines = [engine.Line(i.number, i.due_date, i.pokok, i.jasa, i.bop) for i in book.instalments]
-    payments = [engine.Payment(r.pk, r.paid_on, int(r.amount)) for r in book.repayments if r.pk != exclude]
-    if extra:
-        payments.append(extra)
+    paid = None
+    if book.appended:
+        assert extra is not None and extra.key == NEW_PAYMENT_KEY and exclude is None
+        payments = [extra]
+        paid = [
+            {"denda": i.paid_denda, "jasa": i.paid_jasa, "bop": i.paid_bop, "pokok": i.paid_pokok}
+            for i in book.instalments
+        ]
+    else:
+        payments = [engine.Payment(r.pk, r.paid_on, int(r.amount)) for r in book.repayments if r.pk != exclude]
+        if extra:
+            payments.append(extra)
     try:
         pieces, states = engine.allocate(
-            lines, payments, late_fee=int(loan.late_fee_amount), grace_days=loan.late_fee_grace_days
+            lines, payments, late_fee=int(loan.late_fee_amount), grace_days=loan.late_fee_grace_days, paid=paid
         )
     except engine.EngineError as exc:
         raise LedgerError(
@@ -1042,15 +1084,11 @@ def _plan(book: LoanBook, *, event_date: date, extra: engine.Payment | None = No
     by_number = {i.number: i for i in book.instalments}
     paid_on = {r.pk: r.paid_on for r in book.repayments}
     deltas: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    if book.appended:
-        assert extra is not None and extra.key == NEW_PAYMENT_KEY and exclude is None
     for key, own in pieces.items():
         if key == NEW_PAYMENT_KEY:
             assert extra is not None
             plan.new_rows.extend((key, by_number[p.instalment], p, extra.paid_on) for p in own)
             continue
-        if book.appended:
-            continue  # earlier repayments are replayed before the new one: unchanged
         old_rows = book.current.get(key, [])
         new_set = sorted((by_number[p.instalment].pk, p.component, p.amount, p.settles) for p in own)
         old_set = sorted((r.instalment_id, r.component, int(r.amount), r.settles) for r in old_rows)

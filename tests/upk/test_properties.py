@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from upk import engine, selectors, services
@@ -109,6 +109,28 @@ def test_allocate_conserves_money_and_is_deterministic(data, terms, late_fee):
     shuffled = list(payments)
     random.Random(len(payments)).shuffle(shuffled)
     assert engine.allocate(lines, shuffled, late_fee=late_fee)[0] == pieces
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data(), terms=terms_st, late_fee=st.sampled_from([0, 0, 2_500]), grace=st.sampled_from([0, 7]))
+def test_allocate_over_paid_state_equals_full_replay(data, terms, late_fee, grace):
+    """The posting fast path: a payment dated after every other one,
+    allocated over the state the others left, gets the pieces a replay of all
+    of them gives it, and leaves the same state."""
+    lines = engine.build_schedule(terms, FIRST_DUE)
+    payments = sorted(data.draw(payments_st(lines)), key=lambda p: (p.paid_on, p.key))
+    assume(payments)
+    last = payments[-1]
+    try:
+        pieces, states = engine.allocate(lines, payments, late_fee=late_fee, grace_days=grace)
+        _before, earlier = engine.allocate(lines, payments[:-1], late_fee=late_fee, grace_days=grace)
+    except engine.EngineError:
+        return
+    paid = [dict(s.paid) for s in earlier]
+    fast, fast_states = engine.allocate(lines, [last], late_fee=late_fee, grace_days=grace, paid=paid)
+    assert fast[last.key] == pieces[last.key]
+    assert [s.paid for s in fast_states] == [s.paid for s in states]
+    assert [s.paid for s in earlier] == paid  # the given state is not changed in place
 
 
 # --- The ledger on PostgreSQL ----------------------------------------------------------
