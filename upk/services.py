@@ -944,15 +944,18 @@ def _books_sql(n: int, *, latest_only: bool) -> str:
     no_inst = ", ".join(["NULL"] * (len(_INSTALMENT_FIELDS) + len(_SCHEDULE_FIELDS)))
     no_rep = ", ".join(["NULL"] * len(_REPAYMENT_FIELDS))
     if latest_only:
-        rep = "NULL, r.loan_id, MAX(r.paid_on), NULL"
-        group = " GROUP BY r.loan_id"
+        # Per loan, so that MAX reads one entry of the (loan, paid_on) index
+        # backwards, however many repayments the loan has.
+        repayments = (
+            f"SELECT 1, {no_inst}, NULL, l.id, (SELECT MAX(r.paid_on) FROM upk_repayment r "  # noqa: S608 - constant SQL
+            f"WHERE r.loan_id = l.id AND NOT r.is_reversed), NULL FROM upk_loan l WHERE l.id IN ({ids})"
+        )
     else:
-        rep, group = ", ".join(f"r.{f}" for f in _REPAYMENT_FIELDS), ""
+        rep = ", ".join(f"r.{f}" for f in _REPAYMENT_FIELDS)
+        repayments = f"SELECT 1, {no_inst}, {rep} FROM upk_repayment r WHERE r.loan_id IN ({ids}) AND NOT r.is_reversed"  # noqa: S608 - constant SQL
     return (
         f"SELECT 0, {inst}, {no_rep} FROM upk_instalment i JOIN upk_schedule s ON s.id = i.schedule_id "  # noqa: S608 - constant SQL
-        f"WHERE i.loan_id IN ({ids}) AND s.loan_id IN ({ids}) AND s.effective_to IS NULL "
-        f"UNION ALL SELECT 1, {no_inst}, {rep} FROM upk_repayment r WHERE r.loan_id IN ({ids}) AND NOT r.is_reversed"
-        f"{group}"
+        f"WHERE i.loan_id IN ({ids}) AND s.loan_id IN ({ids}) AND s.effective_to IS NULL UNION ALL {repayments}"
     )
 
 
@@ -998,7 +1001,8 @@ def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[in
             instalments[inst.loan_id].append(inst)
         elif new_paid_on:
             _pk, loan_id, paid_on, _amount = row[1 + n_inst + n_sched :]
-            latest[loan_id] = _as_date(paid_on)
+            if paid_on is not None:
+                latest[loan_id] = _as_date(paid_on)
         else:
             pk, loan_id, paid_on, amount = row[1 + n_inst + n_sched :]
             repayments[loan_id].append(LiveRepayment(pk, loan_id, _as_date(paid_on), int(amount)))
