@@ -55,6 +55,7 @@ SHEETS: dict[str, list[str]] = {
         "cara_cair",
         "jasa_persen",
         "metode_jasa",
+        "produk",
     ],
     "Pembayaran": ["nomor_pinjaman", "tanggal", "jumlah", "cara_bayar"],
     "Saldo Awal": ["kode_akun", "tanggal", "jumlah", "kas_bank", "uraian"],
@@ -73,12 +74,13 @@ OPTIONAL_COLUMNS = {
     "tanggal_pengajuan",
     "jasa_persen",
     "metode_jasa",
+    "produk",
 }
 EXAMPLE: dict[str, list[list[Any]]] = {
     "KSM": [["KSM-001", "KSM Melati", "Pahandut", "003", "2023-01-15"]],
     "Anggota": [["KSM-001", "6271010101900001", "Siti Aminah", "P", "Jl. Rajawali 3", "Warung", "ya"]],
     "Pinjaman": [
-        ["PJ-LAMA-01", "KSM-001", "2024-03-01", "2024-03-05", 12, "6271010101900001", 1000000, "kas", 1.5, "flat"]
+        ["PJ-LAMA-01", "KSM-001", "2024-03-01", "2024-03-05", 12, "6271010101900001", 1000000, "kas", 1.5, "flat", ""]
     ],
     "Pembayaran": [["PJ-LAMA-01", "2024-04-05", 98400, "kas"]],
     "Saldo Awal": [["31010", "2023-12-31", 250000000, "bank", "Saldo modal BLM P2KP"]],
@@ -273,6 +275,20 @@ def _method(row: Row, column: str) -> str | None:
     return methods[text]
 
 
+def _product(row: Row, column: str, products: dict[str, LoanProduct]) -> LoanProduct | None:
+    """A product of the UPK by name, retired ones too (blank: the UPK's first active product)."""
+    name = _text(row, column, required=False)
+    if not name:
+        return None
+    product = products.get(name.lower())
+    if product is None:
+        raise _Bad(
+            _("Produk %(p)s tidak ada di UPK ini (ada: %(all)s).")
+            % {"p": name, "all": ", ".join(sorted(p.name for p in products.values())) or "-"}
+        )
+    return product
+
+
 def _channel(row: Row, column: str) -> str:
     text = _text(row, column, required=False).lower() or "kas"
     if text not in ("kas", "bank"):
@@ -309,6 +325,7 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
     kelurahan = {k.code.lower(): k for k in Kelurahan.objects.all()}
     kelurahan.update({k.name.lower(): k for k in Kelurahan.objects.all()})
     existing_ksm = {k.code: k for k in KSM.objects.filter(upk=upk)}
+    products = {p.name.strip().lower(): p for p in LoanProduct.objects.filter(upk=upk)}
     ksm_codes: dict[str, Any] = dict(existing_ksm)
 
     for row in parsed.rows.get("KSM", []):
@@ -383,6 +400,7 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
         via = check(row, "cara_cair", _channel)
         rate = check(row, "jasa_persen", _rate)
         method = check(row, "metode_jasa", _method)
+        product = check(row, "produk", _product, products)
         if code and code not in ksm_codes:
             errors.append(
                 RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code})
@@ -399,21 +417,17 @@ def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
             plan.loans[number] = {
                 "row": row, "number": number, "ksm": code, "applied": applied, "disbursed": disbursed,
                 "term": term, "via": via, "shares": {nik: amount}, "jasa_rate": rate, "jasa_method": method,
+                "product": product,
             }  # fmt: skip
             continue
-        if (loan["ksm"], loan["disbursed"], loan["term"], loan["jasa_rate"], loan["jasa_method"]) != (
-            code,
-            disbursed,
-            term,
-            rate,
-            method,
-        ):
+        terms = (loan["ksm"], loan["disbursed"], loan["term"], loan["jasa_rate"], loan["jasa_method"], loan["product"])
+        if terms != (code, disbursed, term, rate, method, product):
             errors.append(
                 RowError(
                     row.sheet,
                     row.number,
                     "nomor",
-                    _("Baris pinjaman %(n)s tidak sama KSM/tanggal/jangka/jasanya dengan baris pertamanya.")
+                    _("Baris pinjaman %(n)s tidak sama KSM/tanggal/jangka/jasa/produknya dengan baris pertamanya.")
                     % {"n": number},
                 )
             )
@@ -560,8 +574,9 @@ def post(
                 if member is not None:
                     member_by[(item["ksm"], item["nik"])] = member
                     counts["anggota"] += 1
+            # Loans that name no product take the UPK's first active one (made if there is none).
             product = LoanProduct.objects.filter(upk=upk, is_active=True).order_by("pk").first()
-            if product is None and plan.loans:
+            if product is None and any(item["product"] is None for item in plan.loans.values()):
                 product = services.product_create(upk=upk, name=_("Pinjaman Bergulir (impor)"), actor=actor)
             # Money events in date order; same day: capital, savings, loans, repayments.
             events: list[tuple[date, int, int, str, Callable[[], Any], Row]] = []
@@ -597,7 +612,7 @@ def post(
                             2,
                             item["row"].number,
                             "pinjaman",
-                            _loan(item, ksm, shares, product, actor, loans),
+                            _loan(item, ksm, shares, item["product"] or product, actor, loans),
                             item["row"],
                         )
                     )
@@ -745,6 +760,10 @@ def template_workbook() -> bytes:
         _(
             "Pinjaman: jasa_persen (jasa per bulan, mis. 1,5) dan metode_jasa (flat atau menurun) seperti saat "
             "dipinjamkan; kosong = sesuai produk pinjaman UPK."
+        ),
+        _(
+            "Pinjaman: produk = nama produk pinjaman UPK (juga yang sudah tidak dipakai) yang menentukan angsuran "
+            "bulanan/mingguan, pembulatan, BOP dan denda; kosong = produk aktif pertama UPK."
         ),
         _("Saldo Awal: modal yang diterima (kode akun modal 31010–31040) ke kas atau bank."),
         _(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -201,6 +202,45 @@ def test_run_job_bad_jasa_columns_name_their_rows(upk, manager):
     bad = {(e["row"], e["column"]) for e in job.errors}
     assert {(2, "jasa_persen"), (3, "metode_jasa"), (8, "nomor")} <= bad
     assert not Loan.objects.filter(upk=upk).exists()
+
+
+def test_run_job_loans_take_the_terms_of_the_product_they_name(upk, manager):
+    """A loan lent under a product since retired (weekly instalments, BOP)
+    keeps that product's terms; a loan naming none takes the active one."""
+    weekly = services.product_create(
+        upk=upk, name="Mingguan 2023", actor=manager, frequency="weekly", bop_rate=Decimal("0.1"), rounding_unit=500
+    )
+    LoanProduct.objects.filter(pk=weekly.pk).update(is_active=False)
+    data = _good_data(upk.bkm.kelurahan.name)
+    for row in data["Pinjaman"]:
+        if row[0] == "LAMA-1":
+            row += ["", "", " mingguan 2023 "]  # names are matched without case or outer spaces
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.DONE, job.errors
+    old = Loan.objects.get(upk=upk, purpose__contains="LAMA-1")
+    other = Loan.objects.get(upk=upk, purpose__contains="LAMA-2")
+    assert old.product == weekly and old.frequency == "weekly"
+    first, second = old.instalments.order_by("number")[:2]
+    assert (second.due_date - first.due_date).days == 7
+    assert first.bop > 0
+    assert other.product == LoanProduct.objects.get(upk=upk, is_active=True)
+    assert other.frequency == "monthly"
+    assert selectors.ledger_drift(upk=upk) == []
+
+
+def test_run_job_unknown_or_mixed_products_name_their_rows(upk, manager):
+    data = _good_data(upk.bkm.kelurahan.name)
+    product = services.product_create(upk=upk, name="Reguler", actor=manager)
+    data["Pinjaman"][0] += ["", "", "Produk Hilang"]
+    data["Pinjaman"][5] += ["", "", product.name]  # LAMA-2's first row; its other rows name none
+    job = run_job(_job(upk, manager, _workbook(data)).pk)
+    assert job.status == ImportJob.FAILED
+    errors = {(e["row"], e["column"]): e["message"] for e in job.errors}
+    assert "Produk Hilang tidak ada di UPK ini" in errors[(2, "produk")]
+    assert product.name in errors[(2, "produk")]  # the message lists the UPK's products
+    assert "produknya" in errors[(8, "nomor")]
+    assert not Loan.objects.filter(upk=upk).exists()
+    assert not JournalEntry.objects.filter(upk=upk).exists()
 
 
 def test_run_job_csv_with_sheet_column(upk, manager):
