@@ -60,7 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, connection, transaction
@@ -1311,7 +1311,7 @@ def _record_repayments_locked(
     """
     assert len({i.loan.pk for i in items}) == len(items), "one payment per loan per batch"
     # A repeated idempotency key is caught by the UNIQUE constraint (see
-    # _atomic_idempotent), which saves a query on every normal posting.
+    # _idempotent), which saves a query on every normal posting.
     done: dict[int, Repayment] = {}
     todo: list[tuple[int, PayItem]] = list(enumerate(items))
     if todo:
@@ -1386,12 +1386,15 @@ def _record_repayments_locked(
     return [done[i] for i in range(len(items))]
 
 
-def _atomic_idempotent(model, key: str, fn, same=None):
+def _idempotent(model, key: str, fn, same=None, *, atomic: bool = True):
     """Run `fn` atomically; when the key was already used (the UNIQUE
     constraint fires: a double click, a retry, a concurrent twin), everything
     is rolled back and the first row is returned — or refused when `same`
-    says it was a different action."""
+    says it was a different action. `atomic=False` is for an `fn` that is
+    one statement in autocommit (atomic by itself)."""
     try:
+        if not atomic:
+            return fn()
         with transaction.atomic():
             return fn()
     except IntegrityError:
@@ -1446,7 +1449,17 @@ def repayment_record(
     if channel not in (Channel.KAS, Channel.BANK):
         raise LedgerError(_("Cara bayar harus kas atau bank."))
 
-    def run() -> Repayment:
+    def in_database() -> Repayment | None:
+        if member_split:
+            return None
+        return _repayment_append_in_database(
+            loan=loan, amount=amount_int, paid_on=paid_on, key=key, channel=channel, actor=actor
+        )
+
+    def run(*, database_first: bool = True) -> Repayment:
+        posted = in_database() if database_first else None
+        if posted is not None:
+            return posted
         loans, books = _lock_loans_and_books([loan.pk], new_paid_on={loan.pk: paid_on})
         item = PayItem(loans[loan.pk], amount_int, paid_on, key, member_split, channel)
         return _record_repayments_locked([item], actor=actor, books=books)[0]
@@ -1454,7 +1467,76 @@ def repayment_record(
     def same(existing: Repayment) -> bool:
         return existing.loan_id == loan.pk and int(existing.amount) == amount_int and existing.paid_on == paid_on
 
-    return _atomic_idempotent(Repayment, key, run, same)
+    if connection.get_autocommit():
+        # No caller's transaction: the database call is a transaction of its
+        # own (one round trip, no BEGIN and COMMIT around it).
+        posted = _idempotent(Repayment, key, in_database, same, atomic=False)
+        if posted is not None:
+            return posted
+        return _idempotent(Repayment, key, partial(run, database_first=False), same)
+    return _idempotent(Repayment, key, run, same)
+
+
+_APPEND_SQL = (
+    "SELECT * FROM upk_repayment_append(%s::bigint, %s::numeric, %s::date, %s::text, %s::text, %s::bigint, "
+    "%s::timestamptz, %s::bigint, %s::bigint[], %s::text[], %s::text, %s::text)"
+)
+_COMPONENT_ORDER = (Component.POKOK, Component.JASA, Component.BOP, Component.DENDA)
+
+
+def _repayment_append_in_database(
+    *, loan: Loan, amount: int, paid_on: date, key: str, channel: str, actor
+) -> Repayment | None:
+    """Post a repayment dated on or after every other one of its loan with one
+    call to PostgreSQL (`upk_repayment_append`, migration 0012): it locks,
+    reads and writes what `_record_repayments_locked` would for it, the
+    paid-off transition included. Outside a transaction the call is the whole
+    transaction (one statement is atomic).
+
+    None when the database leaves it to the Python path: another database, or
+    a payment that path refuses or replays (loan not live, closed month,
+    before the schedule, backdated, overpaid)."""
+    if not writes.use_bulk_sql():
+        return None
+    accounts = _accounts(loan.upk_id)
+    now = timezone.now()
+    # The entry's description as the Python path words it, with format()'s
+    # places for the loan number and KSM name the database fills in.
+    description = _("Angsuran %(loan)s %(ksm)s") % {"loan": "%1$s", "ksm": "%2$s"}
+    params = [
+        loan.pk,
+        amount,
+        paid_on,
+        channel,
+        key,
+        actor.pk,
+        now,
+        _cash_account(accounts, channel).pk,
+        [accounts[COMPONENT_ROLE[c]].pk for c in _COMPONENT_ORDER],
+        [str(c.label) for c in _COMPONENT_ORDER],
+        description,
+        str(_("Lunas")),
+    ]
+    with writes.hot_cursor() as cursor:
+        cursor.execute(_APPEND_SQL, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    repayment_pk, entry_pk, receipt, _paid_off = row
+    repayment = Repayment(
+        upk_id=loan.upk_id,
+        loan=loan,
+        receipt_number=receipt,
+        paid_on=paid_on,
+        amount=Decimal(amount),
+        channel=channel,
+        idempotency_key=key,
+        journal_entry_id=entry_pk,
+        created_by=actor,
+        created_at=now,
+    )
+    writes.saved(repayment, repayment_pk)
+    return repayment
 
 
 def collection_sheet_post(
@@ -1514,7 +1596,7 @@ def collection_sheet_post(
             _record_repayments_locked(items, actor=actor, collection_sheet=sheet, name_loans=True, books=books)
         return sheet
 
-    return _atomic_idempotent(CollectionSheet, key, run)
+    return _idempotent(CollectionSheet, key, run)
 
 
 @transaction.atomic

@@ -153,7 +153,7 @@ def instance(model: type[M], attnames: Sequence[str], values: Sequence[Any]) -> 
     return model.from_db("default", names, converted)
 
 
-def _saved(obj: Any, pk: int) -> None:
+def saved(obj: Any, pk: int) -> None:
     """Mark an object built in Python as the row just written."""
     obj.pk = pk
     obj._state.adding = False
@@ -274,12 +274,12 @@ def ledger_insert(
     reserved = {name: range(last[name] - counts[name] + 1, last[name] + 1) for name in names}
     for entry, number in zip(entries, reserved["journal"], strict=True):
         entry.number = number
-        _saved(entry, ids[number])
+        saved(entry, ids[number])
     if books and books.repayments:
         rep_ids = {int(loan_id): pk for name, loan_id, pk in rows if name == "repayment"}
         _finish_repayments(books, entries, reserved["receipt"])
         for rep in books.repayments:
-            _saved(rep, rep_ids[rep.loan_id])
+            saved(rep, rep_ids[rep.loan_id])
     return reserved
 
 
