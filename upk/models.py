@@ -731,8 +731,8 @@ class Allocation(models.Model):
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
     # Copies for set-based as-of reports (no join to instalments needed):
-    # the instalment's due date and schedule, and whether this piece completed it. Fully
-    # paid instalments form a prefix of the schedule, so the settling pieces
+    # the instalment's due date and schedule, and whether this piece completed it. An
+    # instalment is settled by one piece once fully paid, so the settling pieces
     # valid on a date count the instalments fully paid on that date.
     due_date = models.DateField(null=True)
     settles = models.BooleanField(default=False)

@@ -956,7 +956,7 @@ def _portfolio_alloc_sql(ids: list[int], as_of: date, *, stale: str = "") -> tup
     )
     # Allocations are grouped per (loan, schedule), never per instalment: the
     # settling pieces (Allocation.settles) valid on the date count the fully
-    # paid instalments, because fully paid instalments form a prefix.
+    # paid instalments (each is settled by exactly one piece; property-tested).
     sql = f"""
         WITH alloc AS (
             SELECT a.loan_id, a.schedule_id,
