@@ -274,3 +274,22 @@ def assert_states_match_rebuild(loan_ids=None):
     for loan_id, row in fresh.items():
         assert kept[loan_id].valid_from >= row.valid_from
         assert replace(kept[loan_id], valid_from=row.valid_from) == row
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tune_aggregate_sets_jit_and_parallel_costs_for_the_transaction_only():
+    from django.db import transaction
+
+    settings = (
+        "SELECT current_setting('jit'), current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(settings)
+        defaults = cursor.fetchone()
+    with transaction.atomic(), connection.cursor() as cursor:
+        selectors._tune_aggregate(cursor)
+        cursor.execute(settings)
+        assert cursor.fetchone() == ("off", "100", "0.01")
+    with connection.cursor() as cursor:
+        cursor.execute(settings)
+        assert cursor.fetchone() == defaults != ("off", "100", "0.01")
