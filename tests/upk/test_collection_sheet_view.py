@@ -18,6 +18,23 @@ def _key(body: str) -> str:
     return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', body).group(1)
 
 
+def _open_sheet(client, manager, upk, n: int):
+    """A funded UPK with `n` loans due today, the manager on its sheet: the
+    loans, the sheet's URL, the page and the form data to fill in."""
+    fund(upk, manager)
+    loans = make_portfolio(upk, manager, n, today=today())
+    client.force_login(manager)
+    url = reverse("upk:collection_sheet", args=[upk.pk])
+    page = client.get(url)
+    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    return loans, url, page, data
+
+
+def _rows(response) -> dict:
+    """The sheet's rows by loan pk."""
+    return {t["row"].loan.pk: t for t in response.context["table"]}
+
+
 def test_collection_sheet_lists_every_due_loan_with_expected(client, manager, upk):
     fund(upk, manager)
     loans = make_portfolio(upk, manager, 3, today=today())
@@ -41,12 +58,7 @@ def test_collection_sheet_print_blank_has_no_inputs(client, manager, upk):
 
 
 def test_collection_sheet_posts_all_once(client, manager, upk):
-    fund(upk, manager)
-    loans = make_portfolio(upk, manager, 3, today=today())
-    client.force_login(manager)
-    url = reverse("upk:collection_sheet", args=[upk.pk])
-    page = client.get(url)
-    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    loans, url, page, data = _open_sheet(client, manager, upk, 3)
     expected = {t["row"].loan.pk: t["row"].expected for t in page.context["table"]}
     for loan in loans:
         data[f"amount-{loan.pk}"] = str(expected[loan.pk])
@@ -63,26 +75,21 @@ def test_collection_sheet_posts_all_once(client, manager, upk):
 
 
 def test_collection_sheet_bad_row_posts_nothing_and_names_row(client, manager, upk):
-    fund(upk, manager)
-    loans = make_portfolio(upk, manager, 3, today=today())
-    client.force_login(manager)
-    url = reverse("upk:collection_sheet", args=[upk.pk])
-    page = client.get(url)
-    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    loans, url, _page, data = _open_sheet(client, manager, upk, 3)
     data[f"amount-{loans[0].pk}"] = "100000"
     data[f"amount-{loans[1].pk}"] = "999999999"  # more than the loan owes
     data[f"amount-{loans[2].pk}"] = "abc"
     response = client.post(url, data)
     assert response.status_code == 200
     assert Repayment.objects.filter(collection_sheet__isnull=False).count() == 0
-    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    table = _rows(response)
     assert table[loans[2].pk]["errors"]
     assert table[loans[2].pk]["value"] == "abc"
     # Fix the letters; the too-large amount is now named by the service.
     data[f"amount-{loans[2].pk}"] = "1000"
     response = client.post(url, data)
     assert response.status_code == 200
-    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    table = _rows(response)
     assert any("melebihi" in e for e in table[loans[1].pk]["errors"])
     assert not table[loans[0].pk]["errors"]
     assert Repayment.objects.filter(collection_sheet__isnull=False).count() == 0
@@ -90,17 +97,12 @@ def test_collection_sheet_bad_row_posts_nothing_and_names_row(client, manager, u
 
 
 def test_collection_sheet_member_split_stores_member_parts(client, manager, upk):
-    fund(upk, manager)
-    loans = make_portfolio(upk, manager, 2, today=today())
-    client.force_login(manager)
-    url = reverse("upk:collection_sheet", args=[upk.pk])
-    page = client.get(url)
+    loans, url, page, data = _open_sheet(client, manager, upk, 2)
     body = page.content.decode()
     split_loan, plain_loan = loans
     members = list(split_loan.loan_members.order_by("pk"))
     for lm in members:
         assert f'name="split-{split_loan.pk}-{lm.pk}"' in body
-    data = {"idempotency_key": _key(body), "date": today().isoformat()}
     data[f"amount-{split_loan.pk}"] = "300.000"
     data[f"split-{split_loan.pk}-{members[0].pk}"] = "200.000"
     data[f"split-{split_loan.pk}-{members[1].pk}"] = "100000"
@@ -120,20 +122,15 @@ def test_collection_sheet_member_split_stores_member_parts(client, manager, upk)
 
 
 def test_collection_sheet_split_not_summing_names_ksm_and_posts_nothing(client, manager, upk):
-    fund(upk, manager)
-    loans = make_portfolio(upk, manager, 2, today=today())
-    client.force_login(manager)
-    url = reverse("upk:collection_sheet", args=[upk.pk])
-    page = client.get(url)
+    loans, url, _page, data = _open_sheet(client, manager, upk, 2)
     bad_loan, good_loan = loans
     lm = bad_loan.loan_members.order_by("pk").first()
-    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
     data[f"amount-{bad_loan.pk}"] = "300000"
     data[f"split-{bad_loan.pk}-{lm.pk}"] = "250000"
     data[f"amount-{good_loan.pk}"] = "100000"
     response = client.post(url, data)
     assert response.status_code == 200
-    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    table = _rows(response)
     message = " ".join(table[bad_loan.pk]["errors"])
     assert bad_loan.ksm.name in message
     assert "tidak sama dengan jumlah bayar" in message
@@ -146,34 +143,24 @@ def test_collection_sheet_split_not_summing_names_ksm_and_posts_nothing(client, 
 
 
 def test_collection_sheet_split_without_amount_names_ksm(client, manager, upk):
-    fund(upk, manager)
-    loan = make_portfolio(upk, manager, 1, today=today())[0]
-    client.force_login(manager)
-    url = reverse("upk:collection_sheet", args=[upk.pk])
-    page = client.get(url)
+    (loan,), url, _page, data = _open_sheet(client, manager, upk, 1)
     lm = loan.loan_members.order_by("pk").first()
-    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
     data[f"amount-{loan.pk}"] = ""
     data[f"split-{loan.pk}-{lm.pk}"] = "1000"
     response = client.post(url, data)
     assert response.status_code == 200
-    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    table = _rows(response)
     assert loan.ksm.name in " ".join(table[loan.pk]["errors"])
     assert CollectionSheet.objects.count() == 0
 
 
 def test_collection_sheet_refuses_sen_instead_of_reading_them_as_rupiah(client, manager, upk):
-    fund(upk, manager)
-    loans = make_portfolio(upk, manager, 2, today=today())
-    client.force_login(manager)
-    url = reverse("upk:collection_sheet", args=[upk.pk])
-    page = client.get(url)
-    data = {"idempotency_key": _key(page.content.decode()), "date": today().isoformat()}
+    loans, url, _page, data = _open_sheet(client, manager, upk, 2)
     data[f"amount-{loans[0].pk}"] = "150.000"
     data[f"amount-{loans[1].pk}"] = "150.000,50"  # not 15.000.050
     response = client.post(url, data)
     assert response.status_code == 200
-    table = {t["row"].loan.pk: t for t in response.context["table"]}
+    table = _rows(response)
     assert table[loans[1].pk]["errors"] == ["Isi angka Rupiah bulat."]
     assert not table[loans[0].pk]["errors"]
     assert Repayment.objects.count() == Repayment.objects.filter(collection_sheet__isnull=True).count()
