@@ -413,9 +413,7 @@ def loan_positions(
             pos.due_jasa = int(due_jasa or 0)
             pos.paid_on_due = int(paid_total or 0)
             pos.arrears_pokok = int(arr_pokok or 0)
-            if isinstance(oldest, str):  # SQLite returns text
-                oldest = date.fromisoformat(oldest)
-            pos.oldest_unpaid_due = oldest
+            pos.oldest_unpaid_due = states.row_date(oldest)
     return positions
 
 

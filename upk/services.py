@@ -911,9 +911,7 @@ class BookInstalment:
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> BookInstalment:
         pk, schedule_id, loan_id, number, due_date, *money = row
-        if isinstance(due_date, str):  # SQLite
-            due_date = date.fromisoformat(due_date)
-        return cls(pk, schedule_id, loan_id, number, due_date, *(int(v) for v in money))
+        return cls(pk, schedule_id, loan_id, number, states.row_day(due_date), *(int(v) for v in money))
 
 
 _SCHEDULE_FIELDS = ("id", "loan_id", "version", "effective_from", "effective_to", "principal")
@@ -979,10 +977,6 @@ def _load_books(loans: Iterable[Loan], *, new_paid_on: Mapping[int, date] | None
     return _books_from_rows(loans, rows, new_paid_on or {})
 
 
-def _as_date(value: date | str) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives text
-
-
 def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[int, date]) -> dict[int, LoanBook]:
     """Books from the rows of `_books_statement(…, new_paid_on)`, plus the
     reads a replay needs for the loans that are not appended to."""
@@ -1002,10 +996,10 @@ def _books_from_rows(loans: list[Loan], rows: list[Any], new_paid_on: Mapping[in
         elif new_paid_on:
             _pk, loan_id, paid_on, _amount = row[1 + n_inst + n_sched :]
             if paid_on is not None:
-                latest[loan_id] = _as_date(paid_on)
+                latest[loan_id] = states.row_day(paid_on)
         else:
             pk, loan_id, paid_on, amount = row[1 + n_inst + n_sched :]
-            repayments[loan_id].append(LiveRepayment(pk, loan_id, _as_date(paid_on), int(amount)))
+            repayments[loan_id].append(LiveRepayment(pk, loan_id, states.row_day(paid_on), int(amount)))
     for insts in instalments.values():
         insts.sort(key=lambda i: i.number)
     appended = {pk for pk in ids if pk in new_paid_on and (pk not in latest or latest[pk] <= new_paid_on[pk])}
@@ -1522,10 +1516,11 @@ def _repayment_append_in_database(
         row = cursor.fetchone()
     if row is None:
         return None
-    repayment_pk, entry_pk, receipt, _paid_off = row
+    repayment_pk, entry_pk, receipt, paid_off = row
     repayment = Repayment(
         upk_id=loan.upk_id,
-        loan=loan,
+        # As the Python path's repayment, it carries the loan as the posting left it.
+        loan=Loan.objects.get(pk=loan.pk) if paid_off else loan,
         receipt_number=receipt,
         paid_on=paid_on,
         amount=Decimal(amount),

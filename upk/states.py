@@ -224,14 +224,16 @@ def set_written_off(loan_id: int, on: date | None) -> None:
         cursor.execute("UPDATE upk_loanstate SET written_off_on = %s WHERE loan_id = %s", [on, loan_id])
 
 
-def _as_date(value: Any) -> date | None:
+def row_date(value: Any) -> date | None:
+    """A date column read with plain SQL (SQLite gives ISO text); None stays None."""
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
 
 
-def _day(value: Any) -> date:
-    day = _as_date(value)
+def row_day(value: Any) -> date:
+    """`row_date` of a column that is never NULL."""
+    day = row_date(value)
     assert day is not None
     return day
 
@@ -267,7 +269,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
             """,  # noqa: S608
             args,
         )
-        alloc = {row[0]: (int(row[1] or 0), _as_date(row[2])) for row in cursor.fetchall()}
+        alloc = {row[0]: (int(row[1] or 0), row_date(row[2])) for row in cursor.fetchall()}
         cursor.execute(
             f"""
             SELECT i.loan_id, i.schedule_id, i.number, i.due_date, i.pokok, i.total,
@@ -285,7 +287,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
         instalments: dict[int, list[InstalmentFigures]] = defaultdict(list)
         for loan_id, _schedule, _number, due, pokok, total, paid_pokok, paid in cursor.fetchall():
             instalments[loan_id].append(
-                InstalmentFigures(_day(due), int(pokok), int(total), int(paid_pokok), int(paid))
+                InstalmentFigures(row_day(due), int(pokok), int(total), int(paid_pokok), int(paid))
             )
         # KSMs with more than one loan (any loan with a schedule, not only those asked for).
         ksm_ids = sorted({row[3] for row in schedules.values()})
@@ -298,7 +300,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
     rows = []
     for loan_id, (_sid, starts, upk_id, ksm_id, principal, written_off_on) in sorted(schedules.items()):
         pokok_all, last_change = alloc.get(loan_id, (0, None))
-        starts = _day(starts)
+        starts = row_day(starts)
         valid_from = max(starts, last_change) if last_change else starts
         rows.append(
             state_row(
@@ -308,7 +310,7 @@ def compute(*, connection=default_connection, loan_ids: Iterable[int] | None = N
                 principal=int(principal),
                 pokok_all=pokok_all,
                 valid_from=valid_from,
-                written_off_on=_as_date(written_off_on),
+                written_off_on=row_date(written_off_on),
                 schedule_from=starts,
                 instalments=instalments.get(loan_id, []),
                 shared_ksm=loans_per_ksm[ksm_id] > 1,

@@ -128,6 +128,7 @@ def test_repayment_record_outside_a_transaction_is_one_statement(upk, manager, l
     last = services.repayment_record(
         loan=loan, amount=owed, paid_on=date(2024, 6, 12), actor=manager, idempotency_key="all"
     )
+    assert (last.loan.status, last.loan.closed_on) == (LoanStatus.PAID_OFF, date(2024, 6, 12))
     loan.refresh_from_db()
     assert (loan.status, loan.closed_on) == (LoanStatus.PAID_OFF, date(2024, 6, 12))
     event = loan.status_events.get(to_status=LoanStatus.PAID_OFF)
