@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +25,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bkm.models import Unit
-from core.money import RupiahInputError, parse_rupiah
+from core.fields import RupiahField
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
@@ -596,9 +597,9 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             if not text:
                 continue
             try:
-                amount = int(parse_rupiah(text))
-            except RupiahInputError:
-                row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
+                amount = int(RupiahField().clean(text))
+            except ValidationError as exc:
+                row_errors[loan_pk].extend(exc.messages)
                 continue
             if amount > 0:
                 amounts[loan_pk] = amount
@@ -689,11 +690,12 @@ def _sheet_splits(
         if not text:
             continue
         try:
-            part = int(parse_rupiah(text))
-        except RupiahInputError:
+            part = int(RupiahField().clean(text))
+        except ValidationError as exc:
             if loan_pk not in bad:
                 row_errors[loan_pk].append(
-                    _("%(ksm)s: bagian anggota harus angka Rupiah bulat.") % {"ksm": names.get(loan_pk, loan_pk)}
+                    _("%(ksm)s: bagian anggota: %(error)s")
+                    % {"ksm": names.get(loan_pk, loan_pk), "error": " ".join(exc.messages)}
                 )
             bad.add(loan_pk)
             continue
