@@ -142,11 +142,8 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         "kol": kol,
     }
     if ctx["can_borrowers"]:
-        arrears = [pos for pos, _i in kol.rows if pos.n_arrears]
-        arrears.sort(key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
         due = selectors.due_list(upk=upk, on=as_of, within_days=7)
-        names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in arrears}).values_list("pk", "name"))
-        ctx["arrears"] = [(p, names.get(p.ksm_id, "")) for p in arrears[:50]]
+        ctx["arrears"] = selectors.arrears_worklist(upk=upk, as_of=as_of)
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
     return render(request, "upk/upk_home.html", ctx)
