@@ -452,9 +452,7 @@ def arrears_worklist(*, upk, as_of: date, limit: int = 50) -> ArrearsWorklist:
     shown = positions[:limit]
     names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
     rules = _settings([upk.pk])[upk.pk]
-    rows = [
-        ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown
-    ]
+    rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
     return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
 
 
