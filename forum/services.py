@@ -7,8 +7,7 @@ open a hole.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import partial
@@ -23,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bkm.models import BKM, OPD, Proposal
+from core import exports
 
 from . import conf
 from . import permissions as perms
@@ -464,21 +464,20 @@ def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thr
         .select_related("thread", "author")
         .order_by("thread_id", "created_at", "id")
     )
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["topik_id", "judul", "tulisan_id", "penulis", "waktu", "disembunyikan", "isi"])
-    for post in qs.iterator(chunk_size=500):
-        body = post.body_source
-        # Spreadsheet formula injection guard (CSV opened in Excel/LibreOffice).
-        if body[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            body = "'" + body
-        title = post.thread.title
-        if title[:1] in ("=", "+", "-", "@"):
-            title = "'" + title
-        writer.writerow(
-            [post.thread_id, title, post.pk, post.author.username, post.created_at.isoformat(), post.is_hidden, body]
-        )
-    return buf.getvalue()
+    header = ["topik_id", "judul", "tulisan_id", "penulis", "waktu", "disembunyikan", "isi"]
+    rows = (
+        [
+            post.thread_id,
+            post.thread.title,
+            post.pk,
+            post.author.username,
+            post.created_at,
+            post.is_hidden,
+            post.body_source,
+        ]
+        for post in qs.iterator(chunk_size=500)
+    )
+    return exports.csv_text(itertools.chain([header], rows))
 
 
 # --- Meetings ----------------------------------------------------------------------------

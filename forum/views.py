@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import exports
+
 from . import conf, forms, selectors, services
 from . import permissions as perms
 from .ical import meeting_calendar
@@ -404,10 +406,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _csv_response(content: str, filename: str) -> HttpResponse:
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return exports.csv_text_response(filename=filename, text=content)
 
 
 @login_required
