@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -111,7 +112,7 @@ def report_request(
     check_report_request(user, rt, params)
     if request_token is not None:
         # Serialise the same user's requests so two simultaneous sends of one form meet here.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         earlier = ReportRun.objects.filter(requested_by=user, request_token=request_token).first()
         if earlier is not None:
             return earlier
