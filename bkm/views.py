@@ -3,8 +3,6 @@ bkm.selectors, writes through bkm.services."""
 
 from __future__ import annotations
 
-import csv
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import exports
 from core.filters import filterset
 from core.permissions import is_staff
 
@@ -125,41 +124,17 @@ def _export_name(ext: str) -> str:
 @login_required
 def bkm_export_csv(request: HttpRequest) -> HttpResponse:
     qs = _export_queryset(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
-    response.write("\ufeff")  # BOM so Excel opens UTF-8 correctly
-    writer = csv.writer(response, delimiter=";")
-    for row in selectors.bkm_export_rows(qs.iterator(chunk_size=500)):
-        writer.writerow(
-            ["" if v is None else (v.strftime("%d-%m-%Y") if isinstance(v, datetime.date) else v) for v in row]
-        )
-    return response
+    return exports.csv_response(
+        filename=_export_name("csv"), rows=selectors.bkm_export_rows(qs.iterator(chunk_size=500))
+    )
 
 
 @login_required
 def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     qs = _export_queryset(request)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("BKM-LKM"))
-    for i, row in enumerate(selectors.bkm_export_rows(qs.iterator(chunk_size=500))):
-        if i == 0:
-            from openpyxl.cell import WriteOnlyCell
-
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(ws, value=str(value))
-                cell.font = Font(bold=True)
-                cells.append(cell)
-            ws.append(cells)
-        else:
-            ws.append(row)
-    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
-    wb.save(response)
-    return response
+    return exports.xlsx_response(
+        filename=_export_name("xlsx"), rows=selectors.bkm_export_rows(qs.iterator(chunk_size=500)), title=_("BKM-LKM")
+    )
 
 
 # --- One BKM ---------------------------------------------------------------------------

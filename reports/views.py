@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.filters import filterset
+from core.outbox import QUEUE_UNREACHABLE_MESSAGE
 from core.permissions import is_staff, is_staff_admin
 
 from .dashboard import dashboard_panels
@@ -27,7 +30,13 @@ from .permissions import (
 )
 from .registry import UnknownReportType, all_report_types, get_report_type
 from .selectors import report_run_list
-from .services import report_download_name, report_request, report_subscription_set, warning_acknowledge
+from .services import (
+    report_download_name,
+    report_request,
+    report_run_waiting_for_queue,
+    report_subscription_set,
+    warning_acknowledge,
+)
 from .warnings import collect_warnings
 
 RUNS_PER_PAGE = 20
@@ -78,16 +87,30 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
         check_report_request(request.user, rt, request.POST.dict())
     params_form_class = rt.module().Params
     form = params_form_class(request.POST or None, user=request.user)
+    token = _request_token(request)
     if request.method == "POST" and form.is_valid():
         try:
-            run = report_request(user=request.user, report_type=rt.name, params=form.to_params())
+            run = report_request(user=request.user, report_type=rt.name, params=form.to_params(), request_token=token)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
+            if report_run_waiting_for_queue(run=run):
+                messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
+            else:
+                messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
             return redirect("reports:run_detail", pk=run.pk)
-    return render(request, "reports/request_form.html", {"report_type": rt, "form": form})
+    return render(
+        request, "reports/request_form.html", {"report_type": rt, "form": form, "request_token": token or uuid.uuid4()}
+    )
+
+
+def _request_token(request: HttpRequest) -> uuid.UUID | None:
+    """The form's one-time token (made when it was shown); a missing or malformed one is simply absent."""
+    try:
+        return uuid.UUID(str(request.POST.get("request_token", "")))
+    except ValueError:
+        return None
 
 
 def _visible_run(request: HttpRequest, pk: int) -> ReportRun:
