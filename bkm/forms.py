@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.money import RupiahInputError, parse_rupiah
+from core.fields import DecimalNumberField, RupiahField, number_formfield
 
 from .models import (
     BKM,
@@ -53,32 +53,6 @@ def _model_field(form: forms.BaseForm, name: str) -> Any:
 
 def _date_widgets(*names: str) -> dict[str, forms.Widget]:
     return {n: DateInput() for n in names}
-
-
-class RupiahField(forms.CharField):
-    """Whole Rupiah typed the Indonesian way: "1.500.000", "Rp 1.500.000" or "1500000"."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        # No max_length: its validator would run on the cleaned Decimal.
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "numeric")
-        self.widget.attrs.setdefault("maxlength", "30")
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Decimal | int):
-            return f"{int(value):,}".replace(",", ".")
-        return value
-
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_rupiah(text)
-        except RupiahInputError as exc:
-            if exc.code == "too_large":
-                raise ValidationError(_("Jumlah terlalu besar."), code="rupiah") from exc
-            raise ValidationError(_("Tulis jumlah Rupiah bulat tanpa sen, mis. 1.500.000."), code="rupiah") from exc
 
 
 # --- BKM ------------------------------------------------------------------------------
@@ -174,6 +148,7 @@ class HandoverForm(forms.ModelForm):
 
     class Meta:
         model = Handover
+        formfield_callback = staticmethod(number_formfield)
         fields = ["handover_date", "legal_basis", "berita_acara", *Handover.ASSET_FIELDS, "notes"]
         widgets = _date_widgets("handover_date")
 
@@ -216,6 +191,7 @@ class DocumentVersionForm(forms.Form):
 class SlumAreaForm(forms.ModelForm):
     class Meta:
         model = SlumArea
+        formfield_callback = staticmethod(number_formfield)
         fields = ["kelurahan", "name", "sk_number", "sk_year", "area_ha", "typology", "notes"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -226,6 +202,7 @@ class SlumAreaForm(forms.ModelForm):
 class SlumMeasureForm(forms.ModelForm):
     class Meta:
         model = SlumMeasure
+        formfield_callback = staticmethod(number_formfield)
         fields = [
             "year",
             "building",
@@ -251,6 +228,7 @@ class ProposalForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
+        formfield_callback = staticmethod(number_formfield)
         fields = list(PROPOSAL_EDIT_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -290,14 +268,14 @@ class AssessmentForm(forms.Form):
         self.aspects = aspects
         for aspect in aspects:
             weight, score = current.get(aspect.pk, (aspect.default_weight, None))
-            self.fields[f"weight_{aspect.pk}"] = forms.DecimalField(
+            self.fields[f"weight_{aspect.pk}"] = DecimalNumberField(
                 label=_("Bobot %(aspect)s (%%)") % {"aspect": aspect.name},
                 min_value=0,
                 max_value=100,
                 decimal_places=2,
                 initial=weight,
             )
-            self.fields[f"score_{aspect.pk}"] = forms.DecimalField(
+            self.fields[f"score_{aspect.pk}"] = DecimalNumberField(
                 label=_("Nilai %(aspect)s (0–100)") % {"aspect": aspect.name},
                 min_value=0,
                 max_value=100,

@@ -431,6 +431,31 @@ def arrears_list(*, upk, as_of: date) -> list[LoanPosition]:
     return sorted(rows, key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
 
 
+@dataclass(frozen=True)
+class ArrearsRow:
+    position: LoanPosition
+    ksm_name: str
+    kol_name: str  # the loan's kolektibilitas bucket under the UPK's rules
+
+
+@dataclass(frozen=True)
+class ArrearsWorklist:
+    rows: list[ArrearsRow]  # the first `limit`, most instalments in arrears first
+    count: int  # all loans in arrears
+    total: int  # their arrears (pokok + jasa + BOP due and unpaid)
+
+
+def arrears_worklist(*, upk, as_of: date, limit: int = 50) -> ArrearsWorklist:
+    """The manager's arrears worklist: loans in arrears with their KSM and
+    kolektibilitas, worst first (five queries whatever the portfolio)."""
+    positions = arrears_list(upk=upk, as_of=as_of)
+    shown = positions[:limit]
+    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
+    rules = _settings([upk.pk])[upk.pk]
+    rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
+    return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
+
+
 @dataclass
 class DueRow:
     loan: Loan

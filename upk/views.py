@@ -15,6 +15,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,8 +24,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bkm.models import Unit
+from core.fields import RupiahField
 from core.filters import filterset
-from core.money import RupiahInputError, parse_rupiah
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
@@ -141,11 +142,8 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         "kol": kol,
     }
     if ctx["can_borrowers"]:
-        arrears = [pos for pos, _i in kol.rows if pos.n_arrears]
-        arrears.sort(key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
         due = selectors.due_list(upk=upk, on=as_of, within_days=7)
-        names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in arrears}).values_list("pk", "name"))
-        ctx["arrears"] = [(p, names.get(p.ksm_id, "")) for p in arrears[:50]]
+        ctx["arrears"] = selectors.arrears_worklist(upk=upk, as_of=as_of)
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
     return render(request, "upk/upk_home.html", ctx)
@@ -587,9 +585,9 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             if not text:
                 continue
             try:
-                amount = int(parse_rupiah(text))
-            except RupiahInputError:
-                row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
+                amount = int(RupiahField().clean(text))
+            except ValidationError as exc:
+                row_errors[loan_pk].extend(exc.messages)
                 continue
             if amount > 0:
                 amounts[loan_pk] = amount
@@ -680,11 +678,12 @@ def _sheet_splits(
         if not text:
             continue
         try:
-            part = int(parse_rupiah(text))
-        except RupiahInputError:
+            part = int(RupiahField().clean(text))
+        except ValidationError as exc:
             if loan_pk not in bad:
                 row_errors[loan_pk].append(
-                    _("%(ksm)s: bagian anggota harus angka Rupiah bulat.") % {"ksm": names.get(loan_pk, loan_pk)}
+                    _("%(ksm)s: bagian anggota: %(error)s")
+                    % {"ksm": names.get(loan_pk, loan_pk), "error": " ".join(exc.messages)}
                 )
             bad.add(loan_pk)
             continue
