@@ -18,17 +18,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import exports
+from core.filters import filterset
 from core.permissions import is_staff
 
 from . import permissions as perms
 from . import selectors, services
+from .filters import BKMFilterSet, ProposalFilterSet
 from .forms import (
     AssessmentForm,
     AuditForm,
     BankAccountForm,
     BKMContactsForm,
     BKMCreateForm,
-    BKMFilterForm,
     BKMProfileForm,
     BoardMemberForm,
     DocumentForm,
@@ -36,7 +37,6 @@ from .forms import (
     ElectionForm,
     HandoverForm,
     OPDForm,
-    ProposalFilterForm,
     ProposalForm,
     ProposalTransitionForm,
     SlumAreaForm,
@@ -76,20 +76,9 @@ def _get_bkm_for_view(request: HttpRequest, pk: int) -> BKM:
     return bkm
 
 
-def _bkm_filters(request: HttpRequest) -> tuple[BKMFilterForm, selectors.BKMFilters]:
-    form = BKMFilterForm(request.GET or None)
-    filters = selectors.BKMFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = selectors.BKMFilters(
-            kecamatan=data["kecamatan"].pk if data["kecamatan"] else None,
-            kelurahan=data["kelurahan"].pk if data["kelurahan"] else None,
-            status=data["status"],
-            warning=data["warning"],
-            handover=data["handover"],
-            q=data["q"],
-        )
-    return form, filters
+def _bkm_filterset(request: HttpRequest) -> BKMFilterSet:
+    """The list's filters over the BKMs the user may see: the page, page 2 and both exports use it."""
+    return filterset(BKMFilterSet, request.GET, selectors.bkm_list_with_warnings(user=request.user))
 
 
 # --- List and exports -------------------------------------------------------------
@@ -97,14 +86,13 @@ def _bkm_filters(request: HttpRequest) -> tuple[BKMFilterForm, selectors.BKMFilt
 
 @login_required
 def bkm_list(request: HttpRequest) -> HttpResponse:
-    form, filters = _bkm_filters(request)
-    qs = selectors.bkm_list_with_warnings(user=request.user, filters=filters)
-    page: Any = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    fs = _bkm_filterset(request)
+    page: Any = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         (bkm, selectors.bkm_warnings(bkm), selectors.women_share_pct(bkm.women_count, bkm.board_size)) for bkm in page
     ]
     context = {
-        "form": form,
+        "form": fs.form,
         "page_obj": page,
         "rows": rows,
         "can_create": perms.can_create_bkm(request.user),
@@ -126,8 +114,7 @@ def kelurahan_options(request: HttpRequest) -> HttpResponse:
 
 def _export_queryset(request: HttpRequest) -> Any:
     perms.check_bkm_export(request.user)
-    _form, filters = _bkm_filters(request)
-    return selectors.bkm_list_with_warnings(user=request.user, filters=filters)
+    return _bkm_filterset(request).qs
 
 
 def _export_name(ext: str) -> str:
@@ -531,22 +518,9 @@ def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
 
 @login_required
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    form = ProposalFilterForm(request.GET or None)
-    filters = selectors.ProposalFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.ProposalFilters(
-            status=d["status"],
-            opd=d["opd"].pk if d["opd"] else None,
-            year=d["year"],
-            kecamatan=d["kecamatan"].pk if d["kecamatan"] else None,
-            funding_source=d["funding_source"],
-            q=d["q"],
-        )
-    page = Paginator(selectors.proposal_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "bkm/proposal_list.html", {"form": form, "page_obj": page})
+    fs = filterset(ProposalFilterSet, request.GET, selectors.proposal_list(user=request.user))
+    page = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "bkm/proposal_list.html", {"form": fs.form, "page_obj": page})
 
 
 @login_required

@@ -12,10 +12,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.filters import filterset
 from core.outbox import QUEUE_UNREACHABLE_MESSAGE
 from core.permissions import is_staff, is_staff_admin
 
 from .dashboard import dashboard_panels
+from .filters import RunFilterSet
 from .forms import AcknowledgeWarningForm
 from .models import ReportRun, ReportSubscription, RunStatus
 from .permissions import (
@@ -43,9 +45,8 @@ WARNINGS_SHOWN = 25
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    report_type = request.GET.get("jenis") or None
-    runs = report_run_list(qs=filter_runs(request.user, ReportRun.objects.all()), report_type=report_type)
-    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    fs = filterset(RunFilterSet, request.GET, report_run_list(qs=filter_runs(request.user, ReportRun.objects.all())))
+    page = Paginator(fs.qs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     subscribed = set(
         ReportSubscription.objects.filter(user_id=request.user.pk or 0, is_active=True).values_list(
             "report_type", flat=True
@@ -58,8 +59,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "runs": page.object_list,
-            "types": all_report_types(),
-            "current_type": report_type,
+            "filter": fs.form,
             "schedulable": [(rt, rt.name in subscribed) for rt in schedulable],
             "is_staff_view": is_staff(request.user),
         },
