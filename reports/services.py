@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from core.outbox import outbox_add, outbox_waiting
 from core.workers import alive_workers, pid_alive
+from pokja_portal.db_router import replica_reads
 
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
@@ -201,7 +202,9 @@ def report_run_generate(*, run: ReportRun) -> None:
             # Builders that read through another app's per-user filter (the forum's)
             # read as the person who asked; scheduled runs have no one (None).
             kwargs["user"] = run.requested_by
-        context = module.build(params=run.parameters, progress=progress, **kwargs)
+        # The report's data from the read replica when one is configured (pokja_portal/db_router.py).
+        with replica_reads():
+            context = module.build(params=run.parameters, progress=progress, **kwargs)
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
         base = {
             "run": run,
@@ -209,7 +212,8 @@ def report_run_generate(*, run: ReportRun) -> None:
             "produced_at": format_datetime_wib(timezone.now()),
             "requested_by": run.requested_by,
         }
-        pdf = render_pdf(template=module.TEMPLATE, context={**base, **context})
+        with replica_reads():  # querysets the template evaluates
+            pdf = render_pdf(template=module.TEMPLATE, context={**base, **context})
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))
