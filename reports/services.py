@@ -12,6 +12,7 @@ import inspect
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -22,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
@@ -70,12 +71,49 @@ def report_run_create(
     )
 
 
+def runs_in_process() -> bool:
+    """The embedded mode (`make run`: no CELERY_BROKER_URL): no worker, report jobs run in this process."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
+
+
 def report_run_enqueue(*, run: ReportRun) -> None:
-    """Queue the job once the run row is committed: the worker must find it."""
+    """Queue the job once the run row is committed: the worker must find it.
+
+    In the embedded mode there is no worker and an eager task would run inside
+    the request that asked, keeping the user waiting for the whole build. The
+    job runs instead in a background thread of this process, started after the
+    commit; the progress page polls it like a worker's.
+    """
     from .tasks import report_generate
 
     run_id = run.pk
-    transaction.on_commit(lambda: report_generate.delay(run_id))
+    if runs_in_process():
+        transaction.on_commit(lambda: report_run_in_background(run_id=run_id))
+    else:
+        transaction.on_commit(lambda: report_generate.delay(run_id))
+
+
+def report_run_in_background(*, run_id: int) -> threading.Thread:
+    """Embedded mode: run `report_generate` in a daemon thread with its own database connection.
+
+    A run whose thread died with an earlier process of the server (a restart
+    mid-run) is failed first by the watchdog's dead-process rule: nothing else
+    runs the watchdog without a beat scheduler.
+    """
+    from .tasks import report_generate
+
+    def work() -> None:
+        try:
+            report_runs_watchdog()
+            report_generate.apply(args=(run_id,), throw=False)
+        except Exception:
+            logger.exception("In-process report run %s failed", run_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name=f"report-run-{run_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 @transaction.atomic
@@ -156,6 +194,28 @@ def report_run_set_progress(*, run_id: int, percent: int, message: str = "") -> 
     )
 
 
+def report_context(
+    *, rt: ReportType, params: dict[str, Any], requested_by: Any, run: ReportRun | None, progress: Callable
+) -> dict[str, Any]:
+    """What a report's PDF template renders: its builder's context and the title page's facts.
+
+    Call inside `translation.override("id")` and WIB (as `report_run_generate` does)."""
+    module = rt.module()
+    kwargs: dict[str, Any] = {}
+    if "user" in inspect.signature(module.build).parameters:
+        # Builders that read through another app's per-user filter (the forum's)
+        # read as the person who asked; scheduled runs have no one (None).
+        kwargs["user"] = requested_by
+    context = module.build(params=params, progress=progress, **kwargs)
+    base = {
+        "run": run,
+        "report_label": str(rt.label),
+        "produced_at": format_datetime_wib(timezone.now()),
+        "requested_by": requested_by,
+    }
+    return {**base, **context}
+
+
 def report_run_generate(*, run: ReportRun) -> None:
     """Build, render and store the PDF of a running run, then mark it done.
 
@@ -163,23 +223,13 @@ def report_run_generate(*, run: ReportRun) -> None:
     `report_run_fail`.
     """
     rt = get_report_type(run.report_type)
-    module = rt.module()
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        kwargs: dict[str, Any] = {}
-        if "user" in inspect.signature(module.build).parameters:
-            # Builders that read through another app's per-user filter (the forum's)
-            # read as the person who asked; scheduled runs have no one (None).
-            kwargs["user"] = run.requested_by
-        context = module.build(params=run.parameters, progress=progress, **kwargs)
+        context = report_context(
+            rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress
+        )
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
-        base = {
-            "run": run,
-            "report_label": str(rt.label),
-            "produced_at": format_datetime_wib(timezone.now()),
-            "requested_by": run.requested_by,
-        }
-        pdf = render_pdf(template=module.TEMPLATE, context={**base, **context})
+        pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))

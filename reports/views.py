@@ -25,7 +25,13 @@ from .permissions import (
 )
 from .registry import UnknownReportType, all_report_types, get_report_type
 from .selectors import report_run_list
-from .services import report_download_name, report_request, report_subscription_set, warning_acknowledge
+from .services import (
+    report_download_name,
+    report_request,
+    report_subscription_set,
+    runs_in_process,
+    warning_acknowledge,
+)
 from .warnings import collect_warnings
 
 RUNS_PER_PAGE = 20
@@ -85,7 +91,10 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
+            if runs_in_process():
+                messages.success(request, _("Laporan sedang dibuat; kemajuannya tampil di bawah."))
+            else:
+                messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
             return redirect("reports:run_detail", pk=run.pk)
     return render(request, "reports/request_form.html", {"report_type": rt, "form": form})
 
