@@ -12,6 +12,7 @@ import inspect
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
@@ -85,14 +86,52 @@ def report_run_create(
 GENERATE_TASK = "reports.tasks.report_generate"
 
 
+def runs_in_process() -> bool:
+    """The embedded mode (`make run`: no CELERY_BROKER_URL): no worker, report jobs run in this process."""
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
+
+
 def report_run_enqueue(*, run: ReportRun) -> None:
-    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit."""
-    outbox_add(task=GENERATE_TASK, args=[run.pk])
+    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit.
+
+    In the embedded mode there is no worker and an eager task would run inside
+    the request that asked, keeping the user waiting for the whole build. The
+    job runs instead in a background thread of this process, started after the
+    commit; the progress page polls it like a worker's.
+    """
+    if runs_in_process():
+        run_id = run.pk
+        transaction.on_commit(lambda: report_run_in_background(run_id=run_id))
+    else:
+        outbox_add(task=GENERATE_TASK, args=[run.pk])
 
 
 def report_run_waiting_for_queue(*, run: ReportRun) -> bool:
     """True while the run's job has not reached the broker (the user is told it will start later)."""
     return outbox_waiting(task=GENERATE_TASK, args=[run.pk])
+
+
+def report_run_in_background(*, run_id: int) -> threading.Thread:
+    """Embedded mode: run `report_generate` in a daemon thread with its own database connection.
+
+    A run whose thread died with an earlier process of the server (a restart
+    mid-run) is failed first by the watchdog's dead-process rule: nothing else
+    runs the watchdog without a beat scheduler.
+    """
+    from .tasks import report_generate
+
+    def work() -> None:
+        try:
+            report_runs_watchdog()
+            report_generate.apply(args=(run_id,), throw=False)
+        except Exception:
+            logger.exception("In-process report run %s failed", run_id)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work, name=f"report-run-{run_id}", daemon=True)
+    thread.start()
+    return thread
 
 
 @transaction.atomic
@@ -187,6 +226,28 @@ def report_run_set_progress(*, run_id: int, percent: int, message: str = "") -> 
     )
 
 
+def report_context(
+    *, rt: ReportType, params: dict[str, Any], requested_by: Any, run: ReportRun | None, progress: Callable
+) -> dict[str, Any]:
+    """What a report's PDF template renders: its builder's context and the title page's facts.
+
+    Call inside `translation.override("id")` and WIB (as `report_run_generate` does)."""
+    module = rt.module()
+    kwargs: dict[str, Any] = {}
+    if "user" in inspect.signature(module.build).parameters:
+        # Builders that read through another app's per-user filter (the forum's)
+        # read as the person who asked; scheduled runs have no one (None).
+        kwargs["user"] = requested_by
+    context = module.build(params=params, progress=progress, **kwargs)
+    base = {
+        "run": run,
+        "report_label": str(rt.label),
+        "produced_at": format_datetime_wib(timezone.now()),
+        "requested_by": requested_by,
+    }
+    return {**base, **context}
+
+
 def report_run_generate(*, run: ReportRun) -> None:
     """Build, render and store the PDF of a running run, then mark it done.
 
@@ -194,26 +255,16 @@ def report_run_generate(*, run: ReportRun) -> None:
     `report_run_fail`.
     """
     rt = get_report_type(run.report_type)
-    module = rt.module()
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        kwargs: dict[str, Any] = {}
-        if "user" in inspect.signature(module.build).parameters:
-            # Builders that read through another app's per-user filter (the forum's)
-            # read as the person who asked; scheduled runs have no one (None).
-            kwargs["user"] = run.requested_by
         # The report's data from the read replica when one is configured (pokja_portal/db_router.py).
         with replica_reads():
-            context = module.build(params=run.parameters, progress=progress, **kwargs)
+            context = report_context(
+                rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress
+            )
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
-        base = {
-            "run": run,
-            "report_label": str(rt.label),
-            "produced_at": format_datetime_wib(timezone.now()),
-            "requested_by": run.requested_by,
-        }
         with replica_reads():  # querysets the template evaluates
-            pdf = render_pdf(template=module.TEMPLATE, context={**base, **context})
+            pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))

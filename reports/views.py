@@ -36,6 +36,7 @@ from .services import (
     report_request,
     report_run_waiting_for_queue,
     report_subscription_set,
+    runs_in_process,
     warning_acknowledge,
 )
 from .warnings import collect_warnings
@@ -98,6 +99,8 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
         else:
             if report_run_waiting_for_queue(run=run):
                 messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
+            elif runs_in_process():
+                messages.success(request, _("Laporan sedang dibuat; kemajuannya tampil di bawah."))
             else:
                 messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
             return redirect("reports:run_detail", pk=run.pk)
