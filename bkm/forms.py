@@ -23,14 +23,11 @@ from .models import (
     AssessmentAspect,
     AuditRecord,
     BankAccount,
-    BKMStatus,
     BoardMember,
     Document,
     DocumentType,
     Election,
-    FundingSource,
     Handover,
-    Kecamatan,
     Kelurahan,
     Proposal,
     ProposalStatus,
@@ -39,7 +36,6 @@ from .models import (
     Unit,
     UnitPerson,
 )
-from .selectors import WARNING_FILTER_CHOICES
 from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, PROPOSAL_EDIT_FIELDS, document_check_file
 
 
@@ -57,65 +53,6 @@ def _model_field(form: forms.BaseForm, name: str) -> Any:
 
 def _date_widgets(*names: str) -> dict[str, forms.Widget]:
     return {n: DateInput() for n in names}
-
-
-# --- List filters -------------------------------------------------------------------
-
-
-class BKMFilterForm(forms.Form):
-    q = forms.CharField(label=_("Cari"), required=False)
-    kecamatan = forms.ModelChoiceField(
-        label=_("Kecamatan"),
-        queryset=Kecamatan.objects.order_by("name"),
-        required=False,
-        empty_label=_("Semua kecamatan"),
-    )
-    kelurahan = forms.ModelChoiceField(
-        label=_("Kelurahan"),
-        queryset=Kelurahan.objects.select_related("kecamatan").order_by("name"),
-        required=False,
-        empty_label=_("Semua kelurahan"),
-    )
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Semua status")), *BKMStatus.choices], required=False)
-    warning = forms.ChoiceField(
-        label=_("Peringatan"), choices=[("", _("Semua")), *WARNING_FILTER_CHOICES], required=False
-    )
-    handover = forms.ChoiceField(
-        label=_("Serah terima"),
-        choices=[("", _("Semua")), ("ya", _("Sudah")), ("tidak", _("Belum"))],
-        required=False,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("status", "warning", "handover"):
-            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
-
-
-class ProposalFilterForm(forms.Form):
-    q = forms.CharField(label=_("Cari"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Semua status")), *ProposalStatus.choices], required=False
-    )
-    opd = forms.ModelChoiceField(
-        label=_("OPD"), queryset=OPD.objects.order_by("name"), required=False, empty_label=_("Semua OPD")
-    )
-    kecamatan = forms.ModelChoiceField(
-        label=_("Kecamatan"),
-        queryset=Kecamatan.objects.order_by("name"),
-        required=False,
-        empty_label=_("Semua kecamatan"),
-    )
-    year = forms.IntegerField(label=_("Tahun"), required=False, min_value=2000, max_value=2100)
-    funding_source = forms.ChoiceField(
-        label=_("Sumber dana"), choices=[("", _("Semua")), *FundingSource.choices], required=False
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
 
 # --- BKM ------------------------------------------------------------------------------

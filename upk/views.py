@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,9 +25,11 @@ from django.utils.translation import gettext as _
 
 from bkm.models import Unit
 from core.fields import RupiahField
+from core.filters import filterset
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
+from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -37,7 +38,6 @@ from .models import (
     AccountingPeriod,
     ApprovalStatus,
     CollectionSheet,
-    JournalEntry,
     Loan,
     LoanMember,
     LoanStatus,
@@ -155,17 +155,15 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
 @login_required
 def ksm_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
-    qs = ksm_list_queryset(request.user, upk)
-    q = str(request.GET.get("q", "")).strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    fs = filterset(KSMFilterSet, request.GET, ksm_list_queryset(request.user, upk))
+    qs = fs.qs
     fmt = export_format(request)
     if fmt:
         headers = [_("Kode"), _("Nama"), _("Kelurahan"), _("RT"), _("Anggota"), _("Tabungan"), _("Pinjaman berjalan")]
         data = ([k.code, k.name, k.kelurahan.name, k.rt, k.n_members, k.savings_total, k.n_live] for k in qs)  # type: ignore[attr-defined]
         return export_response(fmt, f"ksm-{upk.pk}", headers, data, title="KSM")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "upk/ksm_list.html", {**screen_flags(request, upk), "page_obj": page, "q": q})
+    return render(request, "upk/ksm_list.html", {**screen_flags(request, upk), "page_obj": page, "filter": fs.form})
 
 
 @login_required
@@ -260,14 +258,9 @@ def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
 def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     as_of = as_of_from(request)
-    qs = permissions.filter_loans(request.user, Loan.objects.filter(upk=upk)).select_related("ksm")
-    status = request.GET.get("status", "")
-    if status in LoanStatus.values:
-        qs = qs.filter(status=status)
-    q = str(request.GET.get("q", "")).strip()
-    if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(ksm__name__icontains=q))
-    qs = qs.order_by("-applied_on", "-pk")
+    scoped = permissions.filter_loans(request.user, Loan.objects.filter(upk=upk)).select_related("ksm")
+    fs = filterset(LoanFilterSet, request.GET, scoped.order_by("-applied_on", "-pk"))
+    qs = fs.qs
     fmt = export_format(request)
     if fmt:
         loans = list(qs)
@@ -307,9 +300,7 @@ def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
             **screen_flags(request, upk),
             "page_obj": page,
             "rows": rows,
-            "q": q,
-            "status": status,
-            "statuses": LoanStatus.choices,
+            "filter": fs.form,
             "as_of": as_of,
         },
     )
@@ -1049,12 +1040,11 @@ def _range(request: HttpRequest) -> tuple[date, date]:
 def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
-    qs = permissions.filter_journal_entries(
+    scoped = permissions.filter_journal_entries(
         request.user, selectors.journal_entries(upk=upk, date_from=date_from, date_to=date_to)
     )
-    kind = request.GET.get("jenis", "")
-    if kind:
-        qs = qs.filter(kind=kind)
+    fs = filterset(JournalFilterSet, request.GET, scoped)
+    qs = fs.qs
     fmt = export_format(request)
     if fmt:
         headers = [_("Nomor"), _("Tanggal"), _("Jenis"), _("Uraian"), _("Akun"), _("Debit"), _("Kredit")]
@@ -1075,8 +1065,7 @@ def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
             "page_obj": page,
             "date_from": date_from,
             "date_to": date_to,
-            "kind": kind,
-            "kinds": JournalEntry._meta.get_field("kind").choices,
+            "filter_form": fs.form,
         },
     )
 
