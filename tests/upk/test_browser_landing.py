@@ -47,3 +47,25 @@ def test_manager_phone_landing_to_repayment_typed_as_printed(page, bkm):
     page.get_by_role("button", name="Simpan pembayaran").click()
     page.wait_for_url(lambda url: "/bayar/" not in url)
     assert Repayment.objects.filter(loan=loan, amount=Decimal(560_500)).count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_manager_phone_landing_starts_the_collection_sheet_typed_as_printed(page, bkm):
+    upk = bkm.units.get(unit_type="upk")
+    services.upk_setup(upk=upk)
+    manager = UserFactory(role="upk_manager", username="manajer_tagih")
+    manager.upk_units.set([upk])
+    fund(upk, manager)
+    loan = make_portfolio(upk, manager, 1, today=today(), months_ago=3, paid_up_to=1)[0]
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_login(page, "manajer_tagih")
+    page.goto(page.base_url + "/")
+    page.get_by_test_id("start-collection-sheet").click()
+    page.wait_for_selector("[data-testid=collection-sheet]")
+    page.locator(f"tr[data-loan='{loan.number}'] input").first.fill("560.500")
+    page.get_by_test_id("submit-sheet").click()
+    page.wait_for_selector("[data-testid=sheet-result]")
+    screenshot(page, "upk-collection-sheet-from-landing")
+    assert Repayment.objects.filter(loan=loan, amount=Decimal(560_500)).count() == 1
