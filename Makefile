@@ -33,6 +33,7 @@ system-packages:
 services:
 	@bash .ci/services.sh
 
+run: export DEBUG ?= true
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages -l id -l en >/dev/null 2>&1 || true
