@@ -18,7 +18,7 @@ from core.permissions import is_staff, is_staff_admin
 from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
-from .filters import RunFilterSet
+from .filters import RunFilterSet, WarningFilterSet
 from .forms import AcknowledgeWarningForm
 from .models import ReportRun, ReportSubscription, RunStatus
 from .permissions import (
@@ -39,7 +39,7 @@ from .services import (
     runs_in_process,
     warning_acknowledge,
 )
-from .warnings import collect_warnings
+from .warnings import collect_warnings, group_by_kind
 
 RUNS_PER_PAGE = 20
 WARNINGS_SHOWN = 25
@@ -178,7 +178,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "warnings": items if show_all else items[:WARNINGS_SHOWN],
             "warnings_total": len(items),
             "warnings_open": len(open_items),
+            "warning_groups": group_by_kind(items),
             "show_all": show_all,
+            "can_acknowledge": is_staff_admin(request.user),
+        },
+    )
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    """Every early warning, filtered (WarningFilterSet: kind, severity, kecamatan, answered) and grouped by kind."""
+    check_dashboard(request.user)
+    fs = filterset(WarningFilterSet, request.GET, collect_warnings())
+    items = fs.qs
+    return render(
+        request,
+        "reports/warning_list.html",
+        {
+            "filter": fs.form,
+            "groups": group_by_kind(items),
+            "total": len(items),
+            "open_total": sum(1 for i in items if not i.is_acknowledged),
             "can_acknowledge": is_staff_admin(request.user),
         },
     )
