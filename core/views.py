@@ -5,8 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from . import landing
 from .forms import LoginForm
-from .permissions import is_staff
 
 
 class LoginView(auth_views.LoginView):
@@ -16,10 +16,9 @@ class LoginView(auth_views.LoginView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page; each role's home is filled in by its app."""
-    if is_staff(request.user):
-        # Staff land on the city dashboard (reports app).
-        from reports.views import dashboard
-
-        return dashboard(request)
-    return render(request, "home.html")
+    """The landing page: a registered page for the user (staff: the city
+    dashboard), else the panels the apps register for them (`core.landing`)."""
+    page = landing.page_for(request.user)
+    if page is not None:
+        return page.view(request)
+    return render(request, "home.html", {"panels": landing.panels_for(request.user)})
