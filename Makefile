@@ -17,10 +17,11 @@ $(STAMP): requirements.txt requirements-dev.txt
 venv: $(STAMP)
 
 # Debian packages the tests need: Chromium for browser tests, Pango for WeasyPrint,
-# poppler-utils to look at PDFs. Installed only when missing and when we are root.
+# poppler-utils to look at PDFs, GNU time to check the benches' memory figures (tests/bench).
+# Installed only when missing and when we are root.
 system-packages:
 	@missing=""; \
-	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils; do \
+	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils time; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
@@ -32,6 +33,7 @@ system-packages:
 services:
 	@bash .ci/services.sh
 
+run: export DEBUG ?= true
 run: venv
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages -l id -l en >/dev/null 2>&1 || true

@@ -84,6 +84,16 @@ def threads_linked_to(*, user: Any, bkm: Any = None, proposal: Any = None, limit
     return perms.filter_visible_threads(user, qs).select_related("category").order_by("-last_post_at")[:limit]
 
 
+def post_emails_waiting(*, post: Post) -> bool:
+    """True while a notification e-mail of this post has not reached the broker (core.outbox)."""
+    from core.outbox import outbox_waiting_any
+
+    from .services import NOTIFICATION_EMAIL_TASK
+
+    ids = Notification.objects.filter(post=post, wants_email=True).values_list("pk", flat=True)
+    return outbox_waiting_any(task=NOTIFICATION_EMAIL_TASK, args_list=[[pk] for pk in ids])
+
+
 def notifications_for(*, user: Any) -> QuerySet[Notification]:
     """A user's notifications, re-filtered: a post they lost access to drops out of the list."""
     visible_posts = perms.filter_visible_posts(user, Post.objects.all()).values("id")

@@ -295,9 +295,8 @@ def city_figures() -> CityFigures:
 # --- Runs -------------------------------------------------------------------------
 
 
-def report_run_list(*, qs: QuerySet[ReportRun], report_type: str | None = None) -> QuerySet[ReportRun]:
-    if report_type:
-        qs = qs.filter(report_type=report_type)
+def report_run_list(*, qs: QuerySet[ReportRun]) -> QuerySet[ReportRun]:
+    """Runs newest first (`filters.RunFilterSet` narrows them)."""
     return qs.select_related("requested_by").order_by("-queued_at", "-id")
 
 

@@ -60,6 +60,11 @@ class UpkSettings(models.Model):
     upk = models.OneToOneField(
         "bkm.Unit", on_delete=models.CASCADE, related_name="upk_settings", limit_choices_to=UPK_LIMIT
     )
+    # Postings may carry a date up to this many days after today (WIB); 0 =
+    # nothing dated after today (a typo cannot put cash into next year's books).
+    posting_days_ahead = models.PositiveSmallIntegerField(
+        _("transaksi boleh bertanggal maju (hari)"), default=0, validators=[MaxValueValidator(7)]
+    )
     # KSM rules checked by loan_apply
     min_members = models.PositiveSmallIntegerField(_("anggota KSM minimal"), default=5)
     min_women_pct = rate_field(_("perempuan minimal (%) — peringatan"), 30)
@@ -955,6 +960,13 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it (upk.jobs): claimed by one task, watched like a report run.
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=255, blank=True)
+    worker_hostname = models.CharField(max_length=255, blank=True)
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -433,48 +433,87 @@ def arrears_list(*, upk, as_of: date) -> list[LoanPosition]:
     return sorted(rows, key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
 
 
+@dataclass(frozen=True)
+class ArrearsRow:
+    position: LoanPosition
+    ksm_name: str
+    kol_name: str  # the loan's kolektibilitas bucket under the UPK's rules
+
+
+@dataclass(frozen=True)
+class ArrearsWorklist:
+    rows: list[ArrearsRow]  # the first `limit`, most instalments in arrears first
+    count: int  # all loans in arrears
+    total: int  # their arrears (pokok + jasa + BOP due and unpaid)
+
+
+def arrears_worklist(*, upk, as_of: date, limit: int = 50) -> ArrearsWorklist:
+    """The manager's arrears worklist: loans in arrears with their KSM and
+    kolektibilitas, worst first (five queries whatever the portfolio)."""
+    positions = arrears_list(upk=upk, as_of=as_of)
+    shown = positions[:limit]
+    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
+    rules = _settings([upk.pk])[upk.pk]
+    rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
+    return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
+
+
 @dataclass
 class DueRow:
     loan: Loan
-    expected: int  # what is owed today: arrears + instalments due today
+    expected: int  # what clears everything due by the date: arrears + instalments due + denda
     n_arrears: int
+    denda: int = 0  # late fee included in `expected` (owed if paid on the sheet's date)
 
 
 def due_list(*, upk, on: date, within_days: int = 0) -> list[DueRow]:
     """Loans for the collection sheet: live loans with something owed on
-    instalments due on or before `on` + `within_days` (current state)."""
+    instalments due on or before `on` + `within_days` (current state).
+
+    `expected` (the sheet's "Tagihan") is what a payment dated `on` must be to
+    clear those instalments: their unpaid pokok, jasa and BOP plus the late
+    fee the allocation charges first on a late one (`engine.denda_due`, the
+    one place that rule lives). Two queries."""
+    from .engine import InstalmentState, denda_due
+
     until = on + timedelta(days=within_days)
-    rows = (
+    unpaid = (
         Instalment.objects.filter(
             upk=upk,
             schedule__effective_to__isnull=True,
             loan__status__in=[LoanStatus.ACTIVE, LoanStatus.RESCHEDULED],
             due_date__lte=until,
         )
-        .values("loan_id")
-        .annotate(
-            expected=Sum(F("total") - F("paid_pokok") - F("paid_jasa") - F("paid_bop")),
-            late=Sum(
-                F("total") - F("paid_pokok") - F("paid_jasa") - F("paid_bop"),
-                filter=Q(due_date__lt=on),
-            ),
+        .filter(total__gt=F("paid_pokok") + F("paid_jasa") + F("paid_bop"))
+        .values_list(
+            "loan_id",
+            "number",
+            "due_date",
+            "pokok",
+            "jasa",
+            "bop",
+            "paid_pokok",
+            "paid_jasa",
+            "paid_bop",
+            "paid_denda",
+            "loan__late_fee_amount",
+            "loan__late_fee_grace_days",
         )
     )
+    expected: dict[int, int] = defaultdict(int)
+    fees: dict[int, int] = defaultdict(int)
     late_counts: dict[int, int] = defaultdict(int)
-    for inst in (
-        Instalment.objects.filter(
-            upk=upk,
-            schedule__effective_to__isnull=True,
-            due_date__lt=on,
-            loan__status__in=[LoanStatus.ACTIVE, LoanStatus.RESCHEDULED],
-        )
-        .filter(total__gt=F("paid_pokok") + F("paid_jasa") + F("paid_bop"))
-        .values_list("loan_id", flat=True)
-    ):
-        late_counts[inst] += 1
-    wanted = {r["loan_id"]: int(r["expected"]) for r in rows if r["expected"]}
+    for loan_id, number, due, pokok, jasa, bop, p_pokok, p_jasa, p_bop, p_denda, fee, grace in unpaid:
+        inst = InstalmentState(number, due, int(pokok), int(jasa), int(bop))
+        inst.paid = {"denda": int(p_denda), "jasa": int(p_jasa), "bop": int(p_bop), "pokok": int(p_pokok)}
+        denda = denda_due(inst, on, int(fee), grace)
+        expected[loan_id] += sum(inst.remaining(c) for c in ("pokok", "jasa", "bop")) + denda
+        fees[loan_id] += denda
+        if due < on:
+            late_counts[loan_id] += 1
+    wanted = {pk: amount for pk, amount in expected.items() if amount}
     loans = Loan.objects.filter(pk__in=wanted).select_related("ksm").order_by("ksm__name", "pk")
-    return [DueRow(loan, wanted[loan.pk], late_counts.get(loan.pk, 0)) for loan in loans]
+    return [DueRow(loan, wanted[loan.pk], late_counts.get(loan.pk, 0), fees.get(loan.pk, 0)) for loan in loans]
 
 
 # --- Kolektibilitas ---------------------------------------------------------------------------

@@ -293,8 +293,39 @@ _LAST_CLOSED_SQL = (
 )
 
 
+_DAYS_AHEAD_SQL = "SELECT posting_days_ahead FROM upk_upksettings WHERE upk_id = {upk}"
+
+
 def _closed_from(value: Any) -> tuple[int, int] | None:
     return None if value is None else (int(value) // 100, int(value) % 100)
+
+
+@dataclass(frozen=True)
+class PostingWindow:
+    """The dates a UPK may post on: after its last closed month, and not
+    after today (WIB) plus the days ahead its settings allow (0 = today)."""
+
+    closed: tuple[int, int] | None
+    days_ahead: int = 0
+
+    def check(self, on: date, what: str | None = None) -> None:
+        _refuse_if_closed(self.closed, on, what)
+        _refuse_if_future(on, self.days_ahead, what)
+
+
+def _window_from(last_closed_ym: Any, days_ahead: Any) -> PostingWindow:
+    return PostingWindow(_closed_from(last_closed_ym), int(days_ahead or 0))
+
+
+def _posting_window(upk_id: int) -> PostingWindow:
+    """The UPK's posting window, one query (closed periods, closed years, settings)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ({_LAST_CLOSED_SQL.format(upk='%s')}), ({_DAYS_AHEAD_SQL.format(upk='%s')})",
+            [upk_id, upk_id, upk_id],
+        )
+        last, ahead = cursor.fetchone()
+    return _window_from(last, ahead)
 
 
 def _last_closed(upk_id: int) -> tuple[int, int] | None:
@@ -303,6 +334,28 @@ def _last_closed(upk_id: int) -> tuple[int, int] | None:
         cursor.execute(_LAST_CLOSED_SQL.format(upk="%s"), [upk_id, upk_id])
         value = cursor.fetchone()[0]
     return _closed_from(value)
+
+
+def latest_posting_date(days_ahead: int = 0) -> date:
+    """The last date a posting may carry: today in WIB (the project's time
+    zone), plus the days ahead a UPK's settings allow."""
+    return timezone.localdate() + timedelta(days=days_ahead)
+
+
+def _refuse_if_future(on: date, days_ahead: int, what: str | None = None) -> None:
+    latest = latest_posting_date(days_ahead)
+    if on <= latest:
+        return
+    what = what or _("transaksi")
+    if days_ahead:
+        raise LedgerError(
+            _("Tanggal %(date)s terlalu jauh ke depan; %(what)s paling lambat bertanggal %(latest)s.")
+            % {"date": on.strftime("%d-%m-%Y"), "what": what, "latest": latest.strftime("%d-%m-%Y")}
+        )
+    raise LedgerError(
+        _("Tanggal %(date)s belum tiba (hari ini %(today)s); %(what)s bertanggal masa depan tidak dapat dicatat.")
+        % {"date": on.strftime("%d-%m-%Y"), "today": latest.strftime("%d-%m-%Y"), "what": what}
+    )
 
 
 def _refuse_if_closed(closed: tuple[int, int] | None, on: date, what: str | None = None) -> None:
@@ -320,8 +373,9 @@ def _refuse_if_closed(closed: tuple[int, int] | None, on: date, what: str | None
 
 
 def check_open(upk_id: int, on: date, what: str | None = None) -> None:
-    """Refuse a posting dated in a closed month (closed months are a prefix of time)."""
-    _refuse_if_closed(_last_closed(upk_id), on, what)
+    """Refuse a posting dated in a closed month (closed months are a prefix of
+    time) or after today (plus the UPK's allowed days ahead)."""
+    _posting_window(upk_id).check(on, what)
 
 
 @dataclass
@@ -450,7 +504,8 @@ def _lock_sql(n: int, lock_of: bool) -> str:
     columns = ", ".join(f'l."{f.column}"' for f in _LOAN_FIELDS)
     ksm_columns = ", ".join(f'k."{f}"' for f in _LOCK_KSM_FIELDS)
     return (
-        f"SELECT {columns}, {ksm_columns}, ({_LAST_CLOSED_SQL.format(upk='l.upk_id')}) "  # noqa: S608 - constant SQL
+        f"SELECT {columns}, {ksm_columns}, ({_LAST_CLOSED_SQL.format(upk='l.upk_id')}), "  # noqa: S608 - constant SQL
+        f"({_DAYS_AHEAD_SQL.format(upk='l.upk_id')}) "
         f"FROM upk_loan l JOIN upk_ksm k ON k.id = l.ksm_id WHERE l.id IN ({', '.join(['%s'] * n)}) "
         f"ORDER BY l.id{' FOR UPDATE OF l' if lock_of else ''}"
     )
@@ -484,7 +539,7 @@ def _lock_loans_and_books(
     for row in results[0]:
         loan = writes.instance(Loan, names, row[:n])
         Loan.ksm.field.set_cached_value(loan, writes.instance(KSM, _LOCK_KSM_FIELDS, row[n : n + m]))
-        loan.last_closed_ym = row[n + m]  # type: ignore[attr-defined]
+        loan.posting_window = _window_from(row[n + m], row[n + m + 1])  # type: ignore[attr-defined]
         loans[loan.pk] = loan
     if new_paid_on is None:
         return loans, None
@@ -1238,8 +1293,8 @@ def _reallocation_specs(
 # --- Repayments ---------------------------------------------------------------------------------
 
 
-def _validate_payment(loan: Loan, paid_on: date, schedule: Schedule, closed: tuple[int, int] | None) -> None:
-    _refuse_if_closed(closed, paid_on, _("pembayaran"))
+def _validate_payment(loan: Loan, paid_on: date, schedule: Schedule, window: PostingWindow) -> None:
+    window.check(paid_on, _("pembayaran"))
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise LedgerError(_("Pinjaman %(loan)s sudah dihapusbukukan; catat sebagai pemulihan.") % {"loan": loan.number})
     if loan.status not in LIVE_STATUSES:
@@ -1311,8 +1366,8 @@ def _record_repayments_locked(
     if todo:
         upk_id = todo[0][1].loan.upk_id
         first = todo[0][1].loan
-        # Loans locked by _lock_loans carry the last closed month already.
-        closed = _closed_from(first.last_closed_ym) if hasattr(first, "last_closed_ym") else _last_closed(upk_id)
+        # Loans locked by _lock_loans carry the posting window already.
+        window = getattr(first, "posting_window", None) or _posting_window(upk_id)
         if books is None:
             books = _load_books(
                 (item.loan for _, item in todo), new_paid_on={item.loan.pk: item.paid_on for _, item in todo}
@@ -1326,7 +1381,7 @@ def _record_repayments_locked(
         for index, item in todo:
             try:
                 book = books[item.loan.pk]
-                _validate_payment(item.loan, item.paid_on, book.schedule, closed)
+                _validate_payment(item.loan, item.paid_on, book.schedule, window)
                 split = _member_split(item, loan_members[item.loan.pk])
                 extra = engine.Payment(NEW_PAYMENT_KEY, item.paid_on, item.amount)
                 plans[index] = (_plan(book, event_date=item.paid_on, extra=extra), split)
@@ -1444,8 +1499,8 @@ def repayment_record(
         raise LedgerError(_("Cara bayar harus kas atau bank."))
 
     def in_database() -> Repayment | None:
-        if member_split:
-            return None
+        if member_split or paid_on > timezone.localdate():
+            return None  # the Python path splits, and checks the UPK's days ahead
         return _repayment_append_in_database(
             loan=loan, amount=amount_int, paid_on=paid_on, key=key, channel=channel, actor=actor
         )
@@ -1573,9 +1628,9 @@ def collection_sheet_post(
         loans, books = _lock_loans_and_books(wanted, new_paid_on={pk: date for pk in wanted})
         if len(loans) != len(wanted) or any(loan.upk_id != upk.pk for loan in loans.values()):
             raise LedgerError(_("Lembar penagihan memuat pinjaman dari UPK lain."))
-        # The locked loans carry the UPK's last closed month; an empty sheet reads it.
-        closed = _closed_from(next(iter(loans.values())).last_closed_ym) if loans else _last_closed(upk.pk)  # type: ignore[attr-defined]
-        _refuse_if_closed(closed, date, _("pembayaran"))
+        # The locked loans carry the UPK's posting window; an empty sheet reads it.
+        window = next(iter(loans.values())).posting_window if loans else _posting_window(upk.pk)  # type: ignore[attr-defined]
+        window.check(date, _("pembayaran"))
         sheet = CollectionSheet.objects.create(
             upk=upk,
             date=date,
@@ -1608,7 +1663,7 @@ def repayment_reverse(*, repayment: Repayment, reversed_on: date, reason: str, a
         raise LedgerError(_("Kuitansi %(no)s sudah dibatalkan.") % {"no": repayment.receipt_number})
     if reversed_on < repayment.paid_on:
         raise LedgerError(_("Tanggal pembatalan tidak boleh sebelum tanggal bayar."))
-    check_open(loan.upk_id, reversed_on, _("pembatalan"))
+    loan.posting_window.check(reversed_on, _("pembatalan"))  # type: ignore[attr-defined]
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise LedgerError(_("Pinjaman sudah dihapusbukukan; angsurannya tidak dapat dibatalkan."))
     book = _load_books([loan])[loan.pk]
@@ -1894,7 +1949,7 @@ def recovery_record(
             raise LedgerError(_("Pemulihan hanya untuk pinjaman yang sudah dihapusbukukan."))
         if received_on < locked.written_off_on:
             raise LedgerError(_("Tanggal terima tidak boleh sebelum tanggal hapus buku."))
-        check_open(locked.upk_id, received_on, _("pemulihan"))
+        locked.posting_window.check(received_on, _("pemulihan"))  # type: ignore[attr-defined]
         written = locked.write_offs.filter(status=ApprovalStatus.APPROVED).aggregate(s=Sum("amount"))["s"] or 0
         recovered = locked.recoveries.aggregate(s=Sum("amount"))["s"] or 0
         if amount_int > written - recovered:
@@ -2342,6 +2397,7 @@ _PCT_FIELDS = (
     "alloc_other_pct",
 )
 SETTINGS_FIELDS = (
+    "posting_days_ahead",
     "min_members",
     "min_savings_months",
     "ceiling_first_loan",
@@ -2369,6 +2425,8 @@ def _validate_settings(s: UpkSettings) -> list[str]:
     for name in ("ccr_good", "ccr_fair", "ceiling_first_loan", "ceiling_repeat_loan"):
         if Decimal(getattr(s, name)) < 0:
             errors.append(_("%(what)s tidak boleh negatif.") % {"what": _settings_label(name)})
+    if not 0 <= s.posting_days_ahead <= 7:
+        errors.append(_("Transaksi bertanggal maju paling banyak 7 hari."))
     if s.min_members < 1:
         errors.append(_("Anggota KSM minimal sedikitnya 1."))
     if s.risk_instalments < 1:

@@ -1,0 +1,31 @@
+"""The benchmarks' own databases (`pokja_bench_*`) on the development PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+
+PG_URL = os.environ.get("POKJA_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def url(name: str) -> str:
+    return f"{PG_URL}/{name}"
+
+
+def ensure_database(name: str) -> bool:
+    """Create database `name` if it does not exist; True when it was created."""
+    import psycopg
+
+    assert name.startswith("pokja_bench"), f"bench databases are named pokja_bench_*: {name}"
+    with psycopg.connect(url("postgres"), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(f'CREATE DATABASE "{name}"')
+        return True
+
+
+def drop_database(name: str) -> None:
+    import psycopg
+
+    assert name.startswith("pokja_bench"), name
+    with psycopg.connect(url("postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
