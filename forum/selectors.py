@@ -149,8 +149,8 @@ def moderation_log(*, user: Any) -> QuerySet[Any]:
     from .models import ModerationLog
 
     moderated = perms.moderated_category_ids(user)
-    return (
-        ModerationLog.objects.filter(Q(thread__category_id__in=moderated) | Q(thread__isnull=True))
-        .select_related("actor", "thread", "target_user")
-        .order_by("-created_at")
-    )
+    # Entries of no thread (account deactivations) are staff work and staff reading.
+    scope = Q(thread__category_id__in=moderated)
+    if perms.can_deactivate_users(user):
+        scope |= Q(thread__isnull=True)
+    return ModerationLog.objects.filter(scope).select_related("actor", "thread", "target_user").order_by("-created_at")

@@ -394,15 +394,12 @@ def post_set_hidden(*, user: Any, post: Post, hidden: bool, reason: str) -> Post
 
 @transaction.atomic
 def user_deactivate(*, user: Any, target: Any, reason: str) -> Any:
-    perms.check_moderate_any(user)
+    perms.check_deactivate_user(user)
     reason = _require_reason(reason)
     if target.pk == user.pk:
         raise ValidationError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
-    # Nobody deactivates an administrator here; category moderators (often BKM
-    # members) may not deactivate portal staff either.
+    # Nobody deactivates an administrator here.
     if target.is_superuser or target.is_staff_admin:
-        raise PermissionDenied
-    if target.is_portal_staff and not perms.is_staff_admin_user(user):
         raise PermissionDenied
     target = User.objects.select_for_update().get(pk=target.pk)
     if not target.is_active:

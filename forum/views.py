@@ -185,6 +185,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reply": can_reply,
             "can_attach": perms.can_attach(user, thread.category_id),
             "is_moderator": is_moderator,
+            "can_deactivate": perms.can_deactivate_users(user),
             "can_export": is_moderator or perms.is_staff(user),
             "watch_form": forms.WatchForm(
                 initial={"level": selectors.thread_watch_level(user=user, thread=thread) or "none"}
@@ -396,7 +397,7 @@ def moderation_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    perms.check_moderate_any(request.user)
+    perms.check_deactivate_user(request.user)
     target = get_object_or_404(User, pk=pk)
     form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from core.outbox import outbox_add, outbox_waiting
 from core.workers import alive_workers, pid_alive
+from pokja_portal.db_router import replica_reads
 
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
@@ -111,7 +113,7 @@ def report_request(
     check_report_request(user, rt, params)
     if request_token is not None:
         # Serialise the same user's requests so two simultaneous sends of one form meet here.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         earlier = ReportRun.objects.filter(requested_by=user, request_token=request_token).first()
         if earlier is not None:
             return earlier
@@ -216,11 +218,14 @@ def report_run_generate(*, run: ReportRun) -> None:
     rt = get_report_type(run.report_type)
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        context = report_context(
-            rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress
-        )
+        # The report's data from the read replica when one is configured (pokja_portal/db_router.py).
+        with replica_reads():
+            context = report_context(
+                rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress
+            )
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
-        pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
+        with replica_reads():  # querysets the template evaluates
+            pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from core.filters import filterset
 from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
+from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
 from .filters import RunFilterSet
@@ -161,6 +162,7 @@ def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
 
 
 @login_required
+@use_replica  # reads from the read replica when one is configured (pokja_portal/db_router.py)
 def dashboard(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
     panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]
