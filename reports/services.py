@@ -12,7 +12,6 @@ import inspect
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
@@ -86,52 +85,14 @@ def report_run_create(
 GENERATE_TASK = "reports.tasks.report_generate"
 
 
-def runs_in_process() -> bool:
-    """The embedded mode (`make run`: no CELERY_BROKER_URL): no worker, report jobs run in this process."""
-    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
-
-
 def report_run_enqueue(*, run: ReportRun) -> None:
-    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit.
-
-    In the embedded mode there is no worker and an eager task would run inside
-    the request that asked, keeping the user waiting for the whole build. The
-    job runs instead in a background thread of this process, started after the
-    commit; the progress page polls it like a worker's.
-    """
-    if runs_in_process():
-        run_id = run.pk
-        transaction.on_commit(lambda: report_run_in_background(run_id=run_id))
-    else:
-        outbox_add(task=GENERATE_TASK, args=[run.pk])
+    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit."""
+    outbox_add(task=GENERATE_TASK, args=[run.pk])
 
 
 def report_run_waiting_for_queue(*, run: ReportRun) -> bool:
     """True while the run's job has not reached the broker (the user is told it will start later)."""
     return outbox_waiting(task=GENERATE_TASK, args=[run.pk])
-
-
-def report_run_in_background(*, run_id: int) -> threading.Thread:
-    """Embedded mode: run `report_generate` in a daemon thread with its own database connection.
-
-    A run whose thread died with an earlier process of the server (a restart
-    mid-run) is failed first by the watchdog's dead-process rule: nothing else
-    runs the watchdog without a beat scheduler.
-    """
-    from .tasks import report_generate
-
-    def work() -> None:
-        try:
-            report_runs_watchdog()
-            report_generate.apply(args=(run_id,), throw=False)
-        except Exception:
-            logger.exception("In-process report run %s failed", run_id)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=work, name=f"report-run-{run_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.filters import filterset
-from core.outbox import QUEUE_UNREACHABLE_MESSAGE
+from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
 from pokja_portal.db_router import use_replica
 
@@ -36,7 +36,6 @@ from .services import (
     report_request,
     report_run_waiting_for_queue,
     report_subscription_set,
-    runs_in_process,
     warning_acknowledge,
 )
 from .warnings import collect_warnings, group_by_kind
