@@ -550,13 +550,19 @@ def _existing_by_key(model, key: str):
     return model.objects.filter(idempotency_key=key).first() if key else None
 
 
-def _require_key(key: str) -> str:
+def upk_scoped_key(*, upk_id: int, key: str) -> str:
+    """The stored form of a form's idempotency key: scoped by its UPK, so a key that matches
+    another UPK's row is a new key here, never an answer with that UPK's entry."""
+    return f"{upk_id}:{key}"
+
+
+def _require_key(key: str, upk_id: int) -> str:
     key = (key or "").strip()
     if not key:
         raise LedgerError(_("Kunci formulir (idempotency key) wajib ada."))
-    if len(key) > 80:
+    if len(key) > 64:
         raise LedgerError(_("Kunci formulir terlalu panjang."))
-    return key
+    return upk_scoped_key(upk_id=upk_id, key=key)
 
 
 def _transition(loan: Loan, to: str, *, actor, on: date, reason: str = "") -> None:
@@ -1493,7 +1499,7 @@ def repayment_record(
     to the part each member paid; it must sum to `amount`.
     """
     permissions.check_post(actor, loan.upk_id)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, loan.upk_id)
     amount_int = _positive(amount, _("Jumlah bayar"))
     if channel not in (Channel.KAS, Channel.BANK):
         raise LedgerError(_("Cara bayar harus kas atau bank."))
@@ -1599,7 +1605,7 @@ def collection_sheet_post(
     locked first, in pk order. Errors name each KSM and nothing is posted.
     """
     permissions.check_post(actor, upk)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, upk.pk)
     rows: list[Mapping[str, Any]] = (
         [{"loan": k, "amount": v} for k, v in payments.items()] if isinstance(payments, Mapping) else list(payments)
     )
@@ -1940,7 +1946,7 @@ def recovery_record(
 ) -> Recovery:
     """Money received on a written-off loan: Dr Kas / Cr Pemulihan (income)."""
     permissions.check_post(actor, loan.upk_id)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, loan.upk_id)
     amount_int = _positive(amount, _("Jumlah pemulihan"))
 
     def run() -> Recovery:
@@ -2015,7 +2021,7 @@ def savings_deposit(
 ) -> SavingsTransaction:
     """Setoran tabungan KSM: Dr Kas|Bank / Cr Tabungan KSM."""
     permissions.check_post(actor, ksm.upk_id)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, ksm.upk_id)
     amount_int = _positive(amount, _("Jumlah setoran"))
 
     def run() -> SavingsTransaction:
@@ -2032,7 +2038,7 @@ def savings_withdraw(
 ) -> SavingsTransaction:
     """Penarikan tabungan KSM: Dr Tabungan KSM / Cr Kas|Bank; never below zero."""
     permissions.check_post(actor, ksm.upk_id)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, ksm.upk_id)
     amount_int = _positive(amount, _("Jumlah penarikan"))
 
     def run() -> SavingsTransaction:
@@ -2056,7 +2062,7 @@ def savings_cover_arrears(
     from . import selectors
 
     permissions.check_post(actor, loan.upk_id)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, loan.upk_id)
     amount_int = _positive(amount, _("Jumlah"))
     if not (decision or "").strip():
         raise LedgerError(_("Keputusan UPK (dasar penggunaan tabungan) wajib diisi."))
@@ -2137,7 +2143,7 @@ def cash_voucher_record(
     ("out": Dr account / Cr Kas). Accounts the loan services own (Pinjaman KSM,
     Jasa, Tabungan, Cadangan …) are refused: use their own services."""
     permissions.check_post(actor, upk)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, upk.pk)
     amount_int = _positive(amount, _("Jumlah"))
     if direction not in ("in", "out"):
         raise LedgerError(_("Arah kas harus masuk atau keluar."))
@@ -2178,7 +2184,7 @@ def capital_receive(
 ) -> JournalEntry:
     """Capital received (BLM P2KP / PNPM / KOTAKU / hibah): Dr Bank|Kas / Cr Modal."""
     permissions.check_post(actor, upk)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, upk.pk)
     amount_int = _positive(amount, _("Jumlah modal"))
     if account.upk_id != upk.pk or account.role not in CAPITAL_ROLES:
         raise LedgerError(_("Pilih akun modal (BLM P2KP, PNPM, KOTAKU atau hibah)."))
@@ -2207,7 +2213,7 @@ def reserve_adjust(*, upk, date: date, actor, idempotency_key: str, amount: Any 
     from . import selectors
 
     permissions.check_post(actor, upk)
-    key = _require_key(idempotency_key)
+    key = _require_key(idempotency_key, upk.pk)
 
     def run() -> JournalEntry | None:
         check_open(upk.pk, date, _("penyesuaian cadangan"))

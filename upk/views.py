@@ -571,7 +571,9 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         permissions.check_post(request.user, upk)
-        posted = CollectionSheet.objects.filter(upk=upk, idempotency_key=key).first()
+        posted = CollectionSheet.objects.filter(
+            upk=upk, idempotency_key=services.upk_scoped_key(upk_id=upk.pk, key=key)
+        ).first()
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
