@@ -17,6 +17,7 @@ Writes go through `upk.services`, reads through `upk.selectors`.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -26,12 +27,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal(0))
     return models.DecimalField(verbose_name, max_digits=15, decimal_places=0, **kwargs)
 
 
-def rate_field(verbose_name, default) -> models.DecimalField:
+def rate_field(verbose_name: Any, default: Any) -> models.DecimalField:
     """A percentage such as 1.5 (%), with four decimals."""
     return models.DecimalField(
         verbose_name,
