@@ -7,8 +7,7 @@ here (thin, set-based). Everything goes through `upk.permissions` first.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -21,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from bkm.models import Unit
+from core import exports
 
 from . import permissions
 from .ledger.savings import signed_amount
@@ -137,41 +137,14 @@ def member_first_or_repeat(members: Iterable[Any]) -> set[int]:
 # --- Export -------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if value is None:
-        return ""
-    return value
-
-
 def export_response(
     fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
 ) -> HttpResponse:
-    """CSV (UTF-8 with BOM for Excel, semicolons as Indonesian Excel expects) or XLSX."""
+    """CSV or XLSX through the one export writer (core.exports)."""
+    all_rows = itertools.chain([list(headers)], rows)
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(title=(title or "Data")[:31])
-        ws.append(list(headers))
-        for row in rows:
-            ws.append([_cell(v) for v in row])
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    text = io.StringIO()
-    writer = csv.writer(text, delimiter=";")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_cell(v) for v in row])
-    response = HttpResponse("\ufeff" + text.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
+        return exports.xlsx_response(filename=f"{filename}.xlsx", rows=all_rows, title=title or "Data")
+    return exports.csv_response(filename=f"{filename}.csv", rows=all_rows)
 
 
 def export_format(request: HttpRequest) -> str | None:

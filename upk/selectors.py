@@ -49,6 +49,8 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.money import format_rupiah
+
 from .ledger import states
 from .models import (
     CAPITAL_ROLES,
@@ -432,6 +434,31 @@ def arrears_list(*, upk: Unit, as_of: date) -> list[LoanPosition]:
     """Loans with instalments in arrears, most instalments first."""
     rows = [p for p in loan_positions(upk_ids=[upk.pk], as_of=as_of).values() if p.n_arrears]
     return sorted(rows, key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
+
+
+@dataclass(frozen=True)
+class ArrearsRow:
+    position: LoanPosition
+    ksm_name: str
+    kol_name: str  # the loan's kolektibilitas bucket under the UPK's rules
+
+
+@dataclass(frozen=True)
+class ArrearsWorklist:
+    rows: list[ArrearsRow]  # the first `limit`, most instalments in arrears first
+    count: int  # all loans in arrears
+    total: int  # their arrears (pokok + jasa + BOP due and unpaid)
+
+
+def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorklist:
+    """The manager's arrears worklist: loans in arrears with their KSM and
+    kolektibilitas, worst first (five queries whatever the portfolio)."""
+    positions = arrears_list(upk=upk, as_of=as_of)
+    shown = positions[:limit]
+    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
+    rules = _settings([upk.pk])[upk.pk]
+    rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
+    return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
 
 
 @dataclass
@@ -1382,6 +1409,11 @@ class Check:
     detail: str
 
 
+def _compared(*amounts: int | Decimal | None) -> str:
+    """The amounts a check compares, as every page and PDF prints money: "Rp 74.951.900 / Rp 74.951.900"."""
+    return " / ".join(format_rupiah(a) for a in amounts)
+
+
 @dataclass
 class MonthlyPackageData:
     upk_id: int
@@ -1444,10 +1476,10 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
         Check(
             str(_("Neraca Pinjaman KSM = LPP saldo = jumlah kolektibilitas")),
             loans_balance == report.outstanding == kol.outstanding,
-            f"{loans_balance} / {report.outstanding} / {kol.outstanding}",
+            _compared(loans_balance, report.outstanding, kol.outstanding),
         ),
-        Check(str(_("Neraca saldo seimbang")), tb.balanced, f"{tb.total_debit} / {tb.total_credit}"),
-        Check(str(_("Neraca seimbang")), bs.balanced, f"{bs.total_assets} / {bs.total_liabilities_equity}"),
+        Check(str(_("Neraca saldo seimbang")), tb.balanced, _compared(tb.total_debit, tb.total_credit)),
+        Check(str(_("Neraca seimbang")), bs.balanced, _compared(bs.total_assets, bs.total_liabilities_equity)),
     ]
     jasa_income_ytd = _role_totals([upk.pk], end)[upk.pk]["jasa"]
     jasa_alloc_ytd = _jasa_allocated_between(upk.pk, date(year, 1, 1), end)
@@ -1455,7 +1487,7 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
         Check(
             str(_("Jasa diterima (tahun berjalan) = pendapatan jasa di laba-rugi")),
             jasa_income_ytd == jasa_alloc_ytd,
-            f"{jasa_alloc_ytd} / {jasa_income_ytd}",
+            _compared(jasa_alloc_ytd, jasa_income_ytd),
         )
     )
     previous = (
@@ -1475,7 +1507,7 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
             Check(
                 str(_("Saldo awal bulan ini = saldo akhir laporan bulan lalu")),
                 ok,
-                f"{previous.figures.get('lpp_outstanding')} / {opening_now}",
+                _compared(previous.figures.get("lpp_outstanding"), opening_now),
             )
         )
     else:

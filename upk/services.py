@@ -72,6 +72,7 @@ from .ledger.chart import cash_account, get_settings, role_accounts
 from .ledger.chart import upk_setup as upk_setup
 from .ledger.errors import LedgerError, month_label, positive_rupiah, rp, whole_rupiah
 from .ledger.idempotency import existing_by_key, idempotent, idempotent_entry, require_key
+from .ledger.idempotency import upk_scoped_key as upk_scoped_key
 from .ledger.journal import EntrySpec, Leg, component_legs, post_entries, post_entry, reallocation_specs
 from .ledger.lifecycle import loan_transition, sync_paid_off
 from .ledger.locks import lock_ksm, lock_loans, lock_loans_and_books
@@ -405,7 +406,7 @@ def repayment_record(
     to the part each member paid; it must sum to `amount`.
     """
     actor = permissions.check_post(actor, loan.upk_id)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, loan.upk_id)
     amount_int = positive_rupiah(amount, _("Jumlah bayar"))
     if channel not in (Channel.KAS, Channel.BANK):
         raise LedgerError(_("Cara bayar harus kas atau bank."))
@@ -436,7 +437,7 @@ def collection_sheet_post(
     locked first, in pk order. Errors name each KSM and nothing is posted.
     """
     actor = permissions.check_post(actor, upk)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, upk.pk)
     rows: list[Mapping[str, Any]] = (
         [{"loan": k, "amount": v} for k, v in payments.items()] if isinstance(payments, Mapping) else list(payments)
     )
@@ -781,7 +782,7 @@ def recovery_record(
 ) -> Recovery:
     """Money received on a written-off loan: Dr Kas / Cr Pemulihan (income)."""
     actor = permissions.check_post(actor, loan.upk_id)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, loan.upk_id)
     amount_int = positive_rupiah(amount, _("Jumlah pemulihan"))
 
     def run() -> Recovery:
@@ -853,7 +854,7 @@ def savings_deposit(
 ) -> SavingsTransaction:
     """Setoran tabungan KSM: Dr Kas|Bank / Cr Tabungan KSM."""
     actor = permissions.check_post(actor, ksm.upk_id)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, ksm.upk_id)
     amount_int = positive_rupiah(amount, _("Jumlah setoran"))
 
     def run() -> SavingsTransaction:
@@ -870,7 +871,7 @@ def savings_withdraw(
 ) -> SavingsTransaction:
     """Penarikan tabungan KSM: Dr Tabungan KSM / Cr Kas|Bank; never below zero."""
     actor = permissions.check_post(actor, ksm.upk_id)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, ksm.upk_id)
     amount_int = positive_rupiah(amount, _("Jumlah penarikan"))
 
     def run() -> SavingsTransaction:
@@ -894,7 +895,7 @@ def savings_cover_arrears(
     from . import selectors
 
     actor = permissions.check_post(actor, loan.upk_id)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, loan.upk_id)
     amount_int = positive_rupiah(amount, _("Jumlah"))
     if not (decision or "").strip():
         raise LedgerError(_("Keputusan UPK (dasar penggunaan tabungan) wajib diisi."))
@@ -975,7 +976,7 @@ def cash_voucher_record(
     ("out": Dr account / Cr Kas). Accounts the loan services own (Pinjaman KSM,
     Jasa, Tabungan, Cadangan …) are refused: use their own services."""
     actor = permissions.check_post(actor, upk)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, upk.pk)
     amount_int = positive_rupiah(amount, _("Jumlah"))
     if direction not in ("in", "out"):
         raise LedgerError(_("Arah kas harus masuk atau keluar."))
@@ -1016,7 +1017,7 @@ def capital_receive(
 ) -> JournalEntry:
     """Capital received (BLM P2KP / PNPM / KOTAKU / hibah): Dr Bank|Kas / Cr Modal."""
     actor = permissions.check_post(actor, upk)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, upk.pk)
     amount_int = positive_rupiah(amount, _("Jumlah modal"))
     if account.upk_id != upk.pk or account.role not in CAPITAL_ROLES:
         raise LedgerError(_("Pilih akun modal (BLM P2KP, PNPM, KOTAKU atau hibah)."))
@@ -1047,7 +1048,7 @@ def reserve_adjust(
     from . import selectors
 
     actor = permissions.check_post(actor, upk)
-    key = require_key(idempotency_key)
+    key = require_key(idempotency_key, upk.pk)
 
     def run() -> JournalEntry | None:
         check_open(upk.pk, date, _("penyesuaian cadangan"))

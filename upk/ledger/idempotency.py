@@ -21,13 +21,19 @@ def existing_by_key(model: type[M], key: str) -> M | None:
     return model._default_manager.filter(idempotency_key=key).first() if key else None
 
 
-def require_key(key: str) -> str:
+def upk_scoped_key(*, upk_id: int, key: str) -> str:
+    """The stored form of a form's idempotency key: scoped by its UPK, so a key that matches
+    another UPK's row is a new key here, never an answer with that UPK's entry."""
+    return f"{upk_id}:{key}"
+
+
+def require_key(key: str, upk_id: int) -> str:
     key = (key or "").strip()
     if not key:
         raise LedgerError(_("Kunci formulir (idempotency key) wajib ada."))
-    if len(key) > 80:
+    if len(key) > 64:
         raise LedgerError(_("Kunci formulir terlalu panjang."))
-    return key
+    return upk_scoped_key(upk_id=upk_id, key=key)
 
 
 def idempotent(model: type[M], key: str, fn: Callable[[], M], same: Callable[[M], bool] | None = None) -> M:

@@ -24,6 +24,6 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("upk", "0013_upksettings_posting_days_ahead")]
+    dependencies = [("upk", "0014_merge_importjob_worker_posting_days")]
 
     operations = [migrations.RunPython(forward, backward)]
