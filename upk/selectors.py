@@ -40,7 +40,7 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +64,7 @@ from .models import (
     Instalment,
     JournalEntry,
     JournalLine,
+    KSMMember,
     Loan,
     LoanMonthEnd,
     LoanStatus,
@@ -1616,3 +1617,65 @@ def ledger_drift(*, upk: Unit) -> list[str]:
             ):
                 problems.append(f"loan state {fresh_state.loan_id} differs from its allocations")
     return problems
+
+
+# --- Change history (who, when, what) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime
+    who: str
+    subject: str  # "KSM Melati" / "Anggota Siti Aminah"
+    action: str  # dibuat / diubah
+    changes: list[str]  # "nama: A → B"
+    reason: str
+
+
+def _history_value(field: str, value: Any) -> str:
+    from core.privacy import mask_nik
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("ya") if value else _("tidak"))
+    if field == "nik":
+        return mask_nik(str(value))  # history is read by staff too: never the full NIK
+    return str(value)
+
+
+def ksm_history(*, ksm: KSM, limit: int | None = 200) -> list[HistoryRow]:
+    """Who changed a KSM and its members, when, and what (old → new), newest
+    first, from their django-simple-history records (two queries)."""
+    sources = [
+        (str(_("KSM")), KSM, KSM.history.filter(id=ksm.pk)),  # type: ignore[attr-defined]
+        (str(_("Anggota")), KSMMember, KSMMember.history.filter(ksm_id=ksm.pk)),  # type: ignore[attr-defined]
+    ]
+    rows: list[HistoryRow] = []
+    for label, model, records in sources:
+        previous: dict[int, Any] = {}
+        for record in records.select_related("history_user").order_by("history_date", "history_id"):
+            old = previous.get(record.id)
+            changes: list[str] = []
+            if old is not None:
+                for change in record.diff_against(old).changes:
+                    name = str(getattr(model._meta.get_field(change.field), "verbose_name", change.field))
+                    changes.append(
+                        f"{name}: {_history_value(change.field, change.old)} → {_history_value(change.field, change.new)}"
+                    )
+            previous[record.id] = record
+            if old is not None and not changes:
+                continue
+            user = record.history_user
+            rows.append(
+                HistoryRow(
+                    when=record.history_date,
+                    who=(user.get_full_name() or user.username) if user else str(_("sistem")),
+                    subject=f"{label} {record.name}",
+                    action=str(_("dibuat")) if record.history_type == "+" else str(_("diubah")),
+                    changes=changes,
+                    reason=record.history_change_reason or "",
+                )
+            )
+    rows.sort(key=lambda r: r.when, reverse=True)
+    return rows[:limit] if limit else rows

@@ -142,7 +142,107 @@ def ksm_create(
     code = code.strip()
     if KSM.objects.filter(upk=upk, code=code).exists():
         raise LedgerError(_("Kode KSM %(code)s sudah dipakai di UPK ini.") % {"code": code})
-    return KSM.objects.create(upk=upk, code=code, name=name.strip(), kelurahan=kelurahan, rt=rt, formed_on=formed_on)
+    ksm = KSM(upk=upk, code=code, name=name.strip(), kelurahan=kelurahan, rt=rt, formed_on=formed_on)
+    _save_with_history(ksm, actor, _("KSM dibentuk"))
+    return ksm
+
+
+def _save_with_history(obj: Any, actor: User, reason: str = "", update_fields: list[str] | None = None) -> None:
+    """Save a KSM, member, product, account or settings row so its history
+    (django-simple-history) records who changed it and why, also outside a
+    request (import, tasks)."""
+    obj._history_user = actor
+    obj._change_reason = reason[:100]
+    obj.save(update_fields=update_fields)
+
+
+_OPEN_LOAN_STATUSES = (LoanStatus.APPLIED, LoanStatus.APPROVED, *LIVE_STATUSES)
+KSM_EDIT_FIELDS = ("code", "name", "kelurahan", "rt", "formed_on")
+MEMBER_EDIT_FIELDS = ("nik", "name", "gender", "address", "is_poor", "business")
+
+
+@transaction.atomic
+def ksm_update(*, ksm: KSM, actor: Actor, reason: str = "", **fields: Any) -> KSM:
+    """Correct a KSM's data (`KSM_EDIT_FIELDS`); the history keeps the old values."""
+    actor = permissions.check_post(actor, ksm.upk_id)
+    unknown = set(fields) - set(KSM_EDIT_FIELDS)
+    if unknown:
+        raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    ksm = KSM.objects.select_for_update().get(pk=ksm.pk)
+    if "code" in fields:
+        fields["code"] = str(fields["code"]).strip()
+        if not fields["code"]:
+            raise LedgerError(_("Kode KSM wajib diisi."))
+        if KSM.objects.filter(upk_id=ksm.upk_id, code=fields["code"]).exclude(pk=ksm.pk).exists():
+            raise LedgerError(_("Kode KSM %(code)s sudah dipakai di UPK ini.") % {"code": fields["code"]})
+    if "name" in fields:
+        fields["name"] = str(fields["name"]).strip()
+        if not fields["name"]:
+            raise LedgerError(_("Nama KSM wajib diisi."))
+    for key, value in fields.items():
+        setattr(ksm, key, value)
+    _save_with_history(ksm, actor, reason or _("Data KSM diubah"))
+    return ksm
+
+
+@transaction.atomic
+def ksm_set_active(*, ksm: KSM, active: bool, actor: Actor, reason: str) -> KSM:
+    """Deactivate (or reactivate) a KSM, with a reason. A KSM with a loan
+    applied, approved or running stays active."""
+    actor = permissions.check_post(actor, ksm.upk_id)
+    if not (reason or "").strip():
+        raise LedgerError(_("Alasan wajib diisi."))
+    ksm = KSM.objects.select_for_update().get(pk=ksm.pk)
+    if not active and ksm.loans.filter(status__in=_OPEN_LOAN_STATUSES).exists():
+        raise LedgerError(
+            _("KSM %(ksm)s masih punya pinjaman berjalan; tidak dapat dinonaktifkan.") % {"ksm": ksm.name}
+        )
+    ksm.is_active = active
+    _save_with_history(ksm, actor, reason.strip(), update_fields=["is_active"])
+    return ksm
+
+
+@transaction.atomic
+def ksm_member_update(*, member: KSMMember, actor: Actor, reason: str = "", **fields: Any) -> KSMMember:
+    """Correct a member's data (`MEMBER_EDIT_FIELDS`); the history keeps the old values."""
+    actor = permissions.check_post(actor, member.ksm.upk_id)
+    unknown = set(fields) - set(MEMBER_EDIT_FIELDS)
+    if unknown:
+        raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    member = KSMMember.objects.select_for_update().get(pk=member.pk)
+    if "nik" in fields:
+        fields["nik"] = str(fields["nik"] or "").strip()
+        if len(fields["nik"]) != 16 or not fields["nik"].isdigit():
+            raise LedgerError(_("NIK harus 16 digit angka."))
+        if KSMMember.objects.filter(ksm_id=member.ksm_id, nik=fields["nik"]).exclude(pk=member.pk).exists():
+            raise LedgerError(_("NIK %(nik)s sudah terdaftar di KSM ini.") % {"nik": fields["nik"]})
+    if "gender" in fields and fields["gender"] not in Gender.values:
+        raise LedgerError(_("Jenis kelamin harus L atau P."))
+    if "name" in fields:
+        fields["name"] = str(fields["name"]).strip()
+        if not fields["name"]:
+            raise LedgerError(_("Nama anggota wajib diisi."))
+    for key, value in fields.items():
+        setattr(member, key, value)
+    _save_with_history(member, actor, reason or _("Data anggota diubah"))
+    return member
+
+
+@transaction.atomic
+def ksm_member_set_active(*, member: KSMMember, active: bool, actor: Actor, reason: str) -> KSMMember:
+    """Deactivate (or reactivate) a member, with a reason. A member sharing a
+    loan applied, approved or running stays active (joint liability)."""
+    actor = permissions.check_post(actor, member.ksm.upk_id)
+    if not (reason or "").strip():
+        raise LedgerError(_("Alasan wajib diisi."))
+    member = KSMMember.objects.select_for_update().get(pk=member.pk)
+    if not active and LoanMember.objects.filter(member=member, loan__status__in=_OPEN_LOAN_STATUSES).exists():
+        raise LedgerError(
+            _("%(name)s masih ikut menanggung pinjaman berjalan; tidak dapat dinonaktifkan.") % {"name": member.name}
+        )
+    member.is_active = active
+    _save_with_history(member, actor, reason.strip(), update_fields=["is_active"])
+    return member
 
 
 def ksm_member_add(
@@ -164,9 +264,11 @@ def ksm_member_add(
         raise LedgerError(_("Jenis kelamin harus L atau P."))
     if KSMMember.objects.filter(ksm=ksm, nik=nik).exists():
         raise LedgerError(_("NIK %(nik)s sudah terdaftar di KSM ini.") % {"nik": nik})
-    return KSMMember.objects.create(
+    member = KSMMember(
         ksm=ksm, nik=nik, name=name.strip(), gender=gender, address=address, is_poor=is_poor, business=business
     )
+    _save_with_history(member, actor, _("Anggota didaftarkan"))
+    return member
 
 
 def product_create(*, upk: Unit, name: str, actor: Actor, **terms: Any) -> LoanProduct:
@@ -176,7 +278,7 @@ def product_create(*, upk: Unit, name: str, actor: Actor, **terms: Any) -> LoanP
     actor = permissions.check_configure(actor, upk)
     product = LoanProduct(upk=upk, name=name, **terms)
     _validate_product(product)
-    product.save()
+    _save_with_history(product, actor, _("Produk dibuat"))
     return product
 
 
@@ -1212,7 +1314,7 @@ def product_update(*, product: LoanProduct, actor: Actor, **terms: Any) -> LoanP
     for key, value in terms.items():
         setattr(product, key, value)
     _validate_product(product)
-    product.save(update_fields=list(terms) or None)
+    _save_with_history(product, actor, _("Syarat produk diubah"), update_fields=list(terms) or None)
     return product
 
 
@@ -1313,7 +1415,7 @@ def upk_settings_update(*, upk: Unit, actor: Actor, **fields: Any) -> UpkSetting
     errors = _validate_settings(settings_obj)
     if errors:
         raise LedgerError(*errors)
-    settings_obj.save(update_fields=list(fields) or None)
+    _save_with_history(settings_obj, actor, _("Aturan UPK diubah"), update_fields=list(fields) or None)
     return settings_obj
 
 
@@ -1335,7 +1437,9 @@ def account_create(*, upk: Unit, actor: Actor, code: str, name: str, kind: str, 
         raise LedgerError(*errors)
     try:
         with transaction.atomic():
-            return Account.objects.create(upk=upk, code=code, name=name, kind=kind, is_contra=is_contra, role="")
+            account = Account(upk=upk, code=code, name=name, kind=kind, is_contra=is_contra, role="")
+            _save_with_history(account, actor, _("Akun dibuat"))
+            return account
     except IntegrityError:
         raise LedgerError(_("Kode akun %(c)s sudah dipakai.") % {"c": code}) from None
 
@@ -1346,6 +1450,7 @@ def account_rename(*, account: Account, actor: Actor, name: str) -> Account:
     name = name.strip()
     if not name:
         raise LedgerError(_("Nama akun wajib diisi."))
-    Account.objects.filter(pk=account.pk).update(name=name)
+    account = Account.objects.get(pk=account.pk)
     account.name = name
+    _save_with_history(account, actor, _("Nama akun diubah"), update_fields=["name"])
     return account
