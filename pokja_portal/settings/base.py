@@ -165,7 +165,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # through views that check permissions first (see bkm.views document download).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Temp name, fsync, link, remove on every failure path (core/storage.py).
+    "default": {"BACKEND": "core.storage.SafeFileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
