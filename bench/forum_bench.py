@@ -18,19 +18,22 @@ import random
 import statistics
 import sys
 import time
-from html import escape
 
 DB_NAME = os.environ.get("FORUM_BENCH_DB", "pokja_bench_forum")
 DB_HOST = os.environ.get("FORUM_BENCH_HOST", "postgres@127.0.0.1:5432")
 TARGET_POSTS = int(os.environ.get("FORUM_BENCH_POSTS", "200000"))
 REPEATS = int(os.environ.get("FORUM_BENCH_REPEATS", "15"))
+LONG_THREAD_TITLE = "Topik panjang 1.000 balasan"
 
-os.environ["DATABASE_URL"] = f"postgres://{DB_HOST}/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pokja_portal.settings.base")
-os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
-os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
-os.environ.setdefault("CELERY_BROKER_URL", "")
-os.environ["DEBUG"] = "False"
+
+def _environment() -> None:
+    os.environ["DATABASE_URL"] = f"postgres://{DB_HOST}/{DB_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pokja_portal.settings.base")
+    os.environ["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"
+    os.environ.setdefault("CELERY_BROKER_URL", "")
+    os.environ["DEBUG"] = "False"
+
 
 WORDS = [
     "pinjaman",
@@ -144,32 +147,43 @@ def _sentence(rng: random.Random) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def _generate(rng: random.Random) -> None:
-    from django.db import connection, transaction
+def generate_posts(
+    rng: random.Random,
+    *,
+    posts: int,
+    long_replies: int = 1000,
+    per_thread: int = 50,
+    authors: list | None = None,
+    long_category=None,
+) -> int:
+    """`posts` posts in threads of `per_thread` over every category, plus one thread with exactly
+    `long_replies` replies, written in bulk as the services would leave them: body HTML rendered and
+    hashed by forum.markup, each thread's reply count and last-post time from its posts, the starter
+    watching and having read the thread, search vectors as forum.search computes them (title weight
+    A on the first post). The long thread goes to `long_category` (default: a random one).
+    Returns the number of posts written."""
+    from django.db import connection
+    from django.db.models import Count, Max, Min
     from django.utils import timezone
 
-    from bkm import demo as bkm_demo
-    from core.demo import seed_users
     from core.models import User
-    from forum.models import Category, Post, Thread
+    from forum import conf
+    from forum.markup import content_hash, render_markdown
+    from forum.models import Category, Post, Thread, ThreadRead, ThreadWatch
 
-    if Post.objects.count() >= TARGET_POSTS:
-        print(f"reusing {Post.objects.count()} posts")
-        return
-    t0 = time.perf_counter()
-    with transaction.atomic():
-        bkms = bkm_demo.seed(rng=rng, scale="city")
-        seed_users(bkms=bkms)
-    authors = list(User.objects.filter(is_active=True))
+    authors = authors or list(User.objects.filter(is_active=True))
     categories = list(Category.objects.all())
-    now = timezone.now()
-    # One thread with exactly 1,000 replies for the thread-page measurement.
-    long_thread = Thread.objects.create(
-        category=categories[0], title="Topik panjang 1.000 balasan", author=authors[0], last_post_at=now
-    )
-    per_thread = 50
     batch: list[Post] = []
     created = 0
+
+    def post(thread: Thread, body: str, *, first: bool) -> Post:
+        return Post(
+            thread=thread,
+            author=thread.author if first else rng.choice(authors),
+            body_source=body,
+            body_html=render_markdown(body),
+            content_hash=content_hash(body),
+        )
 
     def flush() -> None:
         nonlocal batch, created
@@ -178,62 +192,86 @@ def _generate(rng: random.Random) -> None:
         batch = []
         print(f"  {created} posts", end="\r", flush=True)
 
-    for i in range(1001):
-        body = _sentence(rng)
-        batch.append(
-            Post(
-                thread=long_thread,
-                author=rng.choice(authors),
-                body_source=body,
-                body_html=f"<p>{escape(body)}</p>",
-                content_hash=str(i),
-            )
-        )
-    remaining = TARGET_POSTS - 1001
-    threads_needed = remaining // per_thread + 1
-    for t in range(threads_needed):
-        thread = Thread(
-            category=rng.choice(categories),
-            title=" ".join(rng.choice(WORDS) for _ in range(5)).capitalize(),
+    def new_thread(title: str, category=None) -> Thread:
+        return Thread.objects.create(
+            category=category or rng.choice(categories),
+            title=title,
             author=rng.choice(authors),
-            last_post_at=now,
-            reply_count=per_thread - 1,
+            last_post_at=timezone.now(),
         )
-        thread.save()
-        for j in range(min(per_thread, remaining - t * per_thread)):
+
+    threads = [new_thread(LONG_THREAD_TITLE, long_category)] if long_replies else []
+    for i in range(long_replies + 1 if long_replies else 0):
+        batch.append(post(threads[0], _sentence(rng), first=i == 0))
+    remaining = posts - len(batch)
+    while remaining > 0:
+        thread = new_thread(" ".join(rng.choice(WORDS) for _ in range(5)).capitalize())
+        threads.append(thread)
+        for i in range(min(per_thread, remaining)):
             body = "\n\n".join(_sentence(rng) for _ in range(rng.randint(1, 3)))
-            batch.append(
-                Post(
-                    thread=thread,
-                    author=rng.choice(authors),
-                    body_source=body,
-                    body_html=f"<p>{escape(body)}</p>",
-                    content_hash=f"{t}-{j}",
-                )
-            )
+            batch.append(post(thread, body, first=i == 0))
+            remaining -= 1
         if len(batch) >= 10000:
             flush()
     if batch:
         flush()
-    Thread.objects.filter(pk=long_thread.pk).update(reply_count=1000)
-    print(f"\ngenerated {created} posts in {time.perf_counter() - t0:.0f} s; indexing…")
-    t1 = time.perf_counter()
-    with connection.cursor() as cursor:
-        # Building the GIN index once after the bulk update is far cheaper than maintaining it row by row.
-        cursor.execute("DROP INDEX IF EXISTS forum_post_search")
-        cursor.execute(
-            """UPDATE forum_post p SET search_vector =
-                 CASE WHEN p.id = f.first_id THEN setweight(to_tsvector('indonesian', t.title), 'A') ELSE ''::tsvector END
-                 || setweight(to_tsvector('indonesian', p.body_source), 'B')
-               FROM forum_thread t
-               JOIN (SELECT thread_id, min(id) AS first_id FROM forum_post GROUP BY thread_id) f ON f.thread_id = t.id
-               WHERE p.thread_id = t.id"""
-        )
-        cursor.execute("CREATE INDEX forum_post_search ON forum_post USING gin (search_vector)")
+    ids = [t.pk for t in threads]
+    stats = Post.objects.filter(thread_id__in=ids).values("thread_id").annotate(n=Count("id"), last=Max("created_at"))
+    for row in stats:
+        Thread.objects.filter(pk=row["thread_id"]).update(reply_count=row["n"] - 1, last_post_at=row["last"])
+    starters = {
+        row["thread_id"]: row["first"]
+        for row in Post.objects.filter(thread_id__in=ids).values("thread_id").annotate(first=Min("created_at"))
+    }
+    ThreadWatch.objects.bulk_create(
+        [ThreadWatch(user_id=t.author_id, thread=t) for t in threads], ignore_conflicts=True
+    )
+    ThreadRead.objects.bulk_create(
+        [ThreadRead(user_id=t.author_id, thread=t, last_read_at=starters[t.pk]) for t in threads],
+        ignore_conflicts=True,
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Building the GIN index once after the bulk update is far cheaper than maintaining it row by row.
+            config = conf.get("FORUM_SEARCH_CONFIG")
+            big = created > 20000
+            if big:
+                cursor.execute("DROP INDEX IF EXISTS forum_post_search")
+            cursor.execute(
+                """UPDATE forum_post p SET search_vector =
+                     CASE WHEN p.id = f.first_id THEN setweight(to_tsvector(%s::regconfig, t.title), 'A')
+                          ELSE ''::tsvector END
+                     || setweight(to_tsvector(%s::regconfig, p.body_source), 'B')
+                   FROM forum_thread t
+                   JOIN (SELECT thread_id, min(id) AS first_id FROM forum_post GROUP BY thread_id) f
+                     ON f.thread_id = t.id
+                   WHERE p.thread_id = t.id AND t.id = ANY(%s)""",
+                [config, config, ids],
+            )
+            if big:
+                cursor.execute("CREATE INDEX forum_post_search ON forum_post USING gin (search_vector)")
+    return created
+
+
+def _generate(rng: random.Random) -> None:
+    from django.db import connection, transaction
+
+    from bkm import demo as bkm_demo
+    from core.demo import seed_users
+    from forum.models import Post
+
+    if Post.objects.count() >= TARGET_POSTS:
+        print(f"reusing {Post.objects.count()} posts")
+        return
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        bkms = bkm_demo.seed(rng=rng, scale="city")
+        seed_users(bkms=bkms)
+    created = generate_posts(rng, posts=TARGET_POSTS)
+    print(f"\ngenerated {created} posts and their search vectors in {time.perf_counter() - t0:.0f} s")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE forum_post")
         cursor.execute("VACUUM ANALYZE forum_thread")
-    print(f"search vectors and ANALYZE in {time.perf_counter() - t1:.0f} s")
 
 
 def _pct(values: list[float], p: float) -> float:
@@ -243,6 +281,7 @@ def _pct(values: list[float], p: float) -> float:
 
 
 def main() -> int:
+    _environment()
     _ensure_database()
     import django
 
@@ -277,7 +316,7 @@ def main() -> int:
             f"  {label:36s} median {statistics.median(timings):6.1f}  p95 {_pct(timings, 0.95):6.1f}  max {max(timings):6.1f}  (hits/query {hits / len(timings):.0f})"
         )
 
-    thread = Thread.objects.get(title="Topik panjang 1.000 balasan")
+    thread = Thread.objects.get(title=LONG_THREAD_TITLE)
     client = Client()
     client.force_login(member)
     url = reverse("forum:thread", args=[thread.pk])

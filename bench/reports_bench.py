@@ -4,8 +4,7 @@
     python -m bench.reports_bench --sizes 30 --reports kinerja_upk_kota
 
 Runs on PostgreSQL with the test settings, in a scratch database
-`test_<POKJA_TEST_DB>` (default POKJA_TEST_DB=pokja_bench_reports), created if
-missing and kept. For each size the data are generated once (synthetic
+`pokja_bench_reports` (POKJA_BENCH_REPORTS_DB), created if missing and kept. For each size the data are generated once (synthetic
 kecamatan/kelurahan beyond the city's 30, one active BKM per kelurahan with its
 five units and three collaboration proposals; for the city UPK report each
 UPK unit also gets books with 200 loans, generated with the ledger bench's
@@ -13,8 +12,15 @@ bulk SQL into the real ledger tables, `bench.upk_bench.generate`); then each
 report is produced
 in a fresh child process exactly as the worker does it
 (`reports.services.report_run_generate`: selectors → template → WeasyPrint →
-atomic write), so the peak RSS printed (ru_maxrss of that child) is the
-report's own.
+atomic write). That process is a fresh exec of the small entry point
+`bench.peak`, which reads its own peak resident memory from the kernel
+(VmHWM), so the figure is the report's own whatever the parent holds; it is
+printed next to the same measurement of an empty report (the fixed cost of
+Python, Django and WeasyPrint). `--outside` also runs each child under
+`/usr/bin/time -v` and prints GNU time's figure beside it.
+
+The previous run's data are deleted with SQL (TRUNCATE), never loaded into
+this process.
 """
 
 from __future__ import annotations
@@ -22,15 +28,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import time
 from decimal import Decimal
 
-os.environ.setdefault("POKJA_TEST_DB", "pokja_bench_reports")
-os.environ.setdefault("POKJA_TEST_REDIS_DB", "9")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pokja_portal.settings.test")
+from bench import peak
+
+DB_NAME = os.environ.get("POKJA_BENCH_REPORTS_DB", "pokja_bench_reports")
+
+
+def _environment() -> None:
+    from bench import db
+
+    # The test settings (PostgreSQL, media under var/test-media/<name>) on the bench's own database.
+    os.environ["POKJA_TEST_DB"] = DB_NAME
+    os.environ["DATABASE_URL"] = db.url(DB_NAME)
+    os.environ.setdefault("POKJA_TEST_REDIS_DB", "9")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "pokja_portal.settings.test"
 
 
 def _previous_month() -> str:
@@ -42,38 +55,40 @@ def _previous_month() -> str:
 
 
 REPORTS: dict[str, dict] = {"kolaborasi": {}, "profil_bkm": {}, "kinerja_upk_kota": {"period": _previous_month()}}
+# The sanity baseline: a report with nothing in it (no proposal is dated 2000).
+EMPTY_REPORT = ("kolaborasi", {"year": 2000})
 UPK_REPORTS = {"kinerja_upk_kota"}
 
 
 def _setup(create: bool) -> None:
+    """Django on the bench database; `create`: create and migrate it first (kept between runs)."""
     import django
 
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
+    from bench import db
 
-    name = "test_" + os.environ["POKJA_TEST_DB"]
     if create:
-        from django.test.utils import setup_databases
+        db.ensure_database(DB_NAME)
+    django.setup()
+    if create:
+        from django.core.management import call_command
 
-        setup_databases(verbosity=0, interactive=False, keepdb=True)
-    else:
-        settings.DATABASES["default"]["NAME"] = name
-        connection.settings_dict["NAME"] = name
+        call_command("migrate", verbosity=0)
 
 
-def _truncate_ledger() -> None:
-    """Empty every ledger table (journal entries protect their units from deletion)."""
+def clear() -> None:
+    """Delete the previous run's registry, books and report runs with SQL (TRUNCATE … CASCADE), so
+    nothing of it is loaded into this process. The reference data (kecamatan, kelurahan, OPD,
+    assessment aspects) stay; users and what hangs on them go with the BKMs they belong to."""
     from django.apps import apps
     from django.db import connection
 
-    tables = [m._meta.db_table for m in apps.get_app_config("upk").get_models()]
-    if tables:
-        with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608 - table names from the models
+    models = [*apps.get_app_config("upk").get_models(), *apps.get_app_config("reports").get_models()]
+    tables = [m._meta.db_table for m in models] + ["bkm_bkm"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")  # noqa: S608 - table names from the models
 
 
-def generate_books(units: list) -> int:
+def generate_books(units: list, *, checked: bool = False) -> int:
     """Books for every UPK unit: settings, chart of accounts and 200 loans each (bulk SQL of bench.upk_bench)."""
     from datetime import date
 
@@ -94,37 +109,24 @@ def generate_books(units: list) -> int:
     )
     batch = 100
     for start in range(0, len(units), batch):
-        generate_loans(units[start : start + batch], start * LOANS_PER_UPK, user.pk, date.today())
+        generate_loans(units[start : start + batch], start * LOANS_PER_UPK, user.pk, date.today(), checked=checked)
     return len(units) * LOANS_PER_UPK
 
 
-def generate(size: int, *, with_books: bool = False) -> dict[str, int]:
-    """Replace the registry with `size` BKMs (and their units and proposals; books for the UPKs)."""
-    import random
-
+def add_bkms(size: int, rng) -> list:
+    """`size` more BKMs, one per kelurahan that has none yet (synthetic kecamatan/kelurahan beyond the city's
+    30 when needed), each with its five units and three collaboration proposals."""
     from django.db import transaction
 
     from bkm.models import BKM, OPD, FundingSource, Kecamatan, Kelurahan, Proposal, ProposalStatus, Unit, UnitType
-    from reports.models import ReportRun
 
-    rng = random.Random(size)
-    _truncate_ledger()
     with transaction.atomic():
-        ReportRun.objects.all().delete()
-        Proposal.history.all().delete()  # type: ignore[attr-defined]
-        Proposal.objects.all().delete()
-        Unit.history.all().delete()  # type: ignore[attr-defined]
-        BKM.history.all().delete()  # type: ignore[attr-defined]
-        Unit.objects.all().delete()
-        from core.models import User
-
-        User.objects.update(bkm=None)
-        BKM.objects.all().delete()
-        kelurahan = list(Kelurahan.objects.order_by("id"))
-        missing = size - len(kelurahan)
+        free = list(Kelurahan.objects.filter(bkms__isnull=True).order_by("id"))
+        missing = size - len(free)
         if missing > 0:
             per_kec = 50
-            for k in range((missing + per_kec - 1) // per_kec):
+            done = Kecamatan.objects.filter(code__startswith="BENCH.").count()
+            for k in range(done, done + (missing + per_kec - 1) // per_kec):
                 kec, _ = Kecamatan.objects.get_or_create(
                     code=f"BENCH.{k:03d}", defaults={"name": f"Kecamatan Sintetis {k:03d}"}
                 )
@@ -137,7 +139,8 @@ def generate(size: int, *, with_books: bool = False) -> dict[str, int]:
                     ],
                     ignore_conflicts=True,
                 )
-            kelurahan = list(Kelurahan.objects.order_by("id"))
+            free = list(Kelurahan.objects.filter(bkms__isnull=True).order_by("id"))
+        first = BKM.objects.count()
         bkms = BKM.objects.bulk_create(
             [
                 BKM(
@@ -147,7 +150,7 @@ def generate(size: int, *, with_books: bool = False) -> dict[str, int]:
                     phone="0812000000",
                     akta_number=f"AKTA-{i}" if i % 3 else "",
                 )
-                for i, kel in enumerate(kelurahan[:size])
+                for i, kel in enumerate(free[:size], start=first)
             ]
         )
         Unit.objects.bulk_create(
@@ -172,73 +175,117 @@ def generate(size: int, *, with_books: bool = False) -> dict[str, int]:
                 for j in range(3)
             ]
         )
+    return bkms
+
+
+def generate(size: int, *, with_books: bool = False, checked: bool = False) -> dict[str, int]:
+    """Replace the registry with `size` BKMs (and their units and proposals; books for the UPKs).
+    `checked`: see `bench.upk_bench.generate`."""
+    import random
+
+    from django.db import connection
+
+    from bkm.models import Unit, UnitType
+
+    clear()
+    bkms = add_bkms(size, random.Random(size))
     loans = 0
     if with_books:
         upk_units = list(Unit.objects.filter(unit_type=UnitType.UPK).select_related("bkm").order_by("pk"))
-        loans = generate_books(upk_units)
-    from django.db import connection
-
+        loans = generate_books(upk_units, checked=checked)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {"bkm": len(bkms), "proposals": 3 * len(bkms), "loans": loans}
 
 
-def measure(report_type: str) -> dict[str, float]:
-    """Produce one report in this process; returns seconds, peak RSS (MiB), pages and size."""
+def existing(size: int, *, with_books: bool) -> dict[str, int] | None:
+    """The counts of the data a previous run left, if it has `size` BKMs (and their books when needed)."""
+    from bench.upk_bench import LOANS_PER_UPK
+    from bkm.models import BKM, Proposal
+    from upk.models import Loan
+
+    bkms, loans = BKM.objects.count(), Loan.objects.count()
+    if bkms != size or (with_books and loans != size * LOANS_PER_UPK):
+        return None
+    return {"bkm": bkms, "proposals": Proposal.objects.count(), "loans": loans}
+
+
+def measure(report_type: str, params: str = "") -> dict[str, float]:
+    """Produce one report in this process; returns seconds, pages and size. Run by `bench.peak` in a
+    process of its own (`measure_child`), which adds the process's peak memory."""
     from django.core.files.storage import default_storage
     from pypdf import PdfReader
 
     from reports.models import ReportRun, RunStatus
     from reports.services import report_run_create, report_run_generate
 
-    run = report_run_create(user=None, report_type=report_type, params=REPORTS[report_type])
+    run = report_run_create(
+        user=None, report_type=report_type, params=json.loads(params) if params else REPORTS[report_type]
+    )
     ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     run.refresh_from_db()
     start = time.perf_counter()
     report_run_generate(run=run)
     elapsed = time.perf_counter() - start
     run.refresh_from_db()
-    assert run.status == RunStatus.DONE
+    assert run.status == RunStatus.DONE, run.error if hasattr(run, "error") else run.status
     pages = len(PdfReader(default_storage.path(run.pdf.name)).pages)
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": round(elapsed, 2), "peak_mib": round(peak_mib), "pages": pages, "bytes": run.pdf_size or 0}
+    return {"seconds": round(elapsed, 2), "pages": pages, "bytes": run.pdf_size or 0}
+
+
+def measure_child(report_type: str, params: str = "") -> dict[str, float]:
+    """The measuring entry point: `python -m bench.peak bench.reports_bench:measure_child TYPE [PARAMS]`."""
+    _environment()
+    _setup(create=False)
+    return measure(report_type, params)
+
+
+def measure_fresh(report_type: str, params: dict | None = None, *, outside: bool = False) -> dict[str, float]:
+    """`measure` in a fresh process (see bench.peak): adds `peak_mib` (and `outside_mib`)."""
+    args = [json.dumps(params)] if params is not None else []
+    return peak.run("bench.reports_bench:measure_child", report_type, *args, outside=outside)
 
 
 def main() -> None:
+    _environment()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[30, 1000])
     parser.add_argument("--reports", nargs="+", choices=list(REPORTS), help="default: all (no Profil book above 100)")
-    parser.add_argument("--measure", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.measure:
-        _setup(create=False)
-        print(json.dumps(measure(args.measure)))
-        return
-    _setup(create=True)
-    print(
-        f"{'report':<17} {'BKMs/UPKs':>9} {'proposals':>9} {'loans':>8} {'pages':>6} {'PDF KiB':>8} "
-        f"{'time s':>8} {'peak RSS MiB':>13}"
+    parser.add_argument(
+        "--outside", action="store_true", help="also measure each report with /usr/bin/time -v (GNU time)"
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data of the previous run when it has the same size"
+    )
+    args = parser.parse_args()
+    _setup(create=True)
+    outside = args.outside and os.path.exists("/usr/bin/time")
+    header = (
+        f"{'report':<17} {'BKMs/UPKs':>9} {'proposals':>9} {'loans':>8} {'pages':>6} {'PDF KiB':>8} "
+        f"{'time s':>8} {'peak MiB':>9} {'empty MiB':>9}"
+    )
+    print(header + (f" {'GNU time MiB':>12} {'differs':>7}" if outside else ""))
     for size in args.sizes:
         t = time.perf_counter()
         # A province-sized Profil book needs several GB (see docs/performance.md): only when asked for.
         reports = args.reports or [r for r in REPORTS if r != "profil_bkm" or size <= 100]
-        counts = generate(size, with_books=bool(UPK_REPORTS & set(reports)))
-        print(f"# generated {size} BKMs in {time.perf_counter() - t:.0f} s", flush=True)
+        with_books = bool(UPK_REPORTS & set(reports))
+        counts = existing(size, with_books=with_books) if args.reuse else None
+        if counts is None:
+            counts = generate(size, with_books=with_books)
+            print(f"# generated {size} BKMs in {time.perf_counter() - t:.0f} s", flush=True)
+        else:
+            print(f"# reusing the previous run's {size} BKMs", flush=True)
+        empty = measure_fresh(EMPTY_REPORT[0], EMPTY_REPORT[1], outside=outside)
         for report_type in reports:
-            out = subprocess.run(
-                [sys.executable, "-m", "bench.reports_bench", "--measure", report_type],
-                check=True,
-                capture_output=True,
-                text=True,
-                env=os.environ,
-            )
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(
+            r = measure_fresh(report_type, outside=outside)
+            line = (
                 f"{report_type:<17} {counts['bkm']:>9} {counts['proposals']:>9} {counts['loans']:>8} {r['pages']:>6} "
-                f"{r['bytes'] / 1024:>8.0f} {r['seconds']:>8.2f} {r['peak_mib']:>13}",
-                flush=True,
+                f"{r['bytes'] / 1024:>8.0f} {r['seconds']:>8.2f} {r['peak_mib']:>9.0f} {empty['peak_mib']:>9.0f}"
             )
+            if outside and "outside_mib" in r:
+                line += f" {r['outside_mib']:>12.0f} {(r['peak_mib'] / r['outside_mib'] - 1) * 100:>+6.1f}%"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":

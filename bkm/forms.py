@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.money import RupiahInputError, parse_rupiah
+from core.fields import DecimalNumberField, RupiahField, number_formfield
 
 from .models import (
     BKM,
@@ -23,14 +23,11 @@ from .models import (
     AssessmentAspect,
     AuditRecord,
     BankAccount,
-    BKMStatus,
     BoardMember,
     Document,
     DocumentType,
     Election,
-    FundingSource,
     Handover,
-    Kecamatan,
     Kelurahan,
     Proposal,
     ProposalStatus,
@@ -39,7 +36,6 @@ from .models import (
     Unit,
     UnitPerson,
 )
-from .selectors import WARNING_FILTER_CHOICES
 from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, PROPOSAL_EDIT_FIELDS, document_check_file
 
 
@@ -57,91 +53,6 @@ def _model_field(form: forms.BaseForm, name: str) -> Any:
 
 def _date_widgets(*names: str) -> dict[str, forms.Widget]:
     return {n: DateInput() for n in names}
-
-
-class RupiahField(forms.CharField):
-    """Whole Rupiah typed the Indonesian way: "1.500.000", "Rp 1.500.000" or "1500000"."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        # No max_length: its validator would run on the cleaned Decimal.
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "numeric")
-        self.widget.attrs.setdefault("maxlength", "30")
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Decimal | int):
-            return f"{int(value):,}".replace(",", ".")
-        return value
-
-    def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_rupiah(text)
-        except RupiahInputError as exc:
-            if exc.code == "too_large":
-                raise ValidationError(_("Jumlah terlalu besar."), code="rupiah") from exc
-            raise ValidationError(_("Tulis jumlah Rupiah bulat tanpa sen, mis. 1.500.000."), code="rupiah") from exc
-
-
-# --- List filters -------------------------------------------------------------------
-
-
-class BKMFilterForm(forms.Form):
-    q = forms.CharField(label=_("Cari"), required=False)
-    kecamatan = forms.ModelChoiceField(
-        label=_("Kecamatan"),
-        queryset=Kecamatan.objects.order_by("name"),
-        required=False,
-        empty_label=_("Semua kecamatan"),
-    )
-    kelurahan = forms.ModelChoiceField(
-        label=_("Kelurahan"),
-        queryset=Kelurahan.objects.select_related("kecamatan").order_by("name"),
-        required=False,
-        empty_label=_("Semua kelurahan"),
-    )
-    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Semua status")), *BKMStatus.choices], required=False)
-    warning = forms.ChoiceField(
-        label=_("Peringatan"), choices=[("", _("Semua")), *WARNING_FILTER_CHOICES], required=False
-    )
-    handover = forms.ChoiceField(
-        label=_("Serah terima"),
-        choices=[("", _("Semua")), ("ya", _("Sudah")), ("tidak", _("Belum"))],
-        required=False,
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("status", "warning", "handover"):
-            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
-
-
-class ProposalFilterForm(forms.Form):
-    q = forms.CharField(label=_("Cari"), required=False)
-    status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Semua status")), *ProposalStatus.choices], required=False
-    )
-    opd = forms.ModelChoiceField(
-        label=_("OPD"), queryset=OPD.objects.order_by("name"), required=False, empty_label=_("Semua OPD")
-    )
-    kecamatan = forms.ModelChoiceField(
-        label=_("Kecamatan"),
-        queryset=Kecamatan.objects.order_by("name"),
-        required=False,
-        empty_label=_("Semua kecamatan"),
-    )
-    year = forms.IntegerField(label=_("Tahun"), required=False, min_value=2000, max_value=2100)
-    funding_source = forms.ChoiceField(
-        label=_("Sumber dana"), choices=[("", _("Semua")), *FundingSource.choices], required=False
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            is_select = isinstance(field.widget, forms.Select)
-            field.widget.attrs["class"] = "form-select form-select-sm" if is_select else "form-control form-control-sm"
 
 
 # --- BKM ------------------------------------------------------------------------------
@@ -237,6 +148,7 @@ class HandoverForm(forms.ModelForm):
 
     class Meta:
         model = Handover
+        formfield_callback = staticmethod(number_formfield)
         fields = ["handover_date", "legal_basis", "berita_acara", *Handover.ASSET_FIELDS, "notes"]
         widgets = _date_widgets("handover_date")
 
@@ -279,6 +191,7 @@ class DocumentVersionForm(forms.Form):
 class SlumAreaForm(forms.ModelForm):
     class Meta:
         model = SlumArea
+        formfield_callback = staticmethod(number_formfield)
         fields = ["kelurahan", "name", "sk_number", "sk_year", "area_ha", "typology", "notes"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -289,6 +202,7 @@ class SlumAreaForm(forms.ModelForm):
 class SlumMeasureForm(forms.ModelForm):
     class Meta:
         model = SlumMeasure
+        formfield_callback = staticmethod(number_formfield)
         fields = [
             "year",
             "building",
@@ -314,6 +228,7 @@ class ProposalForm(forms.ModelForm):
 
     class Meta:
         model = Proposal
+        formfield_callback = staticmethod(number_formfield)
         fields = list(PROPOSAL_EDIT_FIELDS)
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
@@ -353,14 +268,14 @@ class AssessmentForm(forms.Form):
         self.aspects = aspects
         for aspect in aspects:
             weight, score = current.get(aspect.pk, (aspect.default_weight, None))
-            self.fields[f"weight_{aspect.pk}"] = forms.DecimalField(
+            self.fields[f"weight_{aspect.pk}"] = DecimalNumberField(
                 label=_("Bobot %(aspect)s (%%)") % {"aspect": aspect.name},
                 min_value=0,
                 max_value=100,
                 decimal_places=2,
                 initial=weight,
             )
-            self.fields[f"score_{aspect.pk}"] = forms.DecimalField(
+            self.fields[f"score_{aspect.pk}"] = DecimalNumberField(
                 label=_("Nilai %(aspect)s (0–100)") % {"aspect": aspect.name},
                 min_value=0,
                 max_value=100,

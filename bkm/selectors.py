@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -220,47 +220,12 @@ def women_share_pct(women: int, size: int) -> Decimal | None:
 # --- The BKM list ---------------------------------------------------------------
 
 
-@dataclass
-class BKMFilters:
-    kecamatan: int | None = None
-    kelurahan: int | None = None
-    status: str = ""
-    warning: str = ""
-    handover: str = ""  # "ya" / "tidak" / ""
-    q: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def bkm_list_with_warnings(
-    *, user: Any, filters: BKMFilters | None = None, on: datetime.date | None = None
-) -> QuerySet[BKM]:
-    """The BKMs the user may see, filtered, each annotated for `bkm_warnings`.
+def bkm_list_with_warnings(*, user: Any) -> QuerySet[BKM]:
+    """The BKMs the user may see, each annotated for `bkm_warnings` (`filters.BKMFilterSet` narrows it).
 
     One SQL query for any number of rows (plus one for a count when paginated).
     """
-    filters = filters or BKMFilters()
     qs = annotate_bkm_stats(filter_bkms_for(user, BKM.objects.all()))
-    if filters.kecamatan:
-        qs = qs.filter(kelurahan__kecamatan_id=filters.kecamatan)
-    if filters.kelurahan:
-        qs = qs.filter(kelurahan_id=filters.kelurahan)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.handover == "ya":
-        qs = qs.filter(Q(handover_done=True))
-    elif filters.handover == "tidak":
-        qs = qs.filter(Q(handover_done=False))
-    if filters.q:
-        term = filters.q.strip()
-        qs = qs.filter(
-            Q(name__icontains=term)
-            | Q(kelurahan__name__icontains=term)
-            | Q(kelurahan__kecamatan__name__icontains=term)
-            | Q(address__icontains=term)
-            | Q(coordinator_name__icontains=term)
-        )
-    if filters.warning:
-        qs = filter_bkms_by_warning(qs, filters.warning, on=on)
     return qs.order_by("kelurahan__kecamatan__name", "kelurahan__name", "name")
 
 
@@ -332,6 +297,28 @@ class BKMProfile:
     women_share: Decimal | None
 
 
+def _missing_document_types(present: set[str]) -> list[str]:
+    return [str(t.label) for t in REQUIRED_DOCUMENT_TYPES if t not in present]
+
+
+@dataclass(frozen=True)
+class BKMTodo:
+    """What a BKM must put right: its warnings (term, board) and missing documents."""
+
+    warnings: list[BKMWarning]
+    missing_document_types: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.warnings or self.missing_document_types)
+
+
+def bkm_todo(*, bkm: BKM, on: datetime.date | None = None) -> BKMTodo:
+    """The coordinator's to-do list (one query with an `annotate_bkm_stats` BKM, three without)."""
+    present = set(bkm.documents.values_list("doc_type", flat=True))
+    return BKMTodo(bkm_warnings(bkm, on=on), _missing_document_types(present))
+
+
 def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
     """A bounded number of queries (about a dozen) whatever the size of the record."""
     annotated: Any = bkm if hasattr(bkm, "board_size") else bkm_get_annotated(pk=bkm.pk)
@@ -360,7 +347,7 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
             )
         ),
         documents=documents,
-        missing_document_types=[str(t.label) for t in REQUIRED_DOCUMENT_TYPES if t not in present],
+        missing_document_types=_missing_document_types(present),
         bank_accounts=list(bkm.bank_accounts.all()),
         handover=handover,
         slum_areas=list(
@@ -513,38 +500,11 @@ def _object_label(row: Any, instance_model: Any, aspects: dict[int, str]) -> str
 # --- Proposals, slum areas, OPD -------------------------------------------------------
 
 
-@dataclass
-class ProposalFilters:
-    status: str = ""
-    opd: int | None = None
-    year: int | None = None
-    kecamatan: int | None = None
-    bkm: int | None = None
-    funding_source: str = ""
-    q: str = ""
-
-
-def proposal_list(*, user: Any, filters: ProposalFilters | None = None) -> QuerySet[Proposal]:
-    filters = filters or ProposalFilters()
+def proposal_list(*, user: Any) -> QuerySet[Proposal]:
+    """The proposals the user may see (`filters.ProposalFilterSet` narrows it), with the time of the last step."""
     qs = filter_proposals_for(user, Proposal.objects.all()).select_related(
         "bkm", "opd", "kelurahan__kecamatan", "slum_area"
     )
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    if filters.opd:
-        qs = qs.filter(opd_id=filters.opd)
-    if filters.year:
-        qs = qs.filter(year=filters.year)
-    if filters.kecamatan:
-        qs = qs.filter(kelurahan__kecamatan_id=filters.kecamatan)
-    if filters.bkm:
-        qs = qs.filter(bkm_id=filters.bkm)
-    if filters.funding_source:
-        qs = qs.filter(funding_source=filters.funding_source)
-    if filters.q:
-        qs = qs.filter(
-            Q(title__icontains=filters.q) | Q(programme__icontains=filters.q) | Q(bkm__name__icontains=filters.q)
-        )
     # Time of the last step, for "stuck in one status" warnings of the dashboard.
     last_step = ProposalEvent.objects.filter(proposal=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
     return qs.annotate(status_since=Subquery(last_step)).order_by("-year", "bkm__name", "title")

@@ -3,8 +3,6 @@ bkm.selectors, writes through bkm.services."""
 
 from __future__ import annotations
 
-import csv
-import datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -19,17 +17,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import exports
+from core.filters import filterset
 from core.permissions import is_staff
+from core.storage import open_stored
 
 from . import permissions as perms
 from . import selectors, services
+from .filters import BKMFilterSet, ProposalFilterSet
 from .forms import (
     AssessmentForm,
     AuditForm,
     BankAccountForm,
     BKMContactsForm,
     BKMCreateForm,
-    BKMFilterForm,
     BKMProfileForm,
     BoardMemberForm,
     DocumentForm,
@@ -37,7 +38,6 @@ from .forms import (
     ElectionForm,
     HandoverForm,
     OPDForm,
-    ProposalFilterForm,
     ProposalForm,
     ProposalTransitionForm,
     SlumAreaForm,
@@ -46,6 +46,7 @@ from .forms import (
     UnitPersonForm,
     add_service_errors,
 )
+from .links import unit_links
 from .models import (
     BKM,
     OPD,
@@ -77,20 +78,9 @@ def _get_bkm_for_view(request: HttpRequest, pk: int) -> BKM:
     return bkm
 
 
-def _bkm_filters(request: HttpRequest) -> tuple[BKMFilterForm, selectors.BKMFilters]:
-    form = BKMFilterForm(request.GET or None)
-    filters = selectors.BKMFilters()
-    if form.is_valid():
-        data = form.cleaned_data
-        filters = selectors.BKMFilters(
-            kecamatan=data["kecamatan"].pk if data["kecamatan"] else None,
-            kelurahan=data["kelurahan"].pk if data["kelurahan"] else None,
-            status=data["status"],
-            warning=data["warning"],
-            handover=data["handover"],
-            q=data["q"],
-        )
-    return form, filters
+def _bkm_filterset(request: HttpRequest) -> BKMFilterSet:
+    """The list's filters over the BKMs the user may see: the page, page 2 and both exports use it."""
+    return filterset(BKMFilterSet, request.GET, selectors.bkm_list_with_warnings(user=request.user))
 
 
 # --- List and exports -------------------------------------------------------------
@@ -98,14 +88,13 @@ def _bkm_filters(request: HttpRequest) -> tuple[BKMFilterForm, selectors.BKMFilt
 
 @login_required
 def bkm_list(request: HttpRequest) -> HttpResponse:
-    form, filters = _bkm_filters(request)
-    qs = selectors.bkm_list_with_warnings(user=request.user, filters=filters)
-    page: Any = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    fs = _bkm_filterset(request)
+    page: Any = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
         (bkm, selectors.bkm_warnings(bkm), selectors.women_share_pct(bkm.women_count, bkm.board_size)) for bkm in page
     ]
     context = {
-        "form": form,
+        "form": fs.form,
         "page_obj": page,
         "rows": rows,
         "can_create": perms.can_create_bkm(request.user),
@@ -127,8 +116,7 @@ def kelurahan_options(request: HttpRequest) -> HttpResponse:
 
 def _export_queryset(request: HttpRequest) -> Any:
     perms.check_bkm_export(request.user)
-    _form, filters = _bkm_filters(request)
-    return selectors.bkm_list_with_warnings(user=request.user, filters=filters)
+    return _bkm_filterset(request).qs
 
 
 def _export_name(ext: str) -> str:
@@ -138,41 +126,17 @@ def _export_name(ext: str) -> str:
 @login_required
 def bkm_export_csv(request: HttpRequest) -> HttpResponse:
     qs = _export_queryset(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("csv")}"'
-    response.write("\ufeff")  # BOM so Excel opens UTF-8 correctly
-    writer = csv.writer(response, delimiter=";")
-    for row in selectors.bkm_export_rows(qs.iterator(chunk_size=500)):
-        writer.writerow(
-            ["" if v is None else (v.strftime("%d-%m-%Y") if isinstance(v, datetime.date) else v) for v in row]
-        )
-    return response
+    return exports.csv_response(
+        filename=_export_name("csv"), rows=selectors.bkm_export_rows(qs.iterator(chunk_size=500))
+    )
 
 
 @login_required
 def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     qs = _export_queryset(request)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("BKM-LKM"))
-    for i, row in enumerate(selectors.bkm_export_rows(qs.iterator(chunk_size=500))):
-        if i == 0:
-            from openpyxl.cell import WriteOnlyCell
-
-            cells = []
-            for value in row:
-                cell = WriteOnlyCell(ws, value=str(value))
-                cell.font = Font(bold=True)
-                cells.append(cell)
-            ws.append(cells)
-        else:
-            ws.append(row)
-    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name("xlsx")}"'
-    wb.save(response)
-    return response
+    return exports.xlsx_response(
+        filename=_export_name("xlsx"), rows=selectors.bkm_export_rows(qs.iterator(chunk_size=500)), title=_("BKM-LKM")
+    )
 
 
 # --- One BKM ---------------------------------------------------------------------------
@@ -194,6 +158,7 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_nik": is_staff(request.user) or perms.Part.BOARD in can,
             "history": selectors.bkm_history(bkm=bkm, limit=15),
             "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
+            "unit_links": unit_links(request.user, profile.units),
         },
     )
 
@@ -539,10 +504,7 @@ def document_add_version(request: HttpRequest, pk: int, doc_pk: int) -> HttpResp
 def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
     version = get_object_or_404(DocumentVersion.objects.select_related("document__bkm"), pk=version_pk)
     perms.check_document_download(request.user, version)
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
+    handle = open_stored(version.file.name, what=f"document version {version.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=version.original_name, content_type=version.content_type
     )
@@ -556,22 +518,9 @@ def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
 
 @login_required
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    form = ProposalFilterForm(request.GET or None)
-    filters = selectors.ProposalFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = selectors.ProposalFilters(
-            status=d["status"],
-            opd=d["opd"].pk if d["opd"] else None,
-            year=d["year"],
-            kecamatan=d["kecamatan"].pk if d["kecamatan"] else None,
-            funding_source=d["funding_source"],
-            q=d["q"],
-        )
-    page = Paginator(selectors.proposal_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "bkm/proposal_list.html", {"form": form, "page_obj": page})
+    fs = filterset(ProposalFilterSet, request.GET, selectors.proposal_list(user=request.user))
+    page = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "bkm/proposal_list.html", {"form": fs.form, "page_obj": page})
 
 
 @login_required

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -66,3 +67,62 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("menunggu antrean")
+    SENT = "sent", _("di antrean")
+    DONE = "done", _("diterima worker")
+    FAILED = "failed", _("gagal diantrekan")
+
+
+class OutboxMessage(models.Model):
+    """A Celery task a write asked for, stored in the write's own transaction (core.outbox).
+
+    The dispatcher hands pending rows to the broker; the worker marks the row done when the task
+    starts. A row the broker could not take stays pending and is tried again with back-off.
+    """
+
+    task = models.CharField(_("tugas"), max_length=200)
+    args = models.JSONField(_("argumen"), default=list)
+    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    next_attempt_at = models.DateTimeField(_("percobaan berikutnya"), default=timezone.now)
+    sent_at = models.DateTimeField(_("diantrekan"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("diterima worker"), null=True, blank=True)
+    last_error = models.CharField(_("kesalahan terakhir"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("pesan antrean")
+        verbose_name_plural = _("pesan antrean")
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_pending_due", condition=models.Q(status="pending")),
+            models.Index(fields=["task", "status"], name="outbox_task_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{self.args} [{self.status}]"
+
+
+class RateLimitEvent(models.Model):
+    """One counted request for a rate limit (core.throttle); rows older than the window are deleted."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", _("atur ulang kata sandi")
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    key = models.CharField(max_length=100)  # "ip:<address>" or "email:<sha256 of the address>"
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "created_at"], name="ratelimit_kind_key_time")]
+
+
+class WorkerHeartbeat(models.Model):
+    """Written every minute by `core.tasks.worker_heartbeat` (beat → broker → worker → database):
+    a fresh row proves the whole background chain works (`/healthz`)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+    worker = models.CharField(max_length=255, blank=True)

@@ -240,6 +240,17 @@ def check_moderate_any(user: Any) -> None:
         raise PermissionDenied
 
 
+def can_deactivate_users(user: Any) -> bool:
+    """Deactivating an account is staff work: it shuts the person out of the whole portal,
+    not only the categories a moderator looks after."""
+    return is_staff_admin(user)
+
+
+def check_deactivate_user(user: Any) -> None:
+    if not can_deactivate_users(user):
+        raise PermissionDenied
+
+
 def check_download_attachment(user: Any, attachment: Attachment) -> None:
     check_read_post(user, attachment.post)
 

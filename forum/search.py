@@ -3,31 +3,54 @@
 PostgreSQL: a `search_vector` column (title weight A on the opening post, body
 weight B) built with the `indonesian` Snowball configuration, so "pinjaman",
 "meminjam" and "peminjam" all stem to "pinjam"; a GIN index (created in a
-migration only on PostgreSQL); ranking with ts_rank; snippets with ts_headline,
-escaped before our own <mark> tags are put back. SQLite (the embedded demo):
-a plain `icontains` fallback.
+migration only on PostgreSQL); ranking with ts_rank. Words the stemmer does not
+unify ("tunggakan"/"menunggak", "permukiman"/"pemukiman") come from the
+portal's word families (`forum/search_words.txt`, read by
+`forum.search_words`): each query word of a family is rewritten in the tsquery
+(`ts_rewrite`) into the OR of its family. Snippets are `ts_headline` over the
+post's rendered text with the tags removed (plain text, never Markdown),
+escaped before our own <mark> tags are put back.
+
+SQLite (the embedded mode): candidate posts are narrowed in SQL by substrings
+(the query words, their stems and their families' words), then every query word
+must match a word of the post by Snowball stem or family; snippets are the same
+plain text.
 
 Every result goes through `permissions.filter_visible_posts` first.
 """
 
 from __future__ import annotations
 
+import html
+import operator
+import re
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
 from django.db import connection
-from django.db.models import F, Value
-from django.utils.html import escape
+from django.db.models import Exists, F, Func, OuterRef, Q, TextField, Value
+from django.db.models.functions import Replace
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
 from . import conf
 from .models import Post
 from .permissions import filter_visible_posts
+from .search_words import Family, expansions, family_of, stem, words_of
 
 # Control characters never survive into a post's text search output, so they
 # are safe sentinels for "highlight starts/ends here".
 _START, _STOP = "\x02", "\x03"
+SNIPPET_CHARS = 240
+# What markdown-it and nh3 escape in body_html; "&amp;" last so "&amp;lt;" stays "&lt;".
+_ENTITIES = [("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#x27;", "'"), ("&#39;", "'"), ("&amp;", "&")]
 
 
 def is_postgres() -> bool:
@@ -51,10 +74,40 @@ def highlight(raw: str) -> SafeString:
     return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above
 
 
+def plain_text(body_html: str) -> str:
+    """A post's text as a reader sees it: rendered HTML without tags or entities, spaces collapsed."""
+    return " ".join(html.unescape(strip_tags(body_html)).split())
+
+
 @dataclass(frozen=True)
 class SearchHit:
     post: Post
     snippet: SafeString
+
+
+class QueryRewrite(SearchQuery):
+    """`ts_rewrite(query, target, substitute)`; a SearchQuery, so `@@`, ts_rank and ts_headline take it as it is."""
+
+    function = "ts_rewrite"
+
+    def __init__(self, query: Any, target: Any, substitute: Any) -> None:
+        Func.__init__(self, query, target, substitute)
+        self.config = None
+        self.invert = False
+
+
+def _family_query(family: Family, config: str) -> Any:
+    parts = [SearchQuery(w, config=config, search_type="phrase" if " " in w else "plain") for w in family.words]
+    return reduce(operator.or_, parts)
+
+
+def expanded_tsquery(query: str, *, config: str) -> SearchQuery:
+    """The websearch query with each word of a family rewritten into the OR of the family's words."""
+    tsquery: SearchQuery = SearchQuery(query, config=config, search_type="websearch")
+    for word, family in expansions(query):
+        target = SearchQuery(word, config=config, search_type="plain")
+        tsquery = QueryRewrite(tsquery, target, _family_query(family, config))
+    return tsquery
 
 
 def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
@@ -63,10 +116,9 @@ def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
         return []
     visible = filter_visible_posts(user, Post.objects.all()).select_related("thread", "thread__category", "author")
     if not is_postgres():
-        posts = list(visible.filter(body_source__icontains=query).order_by("-created_at")[:limit])
-        return [SearchHit(post=p, snippet=highlight(p.body_source[:240])) for p in posts]
+        return _search_embedded(visible, query, limit)
     config = conf.get("FORUM_SEARCH_CONFIG")
-    tsquery = SearchQuery(query, config=config, search_type="websearch")
+    tsquery = expanded_tsquery(query, config=config)
     # Rank only the newest N matches: for a word in most posts, ts_rank over every
     # match would read the whole table; newest-first candidates come from a
     # backward primary-key scan, rare words still from the GIN index (planner's choice).
@@ -75,12 +127,19 @@ def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
         .order_by("-id")
         .values("id")[: conf.get("FORUM_SEARCH_CANDIDATES")]
     )
+    # The rendered HTML without its tags and with the escapes the renderer writes undone:
+    # the text a reader sees (highlight() escapes it again).
+    text: Any = Func(
+        F("body_html"), Value("<[^>]+>"), Value(" "), Value("g"), function="regexp_replace", output_field=TextField()
+    )
+    for entity, char in _ENTITIES:
+        text = Replace(text, Value(entity), Value(char))
     rows = (
         visible.filter(id__in=candidates)
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery),
             snippet=SearchHeadline(
-                "body_source",
+                text,
                 tsquery,
                 config=config,
                 start_sel=_START,
@@ -93,3 +152,91 @@ def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
         .order_by("-rank", "-created_at", "-id")[:limit]
     )
     return [SearchHit(post=p, snippet=highlight(p.snippet)) for p in rows]
+
+
+# --- Embedded mode (SQLite): stems and families in Python ------------------------------
+
+_NEGATED = re.compile(r"(?:^|\s)-(\w+)", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class _Term:
+    word: str
+    stems: frozenset[str]  # the word's stem, or its family's stems
+    words: tuple[str, ...]  # the family's words (phrases with spaces)
+
+    def matches(self, post_stems: set[str], text_lower: str) -> bool:
+        return bool(self.stems & post_stems) or any(p in text_lower for p in self.words if " " in p)
+
+    def substrings(self) -> set[str]:
+        """One of these is in the text of every post this term matches.
+
+        A word contains its stem except for the first letter that a prefix may
+        change ("meminjam" → pinjam, "menunggak" → tunggak), so the stem without
+        it is enough to narrow in SQL; the stems decide in Python.
+        """
+        return {self.word, *self.words, *(s[1:] if len(s) > 3 else s for s in self.stems)}
+
+
+def _terms(words: list[str]) -> list[_Term]:
+    terms = []
+    for word in dict.fromkeys(words):
+        family = family_of(word)
+        if family is None:
+            terms.append(_Term(word, frozenset({stem(word)}), ()))
+        else:
+            terms.append(_Term(word, family.stems | {stem(word)}, family.words))
+    return terms
+
+
+def _marked_snippet(text: str, stems: set[str]) -> SafeString:
+    """Plain-text window around the first matching word, matching words in <mark>."""
+    matches = [m for m in re.finditer(r"\w+", text) if stem(m.group()) in stems]
+    start = max(0, matches[0].start() - SNIPPET_CHARS // 3) if matches else 0
+    end = start + SNIPPET_CHARS
+    out, pos = [], start
+    for m in matches:
+        if m.start() < start or m.end() > end:
+            continue
+        out += [escape(text[pos : m.start()]), "<mark>", escape(m.group()), "</mark>"]
+        pos = m.end()
+    out.append(escape(text[pos:end]))
+    prefix = "… " if start else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(prefix + "".join(out).strip() + suffix)  # noqa: S308 - every piece escaped
+
+
+def _search_embedded(visible: Any, query: str, limit: int) -> list[SearchHit]:
+    excluded = set(words_of(" ".join(_NEGATED.findall(query))))
+    wanted = [w for w in words_of(_NEGATED.sub(" ", query)) if w not in {"or", "and"}]
+    terms = _terms(wanted)
+    if not terms:
+        return []
+    excluded_terms = _terms(sorted(excluded))
+    narrowing = Q()
+    for term in terms:
+        for text in term.substrings():
+            narrowing |= Q(body_source__icontains=text) | Q(thread__title__icontains=text)
+    earlier = Post.objects.filter(thread=OuterRef("thread"), created_at__lt=OuterRef("created_at"))
+    candidates = (
+        visible.filter(narrowing)
+        .annotate(is_opening=~Exists(earlier))
+        .order_by("-created_at", "-id")[: conf.get("FORUM_SEARCH_CANDIDATES")]
+    )
+    scored = []
+    for post in candidates:
+        text = plain_text(post.body_html)
+        # Like the PostgreSQL vector: the thread title belongs to its opening post only.
+        title = post.thread.title if post.is_opening else ""
+        title_stems = {stem(w) for w in words_of(title)}
+        post_stems = {stem(w) for w in words_of(text)} | title_stems
+        lower = f"{title} {text}".lower()
+        if not all(t.matches(post_stems, lower) for t in terms):
+            continue
+        if any(t.matches(post_stems, lower) for t in excluded_terms):
+            continue
+        in_title = sum(1 for t in terms if t.stems & title_stems)
+        scored.append((in_title, post, text))
+    scored.sort(key=lambda item: -item[0])  # stable: newest first within the same title score
+    stems = set().union(*(t.stems for t in terms))
+    return [SearchHit(post=p, snippet=_marked_snippet(text, stems)) for _n, p, text in scored[:limit]]

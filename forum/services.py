@@ -1,5 +1,6 @@
-"""Forum writes. One atomic action per user intent (Zulip); emails are queued
-with `transaction.on_commit` and take ids only.
+"""Forum writes. One atomic action per user intent (Zulip); emails are recorded
+in the write's transaction (core.outbox), sent to the broker after the commit,
+and take ids only.
 
 Every service re-checks its permission itself, so a view that forgets cannot
 open a hole.
@@ -7,11 +8,9 @@ open a hole.
 
 from __future__ import annotations
 
-import csv
-import io
+import itertools
 from collections.abc import Iterable
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -23,6 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bkm.models import BKM, OPD, Proposal
+from core import exports
+from core.outbox import outbox_add
+from core.storage import file_writes
 
 from . import conf
 from . import permissions as perms
@@ -54,6 +56,7 @@ from .models import (
 from .search import post_update_search_vector
 
 User = get_user_model()
+NOTIFICATION_EMAIL_TASK = "forum.tasks.send_notification_email"
 
 
 # --- Guards --------------------------------------------------------------------
@@ -146,6 +149,7 @@ def _validate_files(*, user: Any, category_id: int, files: list[UploadedFile]) -
         validate_upload(upload)
 
 
+@file_writes()
 @transaction.atomic
 def thread_create(
     *,
@@ -181,6 +185,7 @@ def thread_create(
     return thread
 
 
+@file_writes()
 @transaction.atomic
 def post_reply(
     *, user: Any, thread: Thread, source: str, quote_of: Post | None = None, files: list[UploadedFile] | None = None
@@ -271,12 +276,10 @@ def _notify(*, post: Post, mentions: set[str]) -> None:
         created.append(
             Notification.objects.create(user=user, kind=kind, post=post, actor=post.author, wants_email=wants_email)
         )
-    email_ids = [n.pk for n in created if n.wants_email]
-    if email_ids:
-        from .tasks import send_notification_email
-
-        for notification_id in email_ids:
-            transaction.on_commit(partial(send_notification_email.delay, notification_id))
+    for notification in created:
+        if notification.wants_email:
+            # Stored with the post (core.outbox): the mail goes out once the broker takes it, even if later.
+            outbox_add(task=NOTIFICATION_EMAIL_TASK, args=[notification.pk])
 
 
 def notifications_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
@@ -394,15 +397,12 @@ def post_set_hidden(*, user: Any, post: Post, hidden: bool, reason: str) -> Post
 
 @transaction.atomic
 def user_deactivate(*, user: Any, target: Any, reason: str) -> Any:
-    perms.check_moderate_any(user)
+    perms.check_deactivate_user(user)
     reason = _require_reason(reason)
     if target.pk == user.pk:
         raise ValidationError(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
-    # Nobody deactivates an administrator here; category moderators (often BKM
-    # members) may not deactivate portal staff either.
+    # Nobody deactivates an administrator here.
     if target.is_superuser or target.is_staff_admin:
-        raise PermissionDenied
-    if target.is_portal_staff and not perms.is_staff_admin_user(user):
         raise PermissionDenied
     target = User.objects.select_for_update().get(pk=target.pk)
     if not target.is_active:
@@ -464,21 +464,20 @@ def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thr
         .select_related("thread", "author")
         .order_by("thread_id", "created_at", "id")
     )
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["topik_id", "judul", "tulisan_id", "penulis", "waktu", "disembunyikan", "isi"])
-    for post in qs.iterator(chunk_size=500):
-        body = post.body_source
-        # Spreadsheet formula injection guard (CSV opened in Excel/LibreOffice).
-        if body[:1] in ("=", "+", "-", "@", "\t", "\r"):
-            body = "'" + body
-        title = post.thread.title
-        if title[:1] in ("=", "+", "-", "@"):
-            title = "'" + title
-        writer.writerow(
-            [post.thread_id, title, post.pk, post.author.username, post.created_at.isoformat(), post.is_hidden, body]
-        )
-    return buf.getvalue()
+    header = ["topik_id", "judul", "tulisan_id", "penulis", "waktu", "disembunyikan", "isi"]
+    rows = (
+        [
+            post.thread_id,
+            post.thread.title,
+            post.pk,
+            post.author.username,
+            post.created_at,
+            post.is_hidden,
+            post.body_source,
+        ]
+        for post in qs.iterator(chunk_size=500)
+    )
+    return exports.csv_text(itertools.chain([header], rows))
 
 
 # --- Meetings ----------------------------------------------------------------------------

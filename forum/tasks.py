@@ -11,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,12 +27,19 @@ def _url(path: str) -> str:
 
 
 @shared_task
+@transaction.atomic
 def send_notification_email(notification_id: int) -> str:
+    # The row lock makes a second delivery of the same message wait, then see the first one's EmailDelivery.
     notification = (
-        Notification.objects.select_related("user", "post", "post__thread", "actor").filter(pk=notification_id).first()
+        Notification.objects.select_for_update(of=("self",))
+        .select_related("user", "post", "post__thread", "actor")
+        .filter(pk=notification_id)
+        .first()
     )
     if notification is None:
         return "missing"
+    if EmailDelivery.objects.filter(notification=notification).exists():
+        return "duplicate"  # a second delivery of the same message: the mail went out once already
     user = notification.user
     visible = perms.filter_visible_posts(user, Post.objects.filter(pk=notification.post_id)).exists()
     if not visible or not user.email or not user.is_active:

@@ -15,7 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
+
+from core import exports
+from core.storage import open_stored
 
 from . import conf, forms, selectors, services
 from . import permissions as perms
@@ -37,6 +41,9 @@ from .models import (
 from .search import search_posts
 
 User = get_user_model()
+EMAILS_WAITING_MESSAGE = _lazy(
+    "Tulisan tersimpan; surel pemberitahuan tercatat dan akan dikirim begitu antrean dapat dijangkau."
+)
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -114,6 +121,9 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error(None, message)
         else:
             messages.success(request, _("Topik dibuat."))
+            opening = thread.posts.order_by("pk").first()
+            if opening is not None and selectors.post_emails_waiting(post=opening):
+                messages.warning(request, EMAILS_WAITING_MESSAGE)
             return redirect("forum:thread", pk=thread.pk)
     return render(
         request,
@@ -176,6 +186,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_reply": can_reply,
             "can_attach": perms.can_attach(user, thread.category_id),
             "is_moderator": is_moderator,
+            "can_deactivate": perms.can_deactivate_users(user),
             "can_export": is_moderator or perms.is_staff(user),
             "watch_form": forms.WatchForm(
                 initial={"level": selectors.thread_watch_level(user=user, thread=thread) or "none"}
@@ -209,6 +220,8 @@ def thread_reply(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _errors(request, exc)
         else:
+            if selectors.post_emails_waiting(post=post):
+                messages.warning(request, EMAILS_WAITING_MESSAGE)
             return redirect("forum:post_redirect", pk=post.pk)
     else:
         for errors in form.errors.values():
@@ -385,7 +398,7 @@ def moderation_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
-    perms.check_moderate_any(request.user)
+    perms.check_deactivate_user(request.user)
     target = get_object_or_404(User, pk=pk)
     form = forms.ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -404,10 +417,7 @@ def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _csv_response(content: str, filename: str) -> HttpResponse:
-    response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return exports.csv_text_response(filename=filename, text=content)
 
 
 @login_required
@@ -494,13 +504,14 @@ def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
         raise Http404
     content_type = "image/png" if thumbnail else attachment.content_type
     inline = thumbnail
+    handle = open_stored(field.name, what=f"forum attachment {attachment.pk}")
     response = FileResponse(
-        field.open("rb"), content_type=content_type, as_attachment=not inline, filename=attachment.original_name
+        handle, content_type=content_type, as_attachment=not inline, filename=attachment.original_name
     )
     response["X-Content-Type-Options"] = "nosniff"
     # A downloaded file opened in the browser gets no script and no origin.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=0"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

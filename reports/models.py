@@ -40,6 +40,8 @@ class ReportRun(models.Model):
     )
     # Scheduled runs (the monthly city report) mail their subscribers when done.
     notify_subscribers = models.BooleanField(_("kirim ke pelanggan"), default=False)
+    # Made when the request form is shown: the same form sent twice gives one run (per user).
+    request_token = models.UUIDField(_("token permintaan"), null=True, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(_("kemajuan (%)"), default=0)
     progress_message = models.CharField(_("keterangan kemajuan"), max_length=200, blank=True)
@@ -64,6 +66,11 @@ class ReportRun(models.Model):
         verbose_name_plural = _("pembuatan laporan")
         indexes = [models.Index(fields=["status", "started_at"], name="reportrun_status_started")]
         constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "request_token"],
+                condition=models.Q(request_token__isnull=False),
+                name="reportrun_one_run_per_request_token",
+            ),
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="reportrun_progress_max_100"),
             # A finished run has its file; any other run has none.
             models.CheckConstraint(

@@ -13,25 +13,32 @@ import logging
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.outbox import outbox_add, outbox_waiting
+from core.storage import DISK_FULL, NOT_WRITABLE, storage_error_message
+from core.workers import alive_workers, pid_alive
+from pokja_portal.db_router import replica_reads
+
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
-from .pdf import format_datetime_wib, remove_with_temps, render_pdf, write_atomically
+from .pdf import format_datetime_wib, remove_temps, remove_with_temps, render_pdf, write_atomically
 from .permissions import check_report_request, check_run_access, check_subscribe, check_warning_acknowledge
 from .registry import ReportType, UnknownReportType, get_report_type
 
@@ -53,7 +60,12 @@ def _validated_params(*, report_type: ReportType, params: dict[str, Any], user: 
 
 
 def report_run_create(
-    *, user: Any, report_type: str, params: dict[str, Any], notify_subscribers: bool = False
+    *,
+    user: Any,
+    report_type: str,
+    params: dict[str, Any],
+    notify_subscribers: bool = False,
+    request_token: uuid.UUID | None = None,
 ) -> ReportRun:
     """Record a run without queuing it (the caller queues; see `report_request`)."""
     try:
@@ -67,20 +79,32 @@ def report_run_create(
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         notify_subscribers=notify_subscribers,
         progress_message=_("Menunggu worker"),
+        request_token=request_token,
     )
 
 
-def report_run_enqueue(*, run: ReportRun) -> None:
-    """Queue the job once the run row is committed: the worker must find it."""
-    from .tasks import report_generate
+GENERATE_TASK = "reports.tasks.report_generate"
 
-    run_id = run.pk
-    transaction.on_commit(lambda: report_generate.delay(run_id))
+
+def report_run_enqueue(*, run: ReportRun) -> None:
+    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit."""
+    outbox_add(task=GENERATE_TASK, args=[run.pk])
+
+
+def report_run_waiting_for_queue(*, run: ReportRun) -> bool:
+    """True while the run's job has not reached the broker (the user is told it will start later)."""
+    return outbox_waiting(task=GENERATE_TASK, args=[run.pk])
 
 
 @transaction.atomic
-def report_request(*, user: Any, report_type: str, params: dict[str, Any]) -> ReportRun:
-    """A user asks for a report: check the right, record the run, queue the job after commit."""
+def report_request(
+    *, user: Any, report_type: str, params: dict[str, Any], request_token: uuid.UUID | None = None
+) -> ReportRun:
+    """A user asks for a report: check the right, record the run, queue the job after commit.
+
+    `request_token` comes from the form: a second request with the same token (the form sent twice)
+    returns the first run instead of making another.
+    """
     try:
         rt = get_report_type(report_type)
     except UnknownReportType:
@@ -88,7 +112,13 @@ def report_request(*, user: Any, report_type: str, params: dict[str, Any]) -> Re
     # Permission on the raw parameters first, so an out-of-scope id is a 404,
     # not a form error that would confirm the object exists.
     check_report_request(user, rt, params)
-    run = report_run_create(user=user, report_type=rt.name, params=params)
+    if request_token is not None:
+        # Serialise the same user's requests so two simultaneous sends of one form meet here.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        earlier = ReportRun.objects.filter(requested_by=user, request_token=request_token).first()
+        if earlier is not None:
+            return earlier
+    run = report_run_create(user=user, report_type=rt.name, params=params, request_token=request_token)
     report_run_enqueue(run=run)
     return run
 
@@ -112,9 +142,10 @@ def report_run_start(*, run_id: int, task_id: str, worker_hostname: str) -> Repo
     redelivery after its worker died (late acknowledgement).
     """
     now = timezone.now()
-    claimed = ReportRun.objects.filter(
-        pk=run_id, status__in=ACTIVE_STATUSES, attempts__lt=conf.get("REPORTS_MAX_ATTEMPTS")
-    ).update(
+    # A queued run, or a running one claimed by this very task (its retry, or its redelivery after
+    # a crash); never a run another message is working on (a watchdog re-queue sent a new one).
+    mine = Q(status=RunStatus.QUEUED) | Q(status=RunStatus.RUNNING, task_id=task_id or "")
+    claimed = ReportRun.objects.filter(mine, pk=run_id, attempts__lt=conf.get("REPORTS_MAX_ATTEMPTS")).update(
         status=RunStatus.RUNNING,
         started_at=now,
         heartbeat_at=now,
@@ -127,7 +158,8 @@ def report_run_start(*, run_id: int, task_id: str, worker_hostname: str) -> Repo
         worker_pid=os.getpid(),
     )
     if not claimed:
-        report_run_fail(run_id=run_id, message=_("Dihentikan: terlalu banyak percobaan."))
+        if ReportRun.objects.filter(mine, pk=run_id, attempts__gte=conf.get("REPORTS_MAX_ATTEMPTS")).exists():
+            report_run_fail(run_id=run_id, message=_("Dihentikan: terlalu banyak percobaan."))
         return None
     return ReportRun.objects.get(pk=run_id)
 
@@ -156,6 +188,28 @@ def report_run_set_progress(*, run_id: int, percent: int, message: str = "") -> 
     )
 
 
+def report_context(
+    *, rt: ReportType, params: dict[str, Any], requested_by: Any, run: ReportRun | None, progress: Callable
+) -> dict[str, Any]:
+    """What a report's PDF template renders: its builder's context and the title page's facts.
+
+    Call inside `translation.override("id")` and WIB (as `report_run_generate` does)."""
+    module = rt.module()
+    kwargs: dict[str, Any] = {}
+    if "user" in inspect.signature(module.build).parameters:
+        # Builders that read through another app's per-user filter (the forum's)
+        # read as the person who asked; scheduled runs have no one (None).
+        kwargs["user"] = requested_by
+    context = module.build(params=params, progress=progress, **kwargs)
+    base = {
+        "run": run,
+        "report_label": str(rt.label),
+        "produced_at": format_datetime_wib(timezone.now()),
+        "requested_by": requested_by,
+    }
+    return {**base, **context}
+
+
 def report_run_generate(*, run: ReportRun) -> None:
     """Build, render and store the PDF of a running run, then mark it done.
 
@@ -163,26 +217,21 @@ def report_run_generate(*, run: ReportRun) -> None:
     `report_run_fail`.
     """
     rt = get_report_type(run.report_type)
-    module = rt.module()
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        kwargs: dict[str, Any] = {}
-        if "user" in inspect.signature(module.build).parameters:
-            # Builders that read through another app's per-user filter (the forum's)
-            # read as the person who asked; scheduled runs have no one (None).
-            kwargs["user"] = run.requested_by
-        context = module.build(params=run.parameters, progress=progress, **kwargs)
+        # The report's data from the read replica when one is configured (pokja_portal/db_router.py).
+        with replica_reads():
+            context = report_context(
+                rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress
+            )
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
-        base = {
-            "run": run,
-            "report_label": str(rt.label),
-            "produced_at": format_datetime_wib(timezone.now()),
-            "requested_by": run.requested_by,
-        }
-        pdf = render_pdf(template=module.TEMPLATE, context={**base, **context})
+        with replica_reads():  # querysets the template evaluates
+            pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))
+    # Temp files an earlier attempt left when its worker was killed mid-write go now (one run has one writer).
+    remove_temps(path)
     checksum = write_atomically(path, pdf)
     try:
         report_run_finish(run=run, file_name=name, size=len(pdf), checksum=checksum)
@@ -207,10 +256,7 @@ def report_run_finish(*, run: ReportRun, file_name: str, size: int, checksum: st
             # The watchdog failed this run meanwhile (it judged the worker gone or too slow).
             raise ReportError(_("Pembuatan laporan sudah dihentikan oleh pengawas."))
         if run.notify_subscribers:
-            from .tasks import report_email_subscribers
-
-            run_id = run.pk
-            transaction.on_commit(lambda: report_email_subscribers.delay(run_id))
+            outbox_add(task="reports.tasks.report_email_subscribers", args=[run.pk])
 
 
 def report_run_fail(*, run_id: int, message: str) -> bool:
@@ -232,42 +278,34 @@ def report_run_fail(*, run_id: int, message: str) -> bool:
 
 
 def error_message_for(exc: BaseException) -> str:
-    if isinstance(exc, ReportError | ValidationError | ValueError | LookupError):
+    """The reason a user reads on a failed run: our own messages as they are, infrastructure
+    failures in Indonesian words; never an exception's text with server paths (that goes to the log)."""
+    from django.db import DatabaseError
+
+    if isinstance(exc, ReportError | ValidationError):
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        return text or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {exc}"
+        return text or _("Laporan tidak dapat dibuat.")
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL | NOT_WRITABLE:
+        return storage_error_message(exc)
+    if isinstance(exc, DatabaseError | ConnectionError | TimeoutError):
+        return _("Basis data atau antrean tidak dapat dijangkau setelah beberapa percobaan; minta laporan lagi nanti.")
+    if isinstance(exc, ValueError | LookupError) and not isinstance(exc, UnicodeError):
+        return str(exc) or _("Laporan tidak dapat dibuat.")
+    return _("Terjadi kesalahan sistem saat membuat laporan; rinciannya dicatat di log server.")
 
 
 # --- Watchdog ---------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _alive_workers(hostnames: set[str]) -> set[str]:
-    if not hostnames or settings.CELERY_TASK_ALWAYS_EAGER:
-        return set()
-    from pokja_portal.celery import app
-
-    replies = app.control.ping(destination=sorted(hostnames), timeout=1.5) or []
-    return {name for reply in replies for name in reply}
-
-
 def report_runs_watchdog(*, now: datetime | None = None) -> list[tuple[int, str]]:
-    """Fail runs that can no longer finish; returns (run id, reason) for each.
+    """Fail or re-queue runs that can no longer finish; returns (run id, reason) for each.
 
-    - running past the hard time limit (+ grace): the worker killed or lost it;
+    - running past the hard time limit (+ grace): the worker killed or lost it — failed;
     - running on a worker that no longer answers a ping, or whose process is
       gone when it ran on this machine (a child killed by the OOM killer
-      while its parent still answers);
-    - queued for longer than REPORTS_QUEUED_TIMEOUT: no worker ever took it.
+      while its parent still answers): queued again while attempts remain
+      (`REPORTS_MAX_ATTEMPTS`), failed after;
+    - queued for longer than REPORTS_QUEUED_TIMEOUT: no worker ever took it — failed.
     """
     now = now or timezone.now()
     failed: list[tuple[int, str]] = []
@@ -275,15 +313,22 @@ def report_runs_watchdog(*, now: datetime | None = None) -> list[tuple[int, str]
     running = list(ReportRun.objects.filter(status=RunStatus.RUNNING))
     this_host = socket.gethostname()
     needs_ping = {r.worker_hostname for r in running if r.worker_hostname}
-    alive = _alive_workers(needs_ping)
+    alive = alive_workers(needs_ping)
     for run in running:
         reason = ""
+        worker_gone = False
         if run.started_at and now - run.started_at > limit:
             reason = _("Melebihi batas waktu %(s)d detik.") % {"s": conf.get("REPORTS_TIME_LIMIT")}
-        elif run.worker_host == this_host and run.worker_pid and not _pid_alive(run.worker_pid):
+        elif run.worker_host == this_host and run.worker_pid and not pid_alive(run.worker_pid):
             reason = _("Proses worker (PID %(pid)s) berhenti sebelum laporan selesai.") % {"pid": run.worker_pid}
+            worker_gone = True
         elif run.worker_hostname and not settings.CELERY_TASK_ALWAYS_EAGER and run.worker_hostname not in alive:
             reason = _("Worker %(name)s tidak lagi aktif.") % {"name": run.worker_hostname}
+            worker_gone = True
+        if worker_gone and report_run_requeue(run_id=run.pk, reason=reason):
+            logger.warning("Report run %s queued again by watchdog: %s", run.pk, reason)
+            failed.append((run.pk, reason))
+            continue
         if reason and report_run_fail(run_id=run.pk, message=reason):
             logger.warning("Report run %s failed by watchdog: %s", run.pk, reason)
             failed.append((run.pk, reason))
@@ -293,6 +338,24 @@ def report_runs_watchdog(*, now: datetime | None = None) -> list[tuple[int, str]
         if report_run_fail(run_id=run_id, message=reason):
             failed.append((run_id, reason))
     return failed
+
+
+def report_run_requeue(*, run_id: int, reason: str) -> bool:
+    """Put a running run whose worker died back in the queue, if it has attempts left."""
+    with transaction.atomic():
+        requeued = ReportRun.objects.filter(
+            pk=run_id, status=RunStatus.RUNNING, attempts__lt=conf.get("REPORTS_MAX_ATTEMPTS")
+        ).update(
+            status=RunStatus.QUEUED,
+            progress=0,
+            progress_message=_("Diantrekan ulang: %(reason)s") % {"reason": reason},
+            task_id="",
+            worker_hostname="",
+            worker_pid=None,
+        )
+        if requeued:
+            outbox_add(task=GENERATE_TASK, args=[run_id])
+    return bool(requeued)
 
 
 # --- Schedules and subscribers -------------------------------------------------------

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.filters import filterset
+from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
+from core.storage import open_stored
+from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
+from .filters import RunFilterSet, WarningFilterSet
 from .forms import AcknowledgeWarningForm
 from .models import ReportRun, ReportSubscription, RunStatus
 from .permissions import (
@@ -25,8 +31,14 @@ from .permissions import (
 )
 from .registry import UnknownReportType, all_report_types, get_report_type
 from .selectors import report_run_list
-from .services import report_download_name, report_request, report_subscription_set, warning_acknowledge
-from .warnings import collect_warnings
+from .services import (
+    report_download_name,
+    report_request,
+    report_run_waiting_for_queue,
+    report_subscription_set,
+    warning_acknowledge,
+)
+from .warnings import collect_warnings, group_by_kind
 
 RUNS_PER_PAGE = 20
 WARNINGS_SHOWN = 25
@@ -34,9 +46,8 @@ WARNINGS_SHOWN = 25
 
 @login_required
 def run_list(request: HttpRequest) -> HttpResponse:
-    report_type = request.GET.get("jenis") or None
-    runs = report_run_list(qs=filter_runs(request.user, ReportRun.objects.all()), report_type=report_type)
-    page = Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    fs = filterset(RunFilterSet, request.GET, report_run_list(qs=filter_runs(request.user, ReportRun.objects.all())))
+    page = Paginator(fs.qs, RUNS_PER_PAGE).get_page(request.GET.get("page"))
     subscribed = set(
         ReportSubscription.objects.filter(user_id=request.user.pk or 0, is_active=True).values_list(
             "report_type", flat=True
@@ -49,8 +60,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "runs": page.object_list,
-            "types": all_report_types(),
-            "current_type": report_type,
+            "filter": fs.form,
             "schedulable": [(rt, rt.name in subscribed) for rt in schedulable],
             "is_staff_view": is_staff(request.user),
         },
@@ -78,16 +88,32 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
         check_report_request(request.user, rt, request.POST.dict())
     params_form_class = rt.module().Params
     form = params_form_class(request.POST or None, user=request.user)
+    token = _request_token(request)
     if request.method == "POST" and form.is_valid():
         try:
-            run = report_request(user=request.user, report_type=rt.name, params=form.to_params())
+            run = report_request(user=request.user, report_type=rt.name, params=form.to_params(), request_token=token)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
+            if report_run_waiting_for_queue(run=run):
+                messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
+            elif runs_in_process():
+                messages.success(request, _("Laporan sedang dibuat; kemajuannya tampil di bawah."))
+            else:
+                messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
             return redirect("reports:run_detail", pk=run.pk)
-    return render(request, "reports/request_form.html", {"report_type": rt, "form": form})
+    return render(
+        request, "reports/request_form.html", {"report_type": rt, "form": form, "request_token": token or uuid.uuid4()}
+    )
+
+
+def _request_token(request: HttpRequest) -> uuid.UUID | None:
+    """The form's one-time token (made when it was shown); a missing or malformed one is simply absent."""
+    try:
+        return uuid.UUID(str(request.POST.get("request_token", "")))
+    except ValueError:
+        return None
 
 
 def _visible_run(request: HttpRequest, pk: int) -> ReportRun:
@@ -114,7 +140,7 @@ def run_download(request: HttpRequest, pk: int) -> FileResponse:
     run = _visible_run(request, pk)
     if run.status != RunStatus.DONE or not run.pdf:
         raise Http404
-    handle = default_storage.open(run.pdf.name, "rb")
+    handle = open_stored(run.pdf.name, what=f"report run {run.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=report_download_name(run), content_type="application/pdf"
     )
@@ -136,6 +162,7 @@ def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
 
 
 @login_required
+@use_replica  # reads from the read replica when one is configured (pokja_portal/db_router.py)
 def dashboard(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
     panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]
@@ -150,7 +177,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "warnings": items if show_all else items[:WARNINGS_SHOWN],
             "warnings_total": len(items),
             "warnings_open": len(open_items),
+            "warning_groups": group_by_kind(items),
             "show_all": show_all,
+            "can_acknowledge": is_staff_admin(request.user),
+        },
+    )
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    """Every early warning, filtered (WarningFilterSet: kind, severity, kecamatan, answered) and grouped by kind."""
+    check_dashboard(request.user)
+    fs = filterset(WarningFilterSet, request.GET, collect_warnings())
+    items = fs.qs
+    return render(
+        request,
+        "reports/warning_list.html",
+        {
+            "filter": fs.form,
+            "groups": group_by_kind(items),
+            "total": len(items),
+            "open_total": sum(1 for i in items if not i.is_acknowledged),
             "can_acknowledge": is_staff_admin(request.user),
         },
     )

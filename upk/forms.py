@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bkm.models import Kelurahan
+from core.fields import RupiahField, number_formfield
 
 from .models import Account, AccountKind, Channel, Gender, KSMMember, LoanProduct
 
@@ -27,18 +28,6 @@ class DateInput(forms.DateInput):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def money_field(label: Any, required: bool = True) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=required,
-        min_value=0,
-        max_digits=15,
-        decimal_places=0,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": "1", "min": "0"}),
-        error_messages={"max_decimal_places": _("Isi dalam Rupiah bulat.")},
-    )
 
 
 CASH_CHANNELS = [(Channel.KAS, Channel.KAS.label), (Channel.BANK, Channel.BANK.label)]
@@ -79,7 +68,7 @@ class MemberForm(forms.Form):
 
 class SavingsForm(KeyedForm):
     kind = forms.ChoiceField(label=_("Jenis"), choices=[("deposit", _("Setoran")), ("withdrawal", _("Penarikan"))])
-    amount = money_field(_("Jumlah"))
+    amount = RupiahField(label=_("Jumlah"))
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
 
@@ -97,7 +86,7 @@ class LoanApplyForm(forms.Form):
         self.fields["product"].queryset = LoanProduct.objects.filter(upk=upk, is_active=True)  # type: ignore[attr-defined]
         self.members = members
         for m in members:
-            self.fields[f"m_{m.pk}"] = money_field(m.name, required=False)
+            self.fields[f"m_{m.pk}"] = RupiahField(label=m.name, required=False)
 
     def member_amounts(self) -> dict[int, Any]:
         return {m.pk: self.cleaned_data.get(f"m_{m.pk}") or 0 for m in self.members}
@@ -123,7 +112,7 @@ class LoanDisburseForm(forms.Form):
 
 
 class RepaymentForm(KeyedForm):
-    amount = money_field(_("Jumlah bayar"))
+    amount = RupiahField(label=_("Jumlah bayar"))
     paid_on = forms.DateField(label=_("Tanggal bayar"), widget=DateInput())
     channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
 
@@ -131,8 +120,8 @@ class RepaymentForm(KeyedForm):
         super().__init__(*args, **kwargs)
         self.loan_members = loan_members or []
         for lm in self.loan_members:
-            self.fields[f"lm_{lm.pk}"] = money_field(
-                _("Bagian %(name)s (opsional)") % {"name": lm.member.name}, required=False
+            self.fields[f"lm_{lm.pk}"] = RupiahField(
+                label=_("Bagian %(name)s (opsional)") % {"name": lm.member.name}, required=False
             )
 
     def member_split(self) -> dict[int, Any] | None:
@@ -145,7 +134,7 @@ class RepaymentForm(KeyedForm):
 class SavingsCoverForm(KeyedForm):
     """Arrears paid from the KSM's joint-liability savings, by UPK decision."""
 
-    amount = money_field(_("Jumlah diambil dari tabungan"))
+    amount = RupiahField(label=_("Jumlah diambil dari tabungan"))
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     decision = forms.CharField(
         label=_("Keputusan UPK (nomor/tanggal dan alasan)"), max_length=255, widget=forms.Textarea({"rows": 2})
@@ -189,14 +178,14 @@ class WriteOffForm(forms.Form):
 
 
 class RecoveryForm(KeyedForm):
-    amount = money_field(_("Jumlah diterima"))
+    amount = RupiahField(label=_("Jumlah diterima"))
     received_on = forms.DateField(label=_("Tanggal terima"), widget=DateInput())
     channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
 
 
 class CashVoucherForm(KeyedForm):
     account: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Akun lawan"), queryset=Account.objects.none())
-    amount = money_field(_("Jumlah"))
+    amount = RupiahField(label=_("Jumlah"))
     date = forms.DateField(label=_("Tanggal"), widget=DateInput())
     description = forms.CharField(label=_("Uraian"), max_length=255)
     channel = forms.ChoiceField(label=_("Kas/Bank"), choices=CASH_CHANNELS)
@@ -247,7 +236,7 @@ class ProductForm(forms.Form):
         from .services import PRODUCT_TERMS
 
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(LoanProduct, fields=PRODUCT_TERMS))
+        self.fields.update(fields_for_model(LoanProduct, fields=PRODUCT_TERMS, formfield_callback=number_formfield))
 
 
 class UpkSettingsForm(forms.Form):
@@ -258,7 +247,7 @@ class UpkSettingsForm(forms.Form):
         from .services import SETTINGS_FIELDS
 
         super().__init__(*args, **kwargs)
-        self.fields.update(fields_for_model(UpkSettings, fields=SETTINGS_FIELDS))
+        self.fields.update(fields_for_model(UpkSettings, fields=SETTINGS_FIELDS, formfield_callback=number_formfield))
 
 
 class AccountCreateForm(forms.Form):
@@ -270,3 +259,23 @@ class AccountCreateForm(forms.Form):
 
 class AccountRenameForm(forms.Form):
     name = forms.CharField(label=_("nama akun"), max_length=120)
+
+
+class KSMEditForm(KSMForm):
+    reason = forms.CharField(label=_("Alasan perubahan"), max_length=100, required=False)
+
+
+class MemberEditForm(MemberForm):
+    reason = forms.CharField(label=_("Alasan perubahan"), max_length=100, required=False)
+
+
+class ActiveForm(forms.Form):
+    """Deactivate or reactivate a KSM or a member, with the reason."""
+
+    active = forms.TypedChoiceField(
+        label=_("Status"),
+        choices=[("0", _("Nonaktifkan")), ("1", _("Aktifkan kembali"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Alasan"), max_length=100)

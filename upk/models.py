@@ -17,6 +17,7 @@ Writes go through `upk.services`, reads through `upk.selectors`.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -24,14 +25,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal(0))
     return models.DecimalField(verbose_name, max_digits=15, decimal_places=0, **kwargs)
 
 
-def rate_field(verbose_name, default) -> models.DecimalField:
+def rate_field(verbose_name: Any, default: Any) -> models.DecimalField:
     """A percentage such as 1.5 (%), with four decimals."""
     return models.DecimalField(
         verbose_name,
@@ -59,6 +61,11 @@ class UpkSettings(models.Model):
     # unit that never posted; journal entries (PROTECT) keep any unit with money.
     upk = models.OneToOneField(
         "bkm.Unit", on_delete=models.CASCADE, related_name="upk_settings", limit_choices_to=UPK_LIMIT
+    )
+    # Postings may carry a date up to this many days after today (WIB); 0 =
+    # nothing dated after today (a typo cannot put cash into next year's books).
+    posting_days_ahead = models.PositiveSmallIntegerField(
+        _("transaksi boleh bertanggal maju (hari)"), default=0, validators=[MaxValueValidator(7)]
     )
     # KSM rules checked by loan_apply
     min_members = models.PositiveSmallIntegerField(_("anggota KSM minimal"), default=5)
@@ -97,6 +104,9 @@ class UpkSettings(models.Model):
     alloc_ups_pct = rate_field(_("alokasi surplus ke UPS (%)"), 15)
     alloc_upl_pct = rate_field(_("alokasi surplus ke UPL (%)"), 15)
     alloc_other_pct = rate_field(_("alokasi surplus lain-lain (%)"), 20)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pengaturan UPK")
@@ -187,6 +197,9 @@ class Account(models.Model):
     is_contra = models.BooleanField(_("akun lawan (saldo normal terbalik)"), default=False)
     role = models.CharField(_("peran sistem"), max_length=20, choices=AccountRole.choices, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["upk", "code"]
@@ -350,6 +363,9 @@ class KSM(models.Model):
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["upk", "name"]
         verbose_name = _("KSM")
@@ -374,6 +390,9 @@ class KSMMember(models.Model):
     is_poor = models.BooleanField(_("keluarga miskin (PS2)"), default=True)
     business = models.CharField(_("usaha"), max_length=200, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["ksm", "name"]
@@ -453,6 +472,9 @@ class LoanProduct(models.Model):
     late_fee_amount = money_field(_("denda per angsuran terlambat"))
     late_fee_grace_days = models.PositiveSmallIntegerField(_("toleransi keterlambatan (hari)"), default=0)
     is_active = models.BooleanField(_("aktif"), default=True)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["upk", "name"]
@@ -955,6 +977,13 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Who runs it (upk.jobs): claimed by one task, watched like a report run.
+    started_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=255, blank=True)
+    worker_hostname = models.CharField(max_length=255, blank=True)
+    worker_host = models.CharField(max_length=255, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

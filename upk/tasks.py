@@ -1,11 +1,45 @@
 from __future__ import annotations
 
-from celery import shared_task
+import logging
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.utils.translation import gettext as _
+
+from .jobs import DEFAULTS
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=DEFAULTS["UPK_IMPORT_SOFT_TIME_LIMIT"],
+    time_limit=DEFAULTS["UPK_IMPORT_TIME_LIMIT"],
+)
+def import_books(self: Task, job_id: int) -> str:
+    """Run one UPK books import (recorded with its upload through core.outbox, upk.jobs)."""
+    from .imports import run_job
+    from .jobs import import_job_fail, import_job_start
+
+    if not import_job_start(job_id=job_id, task_id=self.request.id or "", worker_hostname=self.request.hostname or ""):
+        return "skipped"
+    try:
+        return run_job(job_id).status
+    except SoftTimeLimitExceeded:
+        import_job_fail(job_id=job_id, message=_("Melebihi batas waktu impor."))
+        return "failed"
+    except Exception:
+        # Whatever it was, the job must not stay "running"; details go to the log, not to the page.
+        logger.exception("Import job %s failed", job_id)
+        import_job_fail(job_id=job_id, message=_("Impor gagal karena kesalahan sistem; tidak ada yang dicatat."))
+        return "failed"
 
 
 @shared_task
-def import_books(job_id: int) -> str:
-    """Run one UPK books import (queued on commit by the upload view)."""
-    from .imports import run_job
+def import_watchdog() -> list[int]:
+    """Periodic (django-celery-beat, every 2 minutes): re-queue or fail imports whose worker vanished."""
+    from .jobs import import_jobs_watchdog
 
-    return run_job(job_id).status
+    return [job_id for job_id, _reason in import_jobs_watchdog()]

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,10 +24,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bkm.models import Unit
-from core.money import RupiahInputError, parse_rupiah
+from core.fields import RupiahField
+from core.filters import filterset
+from core.params import year_in_range, year_range_message
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
+from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -36,7 +39,6 @@ from .models import (
     AccountingPeriod,
     ApprovalStatus,
     CollectionSheet,
-    JournalEntry,
     Loan,
     LoanMember,
     LoanStatus,
@@ -141,11 +143,8 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         "kol": kol,
     }
     if ctx["can_borrowers"]:
-        arrears = [pos for pos, _i in kol.rows if pos.n_arrears]
-        arrears.sort(key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
         due = selectors.due_list(upk=upk, on=as_of, within_days=7)
-        names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in arrears}).values_list("pk", "name"))
-        ctx["arrears"] = [(p, names.get(p.ksm_id, "")) for p in arrears[:50]]
+        ctx["arrears"] = selectors.arrears_worklist(upk=upk, as_of=as_of)
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
     return render(request, "upk/upk_home.html", ctx)
@@ -157,17 +156,15 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
 @login_required
 def ksm_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
-    qs = ksm_list_queryset(request.user, upk)
-    q = str(request.GET.get("q", "")).strip()
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    fs = filterset(KSMFilterSet, request.GET, ksm_list_queryset(request.user, upk))
+    qs = fs.qs
     fmt = export_format(request)
     if fmt:
         headers = [_("Kode"), _("Nama"), _("Kelurahan"), _("RT"), _("Anggota"), _("Tabungan"), _("Pinjaman berjalan")]
         data = ([k.code, k.name, k.kelurahan.name, k.rt, k.n_members, k.savings_total, k.n_live] for k in qs)  # type: ignore[attr-defined]
         return export_response(fmt, f"ksm-{upk.pk}", headers, data, title="KSM")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "upk/ksm_list.html", {**screen_flags(request, upk), "page_obj": page, "q": q})
+    return render(request, "upk/ksm_list.html", {**screen_flags(request, upk), "page_obj": page, "filter": fs.form})
 
 
 @login_required
@@ -262,14 +259,9 @@ def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
 def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     as_of = as_of_from(request)
-    qs = permissions.filter_loans(request.user, Loan.objects.filter(upk=upk)).select_related("ksm")
-    status = request.GET.get("status", "")
-    if status in LoanStatus.values:
-        qs = qs.filter(status=status)
-    q = str(request.GET.get("q", "")).strip()
-    if q:
-        qs = qs.filter(Q(number__icontains=q) | Q(ksm__name__icontains=q))
-    qs = qs.order_by("-applied_on", "-pk")
+    scoped = permissions.filter_loans(request.user, Loan.objects.filter(upk=upk)).select_related("ksm")
+    fs = filterset(LoanFilterSet, request.GET, scoped.order_by("-applied_on", "-pk"))
+    qs = fs.qs
     fmt = export_format(request)
     if fmt:
         loans = list(qs)
@@ -309,9 +301,7 @@ def loan_list(request: HttpRequest, upk_id: int) -> HttpResponse:
             **screen_flags(request, upk),
             "page_obj": page,
             "rows": rows,
-            "q": q,
-            "status": status,
-            "statuses": LoanStatus.choices,
+            "filter": fs.form,
             "as_of": as_of,
         },
     )
@@ -582,7 +572,9 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         permissions.check_post(request.user, upk)
-        posted = CollectionSheet.objects.filter(upk=upk, idempotency_key=key).first()
+        posted = CollectionSheet.objects.filter(
+            upk=upk, idempotency_key=services.upk_scoped_key(upk_id=upk.pk, key=key)
+        ).first()
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
@@ -596,9 +588,9 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             if not text:
                 continue
             try:
-                amount = int(parse_rupiah(text))
-            except RupiahInputError:
-                row_errors[loan_pk].append(_("Isi angka Rupiah bulat."))
+                amount = int(RupiahField().clean(text))
+            except ValidationError as exc:
+                row_errors[loan_pk].extend(exc.messages)
                 continue
             if amount > 0:
                 amounts[loan_pk] = amount
@@ -689,11 +681,12 @@ def _sheet_splits(
         if not text:
             continue
         try:
-            part = int(parse_rupiah(text))
-        except RupiahInputError:
+            part = int(RupiahField().clean(text))
+        except ValidationError as exc:
             if loan_pk not in bad:
                 row_errors[loan_pk].append(
-                    _("%(ksm)s: bagian anggota harus angka Rupiah bulat.") % {"ksm": names.get(loan_pk, loan_pk)}
+                    _("%(ksm)s: bagian anggota: %(error)s")
+                    % {"ksm": names.get(loan_pk, loan_pk), "error": " ".join(exc.messages)}
                 )
             bad.add(loan_pk)
             continue
@@ -951,6 +944,9 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
             raise ValueError
     except ValueError as exc:
         raise Http404 from exc
+    if not year_in_range(year):
+        messages.error(request, year_range_message())
+        year, month = py, pm
     errors: list[str] = []
     if request.method == "POST":
         permissions.check_post(request.user, upk)
@@ -1050,12 +1046,11 @@ def _range(request: HttpRequest) -> tuple[date, date]:
 def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
-    qs = permissions.filter_journal_entries(
+    scoped = permissions.filter_journal_entries(
         request.user, selectors.journal_entries(upk=upk, date_from=date_from, date_to=date_to)
     )
-    kind = request.GET.get("jenis", "")
-    if kind:
-        qs = qs.filter(kind=kind)
+    fs = filterset(JournalFilterSet, request.GET, scoped)
+    qs = fs.qs
     fmt = export_format(request)
     if fmt:
         headers = [_("Nomor"), _("Tanggal"), _("Jenis"), _("Uraian"), _("Akun"), _("Debit"), _("Kredit")]
@@ -1076,8 +1071,7 @@ def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
             "page_obj": page,
             "date_from": date_from,
             "date_to": date_to,
-            "kind": kind,
-            "kinds": JournalEntry._meta.get_field("kind").choices,
+            "filter_form": fs.form,
         },
     )
 

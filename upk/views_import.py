@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+
+from core.outbox import QUEUE_UNREACHABLE_MESSAGE
 
 from . import permissions
 from .forms import ImportForm
 from .imports import template_workbook
+from .jobs import import_job_create, import_job_waiting_for_queue
 from .models import ImportJob
 from .queries import screen_flags, upk_for_posting, upk_for_view
-from .tasks import import_books
 
 MAX_UPLOAD = 10 * 1024 * 1024
 
@@ -38,16 +41,17 @@ def import_start(request: HttpRequest, upk_id: int) -> HttpResponse:
         elif upload.size > MAX_UPLOAD:
             form.add_error("file", "Berkas lebih dari 10 MB.")
         else:
-            with transaction.atomic():
-                job = ImportJob.objects.create(
-                    upk=upk,
-                    file=upload,
-                    original_name=name[:255],
-                    dry_run=form.cleaned_data["dry_run"],
-                    created_by=request.user,  # type: ignore[misc]
+            try:
+                job = import_job_create(
+                    upk=upk, upload=upload, original_name=name, dry_run=form.cleaned_data["dry_run"], actor=request.user
                 )
-                transaction.on_commit(lambda: import_books.delay(job.pk))
-            return redirect("upk:import_status", job_id=job.pk)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                if import_job_waiting_for_queue(job=job):
+                    messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
+                return redirect("upk:import_status", job_id=job.pk)
     jobs = ImportJob.objects.filter(upk=upk).select_related("created_by")[:10]
     return render(request, "upk/import.html", screen_flags(request, upk, form=form, jobs=jobs))
 

@@ -10,13 +10,16 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from pokja_portal.celery_queues import task_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-change-me-in-production")
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless set: a deployment that forgets the variable must not show tracebacks (`make run` sets it).
+DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -39,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "django_filters",
     "core",
     "bkm",
     "upk",
@@ -49,16 +53,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "core.outbox.OutboxSweepMiddleware",
     # Axes must be last: it turns lockouts into responses.
     "axes.middleware.AxesMiddleware",
 ]
@@ -92,7 +99,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # Server-side prepared statements for the cursors that ask for them (the
-    # ledger's posting statements, `upk.writes.hot_cursor`; Django's own
+    # ledger's posting statements, `upk.ledger.writes.hot_cursor`; Django's own
     # cursors bind on the client and never prepare): a statement is prepared
     # the second time it runs on a connection. Behind a transaction-mode
     # pooler (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD to "" to disable.
@@ -102,6 +109,19 @@ if IS_POSTGRES:
     # a connection found broken is replaced before use.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Optional read replica (streaming replication of the primary): reports, the dashboard and the API read
+# from it (pokja_portal/db_router.py); writes and every other read stay on the primary.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        "ATOMIC_REQUESTS": False,
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+    }
+DATABASE_REPLICA_READS = "replica" in DATABASES
+DATABASE_ROUTERS = ["pokja_portal.db_router.ReplicaRouter"]
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
@@ -145,7 +165,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # through views that check permissions first (see bkm.views document download).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Temp name, fsync, link, remove on every failure path (core/storage.py).
+    "default": {"BACKEND": "core.storage.SafeFileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
@@ -176,6 +197,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="pokja")
+# A broker that is down must refuse quickly: the outbox (core/outbox.py) keeps the task and tries later.
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Reports, imports and mail each on a queue of their own (pokja_portal/celery_queues.py).
+CELERY_TASK_ROUTES = task_routes(CELERY_TASK_DEFAULT_QUEUE)
 
 # Content Security Policy: no inline scripts anywhere, no third-party hosts.
 CONTENT_SECURITY_POLICY = {

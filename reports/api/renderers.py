@@ -1,12 +1,12 @@
-"""CSV for the open-data portal: `?format=csv` on any list endpoint (all rows, no paging)."""
+"""CSV for the open-data portal: `?format=csv` on any list endpoint (all rows, no paging), written by core.exports."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from rest_framework.renderers import BaseRenderer
+
+from core import exports
 
 
 def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -16,7 +16,7 @@ def _flatten(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{name}."))
         elif isinstance(value, list):
-            flat[name] = ";".join(str(v) for v in value)
+            flat[name] = ", ".join(str(v) for v in value)
         else:
             flat[name] = value
     return flat
@@ -36,9 +36,5 @@ class CSVRenderer(BaseRenderer):
         header: list[str] = []
         for row in rows:
             header.extend(k for k in row if k not in header)
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-        return out.getvalue().encode("utf-8")
+        table = [header] + [[row.get(k) for k in header] for row in rows]
+        return exports.csv_bytes(table)

@@ -3,8 +3,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from bkm.forms import BoardMemberForm, RupiahField
+from bkm.forms import BoardMemberForm
 from bkm.models import BoardMember
+from core.fields import RupiahField
 
 
 @pytest.mark.parametrize(

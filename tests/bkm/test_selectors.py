@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from bkm import selectors
 from bkm.models import BKM
-from bkm.selectors import BKMFilters, WarningCode
+from bkm.selectors import WarningCode
 from tests.factories import BKMFactory, BoardMemberFactory
 
 
@@ -76,55 +76,6 @@ def test_bkm_warnings_women_share_below_minimum(make_board, settings):
     assert WarningCode.WOMEN_LOW not in codes(annotated(ok))
     message = next(w.message for w in selectors.bkm_warnings(annotated(low)) if w.code == WarningCode.WOMEN_LOW)
     assert "20%" in message
-
-
-@pytest.mark.django_db
-def test_bkm_list_with_warnings_filters_by_warning_in_sql(make_board, staff_viewer):
-    today = datetime.date.today()
-    expired, ending, women_low, fine, small = (BKMFactory() for _ in range(5))
-    make_board(expired, term_end=today - datetime.timedelta(days=5))
-    make_board(ending, term_end=today + datetime.timedelta(days=30))
-    make_board(women_low, women=1)
-    make_board(fine)
-    make_board(small, n=4, women=2)
-
-    def names(code: str) -> set[str]:
-        return {b.name for b in selectors.bkm_list_with_warnings(user=staff_viewer, filters=BKMFilters(warning=code))}
-
-    assert names(WarningCode.TERM_EXPIRED) == {expired.name}
-    assert names(WarningCode.TERM_ENDING) == {ending.name}
-    assert names("term") == {expired.name, ending.name}
-    assert names(WarningCode.WOMEN_LOW) == {women_low.name}
-    assert names("board_size") == {small.name}
-    assert names("any") == {expired.name, ending.name, women_low.name, small.name}
-    assert names("none") == {fine.name}
-    # The SQL filter and the Python rule say the same thing for every BKM.
-    for bkm in selectors.bkm_list_with_warnings(user=staff_viewer):
-        assert (bkm.name in names("any")) == bool(selectors.bkm_warnings(bkm))
-
-
-@pytest.mark.django_db
-def test_bkm_list_with_warnings_filters_kecamatan_status_handover_and_search(make_board, staff_viewer):
-    from bkm import services
-
-    a, b = BKMFactory(), BKMFactory()
-    b_kel = b.kelurahan
-    make_board(a)
-    services.handover_save(
-        bkm=a, data={"handover_date": datetime.date(2024, 5, 1), "legal_basis": "SK Wali Kota 188.45/1/2024"}
-    )
-
-    def names(**kw) -> set[str]:
-        return {x.name for x in selectors.bkm_list_with_warnings(user=staff_viewer, filters=BKMFilters(**kw))}
-
-    assert names(kecamatan=b_kel.kecamatan_id) >= {b.name}
-    assert names(kelurahan=b_kel.pk) == {b.name}
-    assert names(handover="ya") == {a.name}
-    assert names(handover="tidak") == {b.name}
-    assert names(q=b_kel.name) == {b.name}
-    assert names(q="Anggota 0") == {a.name}  # the coordinator's name
-    BKM.objects.filter(pk=b.pk).update(status="dibekukan")
-    assert names(status="dibekukan") == {b.name}
 
 
 def _fill(n: int, make_board) -> None:

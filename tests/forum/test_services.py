@@ -218,13 +218,23 @@ def test_report_create_and_close(member, staff_admin, general):
     assert Report.objects.count() == 1
 
 
-def test_user_deactivate_by_moderator(staff_admin, member, category_moderator):
-    services.user_deactivate(user=category_moderator, target=member, reason="Spam berulang")
+def test_user_deactivate_by_staff_admin(staff_admin, member):
+    other_admin = UserFactory(role="staff_admin", username="staf_lain")
+    services.user_deactivate(user=staff_admin, target=member, reason="Spam berulang")
     member.refresh_from_db()
     assert member.is_active is False
     assert ModerationLog.objects.get(action=ModerationAction.DEACTIVATE_USER).target_user == member
     with pytest.raises(PermissionDenied):
-        services.user_deactivate(user=category_moderator, target=staff_admin, reason="Tidak boleh")
+        services.user_deactivate(user=staff_admin, target=other_admin, reason="Tidak boleh")
+
+
+def test_user_deactivate_refused_for_category_moderator(category_moderator, member, upk_manager):
+    # A moderator of one category moderates its threads and posts; accounts are staff work.
+    for target in (member, upk_manager):
+        with pytest.raises(PermissionDenied):
+            services.user_deactivate(user=category_moderator, target=target, reason="Bukan wewenang")
+        target.refresh_from_db()
+        assert target.is_active
 
 
 def test_user_deactivate_refused_for_non_moderator(member, member_b):

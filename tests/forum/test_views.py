@@ -177,3 +177,16 @@ def test_all_forum_pages_render_for_each_role(client, member, staff_admin, staff
             reverse("forum:meetings"),
         ]:
             assert client.get(url).status_code == 200, (user.role, url)
+
+
+def test_user_deactivate_view_is_staff_work(client, category_moderator, member, staff_admin):
+    client.force_login(category_moderator)
+    assert client.get(reverse("forum:user_deactivate", args=[member.pk])).status_code == 403
+    assert client.post(reverse("forum:user_deactivate", args=[member.pk]), {"reason": "Spam"}).status_code == 403
+    member.refresh_from_db()
+    assert member.is_active
+    # A deactivation staff made stays out of a category moderator's log.
+    client.force_login(staff_admin)
+    client.post(reverse("forum:user_deactivate", args=[member.pk]), {"reason": "Akun dipakai spam"})
+    client.force_login(category_moderator)
+    assert "Akun dipakai spam" not in client.get(reverse("forum:moderation_log")).content.decode()

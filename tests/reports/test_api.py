@@ -80,11 +80,12 @@ def test_api_csv_variant_returns_all_rows(client, collaboration, staff_admin):
     response = client.get("/api/kelurahan/?format=csv")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert len(rows) == 30  # all of them, not one page
     assert set(rows[0]) == {"id", "code", "name", "kecamatan", "kecamatan_name"}
     client.force_login(staff_admin)
-    rows = list(csv.DictReader(io.StringIO(client.get("/api/usulan/?format=csv&year=2026").content.decode())))
+    body = client.get("/api/usulan/?format=csv&year=2026").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
     expected = proposal_list(year=2026)
     assert sorted(int(r["id"]) for r in rows) == sorted(p.pk for p in expected)
     assert {int(r["budget_proposed"]) for r in rows} == {int(p.budget_proposed) for p in expected}

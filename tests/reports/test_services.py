@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404
 
+from core.models import OutboxMessage, OutboxStatus
 from reports.models import ReportRun, ReportSubscription, RunStatus
 from reports.pdf import write_atomically
 from reports.services import (
@@ -37,13 +38,34 @@ def test_report_request_queues_job_only_after_commit(staff_admin, django_capture
     queued = []
     from reports import tasks
 
-    monkeypatch.setattr(tasks.report_generate, "delay", lambda run_id: queued.append(run_id))
+    monkeypatch.setattr(tasks.report_generate, "apply_async", lambda args, **kwargs: queued.append(args[0]))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026})
+    # The job is recorded with the run (core.outbox) and leaves only after the commit.
+    message = OutboxMessage.objects.get(task="reports.tasks.report_generate", args=[run.pk])
+    assert message.status == OutboxStatus.PENDING
     assert queued == [] and len(callbacks) == 1
     callbacks[0]()
     assert queued == [run.pk]
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT and message.attempts == 1
     assert run.status == RunStatus.QUEUED and run.parameters == {"year": 2026}
+
+
+@pytest.mark.django_db
+def test_report_request_same_token_gives_one_run(staff_admin, other_bkm):
+    import uuid
+
+    token = uuid.uuid4()
+    first = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026}, request_token=token)
+    again = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026}, request_token=token)
+    assert again.pk == first.pk
+    assert ReportRun.objects.count() == 1
+    assert OutboxMessage.objects.filter(task="reports.tasks.report_generate").count() == 1
+    other = report_request(
+        user=staff_admin, report_type="kolaborasi", params={"year": 2026}, request_token=uuid.uuid4()
+    )
+    assert other.pk != first.pk
 
 
 @pytest.mark.django_db
@@ -172,3 +194,21 @@ def test_warning_acknowledge_requires_note_and_staff_admin(staff_admin, staff_vi
     ack = warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="Sudah ditelepon")
     again = warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="Rapat 3 Desember")
     assert ack.pk == again.pk and again.note == "Rapat 3 Desember"
+
+
+@pytest.mark.django_db
+def test_report_run_generate_removes_temps_a_killed_attempt_left(staff_admin):
+    from reports.pdf import temp_prefix
+    from reports.services import report_file_name, report_run_generate
+
+    run = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026})
+    run = report_run_start(run_id=run.pk, task_id="t1", worker_hostname="w1")
+    path = Path(default_storage.path(report_file_name(run)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stale = path.parent / f"{temp_prefix(path)}sisa"
+    stale.write_bytes(b"%PDF-1.7 setengah")  # the first attempt's worker was killed mid-write
+    report_run_generate(run=run)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert not stale.exists()
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.stem)) == [path.name]

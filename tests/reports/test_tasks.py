@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
 
 from bkm.models import BKM
 from bkm.selectors import bkm_profile
+from core.models import OutboxMessage
 from reports.models import ReportRun, RunStatus
 from reports.pdf import format_date, format_decimal, format_number, format_rupiah
 from reports.selectors import bkm_profile_list, proposal_summary
@@ -180,7 +180,7 @@ def _start_worker(queue: str, name: str) -> subprocess.Popen:
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_report_watchdog_fails_run_whose_worker_was_killed_mid_run(staff_admin):
+def test_report_watchdog_requeues_then_fails_run_whose_worker_was_killed_mid_run(staff_admin, settings):
     from pokja_portal.celery import app
     from tests.reports import report_types  # noqa: F401  (registers uji_lambat here too)
 
@@ -212,6 +212,15 @@ def test_report_watchdog_fails_run_whose_worker_was_killed_mid_run(staff_admin):
 
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING  # nobody else noticed yet
+    settings.REPORTS_MAX_ATTEMPTS = 2
+    moved = dict(report_runs_watchdog())
+    run.refresh_from_db()
+    # The whole worker died: the run is queued again (a new outbox message), within its attempts.
+    assert run.pk in moved and (str(proc.pid) in moved[run.pk] or name in moved[run.pk])
+    assert run.status == RunStatus.QUEUED and run.attempts == 1 and not run.pdf
+    assert OutboxMessage.objects.filter(task="reports.tasks.report_generate", args=[run.pk]).exists()
+    # Out of attempts, the same crash ends it as failed.
+    ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, attempts=2, worker_pid=proc.pid)
     failed = dict(report_runs_watchdog())
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED

@@ -161,7 +161,7 @@ def test_collection_sheet_refuses_sen_instead_of_reading_them_as_rupiah(client, 
     response = client.post(url, data)
     assert response.status_code == 200
     table = _rows(response)
-    assert table[loans[1].pk]["errors"] == ["Isi angka Rupiah bulat."]
+    assert table[loans[1].pk]["errors"] == ["«150.000,50» bukan Rupiah bulat. Tulis tanpa sen, mis. 1.500.000."]
     assert not table[loans[0].pk]["errors"]
     assert Repayment.objects.count() == Repayment.objects.filter(collection_sheet__isnull=True).count()
     assert CollectionSheet.objects.count() == 0

@@ -1,0 +1,95 @@
+"""FilterSets of the registry's lists (django-filter), applied on top of the
+permission-narrowed querysets of `bkm.selectors`; see core/filters.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from core.filters import IntegerFilter, PortalFilterSet
+
+from .models import BKM, OPD, BKMStatus, FundingSource, Kecamatan, Kelurahan, Proposal, ProposalStatus
+from .selectors import WARNING_FILTER_CHOICES, filter_bkms_by_warning
+
+HANDOVER_CHOICES = [("ya", _("Sudah")), ("tidak", _("Belum"))]
+
+
+class BKMFilterSet(PortalFilterSet):
+    """Filters of the BKM list and its exports, over `selectors.bkm_list_with_warnings` (annotated)."""
+
+    q = django_filters.CharFilter(label=_("Cari"), method="filter_q")
+    kecamatan = django_filters.ModelChoiceFilter(
+        label=_("Kecamatan"),
+        field_name="kelurahan__kecamatan",
+        queryset=Kecamatan.objects.order_by("name"),
+        empty_label=_("Semua kecamatan"),
+    )
+    kelurahan = django_filters.ModelChoiceFilter(
+        label=_("Kelurahan"),
+        queryset=Kelurahan.objects.select_related("kecamatan").order_by("name"),
+        empty_label=_("Semua kelurahan"),
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=BKMStatus.choices, empty_label=_("Semua status"))
+    warning = django_filters.ChoiceFilter(
+        label=_("Peringatan"), choices=WARNING_FILTER_CHOICES, empty_label=_("Semua"), method="filter_warning"
+    )
+    handover = django_filters.ChoiceFilter(
+        label=_("Serah terima"), choices=HANDOVER_CHOICES, empty_label=_("Semua"), method="filter_handover"
+    )
+
+    class Meta:
+        model = BKM
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet[BKM], name: str, value: str) -> QuerySet[BKM]:
+        term = value.strip()
+        if not term:
+            return qs
+        return qs.filter(
+            Q(name__icontains=term)
+            | Q(kelurahan__name__icontains=term)
+            | Q(kelurahan__kecamatan__name__icontains=term)
+            | Q(address__icontains=term)
+            | Q(coordinator_name__icontains=term)
+        )
+
+    def filter_warning(self, qs: QuerySet[BKM], name: str, value: str) -> QuerySet[BKM]:
+        return filter_bkms_by_warning(qs, value)
+
+    def filter_handover(self, qs: QuerySet[BKM], name: str, value: str) -> QuerySet[BKM]:
+        return qs.filter(Q(handover_done=(value == "ya")))  # an annotation of annotate_bkm_stats
+
+
+class ProposalFilterSet(PortalFilterSet):
+    """Filters of the proposal list, over `selectors.proposal_list`."""
+
+    q = django_filters.CharFilter(label=_("Cari"), method="filter_q")
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=ProposalStatus.choices, empty_label=_("Semua status")
+    )
+    opd = django_filters.ModelChoiceFilter(
+        label=_("OPD"), queryset=OPD.objects.order_by("name"), empty_label=_("Semua OPD")
+    )
+    kecamatan = django_filters.ModelChoiceFilter(
+        label=_("Kecamatan"),
+        field_name="kelurahan__kecamatan",
+        queryset=Kecamatan.objects.order_by("name"),
+        empty_label=_("Semua kecamatan"),
+    )
+    year = IntegerFilter(label=_("Tahun"), min_value=2000, max_value=2100)
+    funding_source = django_filters.ChoiceFilter(
+        label=_("Sumber dana"), choices=FundingSource.choices, empty_label=_("Semua")
+    )
+
+    class Meta:
+        model = Proposal
+        fields: list[str] = []
+
+    def filter_q(self, qs: QuerySet[Proposal], name: str, value: Any) -> QuerySet[Proposal]:
+        term = str(value).strip()
+        if not term:
+            return qs
+        return qs.filter(Q(title__icontains=term) | Q(programme__icontains=term) | Q(bkm__name__icontains=term))

@@ -1,0 +1,39 @@
+"""What every list's FilterSet shares (django-filter).
+
+Each list has one FilterSet in `<app>/filters.py`, applied on top of the
+queryset its permission `filter_*` already narrowed; the view pages `fs.qs` and
+the list's CSV/XLSX export writes the same `fs.qs`, so a filter shown on the
+page is the filter of page 2 and of the download. An invalid value (a
+kecamatan id that does not exist, a year "abc") is left out of the filtering
+and shown as the field's error, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class PortalFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form has the portal's small Bootstrap widgets."""
+
+    @property
+    def form(self) -> forms.Form:
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                is_select = isinstance(field.widget, forms.Select)
+                css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
+                field.widget.attrs.setdefault("class", css)
+        return self._form
+
+
+def filterset(cls: type[django_filters.FilterSet], data: Any, queryset: Any, **kwargs: Any) -> Any:
+    """`cls(data, queryset=...)` with GET data; an empty query string is an unbound (unfiltered) set."""
+    return cls(data or None, queryset=queryset, **kwargs)
