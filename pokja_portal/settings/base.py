@@ -99,7 +99,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # Server-side prepared statements for the cursors that ask for them (the
-    # ledger's posting statements, `upk.writes.hot_cursor`; Django's own
+    # ledger's posting statements, `upk.ledger.writes.hot_cursor`; Django's own
     # cursors bind on the client and never prepare): a statement is prepared
     # the second time it runs on a connection. Behind a transaction-mode
     # pooler (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD to "" to disable.
@@ -165,7 +165,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # through views that check permissions first (see bkm.views document download).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Temp name, fsync, link, remove on every failure path (core/storage.py).
+    "default": {"BACKEND": "core.storage.SafeFileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",
