@@ -24,6 +24,8 @@ from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.storage import file_writes
+
 from .models import (
     BKM,
     OPD,
@@ -252,6 +254,7 @@ def _add_version(*, document: Document, upload: UploadedFile, note: str, actor: 
     return version
 
 
+@file_writes()
 @transaction.atomic
 def document_create(
     *, bkm: BKM, doc_type: str, title: str, description: str = "", upload: UploadedFile, note: str = "", actor: Any
@@ -264,6 +267,7 @@ def document_create(
     return document
 
 
+@file_writes()
 @transaction.atomic
 def document_add_version(*, document: Document, upload: UploadedFile, note: str = "", actor: Any) -> DocumentVersion:
     return _add_version(document=document, upload=upload, note=note, actor=actor)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from bkm.models import BKM, OPD, Proposal
 from core import exports
 from core.outbox import outbox_add
+from core.storage import file_writes
 
 from . import conf
 from . import permissions as perms
@@ -148,6 +149,7 @@ def _validate_files(*, user: Any, category_id: int, files: list[UploadedFile]) -
         validate_upload(upload)
 
 
+@file_writes()
 @transaction.atomic
 def thread_create(
     *,
@@ -183,6 +185,7 @@ def thread_create(
     return thread
 
 
+@file_writes()
 @transaction.atomic
 def post_reply(
     *, user: Any, thread: Thread, source: str, quote_of: Post | None = None, files: list[UploadedFile] | None = None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core import exports
+from core.storage import open_stored
 
 from . import conf, forms, selectors, services
 from . import permissions as perms
@@ -503,13 +504,14 @@ def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
         raise Http404
     content_type = "image/png" if thumbnail else attachment.content_type
     inline = thumbnail
+    handle = open_stored(field.name, what=f"forum attachment {attachment.pk}")
     response = FileResponse(
-        field.open("rb"), content_type=content_type, as_attachment=not inline, filename=attachment.original_name
+        handle, content_type=content_type, as_attachment=not inline, filename=attachment.original_name
     )
     response["X-Content-Type-Options"] = "nosniff"
     # A downloaded file opened in the browser gets no script and no origin.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=0"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

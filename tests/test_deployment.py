@@ -83,3 +83,20 @@ def test_dockerfile_installs_requirements_and_gunicorn():
     for package in ("gunicorn", "celery", "django-celery-beat", "weasyprint", "psycopg"):
         assert package in requirements
     assert settings.CELERY_TASK_DEFAULT_QUEUE.startswith("pokja")
+
+
+def test_compose_healthchecks_use_the_portal_health_view():
+    from django.urls import resolve
+
+    from core.health import healthz
+
+    services = _compose()["services"]
+    web = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz?web" in web
+    assert resolve("/healthz").func is healthz
+    worker = services["worker"]["healthcheck"]["test"][-1]
+    assert "inspect ping" in worker and "pokja_portal" in worker
+    for name in ("db", "redis"):
+        assert services[name]["healthcheck"]["test"]
+    # Redis keeps queued tasks across restarts (docs/operations.md).
+    assert "--appendonly yes" in services["redis"]["command"]

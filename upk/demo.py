@@ -32,7 +32,8 @@ from django.utils import timezone
 from bkm.models import BKM, Unit, UnitType
 from core.models import Role, User
 
-from . import engine, services
+from . import services
+from .ledger import engine
 from .models import Account, AccountRole, Loan
 
 SCALE_UPKS = {"small": 3, "city": 30, "large": 30}
@@ -294,7 +295,7 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         services.monthly_package_submit(upk=upk, year=m.year, month=m.month, actor=actor)
 
 
-def services_positions(upk: Unit, on: date):
+def services_positions(upk: Unit, on: date) -> list[Any]:
     from . import selectors
 
     return list(selectors.loan_positions(upk_ids=[upk.pk], as_of=on).values())
@@ -306,7 +307,7 @@ def _seed_loan(
     product: Any,
     kel: Any,
     *,
-    rng,
+    rng: random.Random,
     disbursed: date,
     today: date,
     profile: Profile,
