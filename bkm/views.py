@@ -46,6 +46,7 @@ from .forms import (
     UnitPersonForm,
     add_service_errors,
 )
+from .links import unit_links
 from .models import (
     BKM,
     OPD,
@@ -157,6 +158,7 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_nik": is_staff(request.user) or perms.Part.BOARD in can,
             "history": selectors.bkm_history(bkm=bkm, limit=15),
             "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
+            "unit_links": unit_links(request.user, profile.units),
         },
     )
 

@@ -8,9 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from . import throttle
+from . import landing, throttle
 from .forms import LoginForm
-from .permissions import is_staff
 
 
 class LoginView(auth_views.LoginView):
@@ -34,10 +33,9 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page; each role's home is filled in by its app."""
-    if is_staff(request.user):
-        # Staff land on the city dashboard (reports app).
-        from reports.views import dashboard
-
-        return dashboard(request)
-    return render(request, "home.html")
+    """The landing page: a registered page for the user (staff: the city
+    dashboard), else the panels the apps register for them (`core.landing`)."""
+    page = landing.page_for(request.user)
+    if page is not None:
+        return page.view(request)
+    return render(request, "home.html", {"panels": landing.panels_for(request.user)})

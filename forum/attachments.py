@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import uuid
+import zlib
 from typing import Any
 
 import filetype
@@ -103,7 +105,19 @@ def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
             probe.verify()
         img: Image.Image = Image.open(io.BytesIO(data))
         img.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    # Pillow reports a broken file in several ways: a bad chunk checksum is a
+    # SyntaxError, a truncated header a ValueError, a cut stream EOFError or
+    # struct/zlib errors. Each is the uploader's bad file, never a 500.
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        zlib.error,
+        Image.DecompressionBombError,
+    ) as exc:
         raise ValidationError(_("Gambar rusak atau tidak dapat dibaca.")) from exc
     fmt = PIL_FORMATS[mime]
     if fmt == "JPEG" and img.mode not in ("RGB", "L"):

@@ -16,3 +16,9 @@ urlpatterns = [
     path("api/", include("reports.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the portal's layout (core/errors.py).
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -16,6 +16,20 @@ from django.utils.safestring import SafeString, mark_safe
 Number = int | float | Decimal
 PALETTE = ["#198754", "#0d6efd", "#fd7e14", "#6f42c1", "#dc3545", "#20c997"]
 FONT = "DejaVu Sans, Arial, sans-serif"
+# Width of one character at the charts' 11 px text, rounded up from DejaVu Sans's widest
+# common glyphs (digits and capitals are about 7 px): room for a text is reserved with it.
+CHAR_W = 7
+LABEL_MAX_W = 240
+
+
+def _text_w(text: str) -> int:
+    return CHAR_W * len(text)
+
+
+def _fit(text: str, width: int) -> str:
+    """The text, cut with an ellipsis where it would need more than `width` pixels."""
+    fits = max(1, width // CHAR_W)
+    return text if len(text) <= fits else text[: fits - 1].rstrip() + "…"
 
 
 def _fmt_default(value: Number) -> str:
@@ -52,8 +66,8 @@ def bar_chart(
 ) -> SafeString:
     """Horizontal bars, one group per item, one bar per series (e.g. proposed vs approved)."""
     n_series = max(1, len(series))
-    label_w = min(200, max(60, 7 * max((len(label) for label, _ in items), default=5)))
-    value_w = 110
+    label_w = min(LABEL_MAX_W, max(60, max((_text_w(label) for label, _ in items), default=35) + 8))
+    value_w = max(110, max((_text_w(value_format(v)) for _, values in items for v in values), default=0) + 8)
     plot_w = width - label_w - value_w - 10
     group_h = bar_height * n_series + 8
     legend_h = 20 if n_series > 1 else 0
@@ -74,7 +88,8 @@ def bar_chart(
         out.append(f'<text x="0" y="{y + 12}" fill="#6c757d">Tidak ada data</text>')
     for label, values in items:
         out.append(
-            f'<text x="{label_w - 6}" y="{y + group_h / 2 + 2:.1f}" text-anchor="end" fill="#212529">{escape(label)}</text>'
+            f'<text x="{label_w - 6}" y="{y + group_h / 2 + 2:.1f}" text-anchor="end" fill="#212529">'
+            f"{escape(_fit(label, label_w - 8))}</text>"
         )
         for i, value in enumerate(values):
             w = plot_w * float(value) / vmax if vmax else 0
@@ -100,7 +115,9 @@ def line_chart(
     height: int = 240,
 ) -> SafeString:
     """Lines over x (e.g. 12 months); None values leave a gap."""
-    left, right, top, bottom = 70, 10, 40, 30
+    # The first and last x labels are centred on the plot's edges: half of each must fit beside it.
+    edge = _text_w(x_labels[-1]) // 2 + 4 if x_labels else 0
+    left, right, top, bottom = 70, max(10, edge), 40, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [float(v) for _, vs in series for v in vs if v is not None]
     vmax = _nice_max(max(values, default=0))

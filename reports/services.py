@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from core.outbox import outbox_add, outbox_waiting
 from core.storage import DISK_FULL, NOT_WRITABLE, storage_error_message
 from core.workers import alive_workers, pid_alive
+from pokja_portal.db_router import replica_reads
 
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
@@ -187,6 +188,28 @@ def report_run_set_progress(*, run_id: int, percent: int, message: str = "") -> 
     )
 
 
+def report_context(
+    *, rt: ReportType, params: dict[str, Any], requested_by: Any, run: ReportRun | None, progress: Callable
+) -> dict[str, Any]:
+    """What a report's PDF template renders: its builder's context and the title page's facts.
+
+    Call inside `translation.override("id")` and WIB (as `report_run_generate` does)."""
+    module = rt.module()
+    kwargs: dict[str, Any] = {}
+    if "user" in inspect.signature(module.build).parameters:
+        # Builders that read through another app's per-user filter (the forum's)
+        # read as the person who asked; scheduled runs have no one (None).
+        kwargs["user"] = requested_by
+    context = module.build(params=params, progress=progress, **kwargs)
+    base = {
+        "run": run,
+        "report_label": str(rt.label),
+        "produced_at": format_datetime_wib(timezone.now()),
+        "requested_by": requested_by,
+    }
+    return {**base, **context}
+
+
 def report_run_generate(*, run: ReportRun) -> None:
     """Build, render and store the PDF of a running run, then mark it done.
 
@@ -194,23 +217,16 @@ def report_run_generate(*, run: ReportRun) -> None:
     `report_run_fail`.
     """
     rt = get_report_type(run.report_type)
-    module = rt.module()
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        kwargs: dict[str, Any] = {}
-        if "user" in inspect.signature(module.build).parameters:
-            # Builders that read through another app's per-user filter (the forum's)
-            # read as the person who asked; scheduled runs have no one (None).
-            kwargs["user"] = run.requested_by
-        context = module.build(params=run.parameters, progress=progress, **kwargs)
+        # The report's data from the read replica when one is configured (pokja_portal/db_router.py).
+        with replica_reads():
+            context = report_context(
+                rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress
+            )
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
-        base = {
-            "run": run,
-            "report_label": str(rt.label),
-            "produced_at": format_datetime_wib(timezone.now()),
-            "requested_by": run.requested_by,
-        }
-        pdf = render_pdf(template=module.TEMPLATE, context={**base, **context})
+        with replica_reads():  # querysets the template evaluates
+            pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))

@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.filters import filterset
-from core.outbox import QUEUE_UNREACHABLE_MESSAGE
+from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
 from core.storage import open_stored
+from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
-from .filters import RunFilterSet
+from .filters import RunFilterSet, WarningFilterSet
 from .forms import AcknowledgeWarningForm
 from .models import ReportRun, ReportSubscription, RunStatus
 from .permissions import (
@@ -37,7 +38,7 @@ from .services import (
     report_subscription_set,
     warning_acknowledge,
 )
-from .warnings import collect_warnings
+from .warnings import collect_warnings, group_by_kind
 
 RUNS_PER_PAGE = 20
 WARNINGS_SHOWN = 25
@@ -97,6 +98,8 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
         else:
             if report_run_waiting_for_queue(run=run):
                 messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
+            elif runs_in_process():
+                messages.success(request, _("Laporan sedang dibuat; kemajuannya tampil di bawah."))
             else:
                 messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
             return redirect("reports:run_detail", pk=run.pk)
@@ -159,6 +162,7 @@ def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
 
 
 @login_required
+@use_replica  # reads from the read replica when one is configured (pokja_portal/db_router.py)
 def dashboard(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
     panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]
@@ -173,7 +177,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "warnings": items if show_all else items[:WARNINGS_SHOWN],
             "warnings_total": len(items),
             "warnings_open": len(open_items),
+            "warning_groups": group_by_kind(items),
             "show_all": show_all,
+            "can_acknowledge": is_staff_admin(request.user),
+        },
+    )
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    """Every early warning, filtered (WarningFilterSet: kind, severity, kecamatan, answered) and grouped by kind."""
+    check_dashboard(request.user)
+    fs = filterset(WarningFilterSet, request.GET, collect_warnings())
+    items = fs.qs
+    return render(
+        request,
+        "reports/warning_list.html",
+        {
+            "filter": fs.form,
+            "groups": group_by_kind(items),
+            "total": len(items),
+            "open_total": sum(1 for i in items if not i.is_acknowledged),
             "can_acknowledge": is_staff_admin(request.user),
         },
     )

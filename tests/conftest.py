@@ -108,6 +108,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
     from django.db import connection
 
     from pokja_portal.celery import app
+    from pokja_portal.celery_queues import all_queues
 
     name = _worker_name()
     env = {
@@ -115,9 +116,11 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
         "DJANGO_SETTINGS_MODULE": "pokja_portal.settings.test",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
     }
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    # Every queue of this checkout (default, reports, imports, mail): one worker consumes them all.
+    queues = all_queues(settings.CELERY_TASK_DEFAULT_QUEUE)
     with app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(queue)
+        for queue in queues:
+            conn.default_channel.queue_purge(queue)
     log = open(ROOT / "test-artifacts" / "celery-worker.log", "w") if ARTIFACTS.exists() else subprocess.DEVNULL
     proc = subprocess.Popen(
         [
@@ -128,7 +131,7 @@ def celery_worker(django_db_setup, django_db_blocker) -> Iterator[str]:
             "pokja_portal",
             "worker",
             "-Q",
-            queue,
+            ",".join(queues),
             "-n",
             name,
             "--concurrency=2",

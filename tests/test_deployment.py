@@ -16,9 +16,31 @@ def _compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+WORKERS = ("worker", "worker-reports", "worker-imports", "worker-mail")
+
+
 def test_compose_has_every_service_of_the_deployment():
     services = _compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
+    assert set(services) == {"web", *WORKERS, "beat", "db", "redis"}
+
+
+def _queues(command: str) -> list[str]:
+    args = shlex.split(command)
+    assert args[:4] == ["celery", "-A", "pokja_portal", "worker"]
+    return args[args.index("-Q") + 1].split(",")
+
+
+def test_compose_runs_a_worker_for_every_queue():
+    """Reports, imports and mail each have their own worker, so a report never delays a mention e-mail."""
+    from pokja_portal.celery_queues import all_queues, task_routes
+
+    services = _compose()["services"]
+    consumed = [q for name in WORKERS for q in _queues(services[name]["command"])]
+    assert sorted(consumed) == sorted(all_queues("pokja"))  # each queue exactly once
+    assert _queues(services["worker"]["command"]) == ["pokja"]  # the default queue the web side sends to
+    for name in WORKERS[1:]:
+        assert len(_queues(services[name]["command"])) == 1
+    assert {route["queue"] for route in task_routes("pokja").values()} == set(all_queues("pokja")[1:])
 
 
 def test_compose_app_services_point_at_the_project():
@@ -28,13 +50,9 @@ def test_compose_app_services_point_at_the_project():
     module = importlib.import_module("pokja_portal.wsgi")
     assert hasattr(module, "application")
     assert "manage.py migrate" in web
-    worker = shlex.split(services["worker"]["command"])
-    assert worker[:4] == ["celery", "-A", "pokja_portal", "worker"]
-    # The worker must listen on the queue the web side sends to by default.
-    assert worker[worker.index("-Q") + 1] == "pokja"
     beat = services["beat"]["command"]
     assert "beat" in beat and settings.CELERY_BEAT_SCHEDULER in beat
-    for name in ("web", "worker", "beat"):
+    for name in ("web", *WORKERS, "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://")
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:")
@@ -76,8 +94,11 @@ def test_compose_healthchecks_use_the_portal_health_view():
     web = " ".join(services["web"]["healthcheck"]["test"])
     assert "http://127.0.0.1:8000/healthz?web" in web
     assert resolve("/healthz").func is healthz
-    worker = services["worker"]["healthcheck"]["test"][-1]
-    assert "inspect ping" in worker and "pokja_portal" in worker
+    for name in WORKERS:
+        node = shlex.split(services[name]["command"])
+        node_name = node[node.index("-n") + 1].split("@")[0]
+        probe = services[name]["healthcheck"]["test"][-1]
+        assert "inspect ping" in probe and f"-d {node_name}@$HOSTNAME" in probe.replace("$$", "$")
     for name in ("db", "redis"):
         assert services[name]["healthcheck"]["test"]
     # Redis keeps queued tasks across restarts (docs/operations.md).

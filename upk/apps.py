@@ -4,12 +4,20 @@ from django.db.models.signals import m2m_changed, post_save
 
 class UpkConfig(AppConfig):
     name = "upk"
+    # Demo data steps run by `seed_demo` (order, dotted path of seed(*, rng, scale)).
+    demo_steps = ((30, "upk.demo.seed"),)
     verbose_name = "UPK — pinjaman bergulir"
 
     def ready(self) -> None:
+        from bkm.links import register_unit_link
         from bkm.models import Unit
+        from core.landing import LandingPanel, register_panel
         from core.models import User
 
+        from .landing import manager_panel, upk_books_link
+
+        register_panel(LandingPanel("upk", "upk/_landing.html", manager_panel, order=10))
+        register_unit_link("upk", upk_books_link)
         post_save.connect(_setup_new_upk, sender=Unit, dispatch_uid="upk_setup_new_unit")
         m2m_changed.connect(_forget_managed_upks, sender=User.upk_units.through, dispatch_uid="upk_forget_managed")
 

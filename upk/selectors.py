@@ -49,6 +49,8 @@ from django.db.models import F, Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.money import format_rupiah
+
 from . import states
 from .models import (
     CAPITAL_ROLES,
@@ -1407,6 +1409,11 @@ class Check:
     detail: str
 
 
+def _compared(*amounts: int | Decimal | None) -> str:
+    """The amounts a check compares, as every page and PDF prints money: "Rp 74.951.900 / Rp 74.951.900"."""
+    return " / ".join(format_rupiah(a) for a in amounts)
+
+
 @dataclass
 class MonthlyPackageData:
     upk_id: int
@@ -1469,10 +1476,10 @@ def monthly_package(*, upk, year: int, month: int) -> MonthlyPackageData:
         Check(
             str(_("Neraca Pinjaman KSM = LPP saldo = jumlah kolektibilitas")),
             loans_balance == report.outstanding == kol.outstanding,
-            f"{loans_balance} / {report.outstanding} / {kol.outstanding}",
+            _compared(loans_balance, report.outstanding, kol.outstanding),
         ),
-        Check(str(_("Neraca saldo seimbang")), tb.balanced, f"{tb.total_debit} / {tb.total_credit}"),
-        Check(str(_("Neraca seimbang")), bs.balanced, f"{bs.total_assets} / {bs.total_liabilities_equity}"),
+        Check(str(_("Neraca saldo seimbang")), tb.balanced, _compared(tb.total_debit, tb.total_credit)),
+        Check(str(_("Neraca seimbang")), bs.balanced, _compared(bs.total_assets, bs.total_liabilities_equity)),
     ]
     jasa_income_ytd = _role_totals([upk.pk], end)[upk.pk]["jasa"]
     jasa_alloc_ytd = _jasa_allocated_between(upk.pk, date(year, 1, 1), end)
@@ -1480,7 +1487,7 @@ def monthly_package(*, upk, year: int, month: int) -> MonthlyPackageData:
         Check(
             str(_("Jasa diterima (tahun berjalan) = pendapatan jasa di laba-rugi")),
             jasa_income_ytd == jasa_alloc_ytd,
-            f"{jasa_alloc_ytd} / {jasa_income_ytd}",
+            _compared(jasa_alloc_ytd, jasa_income_ytd),
         )
     )
     previous = (
@@ -1500,7 +1507,7 @@ def monthly_package(*, upk, year: int, month: int) -> MonthlyPackageData:
             Check(
                 str(_("Saldo awal bulan ini = saldo akhir laporan bulan lalu")),
                 ok,
-                f"{previous.figures.get('lpp_outstanding')} / {opening_now}",
+                _compared(previous.figures.get("lpp_outstanding"), opening_now),
             )
         )
     else:

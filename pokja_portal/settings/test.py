@@ -16,14 +16,21 @@ os.environ.setdefault(
 os.environ.setdefault("STATICFILES_BACKEND", "django.contrib.staticfiles.storage.StaticFilesStorage")
 os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
 
+from pokja_portal.celery_queues import task_routes  # noqa: E402
+
 from .base import *  # noqa: E402,F401,F403
 from .base import BASE_DIR, CELERY_BROKER_URL  # noqa: E402
 
-# A queue of our own so a worker started by one checkout's tests does not
-# steal tasks queued by another's.
+# Queues of our own (the default one and one per kind of work) so a worker
+# started by one checkout's tests does not steal tasks queued by another's.
 CELERY_TASK_DEFAULT_QUEUE = "pokja-test-" + os.environ.get("POKJA_TEST_DB", "pokja")
+CELERY_TASK_ROUTES = task_routes(CELERY_TASK_DEFAULT_QUEUE)
 CELERY_TASK_ALWAYS_EAGER = False
 assert CELERY_BROKER_URL.startswith("redis://")
+# A second alias on the same test database for the read-replica router's tests (tests/test_db_router.py);
+# off unless a test turns DATABASE_REPLICA_READS on.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+DATABASE_REPLICA_READS = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / os.environ.get("POKJA_TEST_DB", "pokja")

@@ -21,6 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
+from pokja_portal.db_router import replica_reads
 from reports.selectors import proposal_list
 
 from .renderers import CSVRenderer
@@ -70,6 +71,15 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
     pagination_class = OpenDataPagination
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
 
+    _replica: Any = None
+
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        # Authentication and permissions on the primary; then the handler's reads from the read
+        # replica when one is configured (pokja_portal/db_router.py), until finalize_response.
+        super().initial(request, *args, **kwargs)
+        self._replica = replica_reads()
+        self._replica.__enter__()
+
     def paginate_queryset(self, queryset: Any) -> Any:
         # The CSV variant is the whole data set, as open-data portals expect.
         if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
@@ -77,6 +87,9 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
         return super().paginate_queryset(queryset)
 
     def finalize_response(self, request: Any, response: Any, *args: Any, **kwargs: Any) -> Any:
+        if self._replica is not None:
+            self._replica.__exit__(None, None, None)
+            self._replica = None
         response = super().finalize_response(request, response, *args, **kwargs)
         if getattr(request, "accepted_renderer", None) and request.accepted_renderer.format == "csv":
             response["Content-Disposition"] = f'attachment; filename="{self.basename}.csv"'

@@ -157,3 +157,30 @@ def test_image_over_pixel_cap_refused_from_its_header(member, thread, settings):
     assert peak < 50 * 1024 * 1024  # refused before the pixels were decoded
     assert not Attachment.objects.exists()
     assert Post.objects.filter(thread=thread).count() == 1  # the reply was not saved either
+
+
+def _png_with_broken_checksum() -> bytes:
+    """A PNG whose image data no longer matches its chunk checksum (Pillow raises SyntaxError)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 10, 10)).save(buf, format="PNG")
+    data = bytearray(buf.getvalue())
+    data[data.index(b"IDAT") + 6] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [_png_with_broken_checksum(), b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00"],
+    ids=["bad-checksum", "truncated-header"],
+)
+def test_reply_with_corrupt_png_gets_a_message_and_saves_nothing(client, member, thread, content):
+    client.force_login(member)
+    response = client.post(
+        reverse("forum:thread_reply", args=[thread.pk]),
+        {"body": "Foto lokasi", "attachments": [SimpleUploadedFile("lokasi.png", content, content_type="image/png")]},
+    )
+    assert response.status_code in (200, 302)
+    page = client.get(response["Location"]).content.decode() if response.status_code == 302 else ""
+    assert "Gambar rusak atau tidak dapat dibaca." in page + response.content.decode()
+    assert not Attachment.objects.exists()
+    assert Post.objects.filter(thread=thread).count() == 1

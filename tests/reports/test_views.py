@@ -199,3 +199,30 @@ def test_subscription_toggle_for_staff(client, staff_viewer):
     assert staff_viewer.report_subscriptions.get().is_active
     client.post(reverse("reports:subscription_toggle", args=["kolaborasi"]), {"active": "0"})
     assert not staff_viewer.report_subscriptions.get().is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_request_form_in_embedded_mode_answers_before_the_run_is_built(client, staff_admin, settings):
+    """No broker (`make run`): the job runs in a thread of this process after the answer, not inside the request."""
+    import os
+
+    from . import report_types
+    from .conftest import wait_for_run
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    report_types.RELEASE.clear()
+    client.force_login(staff_admin)
+    try:
+        response = client.post(reverse("reports:request_form", args=["uji_lambat"]), {"hold": "on"}, follow=True)
+        run = ReportRun.objects.get()
+        # The build is still waiting for the test: the answer came before it.
+        assert run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        page = response.content.decode()
+        assert "Laporan sedang dibuat; kemajuannya tampil di bawah." in page
+        assert "masuk antrean." not in page and 'hx-trigger="every 1s"' in page
+    finally:
+        report_types.RELEASE.set()
+    run = wait_for_run(run.pk, timeout=60)
+    assert run.status == RunStatus.DONE and run.worker_pid == os.getpid()
+    fragment = client.get(reverse("reports:run_status", args=[run.pk])).content.decode()
+    assert reverse("reports:run_download", args=[run.pk]) in fragment
