@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest services venv system-packages messages bench worker clean-db
+.PHONY: run test lint typecheck pytest services venv system-packages bench-packages messages bench worker clean-db
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ venv: $(STAMP)
 # Installed only when missing and when we are root.
 system-packages:
 	@missing=""; \
-	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils time; do \
+	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils time postgresql-client-15 redis-server; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
@@ -53,7 +53,13 @@ pytest: venv system-packages services
 test: venv system-packages services lint typecheck
 	$(BIN)/pytest --create-db
 
-bench: venv services
+# The page bench's load tool (bench/pages_bench.py); benches only, the tests do not need it.
+bench-packages:
+	@dpkg -s wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	  else echo "Missing Debian package wrk (run as root to install)"; exit 1; fi; }
+
+bench: venv services bench-packages
 	$(BIN)/python -m bench
 
 worker: venv

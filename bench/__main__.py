@@ -19,6 +19,7 @@ def main() -> int:
         if wanted and name not in wanted:
             continue
         print(f"== {name} ==", flush=True)
+        sys.argv = [f"bench.{name}"]  # each bench with its default options
         importlib.import_module(f"bench.{name}").main()
     return 0
 

@@ -11,15 +11,23 @@ def url(name: str) -> str:
     return f"{PG_URL}/{name}"
 
 
-def ensure_database(name: str) -> bool:
-    """Create database `name` if it does not exist; True when it was created."""
+def exists(name: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(url("postgres"), autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+
+
+def ensure_database(name: str, *, template: str | None = None) -> bool:
+    """Create database `name` if it does not exist (as a copy of `template`, which nobody may be
+    connected to); True when it was created."""
     import psycopg
 
     assert name.startswith("pokja_bench"), f"bench databases are named pokja_bench_*: {name}"
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             return False
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return True
 
 

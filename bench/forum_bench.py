@@ -148,13 +148,20 @@ def _sentence(rng: random.Random) -> str:
 
 
 def generate_posts(
-    rng: random.Random, *, posts: int, long_replies: int = 1000, per_thread: int = 50, authors: list | None = None
+    rng: random.Random,
+    *,
+    posts: int,
+    long_replies: int = 1000,
+    per_thread: int = 50,
+    authors: list | None = None,
+    long_category=None,
 ) -> int:
     """`posts` posts in threads of `per_thread` over every category, plus one thread with exactly
     `long_replies` replies, written in bulk as the services would leave them: body HTML rendered and
     hashed by forum.markup, each thread's reply count and last-post time from its posts, the starter
     watching and having read the thread, search vectors as forum.search computes them (title weight
-    A on the first post). Returns the number of posts written."""
+    A on the first post). The long thread goes to `long_category` (default: a random one).
+    Returns the number of posts written."""
     from django.db import connection
     from django.db.models import Count, Max, Min
     from django.utils import timezone
@@ -185,12 +192,15 @@ def generate_posts(
         batch = []
         print(f"  {created} posts", end="\r", flush=True)
 
-    def new_thread(title: str) -> Thread:
+    def new_thread(title: str, category=None) -> Thread:
         return Thread.objects.create(
-            category=rng.choice(categories), title=title, author=rng.choice(authors), last_post_at=timezone.now()
+            category=category or rng.choice(categories),
+            title=title,
+            author=rng.choice(authors),
+            last_post_at=timezone.now(),
         )
 
-    threads = [new_thread(LONG_THREAD_TITLE)] if long_replies else []
+    threads = [new_thread(LONG_THREAD_TITLE, long_category)] if long_replies else []
     for i in range(long_replies + 1 if long_replies else 0):
         batch.append(post(threads[0], _sentence(rng), first=i == 0))
     remaining = posts - len(batch)

@@ -84,6 +84,16 @@ def threads_linked_to(*, user: Any, bkm: Any = None, proposal: Any = None, limit
     return perms.filter_visible_threads(user, qs).select_related("category").order_by("-last_post_at")[:limit]
 
 
+def post_emails_waiting(*, post: Post) -> bool:
+    """True while a notification e-mail of this post has not reached the broker (core.outbox)."""
+    from core.outbox import outbox_waiting_any
+
+    from .services import NOTIFICATION_EMAIL_TASK
+
+    ids = Notification.objects.filter(post=post, wants_email=True).values_list("pk", flat=True)
+    return outbox_waiting_any(task=NOTIFICATION_EMAIL_TASK, args_list=[[pk] for pk in ids])
+
+
 def latest_threads(*, user: Any, limit: int = 5) -> list[Thread]:
     """The most recently active threads `user` may read, newest first, with whether each is unread."""
     qs = perms.filter_visible_threads(user, Thread.objects.all())
@@ -96,16 +106,6 @@ def next_meetings(*, user: Any, limit: int = 3) -> list[Meeting]:
     """The next meetings `user` may see (those that started in the last three hours too)."""
     since = timezone.now() - timedelta(hours=3)
     return list(meetings_for(user=user).filter(starts_at__gte=since).order_by("starts_at")[:limit])
-
-
-def post_emails_waiting(*, post: Post) -> bool:
-    """True while a notification e-mail of this post has not reached the broker (core.outbox)."""
-    from core.outbox import outbox_waiting_any
-
-    from .services import NOTIFICATION_EMAIL_TASK
-
-    ids = Notification.objects.filter(post=post, wants_email=True).values_list("pk", flat=True)
-    return outbox_waiting_any(task=NOTIFICATION_EMAIL_TASK, args_list=[[pk] for pk in ids])
 
 
 def notifications_for(*, user: Any) -> QuerySet[Notification]:
