@@ -37,3 +37,12 @@ def seed(*, rng: random.Random, scale: str) -> list[BKM]:
             )
         bkms.append(bkm)
     return bkms
+
+
+def seed_with_users(*, rng: random.Random, scale: str) -> list[BKM]:
+    """The registry's demo step: the BKMs, then the demo logins bound to them."""
+    from core.demo import seed_users
+
+    bkms = seed(rng=rng, scale=scale)
+    seed_users(bkms=bkms)
+    return bkms

@@ -297,6 +297,28 @@ class BKMProfile:
     women_share: Decimal | None
 
 
+def _missing_document_types(present: set[str]) -> list[str]:
+    return [str(t.label) for t in REQUIRED_DOCUMENT_TYPES if t not in present]
+
+
+@dataclass(frozen=True)
+class BKMTodo:
+    """What a BKM must put right: its warnings (term, board) and missing documents."""
+
+    warnings: list[BKMWarning]
+    missing_document_types: list[str]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.warnings or self.missing_document_types)
+
+
+def bkm_todo(*, bkm: BKM, on: datetime.date | None = None) -> BKMTodo:
+    """The coordinator's to-do list (one query with an `annotate_bkm_stats` BKM, three without)."""
+    present = set(bkm.documents.values_list("doc_type", flat=True))
+    return BKMTodo(bkm_warnings(bkm, on=on), _missing_document_types(present))
+
+
 def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
     """A bounded number of queries (about a dozen) whatever the size of the record."""
     annotated: Any = bkm if hasattr(bkm, "board_size") else bkm_get_annotated(pk=bkm.pk)
@@ -325,7 +347,7 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
             )
         ),
         documents=documents,
-        missing_document_types=[str(t.label) for t in REQUIRED_DOCUMENT_TYPES if t not in present],
+        missing_document_types=_missing_document_types(present),
         bank_accounts=list(bkm.bank_accounts.all()),
         handover=handover,
         slum_areas=list(

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core import exports
 from core.filters import filterset
 from core.permissions import is_staff
+from core.storage import open_stored
 
 from . import permissions as perms
 from . import selectors, services
@@ -45,6 +46,7 @@ from .forms import (
     UnitPersonForm,
     add_service_errors,
 )
+from .links import unit_links
 from .models import (
     BKM,
     OPD,
@@ -156,6 +158,7 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "show_nik": is_staff(request.user) or perms.Part.BOARD in can,
             "history": selectors.bkm_history(bkm=bkm, limit=15),
             "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
+            "unit_links": unit_links(request.user, profile.units),
         },
     )
 
@@ -501,10 +504,7 @@ def document_add_version(request: HttpRequest, pk: int, doc_pk: int) -> HttpResp
 def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
     version = get_object_or_404(DocumentVersion.objects.select_related("document__bkm"), pk=version_pk)
     perms.check_document_download(request.user, version)
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
+    handle = open_stored(version.file.name, what=f"document version {version.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=version.original_name, content_type=version.content_type
     )

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bkm.models import BKM, UnitType
-
 from .models import Role, User
 
 DEMO_PASSWORD = "palangka2026"
+DEMO_USERNAMES = ("admin", "staf", "peninjau", "manajer", "koordinator", "anggota", "anggota2")
 
 
 @dataclass(frozen=True)
@@ -19,12 +18,13 @@ class DemoLogin:
     description: str
 
 
-def seed_users(*, bkms: list[BKM]) -> list[DemoLogin]:
-    """Create the demo logins; bind the manager and members to the first BKM."""
+def seed_users(*, bkms: list[Any]) -> list[DemoLogin]:
+    """Create the demo logins; bind the manager and members to the first BKM
+    (the registry's demo calls this with its BKMs: `core` imports no app)."""
     first = bkms[0]
     second = bkms[1]
-    upk = first.units.get(unit_type=UnitType.UPK)
-    specs: list[tuple[str, Role, str, dict[str, Any]]] = [
+    upk = first.units.get(unit_type="upk")
+    specs: list[tuple[str, Role, str, dict[str, Any]]] = [  # usernames as in DEMO_USERNAMES
         ("admin", Role.SYSADMIN, "Administrator sistem", {"is_superuser": True, "is_staff": True}),
         ("staf", Role.STAFF_ADMIN, "Staf Bappedalitbang (admin)", {"is_staff": True}),
         ("peninjau", Role.STAFF_VIEWER, "Staf Bappedalitbang (peninjau)", {}),
@@ -52,3 +52,13 @@ def seed_users(*, bkms: list[BKM]) -> list[DemoLogin]:
             user.upk_units.set([upk])
         logins.append(DemoLogin(username, str(role.label), description))
     return logins
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo logins as they are in the database, in the order `seed_users` makes them."""
+    users = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES)}
+    return [
+        DemoLogin(name, str(users[name].get_role_display()), users[name].get_full_name())
+        for name in DEMO_USERNAMES
+        if name in users
+    ]

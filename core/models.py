@@ -103,3 +103,26 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}{self.args} [{self.status}]"
+
+
+class RateLimitEvent(models.Model):
+    """One counted request for a rate limit (core.throttle); rows older than the window are deleted."""
+
+    class Kind(models.TextChoices):
+        PASSWORD_RESET = "password_reset", _("atur ulang kata sandi")
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    key = models.CharField(max_length=100)  # "ip:<address>" or "email:<sha256 of the address>"
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "key", "created_at"], name="ratelimit_kind_key_time")]
+
+
+class WorkerHeartbeat(models.Model):
+    """Written every minute by `core.tasks.worker_heartbeat` (beat → broker → worker → database):
+    a fresh row proves the whole background chain works (`/healthz`)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+    worker = models.CharField(max_length=255, blank=True)

@@ -17,12 +17,19 @@ after `OUTBOX_MAX_ATTEMPTS` the row is failed and logged. Rows are taken with
 is `outbox-<id>`, and the worker marks the row done when the task starts (`task_prerun`). Tasks
 stay idempotent (they claim their run/job/e-mail row), which covers the rare double send of a
 process that died between the broker's "yes" and its own commit.
+
+Embedded mode (no CELERY_BROKER_URL, `runs_in_process()`): there is no broker and no worker; a
+task runs in this process when its message is sent. A task declared with `embedded_background=True`
+(a long job the user follows on a progress page, e.g. `reports.tasks.report_generate`) runs in a
+daemon thread started after the sending transaction commits, so the request that asked answers
+at once; every other task runs in the sender's thread, as before.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -30,7 +37,7 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,14 +98,40 @@ def _task(name: str) -> Any:
     return current_app.tasks[name]
 
 
+def runs_in_process() -> bool:
+    """Embedded mode (`make run`: no CELERY_BROKER_URL): tasks run in this process, there is no worker."""
+    return bool(current_app.conf.task_always_eager)
+
+
+def _apply_here(task: Any, args: list[Any], task_id: str) -> None:
+    # The task's own failure is not a refused send: it is logged, the message stays sent.
+    result = task.apply(args=args, task_id=task_id, throw=False)
+    if result.failed():
+        logger.error("Task %s %s failed in process: %r", task.name, args, result.result)
+
+
+def _apply_in_background(task: Any, args: list[Any], task_id: str) -> None:
+    """Run the task in a daemon thread once the current transaction commits (the rows it reads exist)."""
+
+    def work() -> None:
+        try:
+            _apply_here(task, args, task_id)
+        except Exception:
+            logger.exception("Task %s %s failed in its background thread", task.name, args)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    transaction.on_commit(lambda: threading.Thread(target=work, name=task_id, daemon=True).start())
+
+
 def _send(message: OutboxMessage) -> None:
     task = _task(message.task)
     task_id = f"{TASK_ID_PREFIX}{message.pk}"
-    if current_app.conf.task_always_eager:
-        # Embedded mode (no broker): the task runs here and now; its own failure is not a refused send.
-        result = task.apply(args=message.args, task_id=task_id, throw=False)
-        if result.failed():
-            logger.error("Task %s %s failed in process: %r", message.task, message.args, result.result)
+    if runs_in_process():
+        if getattr(task, "embedded_background", False):
+            _apply_in_background(task, list(message.args), task_id)
+        else:
+            _apply_here(task, list(message.args), task_id)
         return
     task.apply_async(args=message.args, task_id=task_id, retry=False)
 

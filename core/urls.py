@@ -8,7 +8,7 @@ urlpatterns = [
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("kata-sandi/ubah/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("kata-sandi/ubah/selesai/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("kata-sandi/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("kata-sandi/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("kata-sandi/reset/terkirim/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "kata-sandi/reset/<uidb64>/<token>/",

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 import uuid
+import zlib
 from typing import Any
 
 import filetype
@@ -90,12 +92,32 @@ def _safe_name(name: str) -> str:
 
 def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
     """(cleaned image, PNG/JPEG thumbnail), both without metadata."""
+    max_pixels = conf.get("FORUM_ATTACHMENT_MAX_PIXELS")
     try:
         with Image.open(io.BytesIO(data)) as probe:
+            # Image.open reads the header only: the size is known before anything is decoded.
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise ValidationError(
+                    _("Gambar terlalu besar: %(w)d × %(h)d piksel (maksimal %(mp)d megapiksel).")
+                    % {"w": width, "h": height, "mp": max_pixels // 1_000_000}
+                )
             probe.verify()
         img: Image.Image = Image.open(io.BytesIO(data))
         img.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    # Pillow reports a broken file in several ways: a bad chunk checksum is a
+    # SyntaxError, a truncated header a ValueError, a cut stream EOFError or
+    # struct/zlib errors. Each is the uploader's bad file, never a 500.
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        EOFError,
+        struct.error,
+        zlib.error,
+        Image.DecompressionBombError,
+    ) as exc:
         raise ValidationError(_("Gambar rusak atau tidak dapat dibaca.")) from exc
     fmt = PIL_FORMATS[mime]
     if fmt == "JPEG" and img.mode not in ("RGB", "L"):

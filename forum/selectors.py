@@ -94,6 +94,20 @@ def post_emails_waiting(*, post: Post) -> bool:
     return outbox_waiting_any(task=NOTIFICATION_EMAIL_TASK, args_list=[[pk] for pk in ids])
 
 
+def latest_threads(*, user: Any, limit: int = 5) -> list[Thread]:
+    """The most recently active threads `user` may read, newest first, with whether each is unread."""
+    qs = perms.filter_visible_threads(user, Thread.objects.all())
+    return list(
+        _annotate_unread(user=user, qs=qs).select_related("category", "bkm").order_by("-last_post_at", "-id")[:limit]
+    )
+
+
+def next_meetings(*, user: Any, limit: int = 3) -> list[Meeting]:
+    """The next meetings `user` may see (those that started in the last three hours too)."""
+    since = timezone.now() - timedelta(hours=3)
+    return list(meetings_for(user=user).filter(starts_at__gte=since).order_by("starts_at")[:limit])
+
+
 def notifications_for(*, user: Any) -> QuerySet[Notification]:
     """A user's notifications, re-filtered: a post they lost access to drops out of the list."""
     visible_posts = perms.filter_visible_posts(user, Post.objects.all()).values("id")

@@ -10,8 +10,9 @@ go through `bkm.permissions.filter_proposals_for`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +29,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
@@ -151,12 +153,14 @@ def proposals_with_status_since() -> QuerySet[Proposal]:
     return (
         Proposal.objects.exclude(status__in=TERMINAL_PROPOSAL_STATUSES)
         .annotate(status_since=Coalesce(first_current, F("created_at")))
-        .select_related("bkm", "opd", "kelurahan")
+        .select_related("bkm", "opd", "kelurahan__kecamatan")
     )
 
 
-def proposals_stuck(*, older_than: datetime) -> list[Proposal]:
+def proposals_stuck(*, older_than: datetime, proposal_ids: Collection[int] | None = None) -> list[Proposal]:
     qs = proposals_with_status_since().filter(status_since__lt=older_than)  # type: ignore[misc]
+    if proposal_ids is not None:
+        qs = qs.filter(pk__in=proposal_ids)
     return list(qs.order_by("status_since"))
 
 
@@ -179,7 +183,7 @@ def bkms_without_coordinator() -> QuerySet[BKM]:
         BKM.objects.filter(status=BKMStatus.AKTIF)
         .annotate(n_coord=Count("users", filter=Q(users__is_coordinator=True, users__is_active=True)))
         .filter(n_coord=0)
-        .select_related("kelurahan")
+        .select_related("kelurahan__kecamatan")
         .order_by("name")
     )
 
@@ -199,9 +203,16 @@ def bkm_missing_fields(bkm: BKM) -> list[str]:
     return [label for name, label in BKM_REQUIRED_FIELDS if getattr(bkm, name) in (None, "")]
 
 
-def bkms_incomplete() -> list[tuple[BKM, list[str]]]:
+def bkms_incomplete(*, bkm_ids: Collection[int] | None = None) -> list[tuple[BKM, list[str]]]:
     fields = [name for name, _ in BKM_REQUIRED_FIELDS]
-    bkms = BKM.objects.filter(status=BKMStatus.AKTIF).only("id", "name", *fields).order_by("name")
+    bkms = (
+        BKM.objects.filter(status=BKMStatus.AKTIF)
+        .select_related("kelurahan__kecamatan")
+        .only("id", "name", "kelurahan", "kelurahan__kecamatan", "kelurahan__kecamatan__name", *fields)
+        .order_by("name")
+    )
+    if bkm_ids is not None:
+        bkms = bkms.filter(pk__in=bkm_ids)
     result = []
     for bkm in bkms:
         missing = bkm_missing_fields(bkm)
@@ -419,7 +430,6 @@ def forum_meetings_recap(*, user: Any, year: int | None = None, until: datetime 
     carries its decisions with their follow-ups (three queries in all).
     """
     from django.db.models import Prefetch
-    from django.utils import timezone
 
     from forum.models import FollowUpAction, Meeting, MeetingDecision
     from forum.permissions import filter_visible_meetings
@@ -466,7 +476,9 @@ def follow_up_status_counts(meetings: list[Any]) -> dict[str, int]:
     return counts
 
 
-def bkm_forum_last_post(*, since: datetime) -> list[tuple[BKM, datetime | None]]:
+def bkm_forum_last_post(
+    *, since: datetime, bkm_ids: Collection[int] | None = None
+) -> list[tuple[BKM, datetime | None]]:
     """Active BKMs whose members wrote no visible forum post since `since`, with their last post time.
 
     BKMs registered after `since` are not listed (they have not had the time to be silent).
@@ -482,9 +494,11 @@ def bkm_forum_last_post(*, since: datetime) -> list[tuple[BKM, datetime | None]]
         BKM.objects.filter(status=BKMStatus.AKTIF, created_at__lt=since)
         .annotate(last_post_at=Subquery(last, output_field=DateTimeField()))
         .filter(Q(last_post_at__lt=since) | Q(last_post_at__isnull=True))
-        .select_related("kelurahan")
+        .select_related("kelurahan__kecamatan")
         .order_by("name", "pk")
     )
+    if bkm_ids is not None:
+        qs = qs.filter(pk__in=bkm_ids)
     return [(b, b.last_post_at) for b in qs]  # type: ignore[attr-defined]
 
 
@@ -520,7 +534,7 @@ def month_ends(year: int, month: int, count: int) -> list[Any]:
     return out
 
 
-def upk_units(*, kecamatan_id: int | None = None) -> list[Any]:
+def upk_units(*, kecamatan_id: int | None = None, upk_ids: list[int] | None = None) -> list[Any]:
     """UPK units with books (set up in the ledger), by kecamatan, kelurahan and BKM; one query."""
     from bkm.models import Unit, UnitType
 
@@ -529,6 +543,8 @@ def upk_units(*, kecamatan_id: int | None = None) -> list[Any]:
     )
     if kecamatan_id:
         qs = qs.filter(bkm__kelurahan__kecamatan_id=kecamatan_id)
+    if upk_ids is not None:
+        qs = qs.filter(pk__in=upk_ids)
     return list(qs.order_by("bkm__kelurahan__kecamatan__name", "bkm__kelurahan__name", "bkm__name", "pk"))
 
 
@@ -589,12 +605,41 @@ def packages_submitted(*, upk_ids: list[int], year: int, month: int) -> set[int]
     )
 
 
+def package_due_date(year: int, month: int) -> date:
+    """The last day the package of (year, month) is on time: day REPORTS_UPK_PACKAGE_DUE_DAY of the next
+    month (clamped to that month's length; 0 means the month end itself, so it is late from the 1st)."""
+    import calendar
+    from datetime import timedelta
+
+    from . import conf
+
+    y, m = (year, month + 1) if month < 12 else (year + 1, 1)
+    day = max(0, min(conf.get("REPORTS_UPK_PACKAGE_DUE_DAY"), calendar.monthrange(y, m)[1]))
+    return date(y, m, 1) + timedelta(days=day - 1)
+
+
+def upk_packages_missing_ids(*, upk_ids: list[int], year: int, month: int, today: date) -> set[int]:
+    """The one rule of "the monthly package is missing" (city report, early warning, dashboard):
+    the UPK has books by the month end, has not submitted the month's package, and its due day has
+    passed (`package_due_date`). Nothing is missing before the due day. Two queries (none before it)."""
+    from upk.selectors import month_end
+
+    if today <= package_due_date(year, month):
+        return set()
+    expected = upks_with_books_before(upk_ids=upk_ids, day=month_end(year, month))
+    return expected - packages_submitted(upk_ids=upk_ids, year=year, month=month)
+
+
 def upks_with_books_before(*, upk_ids: list[int], day: Any) -> set[int]:
     """UPKs that posted anything on or before `day` (a month with no books is not expected); one query."""
     from upk.models import JournalEntry
 
     return set(
-        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day).values_list("upk_id", flat=True).distinct()
+        # order_by(): JournalEntry's default ordering would make DISTINCT run over (upk, date, number).
+        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day)
+        .order_by()
+        .values_list("upk_id", flat=True)
+        .distinct()
     )
 
 
@@ -609,6 +654,7 @@ class UpkRow:
     submitted: bool
     expected: bool
     reasons: list[str]
+    package_missing: bool = False  # upk_packages_missing_ids: submitted late or not at all, after the due day
 
     @property
     def reserve_shortfall(self) -> int:
@@ -680,7 +726,7 @@ def upk_attention_reasons(row: UpkRow, *, period_label: str) -> list[str]:
         )
     if row.reserve_shortfall > 0:
         reasons.append(_("Cadangan resiko kurang %(amount)s") % {"amount": format_rupiah(row.reserve_shortfall)})
-    if row.expected and not row.submitted:
+    if row.package_missing:
         reasons.append(_("Laporan bulanan %(period)s belum dikirim") % {"period": period_label})
     return reasons
 
@@ -698,11 +744,18 @@ def _area(label: str, rows: list[UpkRow], as_of: Any) -> AreaFigures:
 
 
 def upk_city(
-    *, year: int, month: int, kecamatan_id: int | None = None, trend_months: int = 12, progress: Any = None
+    *,
+    year: int,
+    month: int,
+    kecamatan_id: int | None = None,
+    trend_months: int = 12,
+    progress: Any = None,
+    today: date | None = None,
 ) -> UpkCity:
     """Every UPK's indicators, kolektibilitas and PAR history as of each month end, with city aggregates.
 
-    3 queries per month end (upk.selectors.portfolio_summary_many) plus 3;
+    A package counts as missing only after its due day as of `today` (default: the local date).
+    3 queries per month end (upk.selectors.portfolio_summary_many) plus 5;
     memory holds one summary per UPK per month, never loans.
     """
     from upk.selectors import portfolio_summary_many
@@ -728,6 +781,7 @@ def upk_city(
             progress(10 + 60 * (k + 1) / len(ends), format_month(end))
     submitted = packages_submitted(upk_ids=ids, year=year, month=month)
     expected = upks_with_books_before(upk_ids=ids, day=as_of)
+    missing = upk_packages_missing_ids(upk_ids=ids, year=year, month=month, today=today or timezone.localdate())
     label = format_month(as_of)
     rows = []
     for unit in units:
@@ -744,6 +798,7 @@ def upk_city(
             submitted=unit.pk in submitted,
             expected=unit.pk in expected,
             reasons=[],
+            package_missing=unit.pk in missing,
         )
         row.reasons = upk_attention_reasons(row, period_label=label)
         rows.append(row)
@@ -825,12 +880,12 @@ class ParAlert:
     as_of: Any
 
 
-def upk_par_alerts(*, year: int, month: int) -> list[ParAlert]:
+def upk_par_alerts(*, year: int, month: int, upk_ids: list[int] | None = None) -> list[ParAlert]:
     """UPKs whose PAR moved into a worse band at the end of (year, month), or rose at each of its last
     three month ends (4 month ends × 3 queries)."""
     from upk.selectors import portfolio_summary_many
 
-    units = upk_units()
+    units = upk_units(upk_ids=upk_ids)
     ids = [u.pk for u in units]
     ends = month_ends(year, month, 4)
     history: dict[int, list[Any]] = {i: [] for i in ids}
@@ -847,12 +902,8 @@ def upk_par_alerts(*, year: int, month: int) -> list[ParAlert]:
     return alerts
 
 
-def upk_packages_missing(*, year: int, month: int) -> list[Any]:
-    """UPKs with books by the end of (year, month) that have not submitted its monthly package (3 queries)."""
-    from upk.selectors import month_end
-
-    units = upk_units()
-    ids = [u.pk for u in units]
-    expected = upks_with_books_before(upk_ids=ids, day=month_end(year, month))
-    submitted = packages_submitted(upk_ids=ids, year=year, month=month)
-    return [u for u in units if u.pk in expected and u.pk not in submitted]
+def upk_packages_missing(*, year: int, month: int, today: date, upk_ids: list[int] | None = None) -> list[Any]:
+    """UPKs whose package of (year, month) is missing as of `today` (`upk_packages_missing_ids`; 3 queries)."""
+    units = upk_units(upk_ids=upk_ids)
+    missing = upk_packages_missing_ids(upk_ids=[u.pk for u in units], year=year, month=month, today=today)
+    return [u for u in units if u.pk in missing]

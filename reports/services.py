@@ -12,7 +12,6 @@ import inspect
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.mail import send_mail
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.http import Http404
 from django.urls import reverse
@@ -33,12 +32,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.outbox import outbox_add, outbox_waiting
+from core.storage import DISK_FULL, NOT_WRITABLE, storage_error_message
 from core.workers import alive_workers, pid_alive
 from pokja_portal.db_router import replica_reads
 
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
-from .pdf import format_datetime_wib, remove_with_temps, render_pdf, write_atomically
+from .pdf import format_datetime_wib, remove_temps, remove_with_temps, render_pdf, write_atomically
 from .permissions import check_report_request, check_run_access, check_subscribe, check_warning_acknowledge
 from .registry import ReportType, UnknownReportType, get_report_type
 
@@ -86,52 +86,14 @@ def report_run_create(
 GENERATE_TASK = "reports.tasks.report_generate"
 
 
-def runs_in_process() -> bool:
-    """The embedded mode (`make run`: no CELERY_BROKER_URL): no worker, report jobs run in this process."""
-    return bool(settings.CELERY_TASK_ALWAYS_EAGER)
-
-
 def report_run_enqueue(*, run: ReportRun) -> None:
-    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit.
-
-    In the embedded mode there is no worker and an eager task would run inside
-    the request that asked, keeping the user waiting for the whole build. The
-    job runs instead in a background thread of this process, started after the
-    commit; the progress page polls it like a worker's.
-    """
-    if runs_in_process():
-        run_id = run.pk
-        transaction.on_commit(lambda: report_run_in_background(run_id=run_id))
-    else:
-        outbox_add(task=GENERATE_TASK, args=[run.pk])
+    """Record the job in the run's transaction (core.outbox); it goes to the broker after the commit."""
+    outbox_add(task=GENERATE_TASK, args=[run.pk])
 
 
 def report_run_waiting_for_queue(*, run: ReportRun) -> bool:
     """True while the run's job has not reached the broker (the user is told it will start later)."""
     return outbox_waiting(task=GENERATE_TASK, args=[run.pk])
-
-
-def report_run_in_background(*, run_id: int) -> threading.Thread:
-    """Embedded mode: run `report_generate` in a daemon thread with its own database connection.
-
-    A run whose thread died with an earlier process of the server (a restart
-    mid-run) is failed first by the watchdog's dead-process rule: nothing else
-    runs the watchdog without a beat scheduler.
-    """
-    from .tasks import report_generate
-
-    def work() -> None:
-        try:
-            report_runs_watchdog()
-            report_generate.apply(args=(run_id,), throw=False)
-        except Exception:
-            logger.exception("In-process report run %s failed", run_id)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=work, name=f"report-run-{run_id}", daemon=True)
-    thread.start()
-    return thread
 
 
 @transaction.atomic
@@ -268,6 +230,8 @@ def report_run_generate(*, run: ReportRun) -> None:
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))
+    # Temp files an earlier attempt left when its worker was killed mid-write go now (one run has one writer).
+    remove_temps(path)
     checksum = write_atomically(path, pdf)
     try:
         report_run_finish(run=run, file_name=name, size=len(pdf), checksum=checksum)
@@ -314,10 +278,20 @@ def report_run_fail(*, run_id: int, message: str) -> bool:
 
 
 def error_message_for(exc: BaseException) -> str:
-    if isinstance(exc, ReportError | ValidationError | ValueError | LookupError):
+    """The reason a user reads on a failed run: our own messages as they are, infrastructure
+    failures in Indonesian words; never an exception's text with server paths (that goes to the log)."""
+    from django.db import DatabaseError
+
+    if isinstance(exc, ReportError | ValidationError):
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        return text or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {exc}"
+        return text or _("Laporan tidak dapat dibuat.")
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL | NOT_WRITABLE:
+        return storage_error_message(exc)
+    if isinstance(exc, DatabaseError | ConnectionError | TimeoutError):
+        return _("Basis data atau antrean tidak dapat dijangkau setelah beberapa percobaan; minta laporan lagi nanti.")
+    if isinstance(exc, ValueError | LookupError) and not isinstance(exc, UnicodeError):
+        return str(exc) or _("Laporan tidak dapat dibuat.")
+    return _("Terjadi kesalahan sistem saat membuat laporan; rinciannya dicatat di log server.")
 
 
 # --- Watchdog ---------------------------------------------------------------------

@@ -48,9 +48,21 @@ class ReportTask(Task):
     max_retries=conf.get("REPORTS_MAX_RETRIES"),
     soft_time_limit=conf.get("REPORTS_SOFT_TIME_LIMIT"),
     time_limit=conf.get("REPORTS_TIME_LIMIT"),
+    # Embedded mode: a thread after the request's commit (core.outbox), the progress page polls it.
+    embedded_background=True,
 )
 def report_generate(self: Task, run_id: int) -> str:
-    from .services import error_message_for, report_run_fail, report_run_generate, report_run_start
+    from .services import (
+        error_message_for,
+        report_run_fail,
+        report_run_generate,
+        report_run_start,
+        report_runs_watchdog,
+    )
+
+    if self.request.is_eager:
+        # Embedded mode has no beat to run the watchdog: fail first what an earlier server process left running.
+        report_runs_watchdog()
 
     run = report_run_start(run_id=run_id, task_id=self.request.id or "", worker_hostname=self.request.hostname or "")
     if run is None:

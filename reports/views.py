@@ -5,7 +5,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.filters import filterset
-from core.outbox import QUEUE_UNREACHABLE_MESSAGE
+from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
+from core.storage import open_stored
 from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
-from .filters import RunFilterSet
+from .filters import RunFilterSet, WarningFilterSet
 from .forms import AcknowledgeWarningForm
 from .models import ReportRun, ReportSubscription, RunStatus
 from .permissions import (
@@ -36,10 +36,9 @@ from .services import (
     report_request,
     report_run_waiting_for_queue,
     report_subscription_set,
-    runs_in_process,
     warning_acknowledge,
 )
-from .warnings import collect_warnings
+from .warnings import collect_warnings, group_by_kind
 
 RUNS_PER_PAGE = 20
 WARNINGS_SHOWN = 25
@@ -141,7 +140,7 @@ def run_download(request: HttpRequest, pk: int) -> FileResponse:
     run = _visible_run(request, pk)
     if run.status != RunStatus.DONE or not run.pdf:
         raise Http404
-    handle = default_storage.open(run.pdf.name, "rb")
+    handle = open_stored(run.pdf.name, what=f"report run {run.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=report_download_name(run), content_type="application/pdf"
     )
@@ -178,7 +177,27 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "warnings": items if show_all else items[:WARNINGS_SHOWN],
             "warnings_total": len(items),
             "warnings_open": len(open_items),
+            "warning_groups": group_by_kind(items),
             "show_all": show_all,
+            "can_acknowledge": is_staff_admin(request.user),
+        },
+    )
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse:
+    """Every early warning, filtered (WarningFilterSet: kind, severity, kecamatan, answered) and grouped by kind."""
+    check_dashboard(request.user)
+    fs = filterset(WarningFilterSet, request.GET, collect_warnings())
+    items = fs.qs
+    return render(
+        request,
+        "reports/warning_list.html",
+        {
+            "filter": fs.form,
+            "groups": group_by_kind(items),
+            "total": len(items),
+            "open_total": sum(1 for i in items if not i.is_acknowledged),
             "can_acknowledge": is_staff_admin(request.user),
         },
     )

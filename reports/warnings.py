@@ -1,22 +1,28 @@
-"""Early warnings for the staff dashboard: a registry of providers.
+"""Early warnings: a registry of providers, shown on the staff dashboard, the
+warnings list and the page of each warning's subject.
 
-A provider is a function returning `EarlyWarning`s; register it with
-`@warning_provider`. Providers read through selectors, like every screen.
+A provider is a function `provider(only=None)` returning `EarlyWarning`s;
+register it with `@warning_provider(subject="bkm" | "proposal" | "upk")`.
+`only` narrows it to some subjects (ids of its subject type), so the subject's
+page (`{% subject_warnings %}`, reports_tags) runs the very rule the dashboard
+runs, for one subject. Providers read through selectors, like every screen.
 Each domain's rule is its own (the registry's board rules are
-`bkm.selectors.bkm_warnings`); providers only turn them into dashboard lines.
+`bkm.selectors.bkm_warnings`, the package due day is
+`selectors.upk_packages_missing_ids`); providers only turn them into lines.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import conf
 from .models import WarningAcknowledgement
@@ -25,6 +31,24 @@ logger = logging.getLogger(__name__)
 
 Severity = Literal["danger", "warning", "info"]
 SEVERITY_ORDER = {"danger": 0, "warning": 1, "info": 2}
+SEVERITY_CHOICES = [
+    ("danger", gettext_lazy("Tinggi")),
+    ("warning", gettext_lazy("Sedang")),
+    ("info", gettext_lazy("Info")),
+]
+
+# Each kind of warning (the first part of its key), in the order the lists group them.
+KIND_LABELS: dict[str, Any] = {
+    "upk-par": gettext_lazy("PAR UPK memburuk atau naik terus"),
+    "upk-package-missing": gettext_lazy("Laporan bulanan UPK belum dikirim"),
+    "proposal-stuck": gettext_lazy("Usulan tertahan di satu status"),
+    "bkm-term": gettext_lazy("Masa bakti pengurus BKM"),
+    "bkm-board-short": gettext_lazy("Pengurus BKM kurang"),
+    "bkm-no-coordinator": gettext_lazy("BKM tanpa pengguna koordinator"),
+    "bkm-incomplete": gettext_lazy("Data registri BKM belum lengkap"),
+    "bkm-forum-silent": gettext_lazy("BKM tidak menulis di forum"),
+    "provider-error": gettext_lazy("Pemeriksaan yang gagal"),
+}
 
 
 @dataclass(frozen=True)
@@ -37,6 +61,19 @@ class EarlyWarning:
     url: str
     reason: str
     domain: str = ""
+    # What the warning is about: the page `url` opens shows it too (reports_tags.subject_warnings).
+    subject_type: str = ""  # "bkm", "proposal" or "upk"
+    subject_id: int | None = None
+    kecamatan_id: int | None = None
+    kecamatan: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.key.split(":", 1)[0]
+
+    @property
+    def kind_label(self) -> str:
+        return str(KIND_LABELS.get(self.kind, self.kind))
 
 
 @dataclass
@@ -49,20 +86,28 @@ class WarningItem:
         return self.acknowledgement is not None
 
 
-Provider = Callable[[], Iterable[EarlyWarning]]
+Provider = Callable[..., Iterable[EarlyWarning]]
 
 
 @dataclass
 class _Registry:
     providers: dict[str, Provider] = field(default_factory=dict)
+    subjects: dict[str, str] = field(default_factory=dict)  # provider name → subject type
 
 
 _registry = _Registry()
 
 
-def warning_provider(func: Provider) -> Provider:
-    _registry.providers[f"{func.__module__}.{func.__name__}"] = func
-    return func
+def warning_provider(func: Provider | None = None, *, subject: str = "") -> Any:
+    """Register a provider: `@warning_provider(subject="bkm")` (or bare `@warning_provider`, no subject page)."""
+
+    def register(f: Provider) -> Provider:
+        name = f"{f.__module__}.{f.__name__}"
+        _registry.providers[name] = f
+        _registry.subjects[name] = subject
+        return f
+
+    return register(func) if func is not None else register
 
 
 def registered_providers() -> list[Provider]:
@@ -84,12 +129,18 @@ def subject_url(url_names: Iterable[tuple[str, list]], admin_name: str = "", adm
     return ""
 
 
-def collect_warnings() -> list[WarningItem]:
-    """All current warnings, unacknowledged first, then by severity; acknowledgements in one query."""
+def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -> list[WarningItem]:
+    """All current warnings (or those of one subject, from its type's providers only), unacknowledged
+    first, then by severity; acknowledgements in one query."""
     warnings: list[EarlyWarning] = []
     for name, provider in _registry.providers.items():
+        if subject_type and _registry.subjects.get(name) != subject_type:
+            continue
         try:
-            warnings.extend(provider())
+            if subject_type:
+                warnings.extend(w for w in provider(only=[subject_id]) if w.subject_id == subject_id)
+            else:
+                warnings.extend(provider())
         except Exception:
             # One broken provider must not take the dashboard down with it.
             logger.exception("Warning provider %s failed", name)
@@ -113,16 +164,48 @@ def collect_warnings() -> list[WarningItem]:
     return items
 
 
+@dataclass
+class WarningGroup:
+    kind: str
+    label: str
+    items: list[WarningItem]
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for i in self.items if not i.is_acknowledged)
+
+
+def group_by_kind(items: Iterable[WarningItem]) -> list[WarningGroup]:
+    """Warnings grouped by kind (in `KIND_LABELS` order), each group keeping the items' order."""
+    groups: dict[str, WarningGroup] = {}
+    for item in items:
+        kind = item.warning.kind
+        groups.setdefault(kind, WarningGroup(kind, item.warning.kind_label, [])).items.append(item)
+    order = list(KIND_LABELS)
+    return sorted(groups.values(), key=lambda g: (order.index(g.kind) if g.kind in order else len(order), g.kind))
+
+
+def _place(bkm: Any) -> dict[str, Any]:
+    """Subject and kecamatan fields of a BKM's warning (the BKM's kelurahan__kecamatan selected)."""
+    kecamatan = bkm.kelurahan.kecamatan
+    return {"subject_type": "bkm", "subject_id": bkm.pk, "kecamatan_id": kecamatan.pk, "kecamatan": kecamatan.name}
+
+
+def _upk_place(unit: Any) -> dict[str, Any]:
+    kecamatan = unit.bkm.kelurahan.kecamatan
+    return {"subject_type": "upk", "subject_id": unit.pk, "kecamatan_id": kecamatan.pk, "kecamatan": kecamatan.name}
+
+
 # --- Providers available now (registry core) -------------------------------------
 
 
-@warning_provider
-def proposals_stuck() -> Iterable[EarlyWarning]:
+@warning_provider(subject="proposal")
+def proposals_stuck(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .selectors import proposals_stuck as select_stuck
 
     days = conf.get("REPORTS_PROPOSAL_STUCK_DAYS")
     now = timezone.now()
-    for p in select_stuck(older_than=now - timedelta(days=days)):
+    for p in select_stuck(older_than=now - timedelta(days=days), proposal_ids=only):
         waited = (now - p.status_since).days  # type: ignore[attr-defined]
         yield EarlyWarning(
             # The status is part of the key: moving on and getting stuck again is a new warning.
@@ -133,6 +216,10 @@ def proposals_stuck() -> Iterable[EarlyWarning]:
             reason=_("Berstatus “%(status)s” selama %(days)d hari (batas %(limit)d hari).")
             % {"status": p.get_status_display(), "days": waited, "limit": days},
             domain="kolaborasi",
+            subject_type="proposal",
+            subject_id=p.pk,
+            kecamatan_id=p.kelurahan.kecamatan_id,
+            kecamatan=p.kelurahan.kecamatan.name,
         )
 
 
@@ -142,11 +229,12 @@ def _bkm_url(pk: int) -> str:
     )
 
 
-@warning_provider
-def bkms_without_coordinator() -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm")
+def bkms_without_coordinator(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .selectors import bkms_without_coordinator as select
 
-    for bkm in select():
+    qs = select()
+    for bkm in qs.filter(pk__in=only) if only is not None else qs:
         yield EarlyWarning(
             key=f"bkm-no-coordinator:{bkm.pk}",
             severity="warning",
@@ -154,14 +242,15 @@ def bkms_without_coordinator() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=_("Belum ada pengguna koordinator BKM di portal."),
             domain="bkm",
+            **_place(bkm),
         )
 
 
-@warning_provider
-def bkms_incomplete() -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm")
+def bkms_incomplete(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .selectors import bkms_incomplete as select
 
-    for bkm, missing in select():
+    for bkm, missing in select(bkm_ids=only):
         yield EarlyWarning(
             # Missing fields in the key: filling some of them raises a fresh warning for the rest.
             key=f"bkm-incomplete:{bkm.pk}:{len(missing)}",
@@ -170,6 +259,7 @@ def bkms_incomplete() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=_("Data registri belum lengkap: %(fields)s.") % {"fields": ", ".join(missing)},
             domain="bkm",
+            **_place(bkm),
         )
 
 
@@ -181,22 +271,25 @@ BOARD_TERM_CODES = {"term_expired": "danger", "term_ending": "warning"}
 BOARD_SHORT_CODES = {"no_board": "danger", "board_small": "warning"}
 
 
-def _board_warnings(sql_filter: str, codes: dict[str, str]) -> Iterable[tuple]:
+def _board_warnings(sql_filter: str, codes: dict[str, str], only: Collection[int] | None) -> Iterable[tuple]:
     """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors."""
     from bkm.models import BKM, BKMStatus
     from bkm.selectors import annotate_bkm_stats, bkm_warnings, filter_bkms_by_warning
 
-    qs = filter_bkms_by_warning(annotate_bkm_stats(BKM.objects.filter(status=BKMStatus.AKTIF)), sql_filter)
+    bkms = BKM.objects.filter(status=BKMStatus.AKTIF)
+    if only is not None:
+        bkms = bkms.filter(pk__in=only)
+    qs = filter_bkms_by_warning(annotate_bkm_stats(bkms), sql_filter)
     for bkm in qs.order_by("name", "pk"):
         for warning in bkm_warnings(bkm):
             if warning.code in codes:
                 yield bkm, warning, codes[warning.code]
 
 
-@warning_provider
-def bkm_board_term() -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm")
+def bkm_board_term(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """A BKM whose board term has expired or ends within settings.BKM_TERM_WARNING_DAYS."""
-    for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES):
+    for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES, only):
         yield EarlyWarning(
             # The term end is part of the key: a new board's term raises a fresh warning later.
             key=f"bkm-term:{bkm.pk}:{warning.code}:{bkm.term_end_min:%Y-%m-%d}",
@@ -205,13 +298,14 @@ def bkm_board_term() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=warning.message,
             domain="bkm",
+            **_place(bkm),
         )
 
 
-@warning_provider
-def bkm_board_short() -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm")
+def bkm_board_short(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """A BKM with no active board or fewer members than settings.BKM_BOARD_SIZE_MIN."""
-    for bkm, warning, severity in _board_warnings("board_size", BOARD_SHORT_CODES):
+    for bkm, warning, severity in _board_warnings("board_size", BOARD_SHORT_CODES, only):
         yield EarlyWarning(
             key=f"bkm-board-short:{bkm.pk}:{warning.code}",
             severity=severity,  # type: ignore[arg-type]
@@ -219,6 +313,7 @@ def bkm_board_short() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=warning.message,
             domain="bkm",
+            **_place(bkm),
         )
 
 
@@ -235,14 +330,14 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-@warning_provider
-def bkm_forum_silent() -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm")
+def bkm_forum_silent(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .pdf import format_date
     from .selectors import bkm_forum_last_post
 
     months = conf.get("REPORTS_FORUM_SILENT_MONTHS")
     since = months_before(timezone.localtime(), months)
-    for bkm, last in bkm_forum_last_post(since=since):
+    for bkm, last in bkm_forum_last_post(since=since, bkm_ids=only):
         if last is None:
             reason = _("Anggota BKM belum pernah menulis di forum (batas %(n)d bulan).") % {"n": months}
         else:
@@ -258,6 +353,7 @@ def bkm_forum_silent() -> Iterable[EarlyWarning]:
             url=_bkm_url(bkm.pk),
             reason=reason,
             domain="forum",
+            **_place(bkm),
         )
 
 
@@ -272,14 +368,14 @@ def _last_month(today: date) -> tuple[int, int]:
     return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
 
 
-@warning_provider
-def upk_par_worse() -> Iterable[EarlyWarning]:
+@warning_provider(subject="upk")
+def upk_par_worse(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """PAR crossed into a worse band at the last month end, or rose three month ends running."""
     from .pdf import format_month
     from .selectors import pct_text, upk_label, upk_par_alerts
 
     year, month = _last_month(timezone.localdate())
-    for alert in upk_par_alerts(year=year, month=month):
+    for alert in upk_par_alerts(year=year, month=month, upk_ids=list(only) if only is not None else None):
         h = alert.history
         reasons = []
         if alert.worsened:
@@ -304,28 +400,30 @@ def upk_par_worse() -> Iterable[EarlyWarning]:
             url=_upk_url(alert.unit.pk),
             reason=" ".join(reasons),
             domain="upk",
+            **_upk_place(alert.unit),
         )
 
 
-@warning_provider
-def upk_month_not_submitted() -> Iterable[EarlyWarning]:
-    """Last month's package not submitted (the ledger: submitting closes the month) after the due day."""
+@warning_provider(subject="upk")
+def upk_month_not_submitted(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
+    """Last month's package not submitted (the ledger: submitting closes the month) after its due day
+    (`selectors.upk_packages_missing_ids`, the rule the city report uses)."""
     from .pdf import format_month
-    from .selectors import upk_label, upk_packages_missing
+    from .selectors import package_due_date, upk_label, upk_packages_missing
 
     today = timezone.localdate()
-    due_day = conf.get("REPORTS_UPK_PACKAGE_DUE_DAY")
-    if today.day <= due_day:
-        return
     year, month = _last_month(today)
+    due = package_due_date(year, month)
     label = format_month(date(year, month, 1))
-    for unit in upk_packages_missing(year=year, month=month):
+    upk_ids = list(only) if only is not None else None
+    for unit in upk_packages_missing(year=year, month=month, today=today, upk_ids=upk_ids):
         yield EarlyWarning(
             key=f"upk-package-missing:{unit.pk}:{year:04d}-{month:02d}",
             severity="warning",
             subject=upk_label(unit),
             url=_upk_url(unit.pk),
             reason=_("Laporan bulanan %(month)s belum dikirim (batas tanggal %(day)d).")
-            % {"month": label, "day": due_day},
+            % {"month": label, "day": due.day},
             domain="upk",
+            **_upk_place(unit),
         )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django import template
 
@@ -90,3 +91,15 @@ def run_parameters(run) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
     except UnknownReportType:
         return [(k, str(v)) for k, v in run.parameters.items()]
     return describe_parameters(form_class, run.parameters)
+
+
+@register.inclusion_tag("reports/_subject_warnings.html")
+def subject_warnings(subject_type: str, subject_id: int, registry: Any = None) -> dict[str, Any]:
+    """The early warnings of one subject (BKM, proposal, UPK) from the providers the dashboard runs, so the
+    page a warning opens says what the warning says. `registry`: the BKM page's own registry warnings
+    (`bkm.selectors.bkm_warnings`) that no provider reports (e.g. women's share) are added to them."""
+    from reports.warnings import collect_warnings
+
+    items = collect_warnings(subject_type=subject_type, subject_id=subject_id)
+    reported = {item.warning.reason for item in items}
+    return {"items": items, "extra": [w for w in registry or [] if w.message not in reported]}

@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -165,6 +166,20 @@ def test_proposal_transition_view_approves_with_rupiah_budget(client, bkm, staff
     page = client.get(url).content.decode()
     assert "Rp 125.500.000" in page
     assert str(staff_admin) in page
+
+
+@pytest.mark.django_db
+def test_proposal_transition_view_approval_without_budget_says_why(client, bkm, staff_admin):
+    proposal = ProposalFactory(bkm=bkm)
+    client.force_login(staff_admin)
+    url = reverse("bkm:proposal_detail", args=[proposal.pk])
+    assert client.post(url, {"to_status": "dibahas", "note": "rapat POKJA"}).status_code == 302
+    response = client.post(url, {"to_status": "disetujui", "budget_approved": ""})
+    assert response.status_code == 400
+    alert = re.search(r'data-testid="transition-error">(.*?)</div>', response.content.decode(), re.S).group(1)
+    assert "Isi anggaran yang disetujui untuk menyetujui usulan." in alert
+    proposal.refresh_from_db()
+    assert proposal.status == "dibahas"
 
 
 @pytest.mark.django_db

@@ -99,3 +99,43 @@ def test_english_catalogue_translates_interface():
         assert gettext("Tagihan") == "Amount due"
     with translation.override("id"):
         assert gettext("Masuk") == "Masuk"
+
+
+@pytest.mark.django_db
+def test_lockout_page_is_the_same_for_existing_and_unknown_accounts(client):
+    UserFactory(username="budi")
+    pages = {}
+    for name in ("budi", "tidak_ada"):
+        for _ in range(6):
+            response = client.post(reverse("login"), {"username": name, "password": "salah"})
+        assert response.status_code == 429
+        text = response.content.decode()
+        pages[name] = text[text.index('data-testid="lockout"') :].split("</div>")[0]
+    assert pages["budi"] == pages["tidak_ada"]
+    assert "Akun ini" not in pages["budi"]
+
+
+@pytest.mark.django_db
+def test_login_ip_throttle_stops_guessing_over_many_accounts(client, settings):
+    settings.LOGIN_IP_FAILURE_LIMIT = 8
+    UserFactory(username="budi")
+    for i in range(8):  # two tries on each of four accounts: no single account reaches its lockout
+        response = client.post(reverse("login"), {"username": f"akun{i // 2}", "password": "salah"})
+        assert response.status_code == 200
+    response = client.post(reverse("login"), {"username": "budi", "password": PASSWORD})
+    assert response.status_code == 429
+    # Another address is not affected.
+    other = client.post(reverse("login"), {"username": "budi", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9")
+    assert other.status_code == 302
+
+
+@pytest.mark.django_db
+def test_password_reset_mails_are_rate_limited(client, settings):
+    settings.PASSWORD_RESET_EMAIL_LIMIT = 2
+    UserFactory(username="budi", email="budi@example.go.id")
+    for _ in range(2):
+        assert client.post(reverse("password_reset"), {"email": "budi@example.go.id"}).status_code == 302
+    response = client.post(reverse("password_reset"), {"email": "BUDI@example.go.id"})
+    assert response.status_code == 429
+    assert "Terlalu banyak permintaan" in response.content.decode()
+    assert len(mail.outbox) == 2

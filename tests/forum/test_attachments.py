@@ -139,3 +139,48 @@ def test_reply_form_upload_through_view(client, member, thread):
     assert not Attachment.objects.exists()
     page = client.get(response["Location"], follow=True).content.decode()
     assert "tidak sesuai dengan ekstensinya" in page
+
+
+def test_image_over_pixel_cap_refused_from_its_header(member, thread, settings):
+    # 10 000 × 10 000 pixels of one colour compress to a few hundred KB; decoding would take ~300 MB.
+    buf = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buf, format="PNG")
+    assert len(buf.getvalue()) < 1_000_000
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(ValidationError) as exc:
+        _reply(member, thread, SimpleUploadedFile("besar.png", buf.getvalue()))
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert "terlalu besar" in " ".join(exc.value.messages)
+    assert peak < 50 * 1024 * 1024  # refused before the pixels were decoded
+    assert not Attachment.objects.exists()
+    assert Post.objects.filter(thread=thread).count() == 1  # the reply was not saved either
+
+
+def _png_with_broken_checksum() -> bytes:
+    """A PNG whose image data no longer matches its chunk checksum (Pillow raises SyntaxError)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 10, 10)).save(buf, format="PNG")
+    data = bytearray(buf.getvalue())
+    data[data.index(b"IDAT") + 6] ^= 0xFF
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [_png_with_broken_checksum(), b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00"],
+    ids=["bad-checksum", "truncated-header"],
+)
+def test_reply_with_corrupt_png_gets_a_message_and_saves_nothing(client, member, thread, content):
+    client.force_login(member)
+    response = client.post(
+        reverse("forum:thread_reply", args=[thread.pk]),
+        {"body": "Foto lokasi", "attachments": [SimpleUploadedFile("lokasi.png", content, content_type="image/png")]},
+    )
+    assert response.status_code in (200, 302)
+    page = client.get(response["Location"]).content.decode() if response.status_code == 302 else ""
+    assert "Gambar rusak atau tidak dapat dibaca." in page + response.content.decode()
+    assert not Attachment.objects.exists()
+    assert Post.objects.filter(thread=thread).count() == 1

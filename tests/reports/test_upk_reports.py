@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -9,7 +11,7 @@ from django.urls import reverse
 
 from reports.models import RunStatus
 from reports.pdf import format_decimal, format_month, format_number, format_rupiah
-from reports.selectors import upk_city, upk_label
+from reports.selectors import package_due_date, upk_city, upk_label
 from reports.services import report_request
 
 from .conftest import compact, pdf_text, wait_for_run
@@ -23,7 +25,8 @@ def pct(value) -> str:
 def test_upk_city_rows_equal_ledger_selectors_as_of_month_end(upk_portfolio):
     from upk.selectors import indicators_many, kolektibilitas_many, month_end
 
-    city = upk_city(year=upk_portfolio["year"], month=upk_portfolio["month"])
+    after_due = package_due_date(upk_portfolio["year"], upk_portfolio["month"]) + datetime.timedelta(days=1)
+    city = upk_city(year=upk_portfolio["year"], month=upk_portfolio["month"], today=after_due)
     as_of = month_end(upk_portfolio["year"], upk_portfolio["month"])
     assert city.as_of == as_of and len(city.trend) == 12 and city.trend[-1].as_of == as_of
     ids = [u.pk for u in upk_portfolio["upks"]]
@@ -270,3 +273,30 @@ def test_api_upk_indicators_need_token_equal_ledger_and_follow_upk_filter(client
     response = client.get(url + "&format=csv", HTTP_AUTHORIZATION=f"Token {token.key}")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     assert sorted(int(r["upk"]) for r in rows) == sorted(ids)
+
+
+@pytest.mark.django_db
+def test_upk_city_and_warning_flag_missing_package_only_after_the_due_day(upk_portfolio, settings):
+    """One rule for the city report and the early warning: before the due day nothing is missing."""
+    from reports.selectors import upk_packages_missing
+    from reports.warnings import upk_month_not_submitted
+
+    settings.REPORTS_UPK_PACKAGE_DUE_DAY = 10
+    year, month = upk_portfolio["year"], upk_portfolio["month"]
+    due = package_due_date(year, month)
+    assert due == datetime.date(year + month // 12, month % 12 + 1, 10)
+    _good, stopped, _late = upk_portfolio["upks"]
+    for today, flagged in [(due, False), (due + datetime.timedelta(days=1), True)]:
+        city = upk_city(year=year, month=month, today=today, trend_months=4)
+        row = next(r for r in city.rows if r.unit.pk == stopped.pk)
+        assert row.package_missing is flagged
+        assert any("belum dikirim" in reason for reason in row.reasons) is flagged
+        missing = {u.pk for u in upk_packages_missing(year=year, month=month, today=today)}
+        assert (stopped.pk in missing) is flagged
+        assert {r.unit.pk for r in city.rows if r.package_missing} == missing
+    # The warning reads today's date: the same rule, so it agrees with the report made today.
+    today = datetime.date.today()
+    city = upk_city(year=year, month=month, trend_months=4)
+    warned = {w.subject_id for w in upk_month_not_submitted()}
+    assert warned == {r.unit.pk for r in city.rows if r.package_missing}
+    assert bool(warned) is (today > due)

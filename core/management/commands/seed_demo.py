@@ -1,24 +1,33 @@
 """Deterministic demo data for Kota Palangka Raya.
 
-Each app contributes a `demo.seed(rng=..., scale=...)`; this command runs them
-in dependency order with one seeded random generator, so the same --seed gives
-the same data.
+Each app names its demo steps in its AppConfig (`demo_steps`: pairs of an
+order and the dotted path of a `seed(*, rng, scale)` function); this command
+runs every installed app's steps in that order, so `core` imports no app.
+The first step (the registry's BKMs and the demo logins) gets a generator
+seeded with --seed, every later one its own, seeded with --seed and its
+module's name: the same --seed gives the same data, and one app's demo
+changing does not reshuffle the others'.
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import import_string
 
-from core.demo import DEMO_PASSWORD, seed_users
+from core.demo import DEMO_PASSWORD, demo_logins
 
 SCALES = ["small", "city", "large"]
-# Apps whose demo module extends the registry, in dependency order.
-EXTENSIONS = ["bkm.demo_extra", "upk.demo", "forum.demo", "reports.demo"]
+
+
+def demo_steps() -> list[tuple[int, str]]:
+    """(order, dotted path) of every installed app's demo steps, in order."""
+    steps = [step for config in apps.get_app_configs() for step in getattr(config, "demo_steps", ())]
+    return sorted(steps)
 
 
 class Command(BaseCommand):
@@ -29,21 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=SCALES, default="city")
 
     def handle(self, *args: Any, seed: int, scale: str, **options: Any) -> None:
-        from bkm import demo as bkm_demo
-
-        rng = random.Random(seed)
         with transaction.atomic():
-            bkms = bkm_demo.seed(rng=rng, scale=scale)
-            logins = seed_users(bkms=bkms)
-            for module_name in EXTENSIONS:
-                try:
-                    module = importlib.import_module(module_name)
-                except ModuleNotFoundError as exc:
-                    if exc.name != module_name:
-                        raise
-                    continue
-                module.seed(rng=random.Random(f"{seed}-{module_name}"), scale=scale)
+            for index, (_order, path) in enumerate(demo_steps()):
+                module_name = path.rpartition(".")[0]
+                rng = random.Random(seed) if index == 0 else random.Random(f"{seed}-{module_name}")
+                import_string(path)(rng=rng, scale=scale)
         self.stdout.write(self.style.SUCCESS(f"Data contoh dimuat (seed={seed}, scale={scale})."))
         self.stdout.write(f"Login demo (kata sandi untuk semua: {DEMO_PASSWORD}):")
-        for login in logins:
+        for login in demo_logins():
             self.stdout.write(f"  {login.username:<12} {login.description}")
