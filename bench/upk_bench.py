@@ -233,8 +233,12 @@ def print_posting_phases(loans, manager, today: date, n: int = 900) -> None:
 
         setattr(owner, name, wrapper)
 
-    # Outside a transaction the call commits by itself (WAL flush and deferred checks included).
-    timed(services, "_repayment_append_in_database", "upk_repayment_append call (one round trip)")
+    from upk.ledger import repayments, writes
+
+    # The names the services and the ledger core call (patched where they are looked up).
+    timed(services, "lock_loans_and_books", "lock + book read (one round trip)")
+    timed(repayments, "plan_replay", "allocation plan (Python)")
+    timed(writes, "ledger_insert", "bulk write (one statement)")
     cpu = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     try:
@@ -252,54 +256,6 @@ def print_posting_phases(loans, manager, today: date, n: int = 900) -> None:
     for label, seconds in spent.items():
         print(f"    {label:44} {seconds / n * 1000:6.3f}")
     print(f"    {'total (timers included)':44} {total / n * 1000:6.3f}; Python CPU {python_cpu / n * 1000:.3f}")
-    floor = sql_only_posting(loans, manager, today, n)
-    print(
-        f"    {'the same call with no Python work':44} {floor * 1000:6.3f} ({1 / floor:.0f}/s: sent by bare "
-        "psycopg in autocommit)",
-        flush=True,
-    )
-
-
-def sql_only_posting(loans, manager, today: date, n: int) -> float:
-    """Seconds per posting for the statement one repayment sends, sent by
-    bare psycopg with no Django and no Python work around it: the floor under
-    the service-level rate. Each call is a real posting (the captured call
-    with another loan of the same UPK and a fresh idempotency key)."""
-    import psycopg
-    from django.db import connection
-
-    from upk import services
-
-    captured: list[tuple[str, list]] = []
-
-    def record(execute, sql, params, many, context):
-        captured.append((sql, list(params or [])))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        services.repayment_record(loan=loans[0], amount=1_000, paid_on=today, actor=manager, idempotency_key="floor")
-    sql, params = next((sql, params) for sql, params in captured if "upk_repayment_append" in sql)
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or None,
-        prepare_threshold=0,
-        autocommit=True,  # as the service outside a caller's transaction: the call is the transaction
-    ) as conn:
-        cursor = conn.cursor()
-
-        def once(i: int) -> None:
-            cursor.execute(sql, [loans[i % len(loans)].pk, *params[1:4], uuid.uuid4().hex, *params[5:]])
-            assert cursor.fetchone() is not None, "the call left the payment to the Python path"
-
-        for i in range(50):
-            once(i)
-        start = time.perf_counter()
-        for i in range(n):
-            once(i)
-        return (time.perf_counter() - start) / n
 
 
 def bench_sheet(upk, manager) -> tuple[list[float], list[float]]:
@@ -516,7 +472,7 @@ MEMBERS = 5
 
 def generated_terms():
     """The terms of every generated loan (the default product's), for engine.build_schedule."""
-    from upk import engine
+    from upk.ledger import engine
     from upk.models import LoanProduct
 
     product = LoanProduct()  # field defaults only
@@ -543,7 +499,7 @@ def generate(units, first_seq: int, user_id: int, as_of: date, *, checked: bool 
     row as it checks the services' (tests/bench/test_generators.py)."""
     from django.db import connection, transaction
 
-    from upk import engine
+    from upk.ledger import engine
     from upk.models import LoanProduct
 
     terms = generated_terms()

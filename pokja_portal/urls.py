@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from core.health import healthz
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("akun/", include("core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("bkm/", include("bkm.urls")),

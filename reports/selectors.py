@@ -640,7 +640,11 @@ def upks_with_books_before(*, upk_ids: list[int], day: Any) -> set[int]:
     from upk.models import JournalEntry
 
     return set(
-        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day).values_list("upk_id", flat=True).distinct()
+        # order_by(): JournalEntry's default ordering would make DISTINCT run over (upk, date, number).
+        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day)
+        .order_by()
+        .values_list("upk_id", flat=True)
+        .distinct()
     )
 
 

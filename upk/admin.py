@@ -1,7 +1,10 @@
 """Read-mostly admin. Money rows are posted by the services only: the admin
 can look but never add, change or delete them (append-only ledger)."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from .models import (
     KSM,
@@ -18,13 +21,13 @@ from .models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -32,7 +35,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class UpkSettingsAdmin(admin.ModelAdmin):
     list_display = ["upk", "min_members", "ceiling_first_loan", "ceiling_repeat_loan"]
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -42,13 +45,13 @@ class AccountAdmin(admin.ModelAdmin):
     list_filter = ["kind", "role"]
     search_fields = ["code", "name"]
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:  # type: ignore[override]
         # Postings find accounts by role (and cache them per process): once an
         # account exists its UPK, role and kind never change, as on the UPK's
         # own chart-of-accounts screen.
         return ["upk", "role", "kind"] if obj is not None else []
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

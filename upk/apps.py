@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.db.models.signals import m2m_changed, post_save
 
@@ -22,7 +24,7 @@ class UpkConfig(AppConfig):
         m2m_changed.connect(_forget_managed_upks, sender=User.upk_units.through, dispatch_uid="upk_forget_managed")
 
 
-def _setup_new_upk(sender, instance, created, raw=False, **kwargs) -> None:
+def _setup_new_upk(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
     """Every new UPK unit gets its settings and default chart of accounts, so
     the ledger services can post to it straight away."""
     if created and not raw and instance.unit_type == "upk":
@@ -31,7 +33,7 @@ def _setup_new_upk(sender, instance, created, raw=False, **kwargs) -> None:
         upk_setup(upk=instance)
 
 
-def _forget_managed_upks(sender, instance, reverse, **kwargs) -> None:
+def _forget_managed_upks(sender: Any, instance: Any, reverse: bool, **kwargs: Any) -> None:
     """A user's cached UPK scope (`permissions.managed_upk_ids`) is dropped when
     their `upk_units` change through that user object. (Changes made from the
     unit side reach other user objects only on their next request.)"""

@@ -259,3 +259,23 @@ class AccountCreateForm(forms.Form):
 
 class AccountRenameForm(forms.Form):
     name = forms.CharField(label=_("nama akun"), max_length=120)
+
+
+class KSMEditForm(KSMForm):
+    reason = forms.CharField(label=_("Alasan perubahan"), max_length=100, required=False)
+
+
+class MemberEditForm(MemberForm):
+    reason = forms.CharField(label=_("Alasan perubahan"), max_length=100, required=False)
+
+
+class ActiveForm(forms.Form):
+    """Deactivate or reactivate a KSM or a member, with the reason."""
+
+    active = forms.TypedChoiceField(
+        label=_("Status"),
+        choices=[("0", _("Nonaktifkan")), ("1", _("Aktifkan kembali"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("Alasan"), max_length=100)

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, connections, transaction
 from django.utils import timezone
@@ -38,8 +38,12 @@ from django.utils.translation import gettext as _
 from bkm.models import Kelurahan
 
 from . import services
+from .ledger.actors import Actor
 from .models import CAPITAL_ROLES, KSM, Account, ImportJob, KSMMember, LoanProduct
 from .services import LedgerError
+
+if TYPE_CHECKING:
+    from bkm.models import Unit
 
 SHEETS: dict[str, list[str]] = {
     "KSM": ["kode", "nama", "kelurahan", "rt", "tanggal_bentuk"],
@@ -311,7 +315,7 @@ class Plan:
     savings: list[dict[str, Any]] = field(default_factory=list)
 
 
-def validate(parsed: Parsed, upk) -> tuple[Plan, list[RowError]]:
+def validate(parsed: Parsed, upk: Unit) -> tuple[Plan, list[RowError]]:
     errors = list(parsed.errors)
     plan = Plan()
 
@@ -507,10 +511,21 @@ class _Rollback(Exception):
 
 
 def post(
-    plan: Plan, *, upk, actor, key_prefix: str, progress: Callable[[int], None] | None = None
+    plan: Plan,
+    *,
+    upk: Unit,
+    actor: Actor,
+    key_prefix: str,
+    progress: Callable[[int], None] | None = None,
+    dry_run: bool = False,
 ) -> tuple[dict[str, int], list[RowError]]:
     """Post the plan through the services in one transaction (see module doc).
-    Returns (counts, errors); with errors nothing is kept."""
+    Returns (counts, errors); with errors nothing is kept.
+
+    `dry_run` ("Periksa saja") runs exactly the same postings — every check
+    the real import runs, closed months, balances and overpayments included —
+    and then rolls the transaction back: one code path, so a file the check
+    passes is a file the import posts. Counts say what would be posted."""
     errors: list[RowError] = []
     counts: dict[str, int] = defaultdict(int)
     done = 0
@@ -633,14 +648,14 @@ def post(
                     counts[what] += 1
             if progress:
                 progress(done)
-            if errors:
+            if errors or dry_run:
                 raise _Rollback
     except _Rollback:
-        return {}, errors
+        return ({} if errors else dict(counts)), errors
     return dict(counts), errors
 
 
-def _capital(item: dict, upk, actor, prefix: str) -> Callable[[], Any]:
+def _capital(item: dict, upk: Unit, actor: Actor, prefix: str) -> Callable[[], Any]:
     return partial(
         services.capital_receive,
         upk=upk, account=item["account"], amount=item["amount"], date=item["date"], description=item["description"],
@@ -648,7 +663,7 @@ def _capital(item: dict, upk, actor, prefix: str) -> Callable[[], Any]:
     )  # fmt: skip
 
 
-def _saving(item: dict, ksm: KSM, actor, prefix: str) -> Callable[[], Any]:
+def _saving(item: dict, ksm: KSM, actor: Actor, prefix: str) -> Callable[[], Any]:
     fn = services.savings_deposit if item["kind"] == "setor" else services.savings_withdraw
     return lambda: fn(
         ksm=ksm,
@@ -659,8 +674,11 @@ def _saving(item: dict, ksm: KSM, actor, prefix: str) -> Callable[[], Any]:
     )
 
 
-def _loan(item: dict, ksm: KSM, shares: dict, product, actor, loans: dict) -> Callable[[], Any]:
+def _loan(
+    item: dict, ksm: KSM, shares: dict, product: LoanProduct | None, actor: Actor, loans: dict
+) -> Callable[[], Any]:
     def run() -> Any:
+        assert product is not None  # post() makes one when a loan names none
         app = services.loan_apply(
             ksm=ksm, product=product, applied_on=item["applied"], member_amounts=shares, term_months=item["term"], actor=actor,
             purpose=_("Impor: nomor lama %(n)s") % {"n": item["number"]}, historical=True,
@@ -674,7 +692,7 @@ def _loan(item: dict, ksm: KSM, shares: dict, product, actor, loans: dict) -> Ca
     return run
 
 
-def _payment(item: dict, loans: dict, actor, prefix: str) -> Callable[[], Any]:
+def _payment(item: dict, loans: dict, actor: Actor, prefix: str) -> Callable[[], Any]:
     def run() -> Any:
         loan = loans.get(item["loan"])
         if loan is None:
@@ -721,11 +739,16 @@ def run_job(job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(total=total)
     plan, errors = validate(parsed, job.upk)
     counts: dict[str, int] = {}
-    if not errors and not job.dry_run:
+    if not errors:
         writer = _progress_writer(job.pk)
         try:
             counts, errors = post(
-                plan, upk=job.upk, actor=job.created_by, key_prefix=f"impor-{job.pk}", progress=writer
+                plan,
+                upk=job.upk,
+                actor=job.created_by,
+                key_prefix=f"impor-{job.pk}",
+                progress=writer,
+                dry_run=job.dry_run,
             )
         finally:
             if writer is not None:

@@ -17,6 +17,7 @@ Writes go through `upk.services`, reads through `upk.selectors`.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -24,14 +25,15 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
-def money_field(verbose_name, **kwargs) -> models.DecimalField:
+def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
     kwargs.setdefault("default", Decimal(0))
     return models.DecimalField(verbose_name, max_digits=15, decimal_places=0, **kwargs)
 
 
-def rate_field(verbose_name, default) -> models.DecimalField:
+def rate_field(verbose_name: Any, default: Any) -> models.DecimalField:
     """A percentage such as 1.5 (%), with four decimals."""
     return models.DecimalField(
         verbose_name,
@@ -102,6 +104,9 @@ class UpkSettings(models.Model):
     alloc_ups_pct = rate_field(_("alokasi surplus ke UPS (%)"), 15)
     alloc_upl_pct = rate_field(_("alokasi surplus ke UPL (%)"), 15)
     alloc_other_pct = rate_field(_("alokasi surplus lain-lain (%)"), 20)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("pengaturan UPK")
@@ -192,6 +197,9 @@ class Account(models.Model):
     is_contra = models.BooleanField(_("akun lawan (saldo normal terbalik)"), default=False)
     role = models.CharField(_("peran sistem"), max_length=20, choices=AccountRole.choices, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["upk", "code"]
@@ -355,6 +363,9 @@ class KSM(models.Model):
     is_active = models.BooleanField(_("aktif"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["upk", "name"]
         verbose_name = _("KSM")
@@ -379,6 +390,9 @@ class KSMMember(models.Model):
     is_poor = models.BooleanField(_("keluarga miskin (PS2)"), default=True)
     business = models.CharField(_("usaha"), max_length=200, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["ksm", "name"]
@@ -458,6 +472,9 @@ class LoanProduct(models.Model):
     late_fee_amount = money_field(_("denda per angsuran terlambat"))
     late_fee_grace_days = models.PositiveSmallIntegerField(_("toleransi keterlambatan (hari)"), default=0)
     is_active = models.BooleanField(_("aktif"), default=True)
+
+    # Who changed what, when (docs/ledger.md "History"); the services set the author.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["upk", "name"]

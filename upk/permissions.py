@@ -14,7 +14,7 @@ themselves, so no caller can forget.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -22,6 +22,11 @@ from django.http import Http404
 
 from core.permissions import is_staff, is_staff_admin
 from core.privacy import mask_nik
+
+from .ledger.actors import Actor
+
+if TYPE_CHECKING:
+    from core.models import User
 
 
 def _upk_id(upk: Any) -> int:
@@ -100,22 +105,35 @@ def check_view_borrowers(user: Any, upk: Any) -> None:
         raise PermissionDenied
 
 
-def check_post(user: Any, upk: Any) -> None:
-    """Writing money events in `upk`: only its own managers."""
+def _author(user: Actor) -> User:
+    """The user as the ledger records them (only a signed-in user passes a check)."""
+    from core.models import User
+
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
+
+
+def check_post(user: Actor, upk: Any) -> User:
+    """Writing money events in `upk`: only its own managers. Returns the user
+    as the author the ledger records."""
     if not can_post(user, upk):
         raise PermissionDenied
+    return _author(user)
 
 
-def check_configure(user: Any, upk: Any) -> None:
+def check_configure(user: Actor, upk: Any) -> User:
     """Editing a UPK's products, rules or chart of accounts (never money)."""
     if not can_configure(user, upk):
         raise PermissionDenied
+    return _author(user)
 
 
-def check_approve(user: Any) -> None:
+def check_approve(user: Actor) -> User:
     """Staff approvals: reopen a month, approve a reschedule or a write-off."""
     if not can_approve(user):
         raise PermissionDenied
+    return _author(user)
 
 
 def display_nik(user: Any, member: Any) -> str:

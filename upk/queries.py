@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -21,9 +21,11 @@ from django.utils import timezone
 
 from bkm.models import Unit
 from core import exports
+from core.params import year_in_range
 
 from . import permissions
-from .models import KSM, KSMMember, Loan, LoanMember, SavingsKind, SavingsTransaction
+from .ledger.savings import signed_amount
+from .models import KSM, KSMMember, Loan, LoanMember, SavingsTransaction
 
 
 def today() -> date:
@@ -31,13 +33,16 @@ def today() -> date:
 
 
 def parse_date(value: str | None, default: date | None = None) -> date:
-    """A yyyy-mm-dd (HTML date input) or dd-mm-yyyy string; bad input gives the default."""
+    """A yyyy-mm-dd (HTML date input) or dd-mm-yyyy string; bad input (or a year outside
+    core.params' range) gives the default."""
     if value:
         for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
             try:
-                return datetime.strptime(value.strip(), fmt).date()
+                parsed = datetime.strptime(value.strip(), fmt).date()
             except ValueError:
                 continue
+            if year_in_range(parsed.year):
+                return parsed
     return default or today()
 
 
@@ -88,19 +93,8 @@ def scoped_object(user: Any, qs: QuerySet, filter_fn: Any, **lookup: Any) -> Any
 
 def ksm_list_queryset(user: Any, upk: Unit) -> QuerySet[KSM]:
     """KSMs with member count, savings balance and live-loan count, one query."""
-    deposits = (
-        SavingsTransaction.objects.filter(ksm=OuterRef("pk"), kind=SavingsKind.DEPOSIT)
-        .values("ksm")
-        .annotate(s=Sum("amount"))
-        .values("s")
-    )
-    outflows = (
-        SavingsTransaction.objects.filter(ksm=OuterRef("pk"))
-        .exclude(kind=SavingsKind.DEPOSIT)
-        .exclude(kind=SavingsKind.ARREARS_COVER, repayment__is_reversed=True)
-        .values("ksm")
-        .annotate(s=Sum("amount"))
-        .values("s")
+    balance = (
+        SavingsTransaction.objects.filter(ksm=OuterRef("pk")).values("ksm").annotate(s=Sum(signed_amount())).values("s")
     )
     members = (
         KSMMember.objects.filter(ksm=OuterRef("pk"), is_active=True).values("ksm").annotate(n=Count("pk")).values("n")
@@ -118,8 +112,7 @@ def ksm_list_queryset(user: Any, upk: Unit) -> QuerySet[KSM]:
         .annotate(
             n_members=Coalesce(Subquery(members, output_field=IntegerField()), 0),
             n_live=Coalesce(Subquery(live, output_field=IntegerField()), 0),
-            savings_total=Coalesce(Subquery(deposits, output_field=money), Decimal(0), output_field=money)
-            - Coalesce(Subquery(outflows, output_field=money), Decimal(0), output_field=money),
+            savings_total=Coalesce(Subquery(balance, output_field=money), Decimal(0), output_field=money),
         )
         .order_by("name", "pk")
     )
@@ -127,15 +120,13 @@ def ksm_list_queryset(user: Any, upk: Unit) -> QuerySet[KSM]:
 
 def savings_ledger(ksm: KSM) -> list[tuple[SavingsTransaction, int]]:
     """A KSM's savings movements with the running balance after each."""
-    balance = 0
-    rows = []
-    for tx in ksm.savings.select_related("repayment").order_by("date", "pk"):
-        if tx.kind == SavingsKind.DEPOSIT:
-            balance += int(tx.amount)
-        elif tx.kind == SavingsKind.WITHDRAWAL or not (tx.repayment and tx.repayment.is_reversed):
-            balance -= int(tx.amount)
-        rows.append((tx, balance))
-    return rows
+    order = [F("date").asc(), F("pk").asc()]
+    txs = (
+        ksm.savings.select_related("repayment")
+        .annotate(balance=Window(Sum(signed_amount()), order_by=order))
+        .order_by(*order)
+    )
+    return [(tx, int(tx.balance)) for tx in txs]
 
 
 def member_first_or_repeat(members: Iterable[Any]) -> set[int]:

@@ -40,9 +40,9 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, QuerySet, Sum
@@ -51,7 +51,7 @@ from django.utils.translation import gettext_lazy
 
 from core.money import format_rupiah
 
-from . import states
+from .ledger import states
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -64,6 +64,7 @@ from .models import (
     Instalment,
     JournalEntry,
     JournalLine,
+    KSMMember,
     Loan,
     LoanMonthEnd,
     LoanStatus,
@@ -73,6 +74,9 @@ from .models import (
     UpkMonthEnd,
     UpkSettings,
 )
+
+if TYPE_CHECKING:
+    from bkm.models import Unit
 
 ZERO = Decimal(0)
 
@@ -92,7 +96,7 @@ def _settings(upk_ids: Iterable[int]) -> dict[int, UpkSettings]:
 
 
 def account_balances(
-    *, upk, as_of: date, date_from: date | None = None, exclude_year_end: bool = False
+    *, upk: Unit, as_of: date, date_from: date | None = None, exclude_year_end: bool = False
 ) -> dict[int, int]:
     """Signed balance (debit − credit) per account id, lines dated ≤ as_of."""
     qs = JournalLine.objects.filter(upk_id=upk.pk, date__lte=as_of)
@@ -128,7 +132,7 @@ class TrialBalance:
         return self.total_debit == self.total_credit
 
 
-def trial_balance(*, upk, as_of: date) -> TrialBalance:
+def trial_balance(*, upk: Unit, as_of: date) -> TrialBalance:
     balances = account_balances(upk=upk, as_of=as_of)
     rows = []
     for account in Account.objects.filter(upk=upk).order_by("code"):
@@ -175,7 +179,7 @@ class Neraca:
         return 0
 
 
-def neraca(*, upk, as_of: date) -> Neraca:
+def neraca(*, upk: Unit, as_of: date) -> Neraca:
     """Balance sheet. Contra accounts show as negatives inside their section;
     the surplus not yet closed (income − expense) shows in equity."""
     balances = account_balances(upk=upk, as_of=as_of)
@@ -214,7 +218,7 @@ class LabaRugi:
         return self.income.total - self.expense.total
 
 
-def laba_rugi(*, upk, date_from: date, date_to: date) -> LabaRugi:
+def laba_rugi(*, upk: Unit, date_from: date, date_to: date) -> LabaRugi:
     """Income and expense between two dates, without the year-end closing entry."""
     balances = account_balances(upk=upk, as_of=date_to, date_from=date_from, exclude_year_end=True)
     income: list[tuple[Account | None, str, int]] = []
@@ -289,13 +293,13 @@ def general_ledger(*, account: Account, date_from: date, date_to: date) -> Book:
     return Book(account, date_from, date_to, opening, rows)
 
 
-def cash_book(*, upk, date_from: date, date_to: date, role: str = AccountRole.KAS) -> Book:
+def cash_book(*, upk: Unit, date_from: date, date_to: date, role: str = AccountRole.KAS) -> Book:
     """Buku kas harian (role="kas") or the bank book (role="bank")."""
     account = Account.objects.get(upk=upk, role=role)
     return general_ledger(account=account, date_from=date_from, date_to=date_to)
 
 
-def journal_entries(*, upk, date_from: date | None = None, date_to: date | None = None) -> QuerySet[JournalEntry]:
+def journal_entries(*, upk: Unit, date_from: date | None = None, date_to: date | None = None) -> QuerySet[JournalEntry]:
     qs = JournalEntry.objects.filter(upk=upk)
     if date_from:
         qs = qs.filter(date__gte=date_from)
@@ -427,7 +431,7 @@ def loan_position(loan: Loan, *, as_of: date) -> LoanPosition:
     )
 
 
-def arrears_list(*, upk, as_of: date) -> list[LoanPosition]:
+def arrears_list(*, upk: Unit, as_of: date) -> list[LoanPosition]:
     """Loans with instalments in arrears, most instalments first."""
     rows = [p for p in loan_positions(upk_ids=[upk.pk], as_of=as_of).values() if p.n_arrears]
     return sorted(rows, key=lambda p: (-p.n_arrears, -p.arrears_amount, p.number))
@@ -447,7 +451,7 @@ class ArrearsWorklist:
     total: int  # their arrears (pokok + jasa + BOP due and unpaid)
 
 
-def arrears_worklist(*, upk, as_of: date, limit: int = 50) -> ArrearsWorklist:
+def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorklist:
     """The manager's arrears worklist: loans in arrears with their KSM and
     kolektibilitas, worst first (five queries whatever the portfolio)."""
     positions = arrears_list(upk=upk, as_of=as_of)
@@ -466,7 +470,7 @@ class DueRow:
     denda: int = 0  # late fee included in `expected` (owed if paid on the sheet's date)
 
 
-def due_list(*, upk, on: date, within_days: int = 0) -> list[DueRow]:
+def due_list(*, upk: Unit, on: date, within_days: int = 0) -> list[DueRow]:
     """Loans for the collection sheet: live loans with something owed on
     instalments due on or before `on` + `within_days` (current state).
 
@@ -474,7 +478,7 @@ def due_list(*, upk, on: date, within_days: int = 0) -> list[DueRow]:
     clear those instalments: their unpaid pokok, jasa and BOP plus the late
     fee the allocation charges first on a late one (`engine.denda_due`, the
     one place that rule lives). Two queries."""
-    from .engine import InstalmentState, denda_due
+    from .ledger.engine import InstalmentState, denda_due
 
     until = on + timedelta(days=within_days)
     unpaid = (
@@ -711,7 +715,7 @@ def kolektibilitas_many(
     return result
 
 
-def kolektibilitas(*, upk, as_of: date) -> Kolektibilitas:
+def kolektibilitas(*, upk: Unit, as_of: date) -> Kolektibilitas:
     return kolektibilitas_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
 
 
@@ -1119,7 +1123,7 @@ def _portfolio_state_sql(ids: list[int], as_of: date) -> tuple[str, list[Any]]:
 TUNE_FROM_UPKS = 20
 
 
-def _tune_aggregate(cursor) -> None:
+def _tune_aggregate(cursor: Any) -> None:
     """Settings for the big aggregate, for this transaction only (SET LOCAL).
 
     JIT compilation cost ~2-4 s on this statement at 200k loans and saves
@@ -1215,7 +1219,7 @@ def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicat
     return {k: v[0] for k, v in portfolio_summary_many(upk_ids=upk_ids, as_of=as_of).items()}
 
 
-def indicators(*, upk, as_of: date) -> Indicators:
+def indicators(*, upk: Unit, as_of: date) -> Indicators:
     return indicators_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
 
 
@@ -1269,7 +1273,7 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
     """Per member: due (member shares of instalments due ≤ as_of, current
     schedule) against paid (their recorded parts of repayments; a repayment
     without a split counts for members by principal, largest remainder)."""
-    from .engine import largest_remainder
+    from .ledger.engine import largest_remainder
 
     members = list(loan.loan_members.select_related("member").order_by("pk"))
     weights = [int(m.amount) for m in members]
@@ -1300,15 +1304,12 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
 def savings_balance(ksm: KSM, as_of: date | None = None) -> int:
     """Deposits − withdrawals − arrears covers (a cover whose repayment was
     reversed no longer counts)."""
+    from .ledger.savings import signed_amount
+
     qs = SavingsTransaction.objects.filter(ksm=ksm)
     if as_of:
         qs = qs.filter(date__lte=as_of)
-    sums = qs.aggregate(
-        dep=Sum("amount", filter=Q(kind=SavingsKind.DEPOSIT)),
-        wd=Sum("amount", filter=Q(kind=SavingsKind.WITHDRAWAL)),
-        cov=Sum("amount", filter=Q(kind=SavingsKind.ARREARS_COVER, repayment__is_reversed=False)),
-    )
-    return int((sums["dep"] or 0) - (sums["wd"] or 0) - (sums["cov"] or 0))
+    return int(qs.aggregate(b=Sum(signed_amount()))["b"] or 0)
 
 
 def savings_months_run(ksm: KSM, before: date) -> int:
@@ -1364,7 +1365,7 @@ class Lpp:
         return sum(r.outstanding for r in self.rows)
 
 
-def lpp(*, upk, year: int, month: int) -> Lpp:
+def lpp(*, upk: Unit, year: int, month: int) -> Lpp:
     """Laporan Perkembangan Pinjaman for a month: per loan, targets and
     realisation up to last month, this month and to date, balance and arrears."""
     end = month_end(year, month)
@@ -1460,7 +1461,7 @@ class MonthlyPackageData:
         }
 
 
-def monthly_package(*, upk, year: int, month: int) -> MonthlyPackageData:
+def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
     """Everything Bappedalitbang receives for a month, with the reconciliation
     checks (reference §3.3)."""
     end = month_end(year, month)
@@ -1539,7 +1540,7 @@ def _jasa_allocated_between(upk_id: int, date_from: date, date_to: date) -> int:
 # --- Drift check (pitfall 9) -------------------------------------------------------------------------
 
 
-def ledger_drift(*, upk) -> list[str]:
+def ledger_drift(*, upk: Unit) -> list[str]:
     """Compare every cached or derived figure with its source; [] means clean.
 
     - instalment paid_* cache vs current allocations;
@@ -1616,3 +1617,65 @@ def ledger_drift(*, upk) -> list[str]:
             ):
                 problems.append(f"loan state {fresh_state.loan_id} differs from its allocations")
     return problems
+
+
+# --- Change history (who, when, what) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime
+    who: str
+    subject: str  # "KSM Melati" / "Anggota Siti Aminah"
+    action: str  # dibuat / diubah
+    changes: list[str]  # "nama: A → B"
+    reason: str
+
+
+def _history_value(field: str, value: Any) -> str:
+    from core.privacy import mask_nik
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("ya") if value else _("tidak"))
+    if field == "nik":
+        return mask_nik(str(value))  # history is read by staff too: never the full NIK
+    return str(value)
+
+
+def ksm_history(*, ksm: KSM, limit: int | None = 200) -> list[HistoryRow]:
+    """Who changed a KSM and its members, when, and what (old → new), newest
+    first, from their django-simple-history records (two queries)."""
+    sources = [
+        (str(_("KSM")), KSM, KSM.history.filter(id=ksm.pk)),  # type: ignore[attr-defined]
+        (str(_("Anggota")), KSMMember, KSMMember.history.filter(ksm_id=ksm.pk)),  # type: ignore[attr-defined]
+    ]
+    rows: list[HistoryRow] = []
+    for label, model, records in sources:
+        previous: dict[int, Any] = {}
+        for record in records.select_related("history_user").order_by("history_date", "history_id"):
+            old = previous.get(record.id)
+            changes: list[str] = []
+            if old is not None:
+                for change in record.diff_against(old).changes:
+                    name = str(getattr(model._meta.get_field(change.field), "verbose_name", change.field))
+                    changes.append(
+                        f"{name}: {_history_value(change.field, change.old)} → {_history_value(change.field, change.new)}"
+                    )
+            previous[record.id] = record
+            if old is not None and not changes:
+                continue
+            user = record.history_user
+            rows.append(
+                HistoryRow(
+                    when=record.history_date,
+                    who=(user.get_full_name() or user.username) if user else str(_("sistem")),
+                    subject=f"{label} {record.name}",
+                    action=str(_("dibuat")) if record.history_type == "+" else str(_("diubah")),
+                    changes=changes,
+                    reason=record.history_change_reason or "",
+                )
+            )
+    rows.sort(key=lambda r: r.when, reverse=True)
+    return rows[:limit] if limit else rows

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import, views_settings
+from . import views, views_import, views_registry, views_settings
 
 app_name = "upk"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("<int:upk_id>/ksm/baru/", views.ksm_create, name="ksm_create"),
     path("ksm/<int:pk>/", views.ksm_detail, name="ksm_detail"),
     path("ksm/<int:pk>/anggota/baru/", views.member_add, name="member_add"),
+    path("ksm/<int:pk>/ubah/", views_registry.ksm_edit, name="ksm_edit"),
+    path("ksm/<int:pk>/status/", views_registry.ksm_active, name="ksm_active"),
+    path("ksm/<int:pk>/riwayat/", views_registry.ksm_history, name="ksm_history"),
+    path("anggota/<int:pk>/ubah/", views_registry.member_edit, name="member_edit"),
+    path("anggota/<int:pk>/status/", views_registry.member_active, name="member_active"),
     path("ksm/<int:pk>/tabungan/", views.savings_create, name="savings"),
     # Loans
     path("<int:upk_id>/pinjaman/", views.loan_list, name="loan_list"),

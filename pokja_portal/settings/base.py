@@ -53,7 +53,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "core.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -61,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the user and messages exist, so the 400 page renders like every other page.
+    "core.middleware.RejectNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -99,7 +100,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # Server-side prepared statements for the cursors that ask for them (the
-    # ledger's posting statements, `upk.writes.hot_cursor`; Django's own
+    # ledger's posting statements, `upk.ledger.writes.hot_cursor`; Django's own
     # cursors bind on the client and never prepare): a statement is prepared
     # the second time it runs on a connection. Behind a transaction-mode
     # pooler (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD to "" to disable.
@@ -165,7 +166,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # through views that check permissions first (see bkm.views document download).
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Temp name, fsync, link, remove on every failure path (core/storage.py).
+    "default": {"BACKEND": "core.storage.SafeFileSystemStorage"},
     "staticfiles": {
         "BACKEND": env.str(
             "STATICFILES_BACKEND",

@@ -21,15 +21,25 @@ class _Rollback(Exception):
 
 
 @pytest.fixture(scope="module")
-def demo_city(django_db_setup, django_db_blocker) -> Iterator[None]:
+def demo_city(django_db_setup, django_db_blocker, _playwright_browser) -> Iterator[None]:
+    # Chromium is started first: once Playwright's sync API runs, Django code
+    # in this thread works on a different database connection (Django keeps
+    # connections in context-local storage), which would not see a transaction
+    # opened before it.
+    files: list[str] = []
     with django_db_blocker.unblock():
         try:
             with transaction.atomic():
                 call_command("seed_demo", "--seed", "2026", "--scale", "small", stdout=StringIO())
                 from tests.crawler.extra_data import add_extra_data
 
-                add_extra_data()
+                files = add_extra_data()
                 yield
                 raise _Rollback
         except _Rollback:
             pass
+        finally:
+            from django.core.files.storage import default_storage
+
+            for name in files:
+                default_storage.delete(name)

@@ -53,9 +53,10 @@ EXCEPTIONS: list[Allowed] = [
         "unreached",
         r"^(forum:(attachment|attachment_thumbnail|post_history|thread_first_unread)|"
         r"upk:(loan_decide|loan_disburse|recovery|reschedule_decide|writeoff_decide|savings_cover|collection_sheet_done|"
-        r"import_status)|reports:(run_detail|run_download|run_status))$",
-        "pending: crawler — the demo city has no attachment, edited post, pending loan decision, write-off, "
-        "finished collection sheet, import job or report run; tests/crawler/extra_data.py is to add them",
+        r"import_status))$",
+        "pending: crawler — the demo city has no attachment, edited post, pending loan decision or finished "
+        "collection sheet or import job, and the two loan cards crawled per kind may not be the write-off or "
+        "the loan in arrears that links to recovery / tanggung renteng; tests/crawler/extra_data.py is to add them",
     ),
     # --- Findings that are right -------------------------------------------------------
     Allowed(
@@ -69,7 +70,9 @@ EXCEPTIONS: list[Allowed] = [
         "english-text",
         r"^/admin/",
         'Django\'s admin changelist search box has alt="Search" hard-coded in English '
-        "(django/contrib/admin/templates/admin/search_form.html)",
+        "(django/contrib/admin/templates/admin/search_form.html); and forum.Report has no verbose_name, so the "
+        "admin lists it as 'Reports' — pending: a forum migration, left so as not to clash with the forum "
+        "migration of helper `filters`",
     ),
 ]
 

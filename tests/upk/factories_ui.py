@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from upk import engine, services
+from upk import services
+from upk.ledger import engine
 
 from .factories import LoanProductFactory, make_active_loan, make_ksm
 

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from upk import selectors, services
+from upk.ledger import locks
 from upk.models import Allocation, Repayment
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -95,4 +96,4 @@ def test_lock_loans_refuses_outside_a_transaction(loan):
     from django.db.transaction import TransactionManagementError
 
     with pytest.raises(TransactionManagementError):
-        services._lock_loans([loan.pk])
+        locks.lock_loans([loan.pk])

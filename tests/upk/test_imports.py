@@ -260,6 +260,41 @@ def test_import_dry_run_posts_nothing(upk, manager):
     assert not KSM.objects.filter(upk=upk).exists()
 
 
+def test_import_dry_run_counts_what_the_import_posts(upk, manager):
+    data = _workbook(_good_data(upk.bkm.kelurahan.name))
+    entries = JournalEntry.objects.count()
+    check = run_job(_job(upk, manager, data, dry_run=True).pk)
+    assert check.status == ImportJob.DONE, check.errors
+    assert JournalEntry.objects.count() == entries
+    assert not Repayment.objects.filter(upk=upk).exists()
+    real = run_job(_job(upk, manager, data).pk)
+    assert real.status == ImportJob.DONE, real.errors
+    assert check.summary == real.summary
+    # The dry run's numbers were rolled back with it: the import's first receipt is no. 1.
+    assert Repayment.objects.filter(upk=upk).order_by("pk").first().receipt_number.endswith("000001")
+
+
+def test_import_dry_run_refuses_what_the_import_refuses_in_closed_months(upk, manager):
+    services.capital_receive(
+        upk=upk,
+        account=upk.accounts.get(role="capital_kotaku"),
+        amount=1_000_000,
+        date=date(2024, 1, 2),
+        description="Modal",
+        actor=manager,
+        idempotency_key="cap-closed",
+        channel="kas",
+    )
+    services.period_close(upk=upk, year=2024, month=4, actor=manager)
+    data = _workbook(_good_data(upk.bkm.kelurahan.name))
+    check = run_job(_job(upk, manager, data, dry_run=True).pk)
+    real = run_job(_job(upk, manager, data).pk)
+    assert real.status == check.status == ImportJob.FAILED
+    assert check.errors == real.errors
+    assert any("sudah ditutup" in e["message"] for e in check.errors)
+    assert not KSM.objects.filter(upk=upk).exists()
+
+
 def test_import_template_download_has_every_sheet(client, manager):
     client.force_login(manager)
     response = client.get(reverse("upk:import_template"))

@@ -9,7 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from django.db import connection
 
-from upk import selectors, services, states
+from upk import selectors, services
+from upk.ledger import states
 from upk.models import Account
 
 from .factories import make_active_loan

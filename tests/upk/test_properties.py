@@ -19,7 +19,8 @@ from django.db import connection, transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from upk import engine, selectors, services
+from upk import selectors, services
+from upk.ledger import books, engine
 from upk.models import Allocation, Instalment, JournalLine, Loan
 from upk.services import LedgerError
 
@@ -177,7 +178,7 @@ def _check_books(upk, loans, as_of):
         assert sum(int(a.amount) for a in current) == sum(int(r.amount) for r in live)
         # Replaying the loan gives the stored allocations.
         loan = Loan.objects.get(pk=loan.pk)
-        result = services._replay(loan)
+        result = books.replay_loan(loan)
         stored = defaultdict(list)
         for a in current.select_related("instalment"):
             stored[a.repayment_id].append((a.instalment.number, a.component, int(a.amount)))

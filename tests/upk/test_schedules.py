@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from upk import engine
-from upk.engine import Terms, build_schedule, largest_remainder, split_members, spread
+from upk.ledger import engine
+from upk.ledger.engine import Terms, build_schedule, largest_remainder, split_members, spread
 from upk.models import Instalment, MemberInstalment
 
 

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 
-from upk import selectors, services, states
+from upk import selectors, services
+from upk.ledger import states
 
 from .factories import LoanProductFactory, make_active_loan, make_ksm
 from .test_indicators import INSTALMENT, POKOK, assert_paths_agree, assert_states_match_rebuild

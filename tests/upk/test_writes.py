@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from upk import services, writes
+from upk import services
+from upk.ledger import writes
 from upk.models import Allocation, Counter, Instalment, JournalLine, Repayment, RepaymentMember
 
 from .factories import make_active_loan

@@ -8,7 +8,7 @@ from django.db import migrations, models
 def build_states(apps, schema_editor):
     # Existing books (demo and imported databases): the same computation the
     # tests check against the maintained rows. PostgreSQL only (see upk/states.py).
-    from upk import states
+    from upk.ledger import states
 
     states.rebuild(connection=schema_editor.connection)
 

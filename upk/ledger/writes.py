@@ -34,8 +34,9 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.utils import timezone
 
+from ..models import Allocation, Instalment, JournalEntry, JournalLine, Repayment, RepaymentMember
 from . import states
-from .models import Allocation, Instalment, JournalEntry, JournalLine, Repayment, RepaymentMember
+from .numbering import reserve_numbers
 
 PAID_FIELDS = ("paid_pokok", "paid_jasa", "paid_bop", "paid_denda")
 
@@ -431,9 +432,7 @@ def _ledger_insert_orm(
     counts: Mapping[str, int],
     books: BookWrites | None,
 ) -> dict[str, range]:
-    from .services import _reserve_numbers
-
-    reserved = _reserve_numbers(upk_id, counts)
+    reserved = reserve_numbers(upk_id, counts)
     for entry, number in zip(entries, reserved["journal"], strict=True):
         entry.number = number
     JournalEntry.objects.bulk_create(entries)
