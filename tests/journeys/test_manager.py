@@ -61,6 +61,8 @@ def test_manager_journey_on_phone_collects_amounts_typed_as_printed(phone, bkm, 
         assert rep.amount == Decimal(560_500)
         row = result.locator(f"tr[data-loan='{loan.number}']")
         assert row.locator("td").nth(1).inner_text() == rep.receipt_number
+        # The receipt number reads on one line (not broken at its hyphens on the phone).
+        assert row.get_by_role("link", name=rep.receipt_number).evaluate("a => a.getClientRects().length") == 1
         assert row.locator("td").nth(2).inner_text() == "Rp 560.500"
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "journey-manager")
