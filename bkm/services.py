@@ -328,14 +328,20 @@ PROPOSAL_EDIT_FIELDS = (
 
 
 @transaction.atomic
-def proposal_create(*, bkm: BKM, data: Mapping[str, Any], actor: Any, note: str = "") -> Proposal:
-    proposal = _apply_and_save(Proposal(bkm=bkm), _pick(data, PROPOSAL_EDIT_FIELDS))
+def proposal_create(*, bkm: BKM, data: Mapping[str, Any], actor: Any, note: str = "", at: Any = None) -> Proposal:
+    """Record a proposal. `at` (default now) dates a proposal received earlier, e.g. entered from paper:
+    its first event and its change history both carry it, so "in this status since" reads it."""
+    proposal = Proposal(bkm=bkm)
+    if at is not None:
+        proposal._history_date = at  # type: ignore[attr-defined]  # django-simple-history's record date
+    _apply_and_save(proposal, _pick(data, PROPOSAL_EDIT_FIELDS))
     ProposalEvent.objects.create(
         proposal=proposal,
         from_status="",
         to_status=proposal.status,
         actor=actor if getattr(actor, "pk", None) else None,
         note=note or _("Usulan dicatat."),
+        at=at or timezone.now(),
     )
     return proposal
 
@@ -393,6 +399,9 @@ def proposal_transition(
     if to_status == ProposalStatus.DITOLAK and not note.strip():
         raise ValidationError({"note": _("Tuliskan alasan penolakan pada catatan.")})
     proposal.status = to_status
+    if at is not None:
+        # A step recorded after the fact: the change history carries its date too (status_since reads it).
+        proposal._history_date = at  # type: ignore[attr-defined]
     proposal.save()
     ProposalEvent.objects.create(
         proposal=proposal,

@@ -448,8 +448,11 @@ def report_close(*, user: Any, report: Report, outcome: str, note: str) -> Repor
     return report
 
 
-def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thread | None = None) -> str:
-    """CSV of a thread or a category for moderators/staff; rows through the one permission filter."""
+def posts_export_csv(
+    *, user: Any, category: Category | None = None, thread: Thread | None = None, threads: Any = None
+) -> str:
+    """CSV of a thread or a category for moderators/staff; rows through the one permission filter.
+    `threads`: the category's threads the list's filter kept (forum.filters.ThreadFilterSet)."""
     if thread is not None:
         perms.check_read_thread(user, thread)
         perms.check_export(user, thread.category_id)
@@ -457,6 +460,8 @@ def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thr
     elif category is not None:
         perms.check_export(user, category.pk)
         qs = Post.objects.filter(thread__category=category)
+        if threads is not None:
+            qs = qs.filter(thread__in=threads.order_by().values("pk"))
     else:
         raise ValueError("category or thread")
     qs = (

@@ -94,8 +94,11 @@ def test_compose_healthchecks_use_the_portal_health_view():
     web = " ".join(services["web"]["healthcheck"]["test"])
     assert "http://127.0.0.1:8000/healthz?web" in web
     assert resolve("/healthz").func is healthz
-    worker = services["worker"]["healthcheck"]["test"][-1]
-    assert "inspect ping" in worker and "pokja_portal" in worker
+    for name in WORKERS:
+        node = shlex.split(services[name]["command"])
+        node_name = node[node.index("-n") + 1].split("@")[0]
+        probe = services[name]["healthcheck"]["test"][-1]
+        assert "inspect ping" in probe and f"-d {node_name}@$HOSTNAME" in probe.replace("$$", "$")
     for name in ("db", "redis"):
         assert services[name]["healthcheck"]["test"]
     # Redis keeps queued tasks across restarts (docs/operations.md).
