@@ -62,7 +62,7 @@ class Health:
     costs: tuple[int, int]  # monthly incentive and office costs, thousands per loan
 
 
-HEALTHY = Health((19, 25), (6, 9), 0.02, 0.12, (1, 2), False, (10, 16))
+HEALTHY = Health((21, 27), (6, 9), 0.02, 0.12, (1, 2), False, (10, 16))
 TROUBLED = Health((75, 150), (25, 75), 0.15, 0.35, (1, 6), True, (40, 70))
 FIRST_NAMES_F = [
     "Siti",

@@ -133,6 +133,9 @@ def test_generate_books_pages_show_generated_loans_ksms_and_bkms(generated, clie
 def test_generate_posts_threads_show_and_match_the_services(client, member, staff_admin):
     from forum.markup import content_hash, render_markdown
     from forum.models import Post, Thread
+    from tests.forum.conftest import ensure_reference_data
+
+    ensure_reference_data()  # the categories, if a transactional test flushed them
 
     created = forum_bench.generate_posts(random.Random(1), posts=120, long_replies=30, per_thread=20, authors=[member])
     assert created == 120

@@ -86,6 +86,8 @@ class PageParser(HTMLParser):
             self._skip += 1
         if tag == "a" and "href" in a:
             self.links.append(("a", a["href"]))
+        if tag == "img" and a.get("src"):
+            self.links.append(("img", a["src"]))
         if "hx-get" in a:
             self.links.append(("hx-get", a["hx-get"]))
         if tag == "form":

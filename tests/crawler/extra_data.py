@@ -1,11 +1,14 @@
 """Records the demo city does not have but the crawler needs to reach every page kind.
 
-Report runs (the demo has none): for staff, for the coordinator's BKM and for
+A forum topic with an image attachment and an edited post (the demo has
+neither). Report runs (the demo has none): for staff, for the coordinator's BKM and for
 the manager's UPK, one done with a PDF, one failed and one still running (its
 status box polls with htmx). Returns the stored files, removed after the crawl.
 """
 
 from __future__ import annotations
+
+import io
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -38,8 +41,46 @@ def _runs(*, user: User, report_type: str, parameters: dict, files: list[str]) -
     ReportRun.objects.create(**common, status=RunStatus.RUNNING, progress=40, progress_message="Menyusun tabel")
 
 
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (25, 135, 84)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _forum_thread(*, files: list[str]) -> None:
+    """A new topic by the member (so it is the newest everywhere), with an image, edited once."""
+    from django.core.exceptions import PermissionDenied
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from forum import permissions as forum_permissions
+    from forum import services as forum_services
+    from forum.models import Category
+
+    member = User.objects.get(username="anggota")
+    for category in Category.objects.order_by("pk"):
+        try:
+            forum_permissions.check_start_thread(member, category)
+        except PermissionDenied:
+            continue
+        break
+    else:
+        raise RuntimeError("the demo member may start a topic in no category")
+    upload = SimpleUploadedFile("denah-lokasi.png", _png(), content_type="image/png")
+    thread = forum_services.thread_create(
+        user=member, category=category, title="Denah lokasi drainase RT 03", source="Denah terlampir.", files=[upload]
+    )
+    post = thread.posts.order_by("pk").first()
+    assert post is not None
+    forum_services.post_edit(user=member, post=post, source="Denah terlampir, sudah diperbarui.")
+    for attachment in post.attachments.all():
+        files += [attachment.file.name, attachment.thumbnail.name]
+
+
 def add_extra_data() -> list[str]:
     files: list[str] = []
+    _forum_thread(files=files)
     period = timezone.localdate().replace(day=1).strftime("%Y-%m")
     staf = User.objects.get(username="staf")
     coordinator = User.objects.get(username="koordinator")

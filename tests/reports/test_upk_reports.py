@@ -104,13 +104,16 @@ def test_report_generate_kinerja_upk_kota_shows_ledger_figures(celery_worker, up
         assert compact(f"{row.label} {row.kecamatan} {'; '.join(row.reasons)}") in flat
     for k in [*city.by_kecamatan]:
         values = " ".join(pct(k.values[c]) for c in ("lar", "par", "ccr", "roi", "rr", "collection_rate"))
+        # Two tables per kecamatan (money, then indicators), so the portrait page holds them.
         assert (
             compact(
-                f"{k.label} {format_number(k.upks)} {format_rupiah(k.figures.outstanding)} "
-                f"{format_number(k.figures.active_ksm)} {values}"
+                f"{k.label} {format_number(k.upks)} {format_number(k.figures.active_ksm)} "
+                f"{format_rupiah(k.figures.outstanding)} {format_rupiah(k.required_reserve)} "
+                f"{format_rupiah(k.booked_reserve)}"
             )
             in flat
         )
+        assert compact(f"{k.label} {values}") in flat
     for _code, name, loans, outstanding, required in city.kol_buckets:
         assert compact(f"{name} {format_number(loans)} {format_rupiah(outstanding)} {format_rupiah(required)}") in flat
     for p in city.trend:
@@ -271,7 +274,7 @@ def test_api_upk_indicators_need_token_equal_ledger_and_follow_upk_filter(client
     assert client.get(f"/api/upk-indikator/{other}/", HTTP_AUTHORIZATION=f"Token {mine.key}").status_code == 404
     assert client.get("/api/upk-indikator/?period=2026-13", HTTP_AUTHORIZATION=f"Token {mine.key}").status_code == 400
     response = client.get(url + "&format=csv", HTTP_AUTHORIZATION=f"Token {token.key}")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     assert sorted(int(r["upk"]) for r in rows) == sorted(ids)
 
 
