@@ -3,9 +3,10 @@ FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=pokja_portal.settings.base
 
-# Pango and fonts for WeasyPrint PDFs; gettext for translations.
+# Pango and fonts for WeasyPrint PDFs; gettext for translations; pg_dump/pg_restore for backup_portal.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext \
+       postgresql-client-15 \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

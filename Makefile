@@ -21,7 +21,7 @@ venv: $(STAMP)
 # Installed only when missing and when we are root.
 system-packages:
 	@missing=""; \
-	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils time; do \
+	for p in chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils time postgresql-client-15 redis-server; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \

@@ -160,7 +160,7 @@ def generate_posts(
     `long_replies` replies, written in bulk as the services would leave them: body HTML rendered and
     hashed by forum.markup, each thread's reply count and last-post time from its posts, the starter
     watching and having read the thread, search vectors as forum.search computes them (title weight
-    A on the first post). The long thread goes to `long_category` (default: a random one).
+    A on the first post). The long thread goes to `long_category` (default: the first category).
     Returns the number of posts written."""
     from django.db import connection
     from django.db.models import Count, Max, Min
@@ -200,7 +200,7 @@ def generate_posts(
             last_post_at=timezone.now(),
         )
 
-    threads = [new_thread(LONG_THREAD_TITLE, long_category)] if long_replies else []
+    threads = [new_thread(LONG_THREAD_TITLE, long_category or categories[0])] if long_replies else []
     for i in range(long_replies + 1 if long_replies else 0):
         batch.append(post(threads[0], _sentence(rng), first=i == 0))
     remaining = posts - len(batch)

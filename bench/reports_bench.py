@@ -198,6 +198,18 @@ def generate(size: int, *, with_books: bool = False, checked: bool = False) -> d
     return {"bkm": len(bkms), "proposals": 3 * len(bkms), "loans": loans}
 
 
+def existing(size: int, *, with_books: bool) -> dict[str, int] | None:
+    """The counts of the data a previous run left, if it has `size` BKMs (and their books when needed)."""
+    from bench.upk_bench import LOANS_PER_UPK
+    from bkm.models import BKM, Proposal
+    from upk.models import Loan
+
+    bkms, loans = BKM.objects.count(), Loan.objects.count()
+    if bkms != size or (with_books and loans != size * LOANS_PER_UPK):
+        return None
+    return {"bkm": bkms, "proposals": Proposal.objects.count(), "loans": loans}
+
+
 def measure(report_type: str, params: str = "") -> dict[str, float]:
     """Produce one report in this process; returns seconds, pages and size. Run by `bench.peak` in a
     process of its own (`measure_child`), which adds the process's peak memory."""
@@ -242,6 +254,9 @@ def main() -> None:
     parser.add_argument(
         "--outside", action="store_true", help="also measure each report with /usr/bin/time -v (GNU time)"
     )
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data of the previous run when it has the same size"
+    )
     args = parser.parse_args()
     _setup(create=True)
     outside = args.outside and os.path.exists("/usr/bin/time")
@@ -254,8 +269,13 @@ def main() -> None:
         t = time.perf_counter()
         # A province-sized Profil book needs several GB (see docs/performance.md): only when asked for.
         reports = args.reports or [r for r in REPORTS if r != "profil_bkm" or size <= 100]
-        counts = generate(size, with_books=bool(UPK_REPORTS & set(reports)))
-        print(f"# generated {size} BKMs in {time.perf_counter() - t:.0f} s", flush=True)
+        with_books = bool(UPK_REPORTS & set(reports))
+        counts = existing(size, with_books=with_books) if args.reuse else None
+        if counts is None:
+            counts = generate(size, with_books=with_books)
+            print(f"# generated {size} BKMs in {time.perf_counter() - t:.0f} s", flush=True)
+        else:
+            print(f"# reusing the previous run's {size} BKMs", flush=True)
         empty = measure_fresh(EMPTY_REPORT[0], EMPTY_REPORT[1], outside=outside)
         for report_type in reports:
             r = measure_fresh(report_type, outside=outside)

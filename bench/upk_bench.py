@@ -472,7 +472,7 @@ MEMBERS = 5
 
 def generated_terms():
     """The terms of every generated loan (the default product's), for engine.build_schedule."""
-    from upk import engine
+    from upk.ledger import engine
     from upk.models import LoanProduct
 
     product = LoanProduct()  # field defaults only
@@ -499,7 +499,7 @@ def generate(units, first_seq: int, user_id: int, as_of: date, *, checked: bool 
     row as it checks the services' (tests/bench/test_generators.py)."""
     from django.db import connection, transaction
 
-    from upk import engine
+    from upk.ledger import engine
     from upk.models import LoanProduct
 
     terms = generated_terms()

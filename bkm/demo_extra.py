@@ -441,10 +441,32 @@ def _seed_proposals(
     areas_by_kel: dict[int, list[SlumArea]] = {}
     for area in areas:
         areas_by_kel.setdefault(area.kelurahan_id, []).append(area)
+    terminal = {ProposalStatus.DITOLAK, ProposalStatus.SELESAI}
+    now = timezone.now()
     for i in range(count):
         bkm = bkms[i % len(bkms)] if i < len(bkms) else rng.choice(bkms)
         title, opd_key, programme = rng.choice(PROPOSAL_IDEAS)
-        year = rng.choice([today.year - 2, today.year - 1, today.year])
+        path = paths[i % len(paths)]
+        # When each step happened. A proposal still open entered its status recently, except about one in
+        # five, stuck for months (what the dashboard's "stuck" warning is for); a closed one was proposed
+        # in one of the last three years and moved on every few weeks.
+        if path and path[-1] in terminal:
+            year = rng.choice([today.year - 2, today.year - 1, today.year])
+            created = timezone.make_aware(datetime.datetime(year, rng.randint(1, 3), rng.randint(1, 28), 9, 0))
+            moments = [created]
+            for _step in path:
+                moments.append(moments[-1] + datetime.timedelta(days=rng.randint(14, 75)))
+            if moments[-1] > now:  # a recent one: the same steps, ending some days ago
+                shift = moments[-1] - now + datetime.timedelta(days=rng.randint(3, 30))
+                moments = [m - shift for m in moments]
+        else:
+            stuck = rng.random() < 0.2
+            last = now - datetime.timedelta(days=rng.randint(90, 420) if stuck else rng.randint(2, 45))
+            moments = [last]
+            for _step in path:
+                moments.insert(0, moments[0] - datetime.timedelta(days=rng.randint(14, 75)))
+            moments[0] = moments[0].replace(hour=9, minute=0, second=0, microsecond=0)
+        year = moments[0].year
         kel_areas = areas_by_kel.get(bkm.kelurahan_id, [])
         budget = _rupiah(rng, 25_000_000, 900_000_000, unit=500_000)
         proposal = services.proposal_create(
@@ -465,12 +487,9 @@ def _seed_proposals(
             },
             actor=None,
             note="Usulan diterima sekretariat POKJA-PKP.",
+            at=moments[0],
         )
-        moment = timezone.make_aware(datetime.datetime(year, rng.randint(1, 3), rng.randint(1, 28), 9, 0))
-        for step in paths[i % len(paths)]:
-            moment = moment + datetime.timedelta(days=rng.randint(14, 75))
-            if moment > timezone.now():
-                break
+        for step, moment in zip(path, moments[1:], strict=True):
             services.proposal_transition(
                 proposal_id=proposal.pk,
                 to_status=step,

@@ -24,6 +24,8 @@ from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.storage import file_writes
+
 from .models import (
     BKM,
     OPD,
@@ -252,6 +254,7 @@ def _add_version(*, document: Document, upload: UploadedFile, note: str, actor: 
     return version
 
 
+@file_writes()
 @transaction.atomic
 def document_create(
     *, bkm: BKM, doc_type: str, title: str, description: str = "", upload: UploadedFile, note: str = "", actor: Any
@@ -264,6 +267,7 @@ def document_create(
     return document
 
 
+@file_writes()
 @transaction.atomic
 def document_add_version(*, document: Document, upload: UploadedFile, note: str = "", actor: Any) -> DocumentVersion:
     return _add_version(document=document, upload=upload, note=note, actor=actor)
@@ -324,14 +328,20 @@ PROPOSAL_EDIT_FIELDS = (
 
 
 @transaction.atomic
-def proposal_create(*, bkm: BKM, data: Mapping[str, Any], actor: Any, note: str = "") -> Proposal:
-    proposal = _apply_and_save(Proposal(bkm=bkm), _pick(data, PROPOSAL_EDIT_FIELDS))
+def proposal_create(*, bkm: BKM, data: Mapping[str, Any], actor: Any, note: str = "", at: Any = None) -> Proposal:
+    """Record a proposal. `at` (default now) dates a proposal received earlier, e.g. entered from paper:
+    its first event and its change history both carry it, so "in this status since" reads it."""
+    proposal = Proposal(bkm=bkm)
+    if at is not None:
+        proposal._history_date = at  # type: ignore[attr-defined]  # django-simple-history's record date
+    _apply_and_save(proposal, _pick(data, PROPOSAL_EDIT_FIELDS))
     ProposalEvent.objects.create(
         proposal=proposal,
         from_status="",
         to_status=proposal.status,
         actor=actor if getattr(actor, "pk", None) else None,
         note=note or _("Usulan dicatat."),
+        at=at or timezone.now(),
     )
     return proposal
 
@@ -389,6 +399,9 @@ def proposal_transition(
     if to_status == ProposalStatus.DITOLAK and not note.strip():
         raise ValidationError({"note": _("Tuliskan alasan penolakan pada catatan.")})
     proposal.status = to_status
+    if at is not None:
+        # A step recorded after the fact: the change history carries its date too (status_since reads it).
+        proposal._history_date = at  # type: ignore[attr-defined]
     proposal.save()
     ProposalEvent.objects.create(
         proposal=proposal,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core import exports
 from core.filters import filterset
 from core.permissions import is_staff
+from core.storage import open_stored
 
 from . import permissions as perms
 from . import selectors, services
@@ -503,10 +504,7 @@ def document_add_version(request: HttpRequest, pk: int, doc_pk: int) -> HttpResp
 def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
     version = get_object_or_404(DocumentVersion.objects.select_related("document__bkm"), pk=version_pk)
     perms.check_document_download(request.user, version)
-    try:
-        handle = version.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
+    handle = open_stored(version.file.name, what=f"document version {version.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=version.original_name, content_type=version.content_type
     )

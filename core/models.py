@@ -117,3 +117,12 @@ class RateLimitEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["kind", "key", "created_at"], name="ratelimit_kind_key_time")]
+
+
+class WorkerHeartbeat(models.Model):
+    """Written every minute by `core.tasks.worker_heartbeat` (beat → broker → worker → database):
+    a fresh row proves the whole background chain works (`/healthz`)."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    beat_at = models.DateTimeField()
+    worker = models.CharField(max_length=255, blank=True)

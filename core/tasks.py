@@ -17,3 +17,16 @@ def outbox_sweep() -> int:
     from .outbox import outbox_dispatch
 
     return outbox_dispatch()
+
+
+@shared_task(bind=True)
+def worker_heartbeat(self) -> str:
+    """Periodic (django-celery-beat, every minute): the worker records that it is alive (`/healthz`)."""
+    from django.utils import timezone
+
+    from .models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        name="default", defaults={"beat_at": timezone.now(), "worker": self.request.hostname or ""}
+    )
+    return "ok"

@@ -92,8 +92,16 @@ def _safe_name(name: str) -> str:
 
 def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
     """(cleaned image, PNG/JPEG thumbnail), both without metadata."""
+    max_pixels = conf.get("FORUM_ATTACHMENT_MAX_PIXELS")
     try:
         with Image.open(io.BytesIO(data)) as probe:
+            # Image.open reads the header only: the size is known before anything is decoded.
+            width, height = probe.size
+            if width * height > max_pixels:
+                raise ValidationError(
+                    _("Gambar terlalu besar: %(w)d × %(h)d piksel (maksimal %(mp)d megapiksel).")
+                    % {"w": width, "h": height, "mp": max_pixels // 1_000_000}
+                )
             probe.verify()
         img: Image.Image = Image.open(io.BytesIO(data))
         img.load()

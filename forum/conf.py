@@ -15,6 +15,9 @@ DEFAULTS: dict[str, Any] = {
     # Double-post guard (Spirit ST_DOUBLE_POST_THRESHOLD_MINUTES).
     "FORUM_DUPLICATE_WINDOW_MINUTES": 10,
     "FORUM_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    # Images larger than this (width × height) are refused from their header, before any pixel is
+    # decoded: a small PNG can declare 10 000 × 10 000 pixels and cost ~700 MB to decode.
+    "FORUM_ATTACHMENT_MAX_PIXELS": 24_000_000,
     "FORUM_ATTACHMENTS_PER_POST": 5,
     "FORUM_POSTS_PER_PAGE": 20,
     "FORUM_THREADS_PER_PAGE": 25,

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from bkm.models import BKM, OPD, Proposal
 from core import exports
 from core.outbox import outbox_add
+from core.storage import file_writes
 
 from . import conf
 from . import permissions as perms
@@ -148,6 +149,7 @@ def _validate_files(*, user: Any, category_id: int, files: list[UploadedFile]) -
         validate_upload(upload)
 
 
+@file_writes()
 @transaction.atomic
 def thread_create(
     *,
@@ -183,6 +185,7 @@ def thread_create(
     return thread
 
 
+@file_writes()
 @transaction.atomic
 def post_reply(
     *, user: Any, thread: Thread, source: str, quote_of: Post | None = None, files: list[UploadedFile] | None = None
@@ -445,8 +448,11 @@ def report_close(*, user: Any, report: Report, outcome: str, note: str) -> Repor
     return report
 
 
-def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thread | None = None) -> str:
-    """CSV of a thread or a category for moderators/staff; rows through the one permission filter."""
+def posts_export_csv(
+    *, user: Any, category: Category | None = None, thread: Thread | None = None, threads: Any = None
+) -> str:
+    """CSV of a thread or a category for moderators/staff; rows through the one permission filter.
+    `threads`: the category's threads the list's filter kept (forum.filters.ThreadFilterSet)."""
     if thread is not None:
         perms.check_read_thread(user, thread)
         perms.check_export(user, thread.category_id)
@@ -454,6 +460,8 @@ def posts_export_csv(*, user: Any, category: Category | None = None, thread: Thr
     elif category is not None:
         perms.check_export(user, category.pk)
         qs = Post.objects.filter(thread__category=category)
+        if threads is not None:
+            qs = qs.filter(thread__in=threads.order_by().values("pk"))
     else:
         raise ValueError("category or thread")
     qs = (

@@ -19,9 +19,12 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from core import exports
+from core.filters import filterset
+from core.storage import open_stored
 
 from . import conf, forms, selectors, services
 from . import permissions as perms
+from .filters import NotificationFilterSet, ThreadFilterSet
 from .ical import meeting_calendar
 from .markup import quote_source
 from .models import (
@@ -70,21 +73,24 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _thread_filterset(request: HttpRequest, category: Category) -> ThreadFilterSet:
+    """The category list's filters over the threads the user may see: its pages and its CSV export use it."""
+    return filterset(ThreadFilterSet, request.GET, selectors.threads_for_category(user=request.user, category=category))
+
+
 @login_required
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
     perms.check_read_category(request.user, category)
-    threads = _page(
-        request,
-        selectors.threads_for_category(user=request.user, category=category),
-        conf.get("FORUM_THREADS_PER_PAGE"),
-    )
+    fs = _thread_filterset(request, category)
+    threads = _page(request, fs.qs, conf.get("FORUM_THREADS_PER_PAGE"))
     return render(
         request,
         "forum/category.html",
         {
             "category": category,
             "page_obj": threads,
+            "filter": fs.form,
             "can_start": perms.has_category_perm(request.user, category.id, perms.P.START),
             "is_moderator": perms.is_moderator(request.user, category.id),
         },
@@ -428,7 +434,10 @@ def thread_export(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def category_export(request: HttpRequest, slug: str) -> HttpResponse:
     category = get_object_or_404(Category, slug=slug)
-    return _csv_response(services.posts_export_csv(user=request.user, category=category), f"forum-{category.slug}.csv")
+    threads = _thread_filterset(request, category).qs  # lazy: read after the service's export check
+    return _csv_response(
+        services.posts_export_csv(user=request.user, category=category, threads=threads), f"forum-{category.slug}.csv"
+    )
 
 
 # --- Notifications, settings, search, mentions ------------------------------------------------
@@ -436,8 +445,9 @@ def category_export(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    page_obj = _page(request, selectors.notifications_for(user=request.user), 30)
-    return render(request, "forum/notifications.html", {"page_obj": page_obj})
+    fs = filterset(NotificationFilterSet, request.GET, selectors.notifications_for(user=request.user))
+    page_obj = _page(request, fs.qs, 30)
+    return render(request, "forum/notifications.html", {"page_obj": page_obj, "filter": fs.form})
 
 
 @login_required
@@ -503,13 +513,14 @@ def _serve(attachment: Attachment, *, thumbnail: bool) -> FileResponse:
         raise Http404
     content_type = "image/png" if thumbnail else attachment.content_type
     inline = thumbnail
+    handle = open_stored(field.name, what=f"forum attachment {attachment.pk}")
     response = FileResponse(
-        field.open("rb"), content_type=content_type, as_attachment=not inline, filename=attachment.original_name
+        handle, content_type=content_type, as_attachment=not inline, filename=attachment.original_name
     )
     response["X-Content-Type-Options"] = "nosniff"
     # A downloaded file opened in the browser gets no script and no origin.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=0"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

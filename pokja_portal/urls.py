@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from core import views as core_views
+from core.health import healthz
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("akun/", include("core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("bkm/", include("bkm.urls")),
@@ -14,3 +16,9 @@ urlpatterns = [
     path("api/", include("reports.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages in the portal's layout (core/errors.py).
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

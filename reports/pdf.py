@@ -119,6 +119,11 @@ def write_atomically(final_path: Path, data: bytes) -> str:
 def remove_with_temps(final_path: Path) -> None:
     """Remove a report file and any temp files a killed writer left next to it."""
     final_path.unlink(missing_ok=True)
+    remove_temps(final_path)
+
+
+def remove_temps(final_path: Path) -> None:
+    """Remove the temp files a killed writer of `final_path` left next to it."""
     if final_path.parent.exists():
         for tmp in final_path.parent.glob(temp_prefix(final_path) + "*"):
             tmp.unlink(missing_ok=True)

@@ -140,8 +140,13 @@ def proposals_with_status_since() -> QuerySet[Proposal]:
     from bkm.models import Proposal as P
 
     history = P.history.model.objects.filter(id=OuterRef("pk"))  # type: ignore[attr-defined]
+    # `last_other` runs inside `first_current`: its OuterRefs name that history row, whose primary key is
+    # `history_id` — the proposal is its `id` (OuterRef("pk") there matched another proposal's history).
     last_other = Subquery(
-        history.exclude(status=OuterRef("status")).order_by("-history_date").values("history_date")[:1],
+        P.history.model.objects.filter(id=OuterRef("id"))  # type: ignore[attr-defined]
+        .exclude(status=OuterRef("status"))
+        .order_by("-history_date")
+        .values("history_date")[:1],
         output_field=DateTimeField(),
     )
     first_current = Subquery(
@@ -635,7 +640,11 @@ def upks_with_books_before(*, upk_ids: list[int], day: Any) -> set[int]:
     from upk.models import JournalEntry
 
     return set(
-        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day).values_list("upk_id", flat=True).distinct()
+        # order_by(): JournalEntry's default ordering would make DISTINCT run over (upk, date, number).
+        JournalEntry.objects.filter(upk_id__in=upk_ids, date__lte=day)
+        .order_by()
+        .values_list("upk_id", flat=True)
+        .distinct()
     )
 
 

@@ -32,12 +32,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.outbox import outbox_add, outbox_waiting
+from core.storage import DISK_FULL, NOT_WRITABLE, storage_error_message
 from core.workers import alive_workers, pid_alive
 from pokja_portal.db_router import replica_reads
 
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
-from .pdf import format_datetime_wib, remove_with_temps, render_pdf, write_atomically
+from .pdf import format_datetime_wib, remove_temps, remove_with_temps, render_pdf, write_atomically
 from .permissions import check_report_request, check_run_access, check_subscribe, check_warning_acknowledge
 from .registry import ReportType, UnknownReportType, get_report_type
 
@@ -229,6 +230,8 @@ def report_run_generate(*, run: ReportRun) -> None:
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))
+    # Temp files an earlier attempt left when its worker was killed mid-write go now (one run has one writer).
+    remove_temps(path)
     checksum = write_atomically(path, pdf)
     try:
         report_run_finish(run=run, file_name=name, size=len(pdf), checksum=checksum)
@@ -275,10 +278,20 @@ def report_run_fail(*, run_id: int, message: str) -> bool:
 
 
 def error_message_for(exc: BaseException) -> str:
-    if isinstance(exc, ReportError | ValidationError | ValueError | LookupError):
+    """The reason a user reads on a failed run: our own messages as they are, infrastructure
+    failures in Indonesian words; never an exception's text with server paths (that goes to the log)."""
+    from django.db import DatabaseError
+
+    if isinstance(exc, ReportError | ValidationError):
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        return text or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {exc}"
+        return text or _("Laporan tidak dapat dibuat.")
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL | NOT_WRITABLE:
+        return storage_error_message(exc)
+    if isinstance(exc, DatabaseError | ConnectionError | TimeoutError):
+        return _("Basis data atau antrean tidak dapat dijangkau setelah beberapa percobaan; minta laporan lagi nanti.")
+    if isinstance(exc, ValueError | LookupError) and not isinstance(exc, UnicodeError):
+        return str(exc) or _("Laporan tidak dapat dibuat.")
+    return _("Terjadi kesalahan sistem saat membuat laporan; rinciannya dicatat di log server.")
 
 
 # --- Watchdog ---------------------------------------------------------------------

@@ -5,7 +5,6 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.filters import filterset
 from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
+from core.storage import open_stored
 from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
@@ -140,7 +140,7 @@ def run_download(request: HttpRequest, pk: int) -> FileResponse:
     run = _visible_run(request, pk)
     if run.status != RunStatus.DONE or not run.pdf:
         raise Http404
-    handle = default_storage.open(run.pdf.name, "rb")
+    handle = open_stored(run.pdf.name, what=f"report run {run.pk}")
     response = FileResponse(
         handle, as_attachment=True, filename=report_download_name(run), content_type="application/pdf"
     )

@@ -24,7 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 # --- Reference data ------------------------------------------------------------
-# Kecamatan/kelurahan and the assessment aspects are loaded by migrations. A
+# Kecamatan/kelurahan, the assessment aspects and the forum's categories are loaded by migrations. A
 # transactional test (browser, Celery worker) flushes every table when it ends,
 # so with --reuse-db the next run, and the next transactional test, would find
 # them gone. Put them back once per session (committed) and before each test.
@@ -51,6 +51,19 @@ def _reference_data(request):
     from bkm.reference_data import ensure_reference_data
 
     ensure_reference_data()
+    _ensure_forum_categories()
+
+
+def _ensure_forum_categories() -> None:
+    """The forum categories and their grants, seeded by the forum's migration, back after a flush."""
+    import importlib
+
+    from django.apps import apps
+
+    from forum.models import Category
+
+    if not Category.objects.exists():
+        importlib.import_module("forum.migrations.0002_seed_categories").seed(apps, None)
 
 
 @pytest.fixture

@@ -83,3 +83,23 @@ def test_dockerfile_installs_requirements_and_gunicorn():
     for package in ("gunicorn", "celery", "django-celery-beat", "weasyprint", "psycopg"):
         assert package in requirements
     assert settings.CELERY_TASK_DEFAULT_QUEUE.startswith("pokja")
+
+
+def test_compose_healthchecks_use_the_portal_health_view():
+    from django.urls import resolve
+
+    from core.health import healthz
+
+    services = _compose()["services"]
+    web = " ".join(services["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8000/healthz?web" in web
+    assert resolve("/healthz").func is healthz
+    for name in WORKERS:
+        node = shlex.split(services[name]["command"])
+        node_name = node[node.index("-n") + 1].split("@")[0]
+        probe = services[name]["healthcheck"]["test"][-1]
+        assert "inspect ping" in probe and f"-d {node_name}@$HOSTNAME" in probe.replace("$$", "$")
+    for name in ("db", "redis"):
+        assert services[name]["healthcheck"]["test"]
+    # Redis keeps queued tasks across restarts (docs/operations.md).
+    assert "--appendonly yes" in services["redis"]["command"]

@@ -9,6 +9,12 @@ late, a few macet — monthly operating income and costs, a reserve adjustment,
 the previous year's closing when it falls in the window, older months closed
 and the last two closed months submitted as monthly packages.
 
+A believable city: most UPKs are healthy (capital lent out, few loans more than
+two instalments behind, modest costs: Sehat on LAR, PAR, CCr and ROI), while
+every seventh from the third on (`TROUBLED`) is in trouble — idle capital, many
+late and macet loans, high costs — so the dashboard and the reports show
+contrast. At every scale the third UPK is a troubled one.
+
 The manager user `manajer` manages the first BKM's UPK (set by core.demo);
 each other UPK gets its own demo manager `manajer-<kelurahan code>` so every
 posting has a manager of that UPK as its actor, as in real use.
@@ -34,6 +40,30 @@ SCALE_UPKS = {"small": 3, "city": 30, "large": 30}
 SCALE_LOANS = {"small": 12, "city": 20, "large": 40}
 # The UPK the demo manager `manajer` logs in to gets a fuller portfolio.
 FIRST_UPK_LOANS = 30
+
+
+def troubled(index: int) -> bool:
+    """The UPKs in trouble: the 3rd, 10th, 17th, 24th (4 of 30; 1 of 3 at the small scale)."""
+    return index % 7 == 2
+
+
+@dataclass(frozen=True)
+class Health:
+    """How a demo UPK is run: its capital, how its loans behave, what it spends; capital and costs are
+    per loan of its portfolio, so a small portfolio is not crushed by a big UPK's overheads."""
+
+    capital_p2kp: tuple[int, int]  # hundreds of thousands per loan
+    capital_kotaku: tuple[int, int]
+    macet_share: float
+    late_share: float
+    # Instalments a late loan is behind: 1–2 is not yet at risk, 3 or more is (risk_instalments).
+    late_behind: tuple[int, int]
+    short_payments: bool
+    costs: tuple[int, int]  # monthly incentive and office costs, thousands per loan
+
+
+HEALTHY = Health((21, 27), (6, 9), 0.02, 0.12, (1, 2), False, (10, 16))
+TROUBLED = Health((75, 150), (25, 75), 0.15, 0.35, (1, 6), True, (40, 70))
 FIRST_NAMES_F = [
     "Siti",
     "Nur",
@@ -128,7 +158,10 @@ def _nik(rng: random.Random, kel_code: str) -> str:
 
 def _pay(loan: Loan, amount: int, on: date, actor: Any, key: str) -> None:
     if amount > 0:
-        services.repayment_record(loan=loan, amount=amount, paid_on=on, actor=actor, idempotency_key=key)
+        # Instalments are paid into the UPK's bank account, which the loans are disbursed from.
+        services.repayment_record(
+            loan=loan, amount=amount, paid_on=on, actor=actor, idempotency_key=key, channel="bank"
+        )
 
 
 def seed(*, rng: random.Random, scale: str) -> None:
@@ -154,6 +187,7 @@ def seed(*, rng: random.Random, scale: str) -> None:
 
 def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff: User, index: int) -> None:
     actor = _manager_for(upk)
+    health = TROUBLED if troubled(index) else HEALTHY
     services.upk_setup(upk=upk)
     kel = upk.bkm.kelurahan
     start = engine.add_months(today, -18).replace(day=1)
@@ -162,7 +196,7 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
     services.capital_receive(
         upk=upk,
         account=roles[AccountRole.CAPITAL_P2KP],
-        amount=rng.randrange(150, 300) * 1_000_000,
+        amount=rng.randrange(*health.capital_p2kp) * 100_000 * n_loans,
         date=start,
         description="Saldo modal BLM P2KP/PNPM (awal buku)",
         actor=actor,
@@ -171,8 +205,8 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
     services.capital_receive(
         upk=upk,
         account=roles[AccountRole.CAPITAL_KOTAKU],
-        amount=rng.randrange(50, 150) * 1_000_000,
-        date=engine.add_months(start, 6),
+        amount=rng.randrange(*health.capital_kotaku) * 100_000 * n_loans,
+        date=engine.add_months(start, 3),  # before the first loan (start + 95 days)
         description="Dana BLM KOTAKU",
         actor=actor,
         idempotency_key=f"demo-cap2-{upk.pk}",
@@ -181,7 +215,7 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         upk=upk,
         name="Pinjaman Bergulir Reguler",
         actor=actor,
-        jasa_rate="1.5",
+        jasa_rate="2",
         rounding_unit=100,
         min_term=3,
         max_term=24,
@@ -193,21 +227,25 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
     for i, disbursed in enumerate(disb_dates):
         roll = rng.random()
         months_old = (today.year - disbursed.year) * 12 + today.month - disbursed.month
-        if roll < 0.08 and months_old >= 11:
+        if roll < health.macet_share and months_old >= 11:
             profile = Profile("macet", stop_after=rng.randint(0, 1))
-        elif roll < 0.28:
-            profile = Profile("late", stop_after=max(months_old - rng.randint(1, 5), 0))
+        elif roll < health.macet_share + health.late_share:
+            profile = Profile("late", stop_after=max(months_old - rng.randint(*health.late_behind), 0))
         else:
             profile = Profile("good")
-        _seed_loan(upk, actor, product, kel, rng=rng, disbursed=disbursed, today=today, profile=profile, seq=i)
+        _seed_loan(
+            upk, actor, product, kel, rng=rng, disbursed=disbursed, today=today, profile=profile, seq=i,
+            short_payments=health.short_payments,
+        )  # fmt: skip
 
-    # Operating income and costs, monthly (bukti kas masuk / keluar).
+    # Operating income and costs, monthly (bukti kas masuk / keluar), by bank; the kas holds the savings.
     month = start
     while month <= today:
         day = min(month + timedelta(days=24), today)
         key = f"demo-{upk.pk}-{month:%Y%m}"
+        costs = rng.randrange(*health.costs) * 1_000 * n_loans
         services.cash_voucher_record(
-            upk=upk, direction="out", account=others["51010"], amount=rng.randrange(8, 14) * 100_000, date=day,
+            upk=upk, direction="out", account=others["51010"], amount=costs, date=day, channel="bank",
             description=f"Insentif pengelola dan ATK {month:%m/%Y}", actor=actor, idempotency_key=key + "-ins",
         )  # fmt: skip
         if month.month % 3 == 0:
@@ -274,6 +312,7 @@ def _seed_loan(
     today: date,
     profile: Profile,
     seq: int,
+    short_payments: bool,
 ) -> None:
     applied = disbursed - timedelta(days=rng.randint(3, 10))
     formed = engine.add_months(applied, -rng.randint(4, 8))
@@ -332,7 +371,7 @@ def _seed_loan(
         late = rng.choice([0, 0, 0, 2, 5]) if profile.kind == "good" else rng.randint(0, 20)
         paid_on = min(inst.due_date + timedelta(days=late), today)
         amount = int(inst.total)
-        if profile.kind == "late" and rng.random() < 0.3:
+        if profile.kind == "late" and short_payments and rng.random() < 0.3:
             amount = (amount // 2 // 100) * 100  # a short payment now and then
         _pay(loan, amount, paid_on, actor, f"demo-rp-{loan.pk}-{n}")
     # Savings keep growing a little after the loan; one withdrawal for some.

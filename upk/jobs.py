@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.outbox import outbox_add, outbox_waiting
+from core.storage import file_writes
 from core.workers import alive_workers, pid_alive
 
 from .models import ImportJob
@@ -44,6 +45,7 @@ def conf(name: str) -> Any:
     return getattr(settings, name, DEFAULTS[name])
 
 
+@file_writes()
 @transaction.atomic
 def import_job_create(*, upk: Any, upload: Any, original_name: str, dry_run: bool, actor: Any) -> ImportJob:
     """Record an upload and its task in one transaction (core.outbox); the task leaves after the commit."""

@@ -502,7 +502,7 @@ class LoanStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Dihapusbukukan")
 
 
-# The only status changes there are. services._loan_transition reads it.
+# The only status changes there are. upk.ledger.lifecycle.loan_transition reads it.
 LOAN_TRANSITIONS: dict[str, frozenset[str]] = {
     LoanStatus.APPLIED: frozenset({LoanStatus.APPROVED, LoanStatus.REJECTED}),
     LoanStatus.APPROVED: frozenset({LoanStatus.ACTIVE}),

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from bkm.models import Unit
 from core import exports
+from core.params import year_in_range
 
 from . import permissions
 from .ledger.savings import signed_amount
@@ -32,13 +33,16 @@ def today() -> date:
 
 
 def parse_date(value: str | None, default: date | None = None) -> date:
-    """A yyyy-mm-dd (HTML date input) or dd-mm-yyyy string; bad input gives the default."""
+    """A yyyy-mm-dd (HTML date input) or dd-mm-yyyy string; bad input (or a year outside
+    core.params' range) gives the default."""
     if value:
         for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
             try:
-                return datetime.strptime(value.strip(), fmt).date()
+                parsed = datetime.strptime(value.strip(), fmt).date()
             except ValueError:
                 continue
+            if year_in_range(parsed.year):
+                return parsed
     return default or today()
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from bkm.models import Unit
 from core.fields import RupiahField
 from core.filters import filterset
+from core.params import year_in_range, year_range_message
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
@@ -943,6 +944,9 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
             raise ValueError
     except ValueError as exc:
         raise Http404 from exc
+    if not year_in_range(year):
+        messages.error(request, year_range_message())
+        year, month = py, pm
     errors: list[str] = []
     if request.method == "POST":
         permissions.check_post(request.user, upk)

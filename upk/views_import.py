@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -40,12 +41,17 @@ def import_start(request: HttpRequest, upk_id: int) -> HttpResponse:
         elif upload.size > MAX_UPLOAD:
             form.add_error("file", "Berkas lebih dari 10 MB.")
         else:
-            job = import_job_create(
-                upk=upk, upload=upload, original_name=name, dry_run=form.cleaned_data["dry_run"], actor=request.user
-            )
-            if import_job_waiting_for_queue(job=job):
-                messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
-            return redirect("upk:import_status", job_id=job.pk)
+            try:
+                job = import_job_create(
+                    upk=upk, upload=upload, original_name=name, dry_run=form.cleaned_data["dry_run"], actor=request.user
+                )
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error("file", message)
+            else:
+                if import_job_waiting_for_queue(job=job):
+                    messages.warning(request, QUEUE_UNREACHABLE_MESSAGE)
+                return redirect("upk:import_status", job_id=job.pk)
     jobs = ImportJob.objects.filter(upk=upk).select_related("created_by")[:10]
     return render(request, "upk/import.html", screen_flags(request, upk, form=form, jobs=jobs))
 

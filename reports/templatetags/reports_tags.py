@@ -93,13 +93,21 @@ def run_parameters(run) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
     return describe_parameters(form_class, run.parameters)
 
 
-@register.inclusion_tag("reports/_subject_warnings.html")
-def subject_warnings(subject_type: str, subject_id: int, registry: Any = None) -> dict[str, Any]:
+@register.inclusion_tag("reports/_subject_warnings.html", takes_context=True)
+def subject_warnings(context: Any, subject_type: str, subject_id: int, registry: Any = None) -> dict[str, Any]:
     """The early warnings of one subject (BKM, proposal, UPK) from the providers the dashboard runs, so the
-    page a warning opens says what the warning says. `registry`: the BKM page's own registry warnings
-    (`bkm.selectors.bkm_warnings`) that no provider reports (e.g. women's share) are added to them."""
+    page a warning opens says what the warning says, and a user who may acknowledge warnings does it there.
+    `registry`: the BKM page's own registry warnings (`bkm.selectors.bkm_warnings`) that no provider reports
+    (e.g. women's share) are added to them."""
+    from core.permissions import is_staff_admin
     from reports.warnings import collect_warnings
 
     items = collect_warnings(subject_type=subject_type, subject_id=subject_id)
     reported = {item.warning.reason for item in items}
-    return {"items": items, "extra": [w for w in registry or [] if w.message not in reported]}
+    request = context.get("request")
+    return {
+        "items": items,
+        "extra": [w for w in registry or [] if w.message not in reported],
+        "can_acknowledge": request is not None and is_staff_admin(request.user),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -17,3 +17,19 @@ document.addEventListener("DOMContentLoaded", function () {
     el.addEventListener("change", function () { el.form.submit(); });
   });
 });
+
+// Tables wider than the screen scroll sideways inside .table-responsive: make
+// such a box reachable by keyboard (Tab, then the arrow keys) — WCAG 2.1.1.
+function focusableScrollers(root) {
+  root.querySelectorAll(".table-responsive").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      var caption = box.querySelector("caption") || box.closest(".card, section, main").querySelector("h1, h2, h3, h4");
+      if (caption) { box.setAttribute("aria-label", caption.textContent.trim()); }
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { focusableScrollers(document); });
+window.addEventListener("resize", function () { focusableScrollers(document); });
+document.addEventListener("htmx:afterSwap", function (ev) { focusableScrollers(ev.target); });

@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from bench import forum_bench, reports_bench, upk_bench
 from tests.factories import UserFactory
-from upk import engine, services
+from upk.ledger import books, engine
 from upk.models import KSM, Allocation, Instalment, Loan, LoanStatus, MemberInstalment, Repayment, UpkSettings
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +77,12 @@ def test_generate_books_schedules_and_member_instalments_are_the_engines(generat
     loans = list(Loan.objects.all())
     assert len(loans) == len(by_loan)
     for loan in loans:
-        lines = engine.build_schedule(services._terms(loan), loan.first_due_date)
+        lines = engine.build_schedule(books.loan_terms(loan), loan.first_due_date)
         assert by_loan[loan.pk] == [(ln.number, ln.due_date, ln.pokok, ln.jasa, ln.bop) for ln in lines], loan.number
     assert any(loan.disbursed_on.day > 28 for loan in loans)  # the month-end case is covered
     for loan in _sample():
-        lines = engine.build_schedule(services._terms(loan), loan.first_due_date)
-        stored = list(services.current_schedule(loan).instalments.order_by("number"))
+        lines = engine.build_schedule(books.loan_terms(loan), loan.first_due_date)
+        stored = list(books.current_schedule(loan).instalments.order_by("number"))
         members = list(loan.loan_members.order_by("pk"))
         split = engine.split_members(lines, [int(m.amount) for m in members])
         for inst, row in zip(stored, split, strict=True):
@@ -95,7 +95,7 @@ def test_generate_books_schedules_and_member_instalments_are_the_engines(generat
 
 def test_generate_books_allocations_are_what_a_replay_gives(generated):
     for loan in _sample():
-        replay = services._replay(loan)
+        replay = books.replay_loan(loan)
         numbers = {i.pk: i.number for i in replay.instalments}
         for repayment in Repayment.objects.filter(loan=loan):
             stored = sorted(
@@ -133,6 +133,9 @@ def test_generate_books_pages_show_generated_loans_ksms_and_bkms(generated, clie
 def test_generate_posts_threads_show_and_match_the_services(client, member, staff_admin):
     from forum.markup import content_hash, render_markdown
     from forum.models import Post, Thread
+    from tests.forum.conftest import ensure_reference_data
+
+    ensure_reference_data()  # the categories, if a transactional test flushed them
 
     created = forum_bench.generate_posts(random.Random(1), posts=120, long_replies=30, per_thread=20, authors=[member])
     assert created == 120

@@ -96,6 +96,37 @@ def test_proposal_create_records_first_event(bkm, staff_admin):
     assert list(proposal.events.values_list("from_status", "to_status")) == [("", "diusulkan")]
 
 
+@pytest.mark.django_db
+def test_proposal_create_and_transition_at_date_the_events_and_status_since(bkm, staff_admin):
+    """A proposal entered after the fact (the demo's, or one from paper) is "in its status since" its own dates."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.selectors import proposals_stuck, proposals_with_status_since
+    from tests.factories import OPDFactory
+
+    received = timezone.now() - timedelta(days=200)
+    discussed = received + timedelta(days=30)
+    proposal = services.proposal_create(
+        bkm=bkm,
+        data={
+            "opd": OPDFactory(),
+            "title": "Drainase lingkungan",
+            "kelurahan": bkm.kelurahan,
+            "year": received.year,
+            "budget_proposed": Decimal(75_000_000),
+            "funding_source": "apbd",
+        },
+        actor=staff_admin,
+        at=received,
+    )
+    services.proposal_transition(proposal_id=proposal.pk, to_status="dibahas", actor=staff_admin, at=discussed)
+    assert list(proposal.events.values_list("at", flat=True)) == [received, discussed]
+    assert proposals_with_status_since().get(pk=proposal.pk).status_since == discussed  # type: ignore[attr-defined]
+    assert [p.pk for p in proposals_stuck(older_than=timezone.now() - timedelta(days=60))] == [proposal.pk]
+
+
 # --- documents --------------------------------------------------------------------------
 
 

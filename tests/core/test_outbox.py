@@ -95,6 +95,8 @@ def own_broker() -> Iterator[OwnRedis]:
 def own_worker(own_broker, transactional_db) -> Iterator[str]:
     from django.conf import settings
 
+    from pokja_portal.celery_queues import all_queues
+
     name = f"outbox-{os.getpid()}@{socket.gethostname()}"
     env = {
         **os.environ,
@@ -103,7 +105,16 @@ def own_worker(own_broker, transactional_db) -> Iterator[str]:
         "CELERY_BROKER_URL": own_broker.url,
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pokja_portal", "worker", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE]
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "pokja_portal",
+            "worker",
+            "-Q",
+            ",".join(all_queues(settings.CELERY_TASK_DEFAULT_QUEUE)),
+        ]
         + ["-n", name, "-P", "solo", "--without-gossip", "--without-mingle", "-l", "warning"],
         cwd=ROOT,
         env=env,

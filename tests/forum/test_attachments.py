@@ -141,6 +141,24 @@ def test_reply_form_upload_through_view(client, member, thread):
     assert "tidak sesuai dengan ekstensinya" in page
 
 
+def test_image_over_pixel_cap_refused_from_its_header(member, thread, settings):
+    # 10 000 × 10 000 pixels of one colour compress to a few hundred KB; decoding would take ~300 MB.
+    buf = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(buf, format="PNG")
+    assert len(buf.getvalue()) < 1_000_000
+    import tracemalloc
+
+    tracemalloc.start()
+    with pytest.raises(ValidationError) as exc:
+        _reply(member, thread, SimpleUploadedFile("besar.png", buf.getvalue()))
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert "terlalu besar" in " ".join(exc.value.messages)
+    assert peak < 50 * 1024 * 1024  # refused before the pixels were decoded
+    assert not Attachment.objects.exists()
+    assert Post.objects.filter(thread=thread).count() == 1  # the reply was not saved either
+
+
 def _png_with_broken_checksum() -> bytes:
     """A PNG whose image data no longer matches its chunk checksum (Pillow raises SyntaxError)."""
     buf = io.BytesIO()

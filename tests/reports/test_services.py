@@ -194,3 +194,21 @@ def test_warning_acknowledge_requires_note_and_staff_admin(staff_admin, staff_vi
     ack = warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="Sudah ditelepon")
     again = warning_acknowledge(user=staff_admin, key="k1", subject="BKM A", note="Rapat 3 Desember")
     assert ack.pk == again.pk and again.note == "Rapat 3 Desember"
+
+
+@pytest.mark.django_db
+def test_report_run_generate_removes_temps_a_killed_attempt_left(staff_admin):
+    from reports.pdf import temp_prefix
+    from reports.services import report_file_name, report_run_generate
+
+    run = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026})
+    run = report_run_start(run_id=run.pk, task_id="t1", worker_hostname="w1")
+    path = Path(default_storage.path(report_file_name(run)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stale = path.parent / f"{temp_prefix(path)}sisa"
+    stale.write_bytes(b"%PDF-1.7 setengah")  # the first attempt's worker was killed mid-write
+    report_run_generate(run=run)
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    assert not stale.exists()
+    assert sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.stem)) == [path.name]

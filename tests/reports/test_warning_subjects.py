@@ -136,3 +136,24 @@ def test_upk_home_shows_its_par_and_package_warnings(client, staff_admin, upk_po
             assert f'data-warning-key="{w.key}"' in page and html.escape(w.reason) in page
         assert ("Tidak ada peringatan" in page) is (not mine)
     assert any(i.warning.subject_id == rising.pk and i.warning.kind == "upk-par" for i in items)
+
+
+def test_proposals_with_status_since_reads_each_proposals_own_history(bkm):
+    from bkm.models import Proposal, ProposalStatus
+    from reports.selectors import proposals_with_status_since
+    from tests.factories import ProposalFactory
+
+    # History ids run ahead of proposal ids once a proposal has changed a few times.
+    busy = ProposalFactory(bkm=bkm)
+    for status in (ProposalStatus.DIBAHAS, ProposalStatus.DISETUJUI, ProposalStatus.DILAKSANAKAN):
+        busy.status = status
+        busy.save()
+    stuck = ProposalFactory(bkm=bkm, status=ProposalStatus.DIBAHAS)
+    record = stuck.history.model.objects.get(id=stuck.pk)
+    record.history_date = timezone.now() - datetime.timedelta(days=100)
+    record.save()
+    # Another proposal, in another status since now, whose id is the stuck one's history row id.
+    assert not Proposal.objects.filter(pk=record.history_id).exists()
+    ProposalFactory(id=record.history_id, bkm=bkm, status=ProposalStatus.DISETUJUI)
+
+    assert proposals_with_status_since().get(pk=stuck.pk).status_since == record.history_date

@@ -13,8 +13,9 @@ from .factories_ui import fund, make_portfolio
 # costs a few (session, user, the forum's unread count in the navigation).
 LAYOUT_QUERIES = 3
 # The UPK's early warnings on its home page (reports_tags.subject_warnings, the dashboard's rule for
-# this UPK only): PAR at four month ends and the package check; fixed, whatever the portfolio.
-WARNING_QUERIES = 11
+# this UPK only): the unit, PAR at four month ends (portfolio_summary_many: 4 queries each), the
+# package check (unit, books, packages) and the acknowledgements; fixed, whatever the portfolio.
+WARNING_QUERIES = 1 + 4 * 4 + 3 + 1
 MAX_QUERIES = {
     "upk:home": 18 + WARNING_QUERIES + LAYOUT_QUERIES,
     "upk:ksm_list": 12 + LAYOUT_QUERIES,
