@@ -502,7 +502,7 @@ class LoanStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Dihapusbukukan")
 
 
-# The only status changes there are. services._loan_transition reads it.
+# The only status changes there are. upk.ledger.lifecycle.loan_transition reads it.
 LOAN_TRANSITIONS: dict[str, frozenset[str]] = {
     LoanStatus.APPLIED: frozenset({LoanStatus.APPROVED, LoanStatus.REJECTED}),
     LoanStatus.APPROVED: frozenset({LoanStatus.ACTIVE}),
@@ -783,6 +783,36 @@ class ApprovalStatus(models.TextChoices):
     PROPOSED = "proposed", _("Diusulkan")
     APPROVED = "approved", _("Disetujui")
     REJECTED = "rejected", _("Ditolak")
+
+
+class UpkRuleVersion(models.Model):
+    """A version of a UPK's rules effective from a month (`upk/ledger/rules.py`):
+    proposed by a manager, approved or rejected by a staff admin other than the
+    proposer; effective from the first open month on the day it is approved."""
+
+    upk = models.ForeignKey(
+        "bkm.Unit", on_delete=models.PROTECT, related_name="rule_versions", limit_choices_to=UPK_LIMIT
+    )
+    values = models.JSONField(_("aturan"))  # every rule field, decimals as text
+    effective_from = models.DateField(_("berlaku mulai"))  # the first day of a month
+    reason = models.TextField(_("alasan"))
+    status = models.CharField(max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.PROPOSED)
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["upk", "-effective_from", "-pk"]
+        verbose_name = _("versi aturan UPK")
+        verbose_name_plural = _("versi aturan UPK")
+        indexes = [models.Index(fields=["upk", "status", "effective_from"], name="upk_rulever_in_force")]
+        constraints = [
+            models.CheckConstraint(condition=Q(effective_from__day=1), name="upk_rulever_from_month_start"),
+        ]
 
 
 class Reschedule(models.Model):

@@ -85,11 +85,29 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _settings(upk_ids: Iterable[int]) -> dict[int, UpkSettings]:
-    ids = list(upk_ids)
-    found = {s.upk_id: s for s in UpkSettings.objects.filter(upk_id__in=ids)}
-    # UPKs never set up read with the defaults (unsaved instances).
-    return {i: found.get(i) or UpkSettings(upk_id=i) for i in ids}
+def _settings(upk_ids: Iterable[int], as_of: date | None) -> dict[int, UpkSettings]:
+    """The rules in force on `as_of` (`ledger.rules`: versions effective from a
+    month, so a closed month keeps the rules it was judged by)."""
+    from .ledger.rules import rules_in_force
+
+    return rules_in_force(upk_ids, as_of)
+
+
+_RULES_JOIN = "LEFT JOIN upk_upksettings st ON st.upk_id = loans.upk_id"
+_RULE_COLUMNS = ("kol_m_from", "kol_d_from", "kol_kl_from", "kol_dpk_from", "risk_instalments")
+
+
+def _with_rules(sql: str, rules: dict[int, UpkSettings]) -> str:
+    """The aggregate grades with the rules in force on its date: the settings
+    table in `_PORTFOLIO_TAIL` is replaced by those rules as a VALUES list
+    (whole numbers only, from `rules_in_force`)."""
+    rows = ", ".join(
+        "(" + ", ".join(str(int(v)) for v in (upk_id, *(getattr(r, c) for c in _RULE_COLUMNS))) + ")"
+        for upk_id, r in sorted(rules.items())
+    )
+    source = f"(VALUES {rows}) AS st(upk_id, {', '.join(_RULE_COLUMNS)})"
+    assert _RULES_JOIN in sql
+    return sql.replace(_RULES_JOIN, f"LEFT JOIN {source} ON st.upk_id = loans.upk_id")
 
 
 # --- Books ----------------------------------------------------------------------------------
@@ -457,7 +475,7 @@ def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorkl
     positions = arrears_list(upk=upk, as_of=as_of)
     shown = positions[:limit]
     names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
-    rules = _settings([upk.pk])[upk.pk]
+    rules = _settings([upk.pk], as_of)[upk.pk]
     rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
     return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
 
@@ -691,7 +709,7 @@ def kolektibilitas_many(
     ids = sorted(set(upk_ids))
     positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
     totals = totals if totals is not None else _role_totals(ids, as_of)
-    rules = rules if rules is not None else _settings(ids)
+    rules = rules if rules is not None else _settings(ids, as_of)
     result = {}
     for upk_id in ids:
         rates = _reserve_rates(rules[upk_id])
@@ -855,7 +873,7 @@ def portfolio_figures_many(
     ids = sorted(set(upk_ids))
     positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
     totals = totals if totals is not None else _role_totals(ids, as_of)
-    rules = rules if rules is not None else _settings(ids)
+    rules = rules if rules is not None else _settings(ids, as_of)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     active: dict[int, set[int]] = defaultdict(set)
     risky: dict[int, set[int]] = defaultdict(set)
@@ -1152,7 +1170,7 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
     ids = sorted(set(upk_ids))
     if not ids:
         return {}
-    rules = _settings(ids)
+    rules = _settings(ids, as_of)
     figures = {i: PortfolioFigures(as_of) for i in ids}
     buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -1167,6 +1185,7 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
         statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
     if live:
         statements.append(_portfolio_sql(live, as_of))
+    statements = [(_with_rules(sql, rules), params) for sql, params in statements]
     rows = []
     # savepoint=False: no extra round trips when the caller is already in a
     # transaction (the SET LOCAL then lasts until the caller's transaction ends,
@@ -1372,7 +1391,7 @@ def lpp(*, upk: Unit, year: int, month: int) -> Lpp:
     prev_end = date(year, month, 1) - timedelta(days=1)
     now = loan_positions(upk_ids=[upk.pk], as_of=end)
     before = loan_positions(upk_ids=[upk.pk], as_of=prev_end)
-    rules = _settings([upk.pk])[upk.pk]
+    rules = _settings([upk.pk], end)[upk.pk]
     rows = []
     for pos in sorted(now.values(), key=lambda p: p.number):
         prev = before.get(pos.loan_id)

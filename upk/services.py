@@ -81,6 +81,10 @@ from .ledger.periods import PostingWindow as PostingWindow
 from .ledger.periods import check_open, last_closed, month_end, posting_window_of
 from .ledger.periods import latest_posting_date as latest_posting_date
 from .ledger.repayments import PayItem, record_repayments_locked
+from .ledger.rules import RULE_FIELDS
+from .ledger.rules import apply as rules_apply
+from .ledger.rules import encode as rules_encode
+from .ledger.rules import rules_in_force as rules_in_force
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -116,6 +120,7 @@ from .models import (
     SavingsTransaction,
     Schedule,
     UpkMonthEnd,
+    UpkRuleVersion,
     UpkSettings,
     WriteOff,
     YearEndClosing,
@@ -322,7 +327,7 @@ def loan_apply(
     actor = permissions.check_post(actor, ksm.upk_id)
     if (jasa_rate is not None or jasa_method is not None) and not historical:
         raise ValueError("jasa_rate/jasa_method are for historical loans only")
-    rules = get_settings(ksm.upk)
+    rules = rules_in_force([ksm.upk_id], applied_on)[ksm.upk_id]
     errors: list[str] = []
     warnings: list[str] = []
     rate = Decimal(str(product.jasa_rate if jasa_rate is None else jasa_rate))
@@ -1399,24 +1404,106 @@ def _validate_settings(s: UpkSettings) -> list[str]:
 
 
 @transaction.atomic
-def upk_settings_update(*, upk: Unit, actor: Actor, **fields: Any) -> UpkSettings:
-    """Change a UPK's rules (keys of `SETTINGS_FIELDS`); all errors at once, nothing saved on error.
+def upk_settings_update(*, upk: Unit, actor: Actor, reason: str = "", **fields: Any) -> UpkSettings:
+    """Change a UPK's settings (keys of `SETTINGS_FIELDS`); all errors at once, nothing saved on error.
 
-    Rules are read when used (loan_apply, kolektibilitas, indicators, year end),
-    so past postings stay as they were."""
+    Operational settings (days ahead, year-end split) change at once. A
+    change to a rule (`ledger.rules.RULE_FIELDS`: kolektibilitas, reserve,
+    indicators, eligibility) is never applied here: it becomes a proposal
+    (`upk_rules_propose`) that a staff admin approves, effective from the
+    first open month — so no figure of a closed month moves. Returns the
+    settings (operational values saved)."""
     actor = permissions.check_configure(actor, upk)
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     get_settings(upk)
     settings_obj = UpkSettings.objects.select_for_update().get(upk_id=upk.pk)
-    for key, value in fields.items():
-        setattr(settings_obj, key, value)
-    errors = _validate_settings(settings_obj)
+    today = timezone.localdate()
+    in_force = rules_in_force([upk.pk], today)[upk.pk]
+    rule_changes = {
+        k: v for k, v in fields.items() if k in RULE_FIELDS and Decimal(str(v)) != Decimal(str(getattr(in_force, k)))
+    }
+    operational = {k: v for k, v in fields.items() if k not in RULE_FIELDS}
+    candidate = rules_apply(settings_obj, rules_encode({k: getattr(in_force, k) for k in RULE_FIELDS}))
+    for key, value in {**operational, **rule_changes}.items():
+        setattr(candidate, key, value)
+    errors = _validate_settings(candidate)
     if errors:
         raise LedgerError(*errors)
-    _save_with_history(settings_obj, actor, _("Aturan UPK diubah"), update_fields=list(fields) or None)
+    for key, value in operational.items():
+        setattr(settings_obj, key, value)
+    if operational:
+        _save_with_history(settings_obj, actor, _("Pengaturan UPK diubah"), update_fields=list(operational))
+    if rule_changes:
+        upk_rules_propose(upk=upk, actor=actor, reason=reason or _("Diusulkan dari layar pengaturan"), **rule_changes)
     return settings_obj
+
+
+def _first_open_month(upk_id: int) -> date:
+    """The first day of the first month a rule change may take effect in:
+    the month after the last closed one; with nothing closed, the month of
+    the UPK's first posting (or this month when it has none)."""
+    closed = last_closed(upk_id)
+    if closed is not None:
+        year, month = closed
+        return date(year + month // 12, month % 12 + 1, 1)
+    first = JournalEntry.objects.filter(upk_id=upk_id).order_by("date").values_list("date", flat=True).first()
+    start = first or timezone.localdate()
+    return date(start.year, start.month, 1)
+
+
+@transaction.atomic
+def upk_rules_propose(*, upk: Unit, actor: Actor, reason: str, **fields: Any) -> UpkRuleVersion:
+    """A manager's (or staff admin's) proposal for new rules (`RULE_FIELDS`),
+    on top of the rules in force today; nothing changes until a staff admin
+    other than the proposer approves it (`upk_rules_decide`)."""
+    actor = permissions.check_configure(actor, upk)
+    unknown = set(fields) - set(RULE_FIELDS)
+    if unknown:
+        raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
+    if not fields:
+        raise LedgerError(_("Tidak ada aturan yang diubah."))
+    if not (reason or "").strip():
+        raise LedgerError(_("Alasan perubahan aturan wajib diisi."))
+    base = get_settings(upk)
+    in_force = rules_in_force([upk.pk], timezone.localdate())[upk.pk]
+    values = {k: getattr(in_force, k) for k in RULE_FIELDS}
+    values.update(fields)
+    errors = _validate_settings(rules_apply(base, rules_encode(values)))
+    if errors:
+        raise LedgerError(*errors)
+    return UpkRuleVersion.objects.create(
+        upk=upk,
+        values=rules_encode(values),
+        effective_from=_first_open_month(upk.pk),
+        reason=reason.strip(),
+        proposed_by=actor,
+    )
+
+
+@transaction.atomic
+def upk_rules_decide(*, version: UpkRuleVersion, approve: bool, actor: Actor, reason: str = "") -> UpkRuleVersion:
+    """A staff admin's decision on a rule proposal (maker-checker: not the
+    proposer). An approval takes effect from the first month open today —
+    later than proposed if months were closed meanwhile, never inside a
+    closed month."""
+    actor = permissions.check_approve(actor)
+    version = UpkRuleVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != ApprovalStatus.PROPOSED:
+        raise LedgerError(_("Usulan ini sudah diputuskan."))
+    if version.proposed_by_id == actor.pk:
+        raise LedgerError(_("Usulan aturan harus diputuskan oleh staf lain, bukan pengusulnya."))
+    if not approve and not (reason or "").strip():
+        raise LedgerError(_("Alasan penolakan wajib diisi."))
+    version.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.REJECTED
+    version.decided_by = actor
+    version.decided_at = timezone.now()
+    version.decision_reason = (reason or "").strip()
+    if approve:
+        version.effective_from = max(version.effective_from, _first_open_month(version.upk_id))
+    version.save()
+    return version
 
 
 @transaction.atomic

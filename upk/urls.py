@@ -57,6 +57,7 @@ urlpatterns = [
     path("<int:upk_id>/produk/baru/", views_settings.product_create, name="product_create"),
     path("<int:upk_id>/produk/<int:pk>/", views_settings.product_edit, name="product_edit"),
     path("<int:upk_id>/aturan/", views_settings.rules, name="rules"),
+    path("aturan/usulan/<int:pk>/putusan/", views_settings.rules_decide, name="rules_decide"),
     path("<int:upk_id>/akun/", views_settings.accounts, name="accounts"),
     path("<int:upk_id>/akun/baru/", views_settings.account_create, name="account_create"),
     path("<int:upk_id>/akun/<int:pk>/", views_settings.account_rename, name="account_rename"),

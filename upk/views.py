@@ -338,7 +338,7 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
                 messages.warning(request, w)
             messages.success(request, _("Pengajuan %(no)s dicatat.") % {"no": result.loan.number})
             return redirect("upk:loan_card", pk=result.loan.pk)
-    rules = services.get_settings(upk)
+    rules = services.rules_in_force([upk.pk], today())[upk.pk]  # the rules the application is judged by
     return render(
         request,
         "upk/loan_apply.html",

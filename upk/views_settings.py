@@ -10,14 +10,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.forms.models import model_to_dict
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bkm.models import Unit
 
 from . import forms, permissions, services
-from .models import Account, LoanProduct
+from .ledger.rules import rules_in_force
+from .models import Account, LoanProduct, UpkRuleVersion, UpkSettings
 from .queries import screen_flags, upk_for_view
 from .services import PRODUCT_TERMS, SETTINGS_FIELDS, LedgerError
 
@@ -90,18 +92,67 @@ def product_edit(request: HttpRequest, upk_id: int, pk: int) -> HttpResponse:
 
 @login_required
 def rules(request: HttpRequest, upk_id: int) -> HttpResponse:
+    """The UPK's settings as in force today. Operational values save at once;
+    rule changes become a proposal a staff admin approves (`ledger.rules`)."""
     upk = upk_for_view(request.user, upk_id)
-    current = services.get_settings(upk)
+    current = rules_in_force([upk.pk], timezone.localdate())[upk.pk]
     form = forms.UpkSettingsForm(request.POST or None, initial=model_to_dict(current, fields=SETTINGS_FIELDS))
     if _post_allowed(request, upk) and form.is_valid():
+        proposals_before = UpkRuleVersion.objects.filter(upk=upk).count()
         try:
             services.upk_settings_update(upk=upk, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _errors(form, exc)
         else:
-            messages.success(request, _("Aturan UPK disimpan."))
+            if UpkRuleVersion.objects.filter(upk=upk).count() > proposals_before:
+                messages.success(
+                    request,
+                    _("Perubahan aturan diusulkan; berlaku setelah disetujui staf, mulai bulan yang masih terbuka."),
+                )
+            else:
+                messages.success(request, _("Aturan UPK disimpan."))
             return redirect("upk:rules", upk_id=upk.pk)
-    return _form_page(request, upk, form, _("Aturan UPK"), "rules")
+    versions = list(UpkRuleVersion.objects.filter(upk=upk).select_related("proposed_by", "decided_by")[:20])
+    for version in versions:
+        version.changes = [  # type: ignore[attr-defined]
+            f"{getattr(UpkSettings._meta.get_field(k), 'verbose_name', k)}: {v}"
+            for k, v in sorted(version.values.items())
+        ]
+    ctx = _ctx(
+        request,
+        upk,
+        form=form,
+        title=_("Aturan UPK"),
+        back_url="rules",
+        rule_versions=versions,
+        can_decide_rules=permissions.can_approve(request.user),
+    )
+    if not ctx["can_configure"]:
+        for field in form.fields.values():
+            field.disabled = True
+    return render(request, "upk/config_form.html", ctx)
+
+
+@login_required
+def rules_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff decision on a rule proposal (POST: approve=1|0, reason)."""
+    version = UpkRuleVersion.objects.select_related("upk").filter(pk=pk).first()
+    if version is None or request.method != "POST":
+        raise Http404
+    upk = upk_for_view(request.user, version.upk_id)
+    try:
+        services.upk_rules_decide(
+            version=version,
+            approve=request.POST.get("approve") == "1",
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except LedgerError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Keputusan atas usulan aturan disimpan."))
+    return redirect("upk:rules", upk_id=upk.pk)
 
 
 @login_required

@@ -78,9 +78,9 @@ def test_product_account_and_settings_changes_keep_history(upk, manager):
     services.account_rename(account=account, actor=manager, name="Biaya lain-lain")
     assert Account.history.filter(id=account.pk).count() == 2
     assert Account.history.filter(id=account.pk).latest("history_date").history_user == manager
-    services.upk_settings_update(upk=upk, actor=manager, min_members=6)
+    services.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=2)
     latest = UpkSettings.history.filter(upk_id=upk.pk).latest("history_date")
-    assert (latest.min_members, latest.history_user) == (6, manager)
+    assert (latest.posting_days_ahead, latest.history_user) == (2, manager)
 
 
 def test_ksm_edit_screen_saves_through_the_service_and_history_shows_it(client, upk, manager):

@@ -11,6 +11,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from upk import selectors, services
@@ -133,11 +134,14 @@ def test_run_job_service_refusal_rolls_back_everything(upk, manager):
     assert not Loan.objects.filter(upk=upk).exists()
 
 
-def test_run_job_historical_loans_skip_todays_application_rules(client, upk, manager):
+def test_run_job_historical_loans_skip_todays_application_rules(client, upk, manager, staff):
     """Historical loans were decided under the rules of their time: no savings
     history, fewer members than today's minimum and amounts above today's
     ceiling are recorded; the same loan applied for on the screen is refused."""
-    services.upk_settings_update(upk=upk, actor=manager, min_members=6, ceiling_first_loan=500_000)
+    rules = services.upk_rules_propose(
+        upk=upk, actor=manager, reason="Aturan baru", min_members=6, ceiling_first_loan=500_000
+    )
+    services.upk_rules_decide(version=rules, approve=True, actor=staff)
     data = _good_data(upk.bkm.kelurahan.name)
     data["Tabungan"] = []  # no savings at all: the 3-month rule would refuse both loans
     job = run_job(_job(upk, manager, _workbook(data)).pk)
@@ -147,12 +151,14 @@ def test_run_job_historical_loans_skip_todays_application_rules(client, upk, man
         assert "historis" in loan.status_events.get(to_status="applied").reason
     assert selectors.ledger_drift(upk=upk) == []
 
-    # The same loan through the normal application screen keeps every rule.
+    # The same loan through the normal application screen keeps every rule
+    # (those in force on the application date: the version approved above).
     ksm = make_ksm(upk, members=5, savings_from=None)
     product = LoanProduct.objects.get(upk=upk)
     client.force_login(manager)
     url = reverse("upk:loan_apply", args=[upk.pk])
-    post = {"ksm": ksm.pk, "product": product.pk, "term_months": 10, "applied_on": "2024-03-01"}
+    applied_on = timezone.localdate().isoformat()
+    post = {"ksm": ksm.pk, "product": product.pk, "term_months": 10, "applied_on": applied_on}
     post.update({f"m_{m.pk}": "800000" for m in ksm.members.all()})
     response = client.post(url, post)
     assert response.status_code == 200

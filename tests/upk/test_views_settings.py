@@ -7,9 +7,12 @@ from decimal import Decimal
 import pytest
 from django.forms.models import model_to_dict
 from django.urls import reverse
+from django.utils import timezone
 
+from tests.factories import UserFactory
 from upk import services
-from upk.models import Account, Instalment, LoanProduct, UpkSettings
+from upk.ledger.rules import rules_in_force
+from upk.models import Account, Instalment, LoanProduct, UpkRuleVersion, UpkSettings
 from upk.services import PRODUCT_TERMS, SETTINGS_FIELDS
 
 from .factories import LoanProductFactory, make_active_loan
@@ -105,8 +108,15 @@ def test_settings_update_by_manager(client, manager, upk):
     )
     assert client.post(url, data).status_code == 302
     current.refresh_from_db()
-    assert (current.min_members, current.kol_m_from) == (7, 12)
+    # The year-end split is operational: saved at once. The rules are a
+    # proposal until a staff admin approves them (tests/upk/test_rules.py).
     assert (current.alloc_capital_pct, current.alloc_other_pct) == (Decimal(60), Decimal(10))
+    assert (current.min_members, current.kol_m_from) == (5, 9)
+    version = UpkRuleVersion.objects.get(upk=upk, status="proposed")
+    assert (version.values["min_members"], version.values["kol_m_from"]) == ("7", "12")
+    services.upk_rules_decide(version=version, approve=True, actor=UserFactory(role="staff_admin", username="staf_2"))
+    in_force = rules_in_force([upk.pk], timezone.localdate())[upk.pk]
+    assert (in_force.min_members, in_force.kol_m_from) == (7, 12)
 
 
 @pytest.mark.parametrize(
@@ -176,8 +186,9 @@ def test_staff_admin_edits_settings_of_any_upk(client, staff, upk_b):
     current = services.get_settings(upk_b)
     response = client.post(reverse("upk:rules", args=[upk_b.pk]), _post_data(current, SETTINGS_FIELDS, min_members=4))
     assert response.status_code == 302
-    current.refresh_from_db()
-    assert current.min_members == 4
+    # A staff admin proposes too; another staff admin decides (maker-checker).
+    version = UpkRuleVersion.objects.get(upk=upk_b, status="proposed")
+    assert (version.values["min_members"], version.proposed_by) == ("4", staff)
 
 
 def test_account_create_and_rename_keep_roles(client, manager, upk):

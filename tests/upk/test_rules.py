@@ -1,0 +1,123 @@
+"""UPK rules with effective dates: a manager proposes, a staff admin approves
+(maker-checker); the new rules take effect from the first open month, and no
+figure of a closed month moves (indicators, kolektibilitas, reserve, package)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from upk import selectors, services
+from upk.models import ApprovalStatus, UpkRuleVersion
+from upk.services import LedgerError
+
+from .factories import make_active_loan, make_ksm
+
+OCT = date(2026, 10, 31)
+
+
+@pytest.fixture
+def late_book(upk, manager, capital):
+    """A loan disbursed 10 May 2026 that paid nothing: 5 instalments in
+    arrears at the end of October (Kurang Lancar, at risk under the default
+    rules), October closed."""
+    ksm = make_ksm(upk, actor=manager, savings_from=date(2026, 1, 5))
+    loan = make_active_loan(upk, manager, ksm=ksm, applied_on=date(2026, 5, 2), disbursed_on=date(2026, 5, 10))
+    services.period_close(upk=upk, year=2026, month=10, actor=manager)
+    return loan
+
+
+def _figures(upk, as_of: date) -> dict:
+    ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
+    detail = selectors.kolektibilitas(upk=upk, as_of=as_of)
+    return {
+        "indicators": {code: (v.value, v.band) for code, v in ind.values.items()},
+        "buckets": [(b.loans, b.outstanding) for b in kol.buckets],
+        "detail_buckets": [(b.loans, b.outstanding) for b in detail.buckets],
+        "required_reserve": detail.required_reserve,
+    }
+
+
+def _package(upk) -> dict:
+    package = selectors.monthly_package(upk=upk, year=2026, month=10)
+    return {
+        "indicators": {code: (v.value, v.band) for code, v in package.indicators.values.items()},
+        "kol": [(b.loans, b.outstanding) for b in package.kolektibilitas.buckets],
+        "lpp_buckets": [row.kol for row in package.lpp.rows],
+    }
+
+
+LENIENT = {"risk_instalments": 8, "kol_kl_from": 7, "kol_d_from": 8, "kol_m_from": 10}
+
+
+def test_manager_rule_change_does_not_alter_a_closed_month(late_book, upk, manager, staff):
+    before, package_before = _figures(upk, OCT), _package(upk)
+    assert before["buckets"][2][0] == 1  # Kurang Lancar under the default rules
+    assert before["indicators"]["lar"][0] == 100
+    today_before = _figures(upk, timezone.localdate())
+
+    services.upk_settings_update(upk=upk, actor=manager, **LENIENT)
+    version = UpkRuleVersion.objects.get(upk=upk)
+    assert version.status == ApprovalStatus.PROPOSED
+    assert version.effective_from == date(2026, 11, 1)  # the first open month
+    # A proposal changes nothing, today included.
+    assert _figures(upk, timezone.localdate()) == today_before
+
+    with pytest.raises(PermissionDenied):
+        services.upk_rules_decide(version=version, approve=True, actor=manager)
+    services.upk_rules_decide(version=version, approve=True, actor=staff)
+    version.refresh_from_db()
+    assert (version.status, version.decided_by, version.proposed_by) == (ApprovalStatus.APPROVED, staff, manager)
+
+    assert _figures(upk, OCT) == before
+    assert _package(upk) == package_before
+    after = _figures(upk, timezone.localdate())
+    assert after["indicators"]["lar"][0] == 0  # 8 instalments in arrears needed to be at risk now (it has 6)
+    assert after != today_before
+
+
+def test_rule_proposal_needs_a_different_staff_admin(late_book, upk, staff):
+    version = services.upk_rules_propose(upk=upk, actor=staff, reason="Uji", risk_instalments=4)
+    with pytest.raises(LedgerError, match="staf lain"):
+        services.upk_rules_decide(version=version, approve=True, actor=staff)
+
+
+def test_rule_rejection_needs_a_reason_and_changes_nothing(late_book, upk, manager, staff):
+    version = services.upk_rules_propose(upk=upk, actor=manager, reason="Longgarkan", **LENIENT)
+    with pytest.raises(LedgerError, match="Alasan penolakan"):
+        services.upk_rules_decide(version=version, approve=False, actor=staff)
+    before = _figures(upk, timezone.localdate())
+    services.upk_rules_decide(version=version, approve=False, actor=staff, reason="Tidak sesuai pedoman")
+    assert _figures(upk, timezone.localdate()) == before
+
+
+def test_approval_after_a_later_close_takes_effect_after_it(late_book, upk, manager, staff):
+    version = services.upk_rules_propose(upk=upk, actor=manager, reason="Longgarkan", **LENIENT)
+    services.period_close(upk=upk, year=2026, month=11, actor=manager)
+    nov = _figures(upk, date(2026, 11, 30))
+    services.upk_rules_decide(version=version, approve=True, actor=staff)
+    version.refresh_from_db()
+    assert version.effective_from == date(2026, 12, 1)
+    assert _figures(upk, date(2026, 11, 30)) == nov
+
+
+def test_rules_screen_proposes_and_staff_approves(client, late_book, upk, manager, staff):
+    client.force_login(manager)
+    url = reverse("upk:rules", args=[upk.pk])
+    page = client.get(url)
+    data = {k: v for k, v in page.context["form"].initial.items() if v is not None}
+    data["risk_instalments"] = 6
+    response = client.post(url, data)
+    assert response.status_code == 302
+    version = UpkRuleVersion.objects.get(upk=upk)
+    assert version.status == ApprovalStatus.PROPOSED
+    client.force_login(staff)
+    body = client.get(url).content.decode()
+    assert 'data-testid="rule-approve"' in body
+    client.post(reverse("upk:rules_decide", args=[version.pk]), {"approve": "1"})
+    version.refresh_from_db()
+    assert version.status == ApprovalStatus.APPROVED
