@@ -101,11 +101,18 @@ def _with_rules(sql: str, rules: dict[int, UpkSettings]) -> str:
     """The aggregate grades with the rules in force on its date: the settings
     table in `_PORTFOLIO_TAIL` is replaced by those rules as a VALUES list
     (whole numbers only, from `rules_in_force`)."""
-    rows = ", ".join(
-        "(" + ", ".join(str(int(v)) for v in (upk_id, *(getattr(r, c) for c in _RULE_COLUMNS))) + ")"
+    # SELECT … UNION ALL rather than VALUES with column aliases: SQLite (the
+    # embedded mode) names no columns of a VALUES list.
+    names = ("upk_id", *_RULE_COLUMNS)
+    rows = " UNION ALL ".join(
+        "SELECT "
+        + ", ".join(
+            f"{int(v)} AS {name}"
+            for name, v in zip(names, (upk_id, *(getattr(r, c) for c in _RULE_COLUMNS)), strict=True)
+        )
         for upk_id, r in sorted(rules.items())
     )
-    source = f"(VALUES {rows}) AS st(upk_id, {', '.join(_RULE_COLUMNS)})"
+    source = f"({rows}) st"
     assert _RULES_JOIN in sql
     return sql.replace(_RULES_JOIN, f"LEFT JOIN {source} ON st.upk_id = loans.upk_id")
 
