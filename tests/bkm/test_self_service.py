@@ -338,3 +338,29 @@ def test_submission_detail_pages_query_count_is_bounded(
         for url, bound in pages:
             with django_assert_max_num_queries(bound):
                 assert client.get(url).status_code == 200
+
+
+def test_proposal_attachment_add_and_download_scoped(
+    client, bkm, coordinator, other_coordinator, staff_admin, pdf_bytes
+):
+    proposal = _draft(bkm, coordinator)
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("bkm:proposal_attachment_add", args=[proposal.pk]),
+        {"title": "RAB", "file": _pdf(pdf_bytes, "rab.pdf")},
+    )
+    assert response.status_code == 302
+    attachment = proposal.attachments.get()
+    download = reverse("bkm:proposal_attachment_download", args=[attachment.pk])
+    response = client.get(download)
+    assert response.status_code == 200 and response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == pdf_bytes
+    client.force_login(staff_admin)  # a draft is the BKM's own
+    assert client.get(download).status_code == 404
+    client.force_login(other_coordinator)
+    assert client.get(download).status_code == 404
+    services.proposal_transition(proposal_id=proposal.pk, to_status="diajukan", actor=coordinator)
+    client.force_login(coordinator)  # submitted: no more attachments from the BKM until it is returned
+    assert client.get(reverse("bkm:proposal_attachment_add", args=[proposal.pk])).status_code == 403
+    client.force_login(staff_admin)
+    assert client.get(download).status_code == 200
