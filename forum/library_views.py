@@ -202,7 +202,8 @@ def training_list(request: HttpRequest) -> HttpResponse:
         response = _export(request, selectors.training_export_rows(fs.qs), "pelatihan", _("Pelatihan"))
         assert response is not None
         return response
-    # Upcoming first (soonest on top), then past ones (latest on top): one ordered list, paged.
+    # One list by date, latest first (upcoming ones on top), each marked upcoming or past; the
+    # `waktu` filter keeps one kind.
     qs = fs.qs.order_by("-starts_on", "-id")
     upcoming_ids = set(qs.filter(selectors.trainings_upcoming_q()).values_list("pk", flat=True))
     page = Paginator(qs, conf.get("FORUM_LIBRARY_PER_PAGE")).get_page(request.GET.get("page"))

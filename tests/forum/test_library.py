@@ -345,3 +345,27 @@ def test_training_list_filters_upcoming_and_past_and_exports(
         client.get(reverse("forum:trainings"))
     bad = client.get(reverse("forum:trainings"), {"tahun": "abc", "aspek": "999"})
     assert bad.status_code == 200
+
+
+def test_seed_demo_adds_library_and_trainings_with_attendance():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from core.models import User
+    from forum.models import Training
+
+    call_command("seed_demo", "--seed", "7", "--scale", "small", stdout=StringIO())
+    assert Material.objects.count() == 15
+    assert MaterialVersion.objects.count() > 15
+    assert all(m.current_version.number == m.versions.count() for m in Material.objects.all())
+    trainings = list(Training.objects.all())
+    assert len(trainings) == 4
+    today = timezone.localdate()
+    past = [t for t in trainings if t.starts_on < today]
+    assert len(past) == 2
+    for t in past:
+        marks = set(t.participants.values_list("attendance", flat=True))
+        assert marks <= {Attendance.HADIR, Attendance.TIDAK_HADIR} and Attendance.HADIR in marks
+    coordinator = User.objects.get(username="koordinator")
+    assert TrainingParticipant.objects.filter(registered_by=coordinator, bkm=coordinator.bkm).exists()
