@@ -369,3 +369,26 @@ def test_seed_demo_adds_library_and_trainings_with_attendance():
         assert marks <= {Attendance.HADIR, Attendance.TIDAK_HADIR} and Attendance.HADIR in marks
     coordinator = User.objects.get(username="koordinator")
     assert TrainingParticipant.objects.filter(registered_by=coordinator, bkm=coordinator.bkm).exists()
+
+
+def test_library_search_takes_any_input_without_error(client, staff_admin, member):
+    make_material(staff_admin, title="Pinjaman bergulir")
+    client.force_login(member)
+    for query in ['"pinjaman bergulir"', "a & b | !", "-kumuh", "' OR 1=1 --", "::", "((((", "x" * 500]:
+        assert client.get(reverse("forum:library"), {"cari": query}).status_code == 200
+
+
+def test_material_edit_archives_and_readers_then_get_404(client, staff_admin, member):
+    material = make_material(staff_admin, title="Juknis lama", codes=["sdm"])
+    client.force_login(staff_admin)
+    response = client.post(
+        reverse("forum:material_edit", args=[material.pk]),
+        {"category": material.category_id, "title": "Juknis lama (2019)", "description": "", "is_archived": "on"},
+    )
+    assert response.status_code == 302
+    material.refresh_from_db()
+    assert material.is_archived and material.title == "Juknis lama (2019)"
+    assert list(material.aspects.all()) == []
+    client.force_login(member)
+    assert client.get(reverse("forum:material", args=[material.pk])).status_code == 404
+    assert client.get(reverse("forum:material_download", args=[material.pk, 1])).status_code == 404
