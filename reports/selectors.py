@@ -887,15 +887,16 @@ class ParAlert:
 
 def upk_par_alerts(*, year: int, month: int, upk_ids: list[int] | None = None) -> list[ParAlert]:
     """UPKs whose PAR moved into a worse band at the end of (year, month), or rose at each of its last
-    three month ends (4 month ends × 3 queries)."""
-    from upk.selectors import portfolio_summary_many
+    three month ends (figures at 4 month ends: stored ones read at once, upk/figures.py)."""
+    from upk.selectors import portfolio_summary_dates
 
     units = upk_units(upk_ids=upk_ids)
     ids = [u.pk for u in units]
     ends = month_ends(year, month, 4)
     history: dict[int, list[Any]] = {i: [] for i in ids}
+    by_date = portfolio_summary_dates(upk_ids=ids, dates=ends)
     for end in ends:
-        for upk_id, (ind, _kol) in portfolio_summary_many(upk_ids=ids, as_of=end).items():
+        for upk_id, (ind, _kol) in by_date[end].items():
             history[upk_id].append(ind["par"])
     alerts = []
     for u in units:

@@ -1168,18 +1168,30 @@ def _tune_aggregate(cursor: Any) -> None:
     )
 
 
-def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
-    """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
-    UPKs — the path for city-wide dashboards: a handful of queries whatever
-    the number of UPKs or loans (portfolio aggregate, account totals,
-    settings). At the end of a closed month the aggregate reads the
-    month-end cache (`LoanMonthEnd`) instead of the allocations."""
-    ids = sorted(set(upk_ids))
-    if not ids:
-        return {}
-    rules = _settings(ids, as_of)
-    figures = {i: PortfolioFigures(as_of) for i in ids}
-    buckets: dict[int, list[tuple[int, int]]] = {i: [(0, 0)] * 5 for i in ids}
+# The raw sums of one UPK as of a date, in this order: what the aggregate
+# returns (figures, then count and outstanding per kolektibilitas bucket) and
+# the account totals. Everything else (indicators, bands, reserve required)
+# is derived from them in `_summary_from_raw`, live or stored (upk/figures.py).
+RAW_FIELDS: tuple[str, ...] = (
+    "outstanding",
+    "active_ksm",
+    "at_risk_ksm",
+    "at_risk_outstanding",
+    "at_risk_arrears_pokok",
+    "due_total",
+    "paid_on_due",
+    *(f"{kind}{b}" for b in range(5) for kind in ("n", "o")),
+    *_TOTAL_KEYS,
+)
+_N_FIGURES = 7
+
+
+def _summary_raw_live(ids: list[int], as_of: date, rules: dict[int, UpkSettings]) -> dict[int, list[int]]:
+    """The raw sums (RAW_FIELDS) of the UPKs as of `as_of`, computed from the
+    ledger: a handful of queries whatever the number of UPKs or loans
+    (portfolio aggregate, account totals). At the end of a closed month the
+    aggregate reads the month-end cache (`LoanMonthEnd`) instead of the
+    allocations."""
     totals: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     cached: set[int] = set()
     if as_of == month_end(as_of.year, as_of.month):
@@ -1192,8 +1204,8 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
         statements.append(_portfolio_sql(sorted(cached), as_of, month_end_cache=True))
     if live:
         statements.append(_portfolio_sql(live, as_of))
-    statements = [(_with_rules(sql, rules), params) for sql, params in statements]
-    rows = []
+    statements = [(_with_rules(sql, {i: rules[i] for i in ids}), params) for sql, params in statements]
+    sums: dict[int, list[int]] = {i: [0] * (len(RAW_FIELDS) - len(_TOTAL_KEYS)) for i in ids}
     # savepoint=False: no extra round trips when the caller is already in a
     # transaction (the SET LOCAL then lasts until the caller's transaction ends,
     # which is harmless: jit off).
@@ -1204,40 +1216,77 @@ def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, 
             totals.update(_role_totals(live, as_of))
         for sql, params in statements:
             cursor.execute(sql, params)
-            rows += cursor.fetchall()
-    for row in rows:
-        upk_id, *vals = row
-        nums = [int(v or 0) for v in vals]
-        f = figures[upk_id]
-        (
-            f.outstanding,
-            f.active_ksm,
-            f.at_risk_ksm,
-            f.at_risk_outstanding,
-            f.at_risk_arrears_pokok,
-            f.due_total,
-            f.paid_on_due,
-        ) = nums[:7]
-        rest = nums[7:]
-        buckets[upk_id] = [(rest[2 * b], rest[2 * b + 1]) for b in range(5)]
-    out = {}
-    for upk_id in ids:
-        f = figures[upk_id]
-        t = totals[upk_id]
-        f.income_ytd, f.cost_ytd, f.capital = t["income"], t["cost"], t["capital"]
-        rates = _reserve_rates(rules[upk_id])
-        kol = Kolektibilitas(
-            upk_id,
-            as_of,
-            [
-                KolBucket(code, str(name), rates[b], buckets[upk_id][b][0], buckets[upk_id][b][1])
-                for b, (code, name) in enumerate(KOL_NAMES)
-            ],
-            [],
-            t["reserve"],
-        )
-        out[upk_id] = (_indicator_values(f, rules[upk_id], upk_id), kol)
+            for upk_id, *vals in cursor.fetchall():
+                sums[upk_id] = [int(v or 0) for v in vals]
+    return {i: sums[i] + [int(totals[i][k]) for k in _TOTAL_KEYS] for i in ids}
+
+
+def _summary_from_raw(
+    upk_id: int, as_of: date, raw: list[int], rules: UpkSettings
+) -> tuple[Indicators, Kolektibilitas]:
+    f = PortfolioFigures(as_of)
+    (
+        f.outstanding,
+        f.active_ksm,
+        f.at_risk_ksm,
+        f.at_risk_outstanding,
+        f.at_risk_arrears_pokok,
+        f.due_total,
+        f.paid_on_due,
+    ) = raw[:_N_FIGURES]
+    buckets = raw[_N_FIGURES : _N_FIGURES + 10]
+    t = dict(zip(_TOTAL_KEYS, raw[_N_FIGURES + 10 :], strict=True))
+    f.income_ytd, f.cost_ytd, f.capital = t["income"], t["cost"], t["capital"]
+    rates = _reserve_rates(rules)
+    kol = Kolektibilitas(
+        upk_id,
+        as_of,
+        [
+            KolBucket(code, str(name), rates[b], buckets[2 * b], buckets[2 * b + 1])
+            for b, (code, name) in enumerate(KOL_NAMES)
+        ],
+        [],
+        t["reserve"],
+    )
+    return _indicator_values(f, rules, upk_id), kol
+
+
+def portfolio_summary_dates(
+    *, upk_ids: Iterable[int], dates: Iterable[date]
+) -> dict[date, dict[int, tuple[Indicators, Kolektibilitas]]]:
+    """`portfolio_summary_many` at several dates: the stored figures
+    (upk/figures.py) still valid are read in one query, the others computed
+    live (per date, only for the UPKs missing) and stored for the next reader."""
+    from . import figures
+
+    ids = sorted(set(upk_ids))
+    days = sorted(set(dates))
+    if not ids or not days:
+        return {d: {} for d in days}
+    raw: dict[tuple[int, date], list[int]] = {}
+    computed: dict[tuple[int, date], list[int]] = {}
+    versions: dict[int, int] = {}
+    if figures.enabled():
+        versions, raw = figures.read(ids, days)
+    out: dict[date, dict[int, tuple[Indicators, Kolektibilitas]]] = {}
+    for day in days:
+        rules = _settings(ids, day)
+        missing = [i for i in ids if (i, day) not in raw]
+        if missing:
+            for upk_id, values in _summary_raw_live(missing, day, rules).items():
+                raw[(upk_id, day)] = computed[(upk_id, day)] = values
+        out[day] = {i: _summary_from_raw(i, day, raw[(i, day)], rules[i]) for i in ids}
+    if computed and figures.enabled():
+        figures.store(computed, versions)
     return out
+
+
+def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
+    """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
+    UPKs — the path for city-wide dashboards: a handful of queries whatever
+    the number of UPKs or loans, and for figures already computed since the
+    UPK's last write (or of a month closed since), two (upk/figures.py)."""
+    return portfolio_summary_dates(upk_ids=upk_ids, dates=[as_of])[as_of]
 
 
 def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
