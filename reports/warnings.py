@@ -260,15 +260,23 @@ def bkms_without_coordinator(only: Collection[int] | None = None) -> Iterable[Ea
     from .selectors import bkms_without_coordinator as select
 
     qs = select()
-    for bkm in qs.filter(pk__in=only) if only is not None else qs:
+    reason = _("Belum ada pengguna koordinator BKM di portal.")
+    # Values, not BKM instances: at province scale this names most BKMs on every dashboard.
+    rows = (qs.filter(pk__in=only) if only is not None else qs).values_list(
+        "pk", "name", "kelurahan__kecamatan_id", "kelurahan__kecamatan__name"
+    )
+    for pk, name, kecamatan_id, kecamatan in rows:
         yield EarlyWarning(
-            key=f"bkm-no-coordinator:{bkm.pk}",
+            key=f"bkm-no-coordinator:{pk}",
             severity="warning",
-            subject=bkm.name,
-            url=_bkm_url(bkm.pk),
-            reason=_("Belum ada pengguna koordinator BKM di portal."),
+            subject=name,
+            url=_bkm_url(pk),
+            reason=reason,
             domain="bkm",
-            **_place(bkm),
+            subject_type="bkm",
+            subject_id=pk,
+            kecamatan_id=kecamatan_id,
+            kecamatan=kecamatan,
         )
 
 
