@@ -38,7 +38,7 @@ def _text(response) -> str:
 @pytest.fixture
 def books(bkm, upk_manager, staff_admin):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     fund(upk, upk_manager, on=today() - timedelta(days=200))
     loans = make_portfolio(upk, upk_manager, 3, today=today())
     return upk, loans[0]
@@ -65,7 +65,7 @@ def test_repayment_is_visible_at_once_on_every_page(books, upk_manager, staff_ad
     # The figures as of today and as of this month's end are stored now.
     assert UpkFigures.objects.filter(upk_id=upk.pk, as_of=today()).exists()
 
-    repayment = services.repayment_record(
+    repayment = services.repayments.repayment_record(
         loan=loan, amount=600_000, paid_on=today(), actor=upk_manager, idempotency_key="fresh-1"
     )
     after = _outstanding_live(upk.pk)

@@ -68,7 +68,7 @@ def _grow(world, count: int) -> None:
     make_portfolio(upk, manager, count, today=today())
     for i in range(count):
         world["paid"] += 1
-        services.repayment_record(
+        services.repayments.repayment_record(
             loan=loan, amount=10_000, paid_on=today(), actor=manager, idempotency_key=f"grow-{world['paid']}-{i}"
         )
 
@@ -89,7 +89,7 @@ def _counts(clients, world) -> dict[str, int]:
 def world(bkm, staff_admin, upk_manager, member, client, settings):
     settings.REPORTS_UPK_PACKAGE_DUE_DAY = 0  # the package check at its dearest
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     fund(upk, upk_manager, on=today() - timedelta(days=200))
     category = Category.objects.get(kecamatan=bkm.kelurahan.kecamatan)
     loans = make_portfolio(upk, upk_manager, N, today=today())

@@ -48,7 +48,7 @@ def test_portfolio_summary_many_stores_then_reads_back(upk, portfolio, django_as
 def test_repayment_makes_stored_figures_stale(upk, manager, portfolio):  # noqa: F811
     good, late, bad = portfolio
     before = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP)[upk.pk]
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=bad, amount=INSTALMENT, paid_on=date(2024, 9, 15), actor=manager, idempotency_key="late-pay"
     )
     after = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP)[upk.pk]
@@ -72,12 +72,12 @@ def test_other_upks_figures_stay_stored_after_a_posting(upk, manager, portfolio,
     from .factories import make_active_loan
 
     other = other_bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=other)
+    services.settings.upk_setup(upk=other)
     manager.upk_units.add(other)
     make_active_loan(other, manager)
     selectors.portfolio_summary_many(upk_ids=[upk.pk, other.pk], as_of=SEP)
     good, _late, _bad = portfolio
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="extra"
     )
     _versions, found = figures.read([upk.pk, other.pk], [SEP])
@@ -85,15 +85,15 @@ def test_other_upks_figures_stay_stored_after_a_posting(upk, manager, portfolio,
 
 
 def test_closed_month_figures_survive_postings_until_reopened(upk, manager, staff, loan):
-    services.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
-    services.period_close(upk=upk, year=2024, month=6, actor=manager)
+    services.repayments.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
+    services.periods.period_close(upk=upk, year=2024, month=6, actor=manager)
     june = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=JUNE_END)[upk.pk]
     assert UpkFigures.objects.get(upk_id=upk.pk, as_of=JUNE_END).closed
-    services.repayment_record(loan=loan, amount=391_600, paid_on=date(2024, 7, 2), actor=manager, idempotency_key="b")
+    services.repayments.repayment_record(loan=loan, amount=391_600, paid_on=date(2024, 7, 2), actor=manager, idempotency_key="b")
     _versions, found = figures.read([upk.pk], [JUNE_END])
     assert list(found) == [(upk.pk, JUNE_END)]  # a July posting cannot change June
     _same(june, _live(upk.pk, JUNE_END))
-    services.period_reopen(upk=upk, year=2024, month=6, actor=staff, reason="Koreksi")
+    services.periods.period_reopen(upk=upk, year=2024, month=6, actor=staff, reason="Koreksi")
     assert not UpkFigures.objects.filter(upk_id=upk.pk, as_of=JUNE_END).exists()
     _same(selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=JUNE_END)[upk.pk], _live(upk.pk, JUNE_END))
     assert not UpkFigures.objects.get(upk_id=upk.pk, as_of=JUNE_END).closed
