@@ -85,11 +85,15 @@ def test_other_upks_figures_stay_stored_after_a_posting(upk, manager, portfolio,
 
 
 def test_closed_month_figures_survive_postings_until_reopened(upk, manager, staff, loan):
-    services.repayments.repayment_record(loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
+    services.repayments.repayment_record(
+        loan=loan, amount=100_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a"
+    )
     services.periods.period_close(upk=upk, year=2024, month=6, actor=manager)
     june = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=JUNE_END)[upk.pk]
     assert UpkFigures.objects.get(upk_id=upk.pk, as_of=JUNE_END).closed
-    services.repayments.repayment_record(loan=loan, amount=391_600, paid_on=date(2024, 7, 2), actor=manager, idempotency_key="b")
+    services.repayments.repayment_record(
+        loan=loan, amount=391_600, paid_on=date(2024, 7, 2), actor=manager, idempotency_key="b"
+    )
     _versions, found = figures.read([upk.pk], [JUNE_END])
     assert list(found) == [(upk.pk, JUNE_END)]  # a July posting cannot change June
     _same(june, _live(upk.pk, JUNE_END))
