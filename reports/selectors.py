@@ -546,7 +546,7 @@ def _upk_units_qs(*, kecamatan_id: int | None = None, upk_ids: list[int] | None 
     if kecamatan_id:
         qs = qs.filter(bkm__kelurahan__kecamatan_id=kecamatan_id)
     if upk_ids is not None:
-        qs = qs.filter(pk__in=upk_ids)
+        qs = qs.filter(pk__any_of=upk_ids)
     return qs
 
 

@@ -181,7 +181,7 @@ def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -
             )
     acks = {
         a.key: a
-        for a in WarningAcknowledgement.objects.filter(key__in=[w.key for w in warnings]).select_related(
+        for a in WarningAcknowledgement.objects.filter(key__any_of=[w.key for w in warnings]).select_related(
             "acknowledged_by"
         )
     }

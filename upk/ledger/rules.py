@@ -104,7 +104,7 @@ def rules_in_force_dates(
     1,000 UPKs)."""
     ids = list(upk_ids)
     days = list(dict.fromkeys(dates))
-    rows = UpkSettings.objects.filter(upk_id__in=ids)
+    rows = UpkSettings.objects.filter(upk_id__any_of=ids)
     annotations = {}
     for n, on in enumerate(days):
         if on is not None:
