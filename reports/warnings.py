@@ -206,7 +206,10 @@ def group_by_kind(items: Iterable[WarningItem]) -> list[WarningGroup]:
     groups: dict[str, WarningGroup] = {}
     for item in items:
         kind = item.warning.kind
-        groups.setdefault(kind, WarningGroup(kind, item.warning.kind_label, [])).items.append(item)
+        group = groups.get(kind)
+        if group is None:  # the label (a translation) once per kind, not per item
+            group = groups[kind] = WarningGroup(kind, item.warning.kind_label, [])
+        group.items.append(item)
     order = list(KIND_LABELS)
     return sorted(groups.values(), key=lambda g: (order.index(g.kind) if g.kind in order else len(order), g.kind))
 
