@@ -33,6 +33,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from contextlib import nullcontext
 from datetime import date
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 
@@ -112,7 +113,7 @@ def store(computed: Mapping[Key, list[int]], versions: Mapping[int, int]) -> int
 
     ids = sorted({upk_id for upk_id, _d in computed})
     items = sorted(computed.items())
-    params = [
+    params: list[Any] = [
         ids,
         ids,
         [k[0] for k, _v in items],

@@ -1266,7 +1266,22 @@ def _summary_from_raw(
 
 def _figures_from_raw(as_of: date, raw: list[int]) -> PortfolioFigures:
     t = dict(zip(_TOTAL_KEYS, raw[_N_FIGURES + 10 :], strict=True))
-    return PortfolioFigures(as_of, *raw[:_N_FIGURES], income_ytd=t["income"], cost_ytd=t["cost"], capital=t["capital"])
+    outstanding, active_ksm, at_risk_ksm, at_risk_outstanding, at_risk_arrears_pokok, due_total, paid_on_due = raw[
+        :_N_FIGURES
+    ]
+    return PortfolioFigures(
+        as_of,
+        outstanding=outstanding,
+        active_ksm=active_ksm,
+        at_risk_ksm=at_risk_ksm,
+        at_risk_outstanding=at_risk_outstanding,
+        at_risk_arrears_pokok=at_risk_arrears_pokok,
+        due_total=due_total,
+        paid_on_due=paid_on_due,
+        income_ytd=t["income"],
+        cost_ytd=t["cost"],
+        capital=t["capital"],
+    )
 
 
 def portfolio_summary_dates(
