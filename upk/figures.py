@@ -9,7 +9,7 @@ depends only on the rows the aggregate reads, so it stays valid until one of
 those rows changes.
 
 How validity is known: database triggers (migration
-0018_stored_portfolio_figures) raise the UPK's `FiguresVersion` on every write
+0020_stored_portfolio_figures) raise the UPK's `FiguresVersion` on every write
 to a table the aggregate reads, whatever wrote it (services, imports, admin,
 commands). A stored row carries the version it was computed under and is used
 only while that is still the UPK's version. A month end that was closed when

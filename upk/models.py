@@ -1041,7 +1041,7 @@ class FiguresVersion(models.Model):
     """A counter per UPK, raised by database triggers on every write to a
     table the portfolio figures read (loans, allocations, instalments, journal
     lines, accounts, rules, states, month-end caches; migration
-    0018_stored_portfolio_figures). A stored figure is valid while the counter
+    0020_stored_portfolio_figures). A stored figure is valid while the counter
     it was computed under is the current one. No foreign key: the triggers fire
     while a unit's rows are deleted too."""
 

@@ -114,7 +114,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("upk", "0017_upk_rule_versions"),
+        ("upk", "0019_monthly_package_supersedes"),
     ]
 
     operations = [
