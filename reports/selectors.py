@@ -216,7 +216,7 @@ def bkms_incomplete_rows() -> QuerySet[BKM]:
     missing = Q()
     for name in fields:
         q = Q(**{f"{name}__isnull": True})
-        if BKM._meta.get_field(name).empty_strings_allowed:
+        if getattr(BKM._meta.get_field(name), "empty_strings_allowed", False):
             q |= Q(**{name: ""})
         missing |= q
     return (

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -251,13 +251,14 @@ def warning_summary(*, shown: int) -> WarningSummary:
             counts["provider-error"] = counts.get("provider-error", 0) + 1
     items = _items(warnings)
     groups = group_by_kind(items)
-    open_total = 0
+    total = open_total = 0
     for g in groups:
         acknowledged = len(g.items) - g.open_count
         g.total = counts.get(g.kind, len(g.items))
         g.open_total = g.total - acknowledged
+        total += g.total
         open_total += g.open_total
-    return WarningSummary(items=items[:shown], groups=groups, total=sum(g.total for g in groups), open_total=open_total)
+    return WarningSummary(items=items[:shown], groups=groups, total=total, open_total=open_total)
 
 
 def _acknowledged_subject_ids(kinds: list[str]) -> dict[str, list[int]]:
@@ -434,7 +435,10 @@ def _board_rows(sql_filter: str) -> QuerySet:
 
 
 def _board_short_rows() -> QuerySet:
-    return _board_rows("board_short")
+    # Empty boards (NO_BOARD, danger) first, then by subject: the dashboard shows a kind's first rows, and
+    # `collect_warnings` puts danger before warning. Ordering only; `bkm_warnings` still decides severity.
+    empty_last = ExpressionWrapper(Q(board_size__gt=0), output_field=BooleanField())
+    return _board_rows("board_short").order_by(empty_last, "name", "pk")
 
 
 def _board_warnings(
