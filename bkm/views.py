@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import exports
 from core.filters import filterset
@@ -40,6 +41,7 @@ from .forms import (
     OPDForm,
     ProposalForm,
     ProposalTransitionForm,
+    RPLPItemForm,
     SlumAreaForm,
     SlumMeasureForm,
     UnitForm,
@@ -63,6 +65,7 @@ from .models import (
     Kecamatan,
     Kelurahan,
     Proposal,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
     Unit,
@@ -159,6 +162,8 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": selectors.bkm_history(bkm=bkm, limit=15),
             "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
             "unit_links": unit_links(request.user, profile.units),
+            "can_create_proposal": perms.can_create_proposal(request.user, bkm),
+            "can_submit": perms.can_submit_for(request.user, bkm),
         },
     )
 
@@ -450,6 +455,40 @@ def audit_form(request: HttpRequest, pk: int, audit_pk: int | None = None) -> Ht
     )
 
 
+@login_required
+def rplp_item_form(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
+    return _child_form_view(
+        request,
+        bkm_pk=pk,
+        obj_pk=item_pk,
+        model=RPLPItem,
+        part=perms.Part.RPLP,
+        form_class=RPLPItemForm,
+        service=services.rplp_item_save,
+        service_kw="item",
+        anchor="rplp",
+        title_new=_("Tambah kegiatan RPLP"),
+        title_edit=_("Ubah kegiatan RPLP"),
+        success=_("Kegiatan RPLP disimpan."),
+        form_bkm=True,
+    )
+
+
+@login_required
+@require_POST
+def rplp_item_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    bkm = _get_bkm_for_view(request, pk)
+    perms.check_bkm_edit(request.user, bkm, perms.Part.RPLP)
+    item = get_object_or_404(RPLPItem, pk=item_pk, bkm=bkm)
+    try:
+        services.rplp_item_delete(bkm=bkm, item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Kegiatan RPLP dihapus."))
+    return redirect(_detail_url(bkm, "rplp"))
+
+
 # --- Documents -----------------------------------------------------------------------------
 
 
@@ -526,15 +565,19 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
     bkm = _get_bkm_for_view(request, pk)
-    perms.check_bkm_edit(request.user, bkm, perms.Part.PROPOSALS)
+    perms.check_proposal_create(request.user, bkm)
+    # The coordinator drafts (and submits later for verification); staff record one received on paper.
+    draft = perms.is_coordinator_of(request.user, bkm)
     form = ProposalForm(_post(request), bkm=bkm)
     return _form_page(
         request,
         form=form,
         title=_("Usulan kegiatan baru"),
         back=_detail_url(bkm, "usulan"),
-        save=lambda f: services.proposal_create(bkm=bkm, data=f.cleaned_data, actor=request.user),
-        success=_("Usulan kegiatan dicatat."),
+        save=lambda f: services.proposal_create(bkm=bkm, data=f.cleaned_data, actor=request.user, draft=draft),
+        success=_("Draf usulan disimpan. Lengkapi lampiran, lalu ajukan untuk verifikasi.")
+        if draft
+        else _("Usulan kegiatan dicatat."),
         next_url=lambda p: reverse("bkm:proposal_detail", args=[p.pk]),
         bkm=bkm,
     )
@@ -569,36 +612,39 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _get_proposal(request, pk)
-    can_move = perms.can_edit_proposal(request.user, proposal)
+    steps = perms.proposal_steps_for(request.user, proposal, services.proposal_allowed_transitions(proposal.status))
     form = None
     status = 200
-    if can_move:
-        allowed = services.proposal_allowed_transitions(proposal.status)
-        if request.method == "POST":
-            form = ProposalTransitionForm(request.POST, allowed=allowed)
-            if form.is_valid():
-                try:
-                    services.proposal_transition(
-                        proposal_id=proposal.pk,
-                        to_status=form.cleaned_data["to_status"],
-                        note=form.cleaned_data["note"],
-                        budget_approved=form.cleaned_data["budget_approved"],
-                        actor=request.user,
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                else:
-                    messages.success(request, _("Status usulan diperbarui."))
-                    return redirect("bkm:proposal_detail", pk=proposal.pk)
-            status = 400
-        elif allowed:
-            form = ProposalTransitionForm(allowed=allowed)
-    elif request.method == "POST":
+    if request.method == "POST":
         perms.check_proposal_transition(request.user, proposal)
+        form = ProposalTransitionForm(request.POST, allowed=steps, current=proposal.status)
+        if form.is_valid():
+            perms.check_proposal_transition(request.user, proposal, form.cleaned_data["to_status"])
+            try:
+                services.proposal_transition(
+                    proposal_id=proposal.pk,
+                    to_status=form.cleaned_data["to_status"],
+                    note=form.cleaned_data["note"],
+                    budget_approved=form.cleaned_data.get("budget_approved"),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Status usulan diperbarui."))
+                return redirect("bkm:proposal_detail", pk=proposal.pk)
+        status = 400
+    elif steps:
+        form = ProposalTransitionForm(allowed=steps, current=proposal.status)
+    can_edit = perms.can_edit_proposal(request.user, proposal)
     return render(
         request,
         "bkm/proposal_detail.html",
-        {"proposal": proposal, "form": form, "can_edit": can_move},
+        {
+            "proposal": proposal,
+            "form": form,
+            "can_edit": can_edit,
+        },
         status=status,
     )
 

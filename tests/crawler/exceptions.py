@@ -34,7 +34,8 @@ EXCEPTIONS: list[Allowed] = [
         "unreached",
         r"^(forum:(follow_up_add|follow_up_status|meeting_attendance|meeting_decision_add|meeting_minutes|"
         r"meeting_rsvp|notifications_read|post_moderate|report_close|thread_moderate|thread_reply|thread_watch)|"
-        r"reports:(subscription_toggle|warning_acknowledge)|upk:rules_decide|logout|set_language)$",
+        r"reports:(subscription_toggle|warning_acknowledge)|upk:rules_decide|logout|set_language|"
+        r"bkm:(notices_read|rplp_item_delete))$",
         "POST-only actions (forms with method=post); the crawler sends no POST",
     ),
     Allowed(
