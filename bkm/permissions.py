@@ -187,3 +187,17 @@ def check_proposal_edit(user: Any, proposal: Proposal) -> None:
 def check_proposal_transition(user: Any, proposal: Proposal) -> None:
     # Moving a proposal is the POKJA-PKP's liaison act: staff admin only.
     check_bkm_edit(user, proposal.bkm, Part.PROPOSALS)
+
+
+# --- The public face (issue 15) ----------------------------------------------------------
+
+
+def can_publish_documents(user: Any) -> bool:
+    """Staff admins decide which documents the public pages show."""
+    return is_staff_admin(user)
+
+
+def check_document_publish(user: Any, document: Document) -> None:
+    check_bkm_view(user, document.bkm)
+    if not can_publish_documents(user):
+        raise PermissionDenied
