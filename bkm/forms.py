@@ -32,12 +32,19 @@ from .models import (
     Kelurahan,
     Proposal,
     ProposalStatus,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
     Unit,
     UnitPerson,
 )
-from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, PROPOSAL_EDIT_FIELDS, document_check_file
+from .services import (
+    BKM_CONTACT_FIELDS,
+    BKM_PROFILE_FIELDS,
+    PROPOSAL_EDIT_FIELDS,
+    RPLP_ITEM_FIELDS,
+    document_check_file,
+)
 
 
 class DateInput(forms.DateInput):
@@ -237,8 +244,25 @@ class ProposalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _model_field(self, "kelurahan").queryset = Kelurahan.objects.order_by("name")
         _model_field(self, "slum_area").queryset = SlumArea.objects.select_related("kelurahan").order_by("name")
+        _model_field(self, "rplp_item").queryset = RPLPItem.objects.filter(bkm=bkm).order_by("year", "aspect", "title")
         if not self.instance.pk:
             self.initial.setdefault("kelurahan", bkm.kelurahan_id)
+
+
+class RPLPItemForm(forms.ModelForm):
+    budget = RupiahField(label=_("Perkiraan biaya (Rp)"))
+
+    class Meta:
+        model = RPLPItem
+        formfield_callback = staticmethod(number_formfield)
+        fields = list(RPLP_ITEM_FIELDS)
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "slum_area").queryset = SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id).order_by(
+            "name"
+        )
 
 
 class ProposalTransitionForm(forms.Form):

@@ -637,6 +637,11 @@ class OPD(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
+    # The BKM's own steps before the city pipeline (issue 15): a coordinator's
+    # draft, submitted for the secretariat's verification, or returned with a note.
+    DRAF = "draf", _("Draf BKM")
+    DIAJUKAN = "diajukan", _("Diajukan BKM, menunggu verifikasi")
+    DIKEMBALIKAN = "dikembalikan", _("Dikembalikan ke BKM")
     DIUSULKAN = "diusulkan", _("Diusulkan")
     DIBAHAS = "dibahas", _("Dibahas")
     DISETUJUI = "disetujui", _("Disetujui")
@@ -650,6 +655,88 @@ class FundingSource(models.TextChoices):
     APBN = "apbn", "APBN"
     CSR = "csr", "CSR"
     SWADAYA = "swadaya", _("Swadaya")
+
+
+# --- RPLP plan ----------------------------------------------------------------------
+
+SLUM_ASPECT_CHOICES: list[tuple[str, Any]] = [(field, label) for field, label in SLUM_ASPECTS]
+
+
+class RPLPStatus(models.TextChoices):
+    PLANNED = "direncanakan", _("Direncanakan")
+    PROPOSED = "diusulkan", _("Diusulkan")
+    APPROVED = "disetujui", _("Disetujui")
+    DONE = "selesai", _("Selesai")
+
+
+# What a linked proposal's status says about the RPLP item it carries out. The
+# BKM's draft and a proposal returned to it or rejected say nothing: the item is
+# still only planned. The furthest linked proposal decides (RPLP_STATUS_ORDER).
+RPLP_STATUS_OF_PROPOSAL: dict[str, str] = {
+    "diajukan": RPLPStatus.PROPOSED,
+    "diusulkan": RPLPStatus.PROPOSED,
+    "dibahas": RPLPStatus.PROPOSED,
+    "disetujui": RPLPStatus.APPROVED,
+    "dilaksanakan": RPLPStatus.APPROVED,
+    "selesai": RPLPStatus.DONE,
+}
+RPLP_STATUS_ORDER: tuple[str, ...] = tuple(RPLPStatus.values)
+
+
+def rplp_status_from(proposal_statuses: Any) -> RPLPStatus:
+    """The one rule of an RPLP item's status, from the statuses of the proposals linked to it."""
+    found = [RPLP_STATUS_OF_PROPOSAL[s] for s in proposal_statuses if s in RPLP_STATUS_OF_PROPOSAL]
+    if not found:
+        return RPLPStatus.PLANNED
+    return RPLPStatus(max(found, key=RPLP_STATUS_ORDER.index))
+
+
+class RPLPItem(models.Model):
+    """One activity of a BKM's RPLP (rencana penataan lingkungan permukiman) for one slum aspect and year.
+
+    Its status is not stored: `rplp_status_from` derives it from the proposals
+    that carry the item out (`Proposal.rplp_item`), so it cannot disagree with them.
+    """
+
+    bkm = models.ForeignKey(BKM, on_delete=models.CASCADE, related_name="rplp_items", verbose_name=_("BKM"))
+    aspect = models.CharField(_("aspek kekumuhan"), max_length=20, choices=SLUM_ASPECT_CHOICES)
+    year = models.PositiveSmallIntegerField(
+        _("tahun rencana"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("kegiatan"), max_length=255)
+    slum_area = models.ForeignKey(
+        SlumArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rplp_items",
+        verbose_name=_("kawasan kumuh"),
+    )
+    volume = models.CharField(_("volume"), max_length=100, blank=True, help_text=_("mis. 350 m, 20 unit"))
+    budget = models.DecimalField(
+        _("perkiraan biaya (Rp)"), max_digits=15, decimal_places=0, validators=[MinValueValidator(0)]
+    )
+    funding_source = models.CharField(_("sumber dana"), max_length=20, choices=FundingSource.choices)
+    notes = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["bkm", "year", "aspect", "title"]
+        verbose_name = _("kegiatan RPLP")
+        verbose_name_plural = _("kegiatan RPLP")
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="rplpitem_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+    def clean(self) -> None:
+        if self.slum_area is not None and self.bkm_id and self.slum_area.kelurahan_id != self.bkm.kelurahan_id:
+            raise ValidationError({"slum_area": _("Kawasan kumuh itu tidak berada di kelurahan BKM ini.")})
 
 
 class Proposal(models.Model):
@@ -676,6 +763,10 @@ class Proposal(models.Model):
         related_name="proposals",
         verbose_name=_("kawasan kumuh"),
     )
+    location = models.CharField(
+        _("lokasi rinci"), max_length=255, blank=True, help_text=_("mis. RT 03/RW 02, Jl. Rindang Banua")
+    )
+    aspect = models.CharField(_("aspek kekumuhan"), max_length=20, choices=SLUM_ASPECT_CHOICES, blank=True)
     year = models.PositiveSmallIntegerField(_("tahun"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     budget_proposed = models.DecimalField(
         _("anggaran diusulkan (Rp)"), max_digits=15, decimal_places=0, validators=[MinValueValidator(0)]
@@ -693,6 +784,14 @@ class Proposal(models.Model):
         _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DIUSULKAN, editable=False
     )
     description = models.TextField(_("uraian"), blank=True)
+    rplp_item = models.ForeignKey(
+        RPLPItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("kegiatan RPLP"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -710,8 +809,13 @@ class Proposal(models.Model):
         return self.title
 
     def clean(self) -> None:
+        errors = {}
         if self.slum_area is not None and self.kelurahan_id and self.slum_area.kelurahan_id != self.kelurahan_id:
-            raise ValidationError({"slum_area": _("Kawasan kumuh itu tidak berada di kelurahan lokasi usulan.")})
+            errors["slum_area"] = _("Kawasan kumuh itu tidak berada di kelurahan lokasi usulan.")
+        if self.rplp_item is not None and self.bkm_id and self.rplp_item.bkm_id != self.bkm_id:
+            errors["rplp_item"] = _("Kegiatan RPLP itu milik BKM lain.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProposalEvent(models.Model):

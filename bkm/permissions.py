@@ -42,10 +42,11 @@ class Part:
     PROPOSALS = "proposals"
     ASSESSMENT = "assessment"
     AUDIT = "audit"
+    RPLP = "rplp"  # the BKM's own settlement plan (RPLP) items
 
-    ALL = frozenset({PROFILE, CONTACTS, BOARD, UNITS, DOCUMENTS, BANK, HANDOVER, PROPOSALS, ASSESSMENT, AUDIT})
-    # What the coordinator of a BKM may edit on their own BKM (issue 2).
-    COORDINATOR = frozenset({CONTACTS, BOARD, UNITS, DOCUMENTS})
+    ALL = frozenset({PROFILE, CONTACTS, BOARD, UNITS, DOCUMENTS, BANK, HANDOVER, PROPOSALS, ASSESSMENT, AUDIT, RPLP})
+    # What the coordinator of a BKM may edit on their own BKM (issue 2; the RPLP is the BKM's plan, issue 15).
+    COORDINATOR = frozenset({CONTACTS, BOARD, UNITS, DOCUMENTS, RPLP})
 
 
 def _authenticated(user: Any) -> bool:

@@ -59,10 +59,13 @@ from .models import (
     Handover,
     Proposal,
     ProposalEvent,
+    RPLPItem,
+    RPLPStatus,
     SlumArea,
     SlumMeasure,
     Unit,
     UnitPerson,
+    rplp_status_from,
 )
 from .permissions import filter_bkms_for, filter_proposals_for
 
@@ -276,6 +279,36 @@ def bkm_get_annotated(*, pk: int) -> BKM:
     return annotate_bkm_stats(BKM.objects.all()).get(pk=pk)
 
 
+@dataclass(frozen=True)
+class RPLPRow:
+    """An RPLP item with its status (derived by `models.rplp_status_from`) and the proposals carrying it out."""
+
+    item: RPLPItem
+    status: RPLPStatus
+    proposals: list[Proposal]
+
+
+def rplp_item_rows(qs: QuerySet[RPLPItem]) -> list[RPLPRow]:
+    """RPLP items with their derived status, in two queries whatever their number.
+
+    The screens, the public pages and the open-data API read an item's status
+    here, so the rule stays in `rplp_status_from` alone.
+    """
+    items = list(
+        qs.select_related("slum_area", "bkm").prefetch_related(
+            Prefetch(
+                "proposals",
+                queryset=Proposal.objects.only("pk", "title", "status", "year", "rplp_item_id").order_by("year", "pk"),
+            )
+        )
+    )
+    rows = []
+    for item in items:
+        proposals = list(item.proposals.all())
+        rows.append(RPLPRow(item, rplp_status_from(p.status for p in proposals), proposals))
+    return rows
+
+
 @dataclass
 class BKMProfile:
     """Everything the BKM page (and the Profil BKM report) shows about one BKM."""
@@ -295,6 +328,7 @@ class BKMProfile:
     assessments: list[Assessment]
     audits: list[AuditRecord]
     women_share: Decimal | None
+    rplp: list[RPLPRow]
 
 
 def _missing_document_types(present: set[str]) -> list[str]:
@@ -359,6 +393,7 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
         assessments=list(bkm.assessments.prefetch_related("scores__aspect")),
         audits=list(bkm.audits.select_related("report_document")),
         women_share=women_share_pct(annotated.women_count, annotated.board_size),
+        rplp=rplp_item_rows(bkm.rplp_items.all()),
     )
 
 
@@ -424,6 +459,7 @@ def _history_sources(bkm: BKM) -> list[tuple[Any, Q]]:
         (Assessment.history.model, Q(bkm_id=bkm.pk)),
         (AssessmentScore.history.model, Q(assessment_id__in=assessment_ids)),
         (AuditRecord.history.model, Q(bkm_id=bkm.pk)),
+        (RPLPItem.history.model, Q(bkm_id=bkm.pk)),
     ]
 
 

@@ -45,6 +45,7 @@ from .models import (
     Proposal,
     ProposalEvent,
     ProposalStatus,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
     Unit,
@@ -330,11 +331,42 @@ def opd_save(*, opd: OPD | None = None, data: Mapping[str, Any]) -> OPD:
     return _apply_and_save(opd or OPD(), data)
 
 
+# --- RPLP plan ----------------------------------------------------------------------------------
+
+RPLP_ITEM_FIELDS = ("aspect", "year", "title", "slum_area", "volume", "budget", "funding_source", "notes")
+
+
+@transaction.atomic
+def rplp_item_save(*, bkm: BKM, item: RPLPItem | None = None, data: Mapping[str, Any]) -> RPLPItem:
+    """Add or change one activity of a BKM's RPLP (its status follows its proposals, never set here)."""
+    item = item or RPLPItem(bkm=bkm)
+    if item.bkm_id != bkm.pk:
+        raise ValidationError(_("Kegiatan RPLP itu milik BKM lain."))
+    return _apply_and_save(item, _pick(data, RPLP_ITEM_FIELDS))
+
+
+@transaction.atomic
+def rplp_item_delete(*, bkm: BKM, item: RPLPItem) -> None:
+    """Remove an RPLP activity entered by mistake; one that a proposal already carries out stays."""
+    item = RPLPItem.objects.select_for_update().get(pk=item.pk)
+    if item.bkm_id != bkm.pk:
+        raise ValidationError(_("Kegiatan RPLP itu milik BKM lain."))
+    if item.proposals.exists():
+        raise ValidationError(_("Kegiatan RPLP ini sudah dirujuk usulan kegiatan; ubah isinya, jangan dihapus."))
+    item.delete()
+
+
 # --- Collaboration proposals ------------------------------------------------------------------
 
 # The explicit transition table of a proposal (issue 2):
 # diusulkan → dibahas → disetujui / ditolak; disetujui → dilaksanakan → selesai.
+# Issue 15 puts the BKM's own steps in front: a coordinator's draf → diajukan
+# (submitted for verification); the secretariat accepts it into the pipeline
+# (→ diusulkan) or returns it (→ dikembalikan), and the BKM resubmits.
 PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProposalStatus.DRAF: frozenset({ProposalStatus.DIAJUKAN}),
+    ProposalStatus.DIAJUKAN: frozenset({ProposalStatus.DIUSULKAN, ProposalStatus.DIKEMBALIKAN}),
+    ProposalStatus.DIKEMBALIKAN: frozenset({ProposalStatus.DIAJUKAN}),
     ProposalStatus.DIUSULKAN: frozenset({ProposalStatus.DIBAHAS}),
     ProposalStatus.DIBAHAS: frozenset({ProposalStatus.DISETUJUI, ProposalStatus.DITOLAK}),
     ProposalStatus.DISETUJUI: frozenset({ProposalStatus.DILAKSANAKAN}),
@@ -359,6 +391,9 @@ PROPOSAL_EDIT_FIELDS = (
     "year",
     "budget_proposed",
     "funding_source",
+    "rplp_item",
+    "location",
+    "aspect",
     "description",
 )
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import exports
 from core.filters import filterset
@@ -42,6 +43,7 @@ from .forms import (
     OPDForm,
     ProposalForm,
     ProposalTransitionForm,
+    RPLPItemForm,
     SlumAreaForm,
     SlumMeasureForm,
     UnitForm,
@@ -65,6 +67,7 @@ from .models import (
     Kecamatan,
     Kelurahan,
     Proposal,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
     Unit,
@@ -459,6 +462,40 @@ def audit_form(request: HttpRequest, pk: int, audit_pk: int | None = None) -> Ht
         success=_("Catatan audit disimpan."),
         form_bkm=True,
     )
+
+
+@login_required
+def rplp_item_form(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
+    return _child_form_view(
+        request,
+        bkm_pk=pk,
+        obj_pk=item_pk,
+        model=RPLPItem,
+        part=perms.Part.RPLP,
+        form_class=RPLPItemForm,
+        service=services.rplp_item_save,
+        service_kw="item",
+        anchor="rplp",
+        title_new=_("Tambah kegiatan RPLP"),
+        title_edit=_("Ubah kegiatan RPLP"),
+        success=_("Kegiatan RPLP disimpan."),
+        form_bkm=True,
+    )
+
+
+@login_required
+@require_POST
+def rplp_item_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    bkm = _get_bkm_for_view(request, pk)
+    perms.check_bkm_edit(request.user, bkm, perms.Part.RPLP)
+    item = get_object_or_404(RPLPItem, pk=item_pk, bkm=bkm)
+    try:
+        services.rplp_item_delete(bkm=bkm, item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Kegiatan RPLP dihapus."))
+    return redirect(_detail_url(bkm, "rplp"))
 
 
 # --- Documents -----------------------------------------------------------------------------
