@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bkm', '0007_constraint_messages'),
+        ('bkm', '0008_rplp_items_and_bkm_proposal_steps'),
     ]
 
     operations = [
