@@ -40,5 +40,6 @@ PUBLIC_MODELS = (
     "bkm.SlumMeasure",
     "bkm.OPD",
     "bkm.Proposal",
+    "bkm.RPLPItem",
     "upk.MonthlyPackage",
 )

@@ -15,8 +15,11 @@ Why these and no more:
 - Units: type, name, since when, active — never the people in them (their phones are on record).
 - Documents: only those staff publish (`Document.published`), by type and title; the latest
   version is downloadable. Never the free-text description or who uploaded it.
-- Slum areas and their yearly measures: the city's own decree data (SK, area, typology, the seven
-  aspects' percentages) and the delineation geometry. Never the staff notes.
+- Kelurahan boundaries, slum areas and their yearly measures: the city's own decree data (SK, area,
+  typology, the seven aspects' percentages) and the geometry (marked when generated for the demo).
+  Never the staff notes.
+- RPLP items: aspect, year, activity, volume, budget, funding source and the status derived from
+  the proposals that carry them out (`bkm.models.rplp_status_from`). Never the notes.
 - Proposals: title, programme, OPD, location, year, budgets, funding source and status — the
   collaboration pipeline is the transparency the issue asks for. Never the description, the steps'
   notes or who moved them; a BKM's own draft or a proposal returned to it is not public
@@ -35,6 +38,9 @@ UNIT = ("bkm_id", "unit_type", "name", "formed_on", "is_active")
 DOCUMENT = ("id", "bkm_id", "doc_type", "title")
 DOCUMENT_VERSION = ("document_id", "version", "uploaded_at", "extension", "size")
 SLUM_AREA = ("id", "kelurahan_id", "name", "sk_number", "sk_year", "area_ha", "typology")
+# The delineation (GeoJSON) and whether it is a staff upload or generated for the demo.
+SLUM_AREA_GEOMETRY = ("geometry", "geometry_source")
+KELURAHAN = ("id", "name", "kecamatan_id", "boundary", "boundary_source")
 SLUM_MEASURE = ("slum_area_id", "year", *(field for field, _label in SLUM_ASPECTS))
 PROPOSAL = (
     "id",
@@ -83,7 +89,8 @@ ALL = {
     "unit": UNIT,
     "document": DOCUMENT,
     "document_version": DOCUMENT_VERSION,
-    "slum_area": SLUM_AREA,
+    "slum_area": SLUM_AREA + SLUM_AREA_GEOMETRY,
+    "kelurahan": KELURAHAN,
     "slum_measure": SLUM_MEASURE,
     "proposal": PROPOSAL,
     "rplp_item": RPLP_ITEM,

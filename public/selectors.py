@@ -30,11 +30,14 @@ from bkm.models import (
     Kelurahan,
     Proposal,
     ProposalStatus,
+    RPLPItem,
+    RPLPStatus,
     SlumArea,
     SlumMeasure,
     SlumTypology,
     Unit,
     UnitType,
+    rplp_status_from,
 )
 
 from . import fields
@@ -224,6 +227,43 @@ def upk_bands(*, months: int = UPK_PAGE_MONTHS, bkm_id: int | None = None) -> Ba
     return table
 
 
+# --- RPLP items ---------------------------------------------------------------------------------------
+
+
+def rplp_items(*, bkm_id: int | None = None, ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """RPLP items (public fields) with their status — the registry's one rule, `rplp_status_from`, over
+    the statuses of the proposals that carry them out — and, when the item names a slum area, that
+    aspect's measure in the years from the item's year on ("the measures that followed"). 3 queries."""
+    qs = RPLPItem.objects.all()
+    if bkm_id is not None:
+        qs = qs.filter(bkm_id=bkm_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    items = list(qs.values(*fields.RPLP_ITEM, "bkm__name").order_by("year", "aspect", "title", "id"))
+    statuses: dict[int, list[str]] = defaultdict(list)
+    for item_id, status in Proposal.objects.filter(rplp_item_id__in=[i["id"] for i in items]).values_list(
+        "rplp_item_id", "status"
+    ):
+        statuses[item_id].append(status)
+    measures: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    area_ids = {i["slum_area_id"] for i in items if i["slum_area_id"]}
+    for m in SlumMeasure.objects.filter(slum_area_id__in=area_ids).values(*fields.SLUM_MEASURE).order_by("year"):
+        measures[m["slum_area_id"]].append(m)
+    aspect_labels = dict(SLUM_ASPECTS)
+    for item in items:
+        status = rplp_status_from(statuses[item["id"]])
+        item["status"] = str(status.value)
+        item["status_label"] = _label(RPLPStatus, status)
+        item["aspect_label"] = str(aspect_labels.get(item["aspect"], item["aspect"]))
+        item["funding_label"] = _label(FundingSource, item["funding_source"])
+        item["measures_after"] = [
+            {"year": m["year"], "value": m[item["aspect"]]}
+            for m in measures.get(item["slum_area_id"], [])
+            if m["year"] >= item["year"]
+        ]
+    return items
+
+
 # --- One BKM ---------------------------------------------------------------------------------------
 
 
@@ -251,6 +291,33 @@ def _slum_areas(qs: Any) -> list[dict[str, Any]]:
         a["measures"] = sorted(measures[a["id"]], key=lambda m: m["year"])
         a["latest"] = a["measures"][-1] if a["measures"] else None
     return areas
+
+
+def slum_area_features(*, ids: list[int]) -> list[dict[str, Any]]:
+    """Slum areas as GeoJSON Features (public fields, yearly measures, the delineation); 3 queries."""
+    areas = _slum_areas(SlumArea.objects.filter(pk__in=ids))
+    extra = {
+        a["id"]: a
+        for a in SlumArea.objects.filter(pk__in=ids).values("id", *fields.SLUM_AREA_GEOMETRY, "kelurahan__kecamatan_id")
+    }
+    order = {pk: n for n, pk in enumerate(ids)}
+    features = []
+    for a in sorted(areas, key=lambda a: order[a["id"]]):
+        more = extra[a["id"]]
+        properties = {f: a[f] for f in fields.SLUM_AREA if f != "id"}
+        properties.update(
+            kelurahan=a["kelurahan_id"],
+            kelurahan_name=a["kelurahan__name"],
+            kecamatan=more["kelurahan__kecamatan_id"],
+            geometry_source=more["geometry_source"],
+            measures=[
+                {"year": m["year"], **{f: m[f] for f in ASPECT_FIELDS}, "average": m["average"]} for m in a["measures"]
+            ],
+            latest_average=a["latest"]["average"] if a["latest"] else None,
+        )
+        del properties["kelurahan_id"]
+        features.append({"type": "Feature", "id": a["id"], "geometry": more["geometry"], "properties": properties})
+    return features
 
 
 def bkm_public(*, pk: int) -> PublicBKM:
@@ -289,7 +356,7 @@ def bkm_public(*, pk: int) -> PublicBKM:
         documents=[d for d in documents if d["latest"]],
         slum_areas=_slum_areas(SlumArea.objects.filter(kelurahan_id=bkm["kelurahan_id"])),
         proposals=proposals,
-        rplp_items=[],
+        rplp_items=rplp_items(bkm_id=pk),
         bands=upk_bands(months=BKM_PAGE_MONTHS, bkm_id=pk),
     )
 
@@ -321,18 +388,14 @@ def map_data() -> dict[str, Any]:
     centroid, else their kelurahan's). About 10 queries."""
     from upk.selectors import BAND_LABELS
 
-    kelurahan = list(
-        Kelurahan.objects.values("id", "name", "kecamatan__name", "boundary", "boundary_source").order_by("name")
-    )
+    kelurahan = list(Kelurahan.objects.values(*fields.KELURAHAN, "kecamatan__name").order_by("name"))
     active = {
         b["kelurahan_id"]: b
         for b in BKM.objects.filter(status=BKMStatus.AKTIF).values("id", "name", "kelurahan_id").order_by("id")
     }
     last = upk_bands(months=1)
     band_of = {row.bkm_id: row.bands[-1] for row in last.rows}
-    areas = list(
-        SlumArea.objects.values("id", "name", "kelurahan_id", "area_ha", "geometry", "geometry_source").order_by("id")
-    )
+    areas = list(SlumArea.objects.values(*fields.SLUM_AREA, *fields.SLUM_AREA_GEOMETRY).order_by("id"))
     latest: dict[int, dict[str, Any]] = {}
     for m in SlumMeasure.objects.values(*fields.SLUM_MEASURE).order_by("slum_area_id", "-year"):
         latest.setdefault(m["slum_area_id"], m)
@@ -372,7 +435,7 @@ def map_data() -> dict[str, Any]:
             )
         )
     point_features = []
-    for p in public_proposals().values("id", "title", "status", "year", "bkm_id", "kelurahan_id", "slum_area_id"):
+    for p in public_proposals().values(*fields.PROPOSAL):
         position = area_centre.get(p["slum_area_id"]) or centre.get(p["kelurahan_id"])
         if position is None:
             continue
