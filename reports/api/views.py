@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -299,9 +299,24 @@ class _RowsViewSet(OpenDataViewSet):
         return Response(self.get_serializer(self.rows([self.get_object().pk])[0]).data)
 
 
+_FEATURE_COLLECTION = inline_serializer(
+    "SlumAreaFeatureCollection",
+    fields={
+        "type": serializers.CharField(help_text="FeatureCollection"),
+        "features": SlumAreaFeatureSerializer(many=True),
+    },
+)
+
+
 @extend_schema_view(
     list=extend_schema(
-        parameters=[KECAMATAN_PARAM, OpenApiParameter("kelurahan", OpenApiTypes.INT, description="ID kelurahan")]
+        parameters=[KECAMATAN_PARAM, OpenApiParameter("kelurahan", OpenApiTypes.INT, description="ID kelurahan")],
+        # The JSON list is paged; ?format=geojson is the whole set as one FeatureCollection.
+        responses={
+            (200, "application/json"): SlumAreaFeatureSerializer(many=True),
+            (200, "text/csv"): SlumAreaFeatureSerializer(many=True),
+            (200, "application/geo+json"): _FEATURE_COLLECTION,
+        },
     )
 )
 class SlumAreaViewSet(_RowsViewSet):

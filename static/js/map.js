@@ -97,7 +97,7 @@
       },
       onEachFeature: function (f, layer) {
         var p = f.properties;
-        var lines = [p.name, el.dataset.labelArea + ": " + p.area_ha];
+        var lines = [p.name, el.dataset.labelArea + ": " + p.area_ha.replace(".", ",")];
         if (p.average !== null) { lines.push(el.dataset.labelAverage + " " + p.year + ": " + p.average.replace(".", ",") + "%"); }
         layer.bindPopup(popup(lines));
       }
