@@ -20,7 +20,7 @@ class PublicConfig(AppConfig):
 
         # Visitors who are not signed in land on the public overview; users keep their landing page.
         register_page(LandingPage("public", lambda user: not user.is_authenticated, overview, order=0))
-        register_panel(Panel("peta", "public/_dashboard_map.html", map_panel, order=5))
+        register_panel(Panel("peta", "public/_dashboard_map.html", map_panel, order=30))
         # A write to anything the public pages show starts a new cache generation.
         for label in PUBLIC_MODELS:
             model = apps.get_model(label)
