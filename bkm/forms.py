@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -377,6 +376,17 @@ class GeoJSONUploadForm(forms.Form):
     )
     remove = forms.BooleanField(label=_("Hapus geometri yang tersimpan"), required=False)
 
+    def clean_file(self) -> Any:
+        from .geo import GeometryError, check_size
+
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                check_size(upload.size)
+            except GeometryError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return upload
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("file") and not data.get("remove"):
@@ -384,8 +394,8 @@ class GeoJSONUploadForm(forms.Form):
         return data
 
     def geojson(self) -> bytes | None:
-        """The uploaded bytes (at most one byte over the limit is read), or None to remove."""
+        """The uploaded bytes (checked against the size limit in `clean_file`), or None to remove."""
         if self.cleaned_data.get("remove") and not self.cleaned_data.get("file"):
             return None
         upload = self.cleaned_data["file"]
-        return upload.read(settings.GEOJSON_MAX_BYTES + 1)
+        return upload.read()

@@ -123,15 +123,20 @@ def _geometry_polygons(geometry: Any, box: tuple[float, float, float, float]) ->
     return [_polygon(p, box) for p in coordinates]
 
 
+def check_size(size: int) -> None:
+    """`GeometryError` when an upload of `size` bytes is over `settings.GEOJSON_MAX_BYTES`."""
+    limit = settings.GEOJSON_MAX_BYTES
+    if size > limit:
+        raise GeometryError(
+            _("Berkas GeoJSON terlalu besar (%(size)s KB; paling besar %(limit)s KB).")
+            % {"size": math.ceil(size / 1024), "limit": limit // 1024}
+        )
+
+
 def parse_geojson(data: bytes | str) -> dict[str, Any]:
     """The normalised MultiPolygon of an uploaded GeoJSON text, or `GeometryError`."""
     raw = data.encode() if isinstance(data, str) else data
-    limit = settings.GEOJSON_MAX_BYTES
-    if len(raw) > limit:
-        raise GeometryError(
-            _("Berkas GeoJSON terlalu besar (%(size)s KB; paling besar %(limit)s KB).")
-            % {"size": math.ceil(len(raw) / 1024), "limit": limit // 1024}
-        )
+    check_size(len(raw))
     try:
         obj = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):

@@ -120,3 +120,18 @@ def test_staff_upload_kelurahan_boundary_and_slum_delineation(client, staff_admi
     assert data["demo"] is False
     assert client.post(area_url, {"remove": "on"}).status_code == 302
     assert SlumArea.objects.get(pk=area.pk).geometry is None
+
+
+@pytest.mark.django_db
+def test_geometry_upload_over_the_size_limit_is_refused_before_reading(client, staff_admin, settings):
+    settings.GEOJSON_MAX_BYTES = 1024
+    kelurahan = Kelurahan.objects.get(name="Menteng")
+    client.force_login(staff_admin)
+    big = POLYGON + b" " * 4096
+    response = client.post(
+        reverse("bkm:kelurahan_boundary", args=[kelurahan.pk]), {"file": SimpleUploadedFile("b.geojson", big)}
+    )
+    assert response.status_code == 400
+    assert "terlalu besar (5 KB; paling besar 1 KB)" in response.content.decode()
+    kelurahan.refresh_from_db()
+    assert kelurahan.boundary is None
