@@ -9,6 +9,7 @@ class BkmConfig(AppConfig):
         (20, "bkm.demo_extra.seed"),
         (25, "bkm.demo_rplp.seed"),
         (26, "bkm.demo_self_service.seed"),
+        (30, "bkm.demo_public.seed"),
     )
 
     def ready(self) -> None:

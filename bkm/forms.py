@@ -429,3 +429,41 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
                 form.add_error(target, error)
     else:
         form.add_error(None, exc)
+
+
+class GeoJSONUploadForm(forms.Form):
+    """A kelurahan boundary or slum-area delineation: a GeoJSON file, checked by `bkm.geo` in the service."""
+
+    file = forms.FileField(
+        label=_("Berkas GeoJSON"),
+        required=False,
+        help_text=_(
+            "Polygon/MultiPolygon atau FeatureCollection-nya, koordinat WGS84 (bujur, lintang) di dalam wilayah kota."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+    remove = forms.BooleanField(label=_("Hapus geometri yang tersimpan"), required=False)
+
+    def clean_file(self) -> Any:
+        from .geo import GeometryError, check_size
+
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                check_size(upload.size)
+            except GeometryError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("file") and not data.get("remove"):
+            raise forms.ValidationError(_("Pilih berkas GeoJSON, atau centang hapus."))
+        return data
+
+    def geojson(self) -> bytes | None:
+        """The uploaded bytes (checked against the size limit in `clean_file`), or None to remove."""
+        if self.cleaned_data.get("remove") and not self.cleaned_data.get("file"):
+            return None
+        upload = self.cleaned_data["file"]
+        return upload.read()

@@ -38,12 +38,24 @@ class Kecamatan(models.Model):
         return self.name
 
 
+class GeometrySource(models.TextChoices):
+    """Where a stored boundary came from: a staff upload, or generated for the demo (not a real map)."""
+
+    UPLOAD = "unggahan", _("Unggahan staf")
+    DEMO = "demo", _("Buatan untuk demo (bukan peta resmi)")
+
+
 class Kelurahan(models.Model):
     kecamatan = models.ForeignKey(
         Kecamatan, on_delete=models.PROTECT, related_name="kelurahan", verbose_name=_("kecamatan")
     )
     code = models.CharField(_("kode"), max_length=20, unique=True)
     name = models.CharField(_("nama"), max_length=100)
+    # GeoJSON geometry (WGS84, normalised to a MultiPolygon by bkm.geo), no PostGIS needed.
+    boundary = models.JSONField(_("batas wilayah (GeoJSON)"), null=True, blank=True, editable=False)
+    boundary_source = models.CharField(
+        _("sumber batas wilayah"), max_length=10, choices=GeometrySource.choices, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -428,6 +440,9 @@ class Document(models.Model):
     doc_type = models.CharField(_("jenis dokumen"), max_length=20, choices=DocumentType.choices)
     title = models.CharField(_("judul"), max_length=255)
     description = models.TextField(_("keterangan"), blank=True)
+    # Staff choose which documents the public pages list (its latest version is downloadable without
+    # login); the change is kept in the document's history with the acting user.
+    published = models.BooleanField(_("diterbitkan untuk publik"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -506,6 +521,11 @@ class SlumArea(models.Model):
     )
     typology = models.CharField(_("tipologi"), max_length=20, choices=SlumTypology.choices)
     notes = models.TextField(_("catatan"), blank=True)
+    # The delineation as GeoJSON (WGS84 MultiPolygon, bkm.geo); uploaded by staff, never typed in the form.
+    geometry = models.JSONField(_("delineasi (GeoJSON)"), null=True, blank=True, editable=False)
+    geometry_source = models.CharField(
+        _("sumber delineasi"), max_length=10, choices=GeometrySource.choices, blank=True, editable=False
+    )
 
     history = HistoricalRecords()
 

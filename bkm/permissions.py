@@ -338,3 +338,17 @@ def filter_notices_for(user: Any, qs: QuerySet[Notice] | None = None) -> QuerySe
 def can_still_see_notice(user: Any, notice: Notice) -> bool:
     """Re-checked when the e-mail goes out: a user moved off the BKM meanwhile gets nothing."""
     return bool(user.is_active) and can_view_bkm(user, notice.bkm)
+
+
+# --- The public face (issue 15) ----------------------------------------------------------
+
+
+def can_publish_documents(user: Any) -> bool:
+    """Staff admins decide which documents the public pages show."""
+    return is_staff_admin(user)
+
+
+def check_document_publish(user: Any, document: Document) -> None:
+    check_bkm_view(user, document.bkm)
+    if not can_publish_documents(user):
+        raise PermissionDenied

@@ -30,6 +30,7 @@ from core.outbox import outbox_add
 from core.storage import file_writes
 
 from . import permissions as perms
+from . import geo
 from .models import (
     BKM,
     OPD,
@@ -44,9 +45,11 @@ from .models import (
     DocumentType,
     DocumentVersion,
     Election,
+    GeometrySource,
     Handover,
     LPJReport,
     Notice,
+    Kelurahan,
     Proposal,
     ProposalAttachment,
     ProposalEvent,
@@ -300,6 +303,39 @@ def slum_measure_save(*, area: SlumArea, measure: SlumMeasure | None = None, dat
     if measure.slum_area_id != area.pk:
         raise ValidationError(_("Pengukuran itu milik kawasan lain."))
     return _apply_and_save(measure, data)
+
+
+# --- Geometry (kelurahan boundaries, slum-area delineations) and published documents -------------------
+
+
+@transaction.atomic
+def kelurahan_set_boundary(
+    *, kelurahan: Kelurahan, geojson: bytes | str | None, source: str = GeometrySource.UPLOAD
+) -> Kelurahan:
+    """Store (or, with None, remove) a kelurahan's boundary; `geo.GeometryError` leaves it unchanged."""
+    kelurahan.boundary = geo.parse_geojson(geojson) if geojson is not None else None
+    kelurahan.boundary_source = source if geojson is not None else ""
+    kelurahan.save(update_fields=["boundary", "boundary_source"])
+    return kelurahan
+
+
+@transaction.atomic
+def slum_area_set_geometry(
+    *, area: SlumArea, geojson: bytes | str | None, source: str = GeometrySource.UPLOAD
+) -> SlumArea:
+    """Store (or remove) a slum area's delineation; kept in its history like every other change."""
+    area.geometry = geo.parse_geojson(geojson) if geojson is not None else None
+    area.geometry_source = source if geojson is not None else ""
+    area.save(update_fields=["geometry", "geometry_source"])
+    return area
+
+
+@transaction.atomic
+def document_set_published(*, document: Document, published: bool) -> Document:
+    """Publish a document on the public BKM page (or withdraw it); the history row records who did it."""
+    document.published = published
+    document.save(update_fields=["published"])
+    return document
 
 
 @transaction.atomic

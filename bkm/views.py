@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -23,8 +24,8 @@ from core.filters import filterset
 from core.permissions import is_staff
 from core.storage import open_stored
 
+from . import geo, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .filters import BKMFilterSet, ProposalFilterSet
 from .forms import (
     AssessmentForm,
@@ -37,6 +38,7 @@ from .forms import (
     DocumentForm,
     DocumentVersionForm,
     ElectionForm,
+    GeoJSONUploadForm,
     HandoverForm,
     OPDForm,
     ProposalForm,
@@ -164,6 +166,15 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit_links": unit_links(request.user, profile.units),
             "can_create_proposal": perms.can_create_proposal(request.user, bkm),
             "can_submit": perms.can_submit_for(request.user, bkm),
+            "can_publish": perms.can_publish_documents(request.user),
+            # The same map as the public pages (public data only), focused on this kelurahan.
+            "map": {
+                "src": reverse("public:map_data"),
+                "tiles": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "bkm_url": reverse("bkm:detail", args=[0]),
+                "kelurahan": bkm.kelurahan_id,
+            },
         },
     )
 
@@ -550,6 +561,82 @@ def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+def document_publish(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    """POST: publish a document on the public BKM page, or withdraw it (staff admin)."""
+    bkm = _get_bkm_for_view(request, pk)
+    document = get_object_or_404(Document, pk=doc_pk, bkm=bkm)
+    perms.check_document_publish(request.user, document)
+    if request.method != "POST":
+        return redirect(_detail_url(bkm, "dokumen"))
+    published = request.POST.get("published") == "1"
+    services.document_set_published(document=document, published=published)
+    messages.success(
+        request,
+        _("Dokumen diterbitkan di halaman publik.") if published else _("Dokumen ditarik dari halaman publik."),
+    )
+    return redirect(_detail_url(bkm, "dokumen"))
+
+
+# --- Geometry uploads (kelurahan boundaries, slum-area delineations) ---------------------------
+
+
+def _geometry_form(
+    request: HttpRequest, *, title: str, back: str, save: Callable[[bytes | None], Any], current: Any
+) -> HttpResponse:
+    form = GeoJSONUploadForm(_post(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.geojson())
+        except geo.GeometryError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _("Geometri disimpan."))
+            return redirect(back)
+    return render(
+        request,
+        "bkm/geometry_form.html",
+        {"form": form, "title": title, "back": back, "current": current},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def kelurahan_list(request: HttpRequest) -> HttpResponse:
+    """Kelurahan and whether their boundary is on record (staff upload them here)."""
+    perms.check_reference_view(request.user)
+    rows = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
+    return render(
+        request, "bkm/kelurahan_list.html", {"rows": rows, "can_edit": perms.can_edit_reference(request.user)}
+    )
+
+
+@login_required
+def kelurahan_boundary_form(request: HttpRequest, pk: int) -> HttpResponse:
+    perms.check_reference_edit(request.user)
+    kelurahan = get_object_or_404(Kelurahan, pk=pk)
+    return _geometry_form(
+        request,
+        title=_("Batas wilayah: Kelurahan %(name)s") % {"name": kelurahan.name},
+        back=reverse("bkm:kelurahan_list"),
+        save=lambda data: services.kelurahan_set_boundary(kelurahan=kelurahan, geojson=data),
+        current=kelurahan.boundary,
+    )
+
+
+@login_required
+def slum_area_geometry_form(request: HttpRequest, pk: int) -> HttpResponse:
+    perms.check_reference_edit(request.user)
+    area = get_object_or_404(SlumArea, pk=pk)
+    return _geometry_form(
+        request,
+        title=_("Delineasi: %(area)s") % {"area": area.name},
+        back=reverse("bkm:slum_detail", args=[area.pk]),
+        save=lambda data: services.slum_area_set_geometry(area=area, geojson=data),
+        current=area.geometry,
+    )
 
 
 # --- Proposals -------------------------------------------------------------------------------
