@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from core.outbox import outbox_add
 from core.storage import file_writes
 
-from . import permissions as perms
 from . import geo
+from . import permissions as perms
 from .models import (
     BKM,
     OPD,
@@ -47,9 +47,9 @@ from .models import (
     Election,
     GeometrySource,
     Handover,
+    Kelurahan,
     LPJReport,
     Notice,
-    Kelurahan,
     Proposal,
     ProposalAttachment,
     ProposalEvent,
