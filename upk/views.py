@@ -31,6 +31,7 @@ from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
+from .ledger.idempotency import form_key_issue, form_key_open, upk_scoped_key
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -230,7 +231,10 @@ def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
     ksm = _ksm(request, pk)
     permissions.check_post(request.user, ksm.upk_id)
     form = forms.SavingsForm(
-        request.POST or None, initial={"date": today(), "kind": request.GET.get("jenis", "deposit")}
+        request.POST or None,
+        actor=request.user,
+        upk_id=ksm.upk_id,
+        initial={"date": today(), "kind": request.GET.get("jenis", "deposit")},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -424,6 +428,8 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
     position = selectors.loan_position(loan, as_of=today())
     form = forms.RepaymentForm(
         request.POST or None,
+        actor=request.user,
+        upk_id=loan.upk_id,
         loan_members=loan_members,
         initial={"paid_on": today(), "channel": "kas", "amount": position.arrears_amount or None},
     )
@@ -461,6 +467,8 @@ def savings_cover(request: HttpRequest, pk: int) -> HttpResponse:
     balance = selectors.savings_balance(loan.ksm, on)
     form = forms.SavingsCoverForm(
         request.POST or None,
+        actor=request.user,
+        upk_id=loan.upk_id,
         initial={"date": on, "amount": min(balance, position.arrears_amount) or None},
     )
     if request.method == "POST" and form.is_valid():
@@ -565,16 +573,24 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     on = parse_date(request.POST.get("date") or request.GET.get("tanggal"))
     rows = selectors.due_list(upk=upk, on=on)
     printing = request.GET.get("cetak") == "1"
-    key = request.POST.get("idempotency_key") or forms.new_key()
+    token = request.POST.get("idempotency_key", "")
     entered: dict[int, str] = {}
     entered_split: dict[tuple[int, int], str] = {}
     row_errors: dict[int, list[str]] = defaultdict(list)
     errors: list[str] = []
+    key = ""
     if request.method == "POST":
         permissions.check_post(request.user, upk)
-        posted = CollectionSheet.objects.filter(
-            upk=upk, idempotency_key=services.upk_scoped_key(upk_id=upk.pk, key=key)
-        ).first()
+        try:  # the key this page issued to this user for this UPK, nobody else's
+            key = form_key_open(token, actor_id=request.user.pk, upk_id=upk.pk)
+        except LedgerError as exc:
+            errors.extend(exc.messages)
+            token = ""
+        posted = (
+            CollectionSheet.objects.filter(upk=upk, idempotency_key=upk_scoped_key(upk_id=upk.pk, key=key)).first()
+            if key
+            else None
+        )
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
@@ -650,7 +666,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             "on": on,
             "table": table,
             "total": sum(r.expected for r in rows),
-            "key": key,
+            "key": token or form_key_issue(actor_id=request.user.pk, upk_id=upk.pk),
             "errors": errors,
         },
     )
@@ -805,7 +821,9 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
     loan = _loan(request, pk)
     permissions.check_post(request.user, loan.upk_id)
-    form = forms.RecoveryForm(request.POST or None, initial={"received_on": today(), "channel": "kas"})
+    form = forms.RecoveryForm(
+        request.POST or None, actor=request.user, upk_id=loan.upk_id, initial={"received_on": today(), "channel": "kas"}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.recovery_record(loan=loan, actor=request.user, **form.cleaned_data)
@@ -848,7 +866,13 @@ def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpRespo
     accounts = (
         Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.PROTECTED_ROLES).order_by("code")
     )
-    form = forms.CashVoucherForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "kas"})
+    form = forms.CashVoucherForm(
+        request.POST or None,
+        accounts=accounts,
+        actor=request.user,
+        upk_id=upk.pk,
+        initial={"date": today(), "channel": "kas"},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.cash_voucher_record(upk=upk, direction=direction, actor=request.user, **form.cleaned_data)
@@ -865,7 +889,13 @@ def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpRespo
 def capital_create(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_posting(request.user, upk_id)
     accounts = Account.objects.filter(upk=upk, role__in=CAPITAL_ROLES).order_by("code")
-    form = forms.CapitalForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "bank"})
+    form = forms.CapitalForm(
+        request.POST or None,
+        accounts=accounts,
+        actor=request.user,
+        upk_id=upk.pk,
+        initial={"date": today(), "channel": "bank"},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.capital_receive(upk=upk, actor=request.user, **form.cleaned_data)
@@ -883,7 +913,7 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     on = parse_date(request.POST.get("date") or request.GET.get("as_of"))
     kol = selectors.kolektibilitas(upk=upk, as_of=on)
-    form = forms.ReserveForm(request.POST or None, initial={"date": on})
+    form = forms.ReserveForm(request.POST or None, actor=request.user, upk_id=upk.pk, initial={"date": on})
     if request.method == "POST":
         permissions.check_post(request.user, upk)
         if form.is_valid():
