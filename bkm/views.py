@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core import exports
 from core.filters import filterset
+from core.params import is_number
 from core.permissions import is_staff
 from core.storage import open_stored
 
@@ -109,7 +110,7 @@ def bkm_list(request: HttpRequest) -> HttpResponse:
 def kelurahan_options(request: HttpRequest) -> HttpResponse:
     """htmx: the kelurahan <option>s of one kecamatan for the list filter."""
     kelurahan = Kelurahan.objects.order_by("name")
-    if request.GET.get("kecamatan", "").isdigit():
+    if is_number(request.GET.get("kecamatan", "")):
         kelurahan = kelurahan.filter(kecamatan_id=int(request.GET["kecamatan"]))
     return render(request, "bkm/_kelurahan_options.html", {"kelurahan": kelurahan})
 
@@ -353,7 +354,7 @@ def unit_person_form(request: HttpRequest, pk: int, person_pk: int | None = None
     perms.check_bkm_edit(request.user, bkm, perms.Part.UNITS)
     person = get_object_or_404(UnitPerson, pk=person_pk, unit__bkm=bkm) if person_pk else None
     initial = {}
-    if person is None and request.GET.get("unit", "").isdigit():
+    if person is None and is_number(request.GET.get("unit", "")):
         initial["unit"] = int(request.GET["unit"])
     form = UnitPersonForm(_post(request), instance=person, bkm=bkm, initial=initial)
     return _form_page(
@@ -610,7 +611,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def slum_area_list(request: HttpRequest) -> HttpResponse:
     perms.check_reference_view(request.user)
     kecamatan = request.GET.get("kecamatan", "")
-    areas = selectors.slum_area_list(kecamatan=int(kecamatan) if kecamatan.isdigit() else None)
+    areas = selectors.slum_area_list(kecamatan=int(kecamatan) if is_number(kecamatan) else None)
     return render(
         request,
         "bkm/slum_list.html",

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from bkm.models import Unit
 from core.fields import RupiahField
 from core.filters import filterset
-from core.params import year_in_range, year_range_message
+from core.params import is_number, year_in_range, year_range_message
 from core.privacy import mask_nik
 
 from . import forms, permissions, selectors, services
@@ -596,7 +596,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
         payments = []
         amounts: dict[int, int] = {}
         for name, value in request.POST.items():
-            if not name.startswith("amount-") or not name[7:].isdigit():
+            if not name.startswith("amount-") or not is_number(name[7:]):
                 continue
             loan_pk = int(name[7:])
             text = str(value or "").strip()
@@ -689,7 +689,7 @@ def _sheet_splits(
     bad: set[int] = set()
     for name, value in request.POST.items():
         pieces = name.split("-")
-        if len(pieces) != 3 or pieces[0] != "split" or not (pieces[1].isdigit() and pieces[2].isdigit()):
+        if len(pieces) != 3 or pieces[0] != "split" or not (is_number(pieces[1]) and is_number(pieces[2])):
             continue
         loan_pk, lm_pk = int(pieces[1]), int(pieces[2])
         text = str(value or "").strip()
