@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from bkm.models import Kelurahan
@@ -51,8 +52,9 @@ class KeyedForm(forms.Form):
         except LedgerError as exc:
             self.add_error(None, exc.messages)
             # The page shown again carries a key of this user's own, so the next send can post.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("idempotency_key")] = form_key_issue(**self.key_owner)
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            data[self.add_prefix("idempotency_key")] = form_key_issue(**self.key_owner)
+            self.data = data
         return cleaned
 
 

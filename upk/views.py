@@ -574,6 +574,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     rows = selectors.due_list(upk=upk, on=on)
     printing = request.GET.get("cetak") == "1"
     token = request.POST.get("idempotency_key", "")
+    actor_id = request.user.pk or 0  # login_required: always a signed-in user
     entered: dict[int, str] = {}
     entered_split: dict[tuple[int, int], str] = {}
     row_errors: dict[int, list[str]] = defaultdict(list)
@@ -582,7 +583,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     if request.method == "POST":
         permissions.check_post(request.user, upk)
         try:  # the key this page issued to this user for this UPK, nobody else's
-            key = form_key_open(token, actor_id=request.user.pk, upk_id=upk.pk)
+            key = form_key_open(token, actor_id=actor_id, upk_id=upk.pk)
         except LedgerError as exc:
             errors.extend(exc.messages)
             token = ""
@@ -666,7 +667,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             "on": on,
             "table": table,
             "total": sum(r.expected for r in rows),
-            "key": token or form_key_issue(actor_id=request.user.pk, upk_id=upk.pk),
+            "key": token or form_key_issue(actor_id=actor_id, upk_id=upk.pk),
             "errors": errors,
         },
     )
