@@ -38,6 +38,12 @@ def upk_scoped_key(*, upk_id: int, key: str) -> str:
     return f"{upk_id}:{key}"
 
 
+def actor_scoped_key(*, actor_id: int, key: str) -> str:
+    """A key as the services get it from a user's form: prefixed by the actor, so the same key sent
+    by another user is another key (keys a client must make itself, e.g. offline, go through this too)."""
+    return f"a{actor_id}-{key}"
+
+
 def _form_key_signer(*, actor_id: int, upk_id: int) -> signing.Signer:
     return signing.Signer(salt=f"upk.form-key:{upk_id}:{actor_id}")
 
@@ -56,7 +62,7 @@ def form_key_open(token: str, *, actor_id: int, upk_id: int) -> str:
         raise LedgerError(
             _("Formulir ini tidak berlaku untuk Anda atau UPK ini. Muat ulang halaman lalu isi lagi.")
         ) from None
-    return f"a{actor_id}-{nonce}"
+    return actor_scoped_key(actor_id=actor_id, key=nonce)
 
 
 def require_key(key: str, upk_id: int) -> str:
