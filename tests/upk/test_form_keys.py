@@ -35,7 +35,7 @@ def colleague(upk):
 @pytest.fixture
 def other_upk(db):
     unit = BKMFactory().units.get(unit_type="upk")
-    services.upk_setup(upk=unit)
+    services.settings.upk_setup(upk=unit)
     return unit
 
 
