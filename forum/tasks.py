@@ -122,7 +122,13 @@ def send_daily_digests() -> int:
     return len(user_ids)
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    # Embedded mode: a thread after the upload's commit (core.outbox), so not on the request path there either.
+    embedded_background=True,
+)
 def attachment_thumbnail_make(attachment_id: int) -> str:
     """An image attachment's thumbnail, off the upload request (queued through the outbox)."""
     return attachments.attachment_thumbnail_make(attachment_id=attachment_id)

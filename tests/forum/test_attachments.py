@@ -213,3 +213,28 @@ def test_reply_with_corrupt_png_gets_a_message_and_saves_nothing(client, member,
     assert "Gambar rusak atau tidak dapat dibaca." in page + response.content.decode()
     assert not Attachment.objects.exists()
     assert Post.objects.filter(thread=thread).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_image_thumbnail_in_embedded_mode_is_made_after_the_upload_commits(member, general, settings):
+    """No broker (`make run`): the thumbnail is made by a thread of this process after the commit."""
+    import time
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    thread = services.thread_create(
+        user=member,
+        category=general,
+        title="Foto lapangan",
+        source="Terlampir",
+        files=[SimpleUploadedFile("foto.jpg", _png_with_exif())],
+    )
+    attachment = Attachment.objects.get(post__thread=thread)
+    deadline = time.monotonic() + 30
+    while not attachment.thumbnail and time.monotonic() < deadline:
+        time.sleep(0.1)
+        attachment.refresh_from_db()
+    assert attachment.thumbnail
+    with Image.open(attachment.thumbnail.open("rb")) as thumb:
+        assert thumb.size == (320, 240)
+    attachment.thumbnail.storage.delete(attachment.thumbnail.name)
+    attachment.file.storage.delete(attachment.file.name)
