@@ -21,11 +21,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.nik import NIK_SQL_REGEX, nik_validator
 
 
 def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
@@ -338,16 +340,20 @@ class MonthlyPackage(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
     checks_ok = models.BooleanField()
+    # The snapshot: what was submitted, as shown and printed for ever after
+    # (`upk.packages`); never recomputed.
     figures = models.JSONField()
+    # A resubmission after a staff reopening names the package it replaces;
+    # the earlier one stays, marked "digantikan".
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by", editable=False
+    )
 
     class Meta:
         ordering = ["-year", "-month", "-submitted_at"]
 
 
 # --- KSM, members, savings ------------------------------------------------------
-
-
-nik_validator = RegexValidator(r"^\d{16}$", _("NIK harus 16 digit angka."))
 
 
 class KSM(models.Model):
@@ -400,7 +406,7 @@ class KSMMember(models.Model):
         verbose_name_plural = _("anggota KSM")
         constraints = [
             models.UniqueConstraint(fields=["ksm", "nik"], name="upk_member_unique_nik"),
-            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="upk_member_nik_16_digits"),
+            models.CheckConstraint(condition=Q(nik__regex=NIK_SQL_REGEX), name="upk_member_nik_16_digits"),
         ]
 
     def __str__(self) -> str:
@@ -1025,3 +1031,38 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.DONE, self.FAILED)
+
+
+# --- Stored portfolio figures (issue 12; upk/figures.py) ---------------------------------------
+# Its own section at the end of the file with its own migration, like the import above.
+
+
+class FiguresVersion(models.Model):
+    """A counter per UPK, raised by database triggers on every write to a
+    table the portfolio figures read (loans, allocations, instalments, journal
+    lines, accounts, rules, states, month-end caches; migration
+    0020_stored_portfolio_figures). A stored figure is valid while the counter
+    it was computed under is the current one. No foreign key: the triggers fire
+    while a unit's rows are deleted too."""
+
+    upk_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+
+class UpkFigures(models.Model):
+    """One UPK's portfolio figures as of a date, as `selectors.portfolio_summary_many`
+    computed them (the raw sums; indicators, bands and reserve requirements are
+    derived from them at read time by the same Python code). Valid while
+    `version` equals the UPK's `FiguresVersion`, or, for a month end that was
+    closed when computed (`closed`), until that month is reopened (the trigger
+    on the periods deletes the rows). A cache: deleting every row is harmless."""
+
+    upk_id = models.BigIntegerField()
+    as_of = models.DateField()
+    version = models.BigIntegerField()
+    closed = models.BooleanField(default=False)
+    values = models.JSONField()  # selectors.RAW_FIELDS, in that order (whole numbers)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upk_id", "as_of"], name="upk_upkfigures_unique")]
