@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from core import exports
 from core.filters import filterset
+from core.params import is_number
 from core.permissions import is_staff
 from core.storage import open_stored
 
@@ -114,7 +115,7 @@ def bkm_list(request: HttpRequest) -> HttpResponse:
 def kelurahan_options(request: HttpRequest) -> HttpResponse:
     """htmx: the kelurahan <option>s of one kecamatan for the list filter."""
     kelurahan = Kelurahan.objects.order_by("name")
-    if request.GET.get("kecamatan", "").isdigit():
+    if is_number(request.GET.get("kecamatan", "")):
         kelurahan = kelurahan.filter(kecamatan_id=int(request.GET["kecamatan"]))
     return render(request, "bkm/_kelurahan_options.html", {"kelurahan": kelurahan})
 
@@ -369,7 +370,7 @@ def unit_person_form(request: HttpRequest, pk: int, person_pk: int | None = None
     perms.check_bkm_edit(request.user, bkm, perms.Part.UNITS)
     person = get_object_or_404(UnitPerson, pk=person_pk, unit__bkm=bkm) if person_pk else None
     initial = {}
-    if person is None and request.GET.get("unit", "").isdigit():
+    if person is None and is_number(request.GET.get("unit", "")):
         initial["unit"] = int(request.GET["unit"])
     form = UnitPersonForm(_post(request), instance=person, bkm=bkm, initial=initial)
     return _form_page(
@@ -743,7 +744,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def slum_area_list(request: HttpRequest) -> HttpResponse:
     perms.check_reference_view(request.user)
     kecamatan = request.GET.get("kecamatan", "")
-    areas = selectors.slum_area_list(kecamatan=int(kecamatan) if kecamatan.isdigit() else None)
+    areas = selectors.slum_area_list(kecamatan=int(kecamatan) if is_number(kecamatan) else None)
     return render(
         request,
         "bkm/slum_list.html",

@@ -57,6 +57,7 @@ def _forum_thread(*, files: list[str]) -> None:
 
     from forum import permissions as forum_permissions
     from forum import services as forum_services
+    from forum.attachments import attachment_thumbnail_make
     from forum.models import Category
 
     member = User.objects.get(username="anggota")
@@ -76,6 +77,9 @@ def _forum_thread(*, files: list[str]) -> None:
     assert post is not None
     forum_services.post_edit(user=member, post=post, source="Denah terlampir, sudah diperbarui.")
     for attachment in post.attachments.all():
+        # What the worker does after the upload's commit (the crawl's data is never committed).
+        attachment_thumbnail_make(attachment_id=attachment.pk)
+        attachment.refresh_from_db()
         files += [attachment.file.name, attachment.thumbnail.name]
 
 
