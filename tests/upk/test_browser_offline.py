@@ -106,3 +106,55 @@ def test_collect_offline_sheet_posts_once_after_reconnect(page, bkm):
     assert posted.filter(loan=paid_meanwhile).count() == 1  # only its first instalment, paid before
     receipts = set(accepted.locator("[data-testid=receipt]").all_inner_texts())
     assert receipts == set(posted.filter(paid_on=today()).values_list("receipt_number", flat=True))
+
+
+AGE_STORED_SHEETS = """async () => {
+  const db = await new Promise((ok, fail) => {
+    const r = indexedDB.open("pokja-offline", 1); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error);
+  });
+  const tx = db.transaction("sheets", "readwrite");
+  const store = tx.objectStore("sheets");
+  const all = await new Promise((ok) => { const r = store.getAll(); r.onsuccess = () => ok(r.result); });
+  for (const bundle of all) {
+    bundle.sheets = bundle.sheets.map((s) => {
+      const d = new Date(s.date + "T12:00:00"); d.setDate(d.getDate() - 7);
+      return { ...s, date: d.toISOString().slice(0, 10) };
+    });
+    store.put(bundle);
+  }
+  await new Promise((ok) => { tx.oncomplete = ok; });
+  db.close();
+  return all.length;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_collect_offline_warns_before_using_a_sheet_older_than_its_date(page, bkm):
+    upk = bkm.units.get(unit_type="upk")
+    services.upk_setup(upk=upk)
+    manager = UserFactory(role="upk_manager", username="manajer_lama")
+    manager.upk_units.set([upk])
+    fund(upk, manager)
+    make_portfolio(upk, manager, 2, today=today(), months_ago=3, paid_up_to=1)
+
+    browser_login(page, "manajer_lama")
+    page.goto(f"{page.base_url}/upk/{upk.pk}/penagihan/luring/")
+    _wait_ready(page)
+    page.wait_for_selector("[data-testid=offline-collect][data-page-kept='1']")
+    assert page.get_by_test_id("stale-warning").is_hidden()
+    page.context.set_offline(True)
+    # A week passes without signal: every stored sheet is now older than its date.
+    assert page.evaluate(AGE_STORED_SHEETS) == 1
+    page.reload()
+    _wait_ready(page)
+    warning = page.get_by_test_id("stale-warning")
+    assert warning.is_visible()
+    assert "sudah lewat" in warning.inner_text()
+    inputs = page.locator("[data-rows] input")
+    assert inputs.count() == 2
+    assert all(inputs.nth(i).is_disabled() for i in range(2))
+    assert page.get_by_test_id("save-entries").is_disabled()
+    page.get_by_test_id("stale-confirm").click()
+    assert warning.is_hidden()
+    assert all(inputs.nth(i).is_enabled() for i in range(2))
