@@ -76,10 +76,10 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "offline_pages": json.dumps(OFFLINE_PAGES),
         "static_prefix": json.dumps(settings.STATIC_URL),
     }
-    body = render_to_string("pwa/sw.js", {**context, "version": "pending"})
+    text = str(render_to_string("pwa/sw.js", context))
     # The version covers the worker's own text too: a changed worker renames its caches.
-    version = hashlib.sha256((body + urls_hash).encode()).hexdigest()[:12]
-    body = body.replace('"pending"', json.dumps(version), 1)
+    version = hashlib.sha256((text + urls_hash).encode()).hexdigest()[:12]
+    body = text.replace('var VERSION = "pending";', f"var VERSION = {json.dumps(version)};", 1)
     response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     # Always revalidated: a new deploy reaches phones on their next visit.

@@ -134,14 +134,14 @@ def _entry_post(*, upk: Unit, actor: Actor, entry: Mapping[str, Any]) -> EntryRe
     # off must still come back accepted when its answer was lost and the
     # phone sends it again (posting it anew would be refused: loan paid off).
     existing = existing_by_key(Repayment, stored)
-    loan_pk = entry.get("loan")
+    loan_text = str(entry.get("loan") or "")
     if existing is not None:
-        if str(existing.loan_id) != str(loan_pk):
+        if str(existing.loan_id) != loan_text:
             return EntryResult(key, False, _("Formulir ini sudah dipakai untuk pembayaran lain."))
         return _accepted(key, existing)
     loan = (
-        Loan.objects.select_related("ksm", "upk").filter(upk=upk, pk=loan_pk).first()
-        if str(loan_pk or "").isdigit()
+        Loan.objects.select_related("ksm", "upk").filter(upk=upk, pk=int(loan_text)).first()
+        if loan_text.isdigit() and len(loan_text) < 12
         else None
     )
     if loan is None:

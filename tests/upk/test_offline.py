@@ -216,3 +216,14 @@ def test_service_worker_and_manifest_are_served_at_the_root(client):
             assert img.size == (size, size) and img.format == "PNG"
     page = client.get("/luring/")
     assert page.status_code == 200 and "perlu jaringan" in page.content.decode()
+
+
+def test_offline_sheets_queries_are_bounded_per_day(client, upk, manager, loan, capital, django_assert_max_num_queries):
+    make_active_loan(upk, manager)
+    client.force_login(manager)
+    url = reverse("upk:offline_sheets", args=[upk.pk])
+    client.get(url)
+    with django_assert_max_num_queries(8 + 2 * 7):  # session, user, scope; then two per day
+        response = client.get(url)
+    assert len(response.json()["sheets"]) == 7
+    assert len(response.json()["loans"]) == 2
