@@ -138,9 +138,11 @@ def test_collect_offline_warns_before_using_a_sheet_older_than_its_date(page, bk
     fund(upk, manager)
     make_portfolio(upk, manager, 2, today=today(), months_ago=3, paid_up_to=1)
 
+    page.set_viewport_size({"width": 360, "height": 780})
     browser_login(page, "manajer_lama")
     page.goto(f"{page.base_url}/upk/{upk.pk}/penagihan/luring/")
     _wait_ready(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling on a phone
     page.wait_for_selector("[data-testid=offline-collect][data-page-kept='1']")
     assert page.get_by_test_id("stale-warning").is_hidden()
     page.context.set_offline(True)
