@@ -160,6 +160,11 @@ def _entry_post(*, upk: Unit, actor: Actor, entry: Mapping[str, Any]) -> EntryRe
     try:
         rep = services.repayment_record(loan=loan, amount=amount, paid_on=paid_on, actor=actor, idempotency_key=key)
     except LedgerError as exc:
+        # A twin of this entry (a second tab) may have committed while this one waited for the loan's
+        # lock, and paid the loan off: then this entry was accepted, once, by the twin.
+        twin = existing_by_key(Repayment, stored)
+        if twin is not None and twin.loan_id == loan.pk:
+            return _accepted(key, twin)
         return EntryResult(key, False, f"{name}: {' '.join(exc.messages)}")
     return _accepted(key, rep)
 

@@ -227,3 +227,40 @@ def test_offline_sheets_queries_are_bounded_per_day(client, upk, manager, loan, 
         response = client.get(url)
     assert len(response.json()["sheets"]) == 7
     assert len(response.json()["loans"]) == 2
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_offline_entries_post_concurrent_twins_paying_the_loan_off_both_answer_the_one_receipt(upk, manager, loan):
+    """Two tabs send the same entry at once; it pays the loan off, so the twin that waited for the lock
+    would find the loan paid off — it must answer with the first one's receipt, not a refusal."""
+    import threading
+
+    from django.db import connection
+
+    from upk.offline import offline_entries_post
+
+    everything = selectors.due_list(upk=upk, on=today(), within_days=3660)
+    owed = next(r.expected for r in everything if r.loan.pk == loan.pk)
+    entry = _entry(loan, str(owed))
+    barrier = threading.Barrier(2)
+    answers: list = []
+    errors: list = []
+
+    def send() -> None:
+        try:
+            barrier.wait()
+            answers.append(offline_entries_post(upk=upk, actor=manager, entries=[entry])[0])
+        except BaseException as exc:  # re-raised below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert [a.accepted for a in answers] == [True, True], answers
+    assert answers[0].receipt == answers[1].receipt
+    assert Repayment.objects.filter(loan=loan).count() == 1
