@@ -981,7 +981,7 @@ class LoanState(models.Model):
 
 
 class ImportJob(models.Model):
-    """One upload of an existing UPK's books (upk.imports). The Celery task
+    """One upload of an existing UPK's books (upk.services.imports). The Celery task
     writes progress here; the status page polls it."""
 
     PENDING = "pending"
