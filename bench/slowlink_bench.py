@@ -111,7 +111,7 @@ def build() -> None:
     kelurahan = Kelurahan.objects.create(kecamatan=kecamatan, code="BENCH-LAMBAT", name="Bench Sinyal Lemah")
     bkm = BKMFactory(kelurahan=kelurahan, name="BKM Sinyal Lemah")
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username=SHEET_MANAGER)
     manager.set_password(DEMO_PASSWORD)
     manager.save()

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from . import offline
+from . import offline, services
 from .ledger.errors import LedgerError
 from .queries import parse_date, screen_flags, today, upk_for_posting
 
@@ -137,7 +137,7 @@ def offline_sync(request: HttpRequest, upk: Any) -> HttpResponse:
     except ValueError:
         return JsonResponse({"error": _("Kiriman dari ponsel tidak terbaca.")}, status=400)
     try:
-        results = offline.offline_entries_post(upk=upk, actor=request.user, entries=entries)
+        results = services.offline.offline_entries_post(upk=upk, actor=request.user, entries=entries)
     except LedgerError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
     return JsonResponse({"results": [r.as_json() for r in results]})

@@ -23,7 +23,7 @@ def _wait_ready(page) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_collect_offline_sheet_posts_once_after_reconnect(page, bkm):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_luring")
     manager.upk_units.set([upk])
     fund(upk, manager)
@@ -75,7 +75,7 @@ def test_collect_offline_sheet_posts_once_after_reconnect(page, bkm):
     # Every instalment, the future ones too: the sheet's Tagihan of a date past the last one.
     everything = selectors.due_list(upk=upk, on=today(), within_days=3660)
     owed = next(r.expected for r in everything if r.loan.pk == paid_meanwhile.pk)
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=paid_meanwhile, amount=owed, paid_on=today(), actor=manager, idempotency_key="kantor-lunas"
     )
     paid_meanwhile.refresh_from_db()
@@ -132,7 +132,7 @@ AGE_STORED_SHEETS = """async () => {
 @pytest.mark.django_db(transaction=True)
 def test_collect_offline_warns_before_using_a_sheet_older_than_its_date(page, bkm):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_lama")
     manager.upk_units.set([upk])
     fund(upk, manager)

@@ -100,10 +100,10 @@ def test_offline_sync_other_upks_manager_is_denied(client, upk, manager, loan):
 def test_offline_sync_key_from_another_upk_is_a_new_key(client, upk, manager, loan):
     """A key already used in another UPK neither answers with that UPK's receipt nor blocks this one."""
     other_upk = BKMFactory().units.get(unit_type="upk")
-    services.upk_setup(upk=other_upk)
+    services.settings.upk_setup(upk=other_upk)
     other = UserFactory(role="upk_manager", username="manajer_lain")
     other.upk_units.set([other_upk])
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=other_upk,
         account=other_upk.accounts.get(role="capital_kotaku"),
         amount=100_000_000,
@@ -138,7 +138,7 @@ def test_offline_sync_signed_out_answers_json_not_a_login_page(client, upk, loan
 
 
 def test_offline_sync_closed_month_is_refused_with_reason(client, upk, manager, loan):
-    services.period_close(upk=upk, year=2024, month=6, actor=manager)
+    services.periods.period_close(upk=upk, year=2024, month=6, actor=manager)
     client.force_login(manager)
     result = _post(client, upk, [_entry(loan, on=date(2024, 6, 28))]).json()["results"][0]
     assert result["status"] == "refused"
@@ -150,7 +150,9 @@ def test_offline_sync_closed_month_is_refused_with_reason(client, upk, manager, 
 def test_offline_sync_refuses_each_bad_entry_and_posts_the_good_ones(client, upk, manager, loan, capital):
     paid_off = make_active_loan(upk, manager)
     owed = _owed(upk, paid_off)
-    services.repayment_record(loan=paid_off, amount=owed, paid_on=today(), actor=manager, idempotency_key="lunas")
+    services.repayments.repayment_record(
+        loan=paid_off, amount=owed, paid_on=today(), actor=manager, idempotency_key="lunas"
+    )
     client.force_login(manager)
     entries = [
         _entry(loan, "560.500"),
@@ -237,7 +239,7 @@ def test_offline_entries_post_concurrent_twins_paying_the_loan_off_both_answer_t
 
     from django.db import connection
 
-    from upk.offline import offline_entries_post
+    from upk.services.offline import offline_entries_post
 
     everything = selectors.due_list(upk=upk, on=today(), within_days=3660)
     owed = next(r.expected for r in everything if r.loan.pk == loan.pk)
