@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -56,7 +58,13 @@ OFFLINE_PAGES = r"^/upk/\d+/penagihan/luring/$"
 @lru_cache(maxsize=4)
 def _shell(debug: bool) -> tuple[list[str], str]:
     urls = [staticfiles_storage.url(path) for path in SHELL_STATIC]
-    return urls, hashlib.sha256("\n".join(urls).encode()).hexdigest()[:12]
+    stamps = urls
+    if debug:
+        # Unfingerprinted names in development: the files' times stand in for the hashes, so an
+        # edited script reaches the browser instead of the worker's cached copy.
+        found = [finders.find(path) for path in SHELL_STATIC]
+        stamps = [*urls, *(str(os.stat(f).st_mtime_ns) for f in found if isinstance(f, str))]
+    return urls, hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:12]
 
 
 def shell_urls() -> tuple[list[str], str]:
