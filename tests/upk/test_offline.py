@@ -266,3 +266,16 @@ def test_offline_entries_post_concurrent_twins_paying_the_loan_off_both_answer_t
     assert [a.accepted for a in answers] == [True, True], answers
     assert answers[0].receipt == answers[1].receipt
     assert Repayment.objects.filter(loan=loan).count() == 1
+
+
+def test_service_worker_precaches_every_static_file_the_offline_page_loads(client, upk, manager):
+    """The kept page must render without signal: each script and stylesheet it names is in the worker's shell."""
+    import re
+
+    client.force_login(manager)
+    page = client.get(reverse("upk:collect_offline", args=[upk.pk])).content.decode()
+    loaded = set(re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', page))
+    assert any(url.endswith(".js") for url in loaded) and any(url.endswith(".css") for url in loaded)
+    body = client.get("/sw.js").content.decode()
+    precache = set(json.loads(re.search(r"var PRECACHE = (\[.*?\]);", body).group(1)))
+    assert loaded <= precache, loaded - precache
