@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -25,7 +26,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -37,18 +38,22 @@ ICONS = [
     ("img/icons/pwa-maskable-512.png", 512, "maskable"),
 ]
 
-# The app shell: what every page (and the offline collection page) loads.
-SHELL_STATIC = [
-    "vendor/bootstrap/bootstrap.min.css",
-    "css/portal.css",
-    "vendor/htmx/htmx.min.js",
-    "vendor/bootstrap/bootstrap.bundle.min.js",
-    "js/portal.js",
-    "js/pwa.js",
-    "js/upk.js",
-    "js/offline-collect.js",
-    *[path for path, _size, _purpose in ICONS],
-]
+# The app shell: every static file these templates name (`{% static '…' %}`) — the layout, the
+# UPK pages' layout, the offline collection page and the offline page — and the icons. Read from
+# the templates themselves, so a script added to or dropped from the layout is kept offline with
+# no second list to update.
+SHELL_TEMPLATES = ["base.html", "upk/_base.html", "upk/collect_offline.html", "pwa/offline.html"]
+_STATIC_TAG = re.compile(r"""{%\s*static\s+['"]([^'"]+)['"]\s*%}""")
+
+
+def shell_static() -> list[str]:
+    paths: list[str] = []
+    for name in SHELL_TEMPLATES:
+        source = get_template(name).template.source  # type: ignore[attr-defined]
+        paths.extend(_STATIC_TAG.findall(source))
+    paths.extend(path for path, _size, _purpose in ICONS)
+    return list(dict.fromkeys(paths))
+
 
 # Pages kept offline, as a JavaScript regular expression on the path (the
 # offline collection page; `upk/urls.py` names it `collect_offline`).
@@ -57,12 +62,13 @@ OFFLINE_PAGES = r"^/upk/\d+/penagihan/luring/$"
 
 @lru_cache(maxsize=4)
 def _shell(debug: bool) -> tuple[list[str], str]:
-    urls = [staticfiles_storage.url(path) for path in SHELL_STATIC]
+    paths = shell_static()
+    urls = [staticfiles_storage.url(path) for path in paths]
     stamps = urls
     if debug:
         # Unfingerprinted names in development: the files' times stand in for the hashes, so an
         # edited script reaches the browser instead of the worker's cached copy.
-        found = [finders.find(path) for path in SHELL_STATIC]
+        found = [finders.find(path) for path in paths]
         stamps = [*urls, *(str(os.stat(f).st_mtime_ns) for f in found if isinstance(f, str))]
     return urls, hashlib.sha256("\n".join(stamps).encode()).hexdigest()[:12]
 
