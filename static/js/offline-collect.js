@@ -173,6 +173,11 @@
     var body = el("[data-rows]");
     var save = el("[data-testid=save-entries]");
     var warn = el("[data-testid=stale-warning]");
+    // Amounts typed but not yet kept survive a re-render (another tab's news, a new download).
+    var typed = {};
+    body.querySelectorAll("input[data-loan]").forEach(function (input) {
+      if (input.value) { typed[body.dataset.date + ":" + input.dataset.loan] = input.value; }
+    });
     body.innerHTML = "";
     if (!bundle) {
       var empty = body.insertRow();
@@ -182,6 +187,7 @@
       return;
     }
     var date = el("[data-testid=sheet-date]").value;
+    body.dataset.date = date;
     var sheet = bundle.sheets.filter(function (s) { return s.date === date; })[0];
     var stale = date < isoToday() && !staleOk[date];
     warn.classList.toggle("d-none", !stale);
@@ -229,6 +235,7 @@
           input.type = "text"; input.inputMode = "numeric"; input.autocomplete = "off";
           input.name = "amount-" + row.loan;
           input.dataset.loan = String(row.loan);
+          input.value = typed[date + ":" + row.loan] || "";
           input.setAttribute("aria-label", fmt(T.paid_label, { ksm: loan.ksm }));
           input.disabled = stale;
           var full = document.createElement("button");
