@@ -19,6 +19,7 @@ urlpatterns = [
     path("forum/", include("forum.urls")),
     path("laporan/", include("reports.urls")),
     path("api/", include("reports.api_urls")),
+    path("publik/", include("public.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
+from bkm.permissions import filter_city_proposals, filter_proposals_for
 
 from .models import ReportRun
 
@@ -51,10 +52,8 @@ def proposal_list(*, user: Any = None, year: int | None = None, kecamatan_id: in
     without, the whole city (staff-only reports and the scheduler).
     """
     qs = Proposal.objects.select_related("bkm", "opd", "kelurahan__kecamatan")
-    if user is not None:
-        from bkm.permissions import filter_proposals_for
-
-        qs = filter_proposals_for(user, qs)
+    # A BKM's draft is not yet a proposal to the city (issue 15).
+    qs = filter_proposals_for(user, qs) if user is not None else filter_city_proposals(qs)
     if year:
         qs = qs.filter(year=year)
     if kecamatan_id:
@@ -156,7 +155,7 @@ def proposals_with_status_since() -> QuerySet[Proposal]:
         output_field=DateTimeField(),
     )
     return (
-        Proposal.objects.exclude(status__in=TERMINAL_PROPOSAL_STATUSES)
+        filter_city_proposals(Proposal.objects.exclude(status__in=TERMINAL_PROPOSAL_STATUSES))
         .annotate(status_since=Coalesce(first_current, F("created_at")))
         .select_related("bkm", "opd", "kelurahan__kecamatan")
     )
@@ -189,7 +188,7 @@ def bkms_without_coordinator() -> QuerySet[BKM]:
         .annotate(n_coord=Count("users", filter=Q(users__is_coordinator=True, users__is_active=True)))
         .filter(n_coord=0)
         .select_related("kelurahan__kecamatan")
-        .order_by("name")
+        .order_by("name", "pk")
     )
 
 
@@ -208,22 +207,34 @@ def bkm_missing_fields(bkm: BKM) -> list[str]:
     return [label for name, label in BKM_REQUIRED_FIELDS if getattr(bkm, name) in (None, "")]
 
 
-def bkms_incomplete(*, bkm_ids: Collection[int] | None = None) -> list[tuple[BKM, list[str]]]:
+def bkms_incomplete_rows() -> QuerySet[BKM]:
+    """Active BKMs missing a field of `BKM_REQUIRED_FIELDS` (None or blank, as `bkm_missing_fields` reads it):
+    the rule of the incomplete-registry warning, a queryset so the dashboard counts it in SQL and builds
+    only the rows it shows."""
     fields = [name for name, _ in BKM_REQUIRED_FIELDS]
-    bkms = (
-        BKM.objects.filter(status=BKMStatus.AKTIF)
+    missing = Q()
+    for name in fields:
+        q = Q(**{f"{name}__isnull": True})
+        if getattr(BKM._meta.get_field(name), "empty_strings_allowed", False):
+            q |= Q(**{name: ""})
+        missing |= q
+    return (
+        BKM.objects.filter(missing, status=BKMStatus.AKTIF)
         .select_related("kelurahan__kecamatan")
         .only("id", "name", "kelurahan", "kelurahan__kecamatan", "kelurahan__kecamatan__name", *fields)
-        .order_by("name")
+        .order_by("name", "pk")
     )
-    if bkm_ids is not None:
-        bkms = bkms.filter(pk__in=bkm_ids)
-    result = []
-    for bkm in bkms:
-        missing = bkm_missing_fields(bkm)
-        if missing:
-            result.append((bkm, missing))
-    return result
+
+
+def bkms_incomplete(
+    *, bkm_ids: Collection[int] | None = None, rows: QuerySet[BKM] | None = None
+) -> list[tuple[BKM, list[str]]]:
+    """(BKM, missing field labels) for `rows` (default: every `bkms_incomplete_rows`, or those of `bkm_ids`)."""
+    if rows is None:
+        rows = bkms_incomplete_rows()
+        if bkm_ids is not None:
+            rows = rows.filter(pk__in=bkm_ids)
+    return [(bkm, bkm_missing_fields(bkm)) for bkm in rows]
 
 
 # --- City figures (dashboard) ---------------------------------------------------

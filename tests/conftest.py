@@ -23,6 +23,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+# --- Public pages' cache ---------------------------------------------------------
+# The cache lives in the test Redis and outlives each test's database; a new generation before every
+# test makes every page stored by an earlier test stale (public/cache.py), without flushing Redis.
+
+
+@pytest.fixture(autouse=True)
+def _public_cache_generation():
+    from public.cache import invalidate
+
+    invalidate()
+
+
 # --- Reference data ------------------------------------------------------------
 # Kecamatan/kelurahan, the assessment aspects and the forum's categories are loaded by migrations. A
 # transactional test (browser, Celery worker) flushes every table when it ends,

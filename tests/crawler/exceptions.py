@@ -34,8 +34,14 @@ EXCEPTIONS: list[Allowed] = [
         "unreached",
         r"^(forum:(follow_up_add|follow_up_status|meeting_attendance|meeting_decision_add|meeting_minutes|"
         r"meeting_rsvp|notifications_read|post_moderate|report_close|thread_moderate|thread_reply|thread_watch)|"
-        r"reports:(subscription_toggle|warning_acknowledge)|upk:rules_decide|logout|set_language)$",
+        r"reports:(subscription_toggle|warning_acknowledge)|upk:rules_decide|logout|set_language|"
+        r"bkm:(notices_read|rplp_item_delete))$",
         "POST-only actions (forms with method=post); the crawler sends no POST",
+    ),
+    Allowed(
+        "unreached",
+        r"^bkm:document_publish$",
+        "POST-only action (issue 15): staff admins publish or withdraw a document; the crawler sends no POST",
     ),
     Allowed(
         "unreached",
@@ -50,7 +56,7 @@ EXCEPTIONS: list[Allowed] = [
     Allowed(
         "unreached",
         r"^(api-schema|bkm-detail|kecamatan-detail|kelurahan-detail|pertemuan-detail|usulan-detail|"
-        r"upk-indikator-detail)$",
+        r"upk-indikator-detail|kawasan-kumuh-detail|rplp-detail)$",
         "the open-data API's detail routes and schema: list rows carry ids, not URLs; the schema is fetched by "
         "the Swagger page's script (tests/reports/test_api.py covers them)",
     ),
