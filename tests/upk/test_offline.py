@@ -279,3 +279,16 @@ def test_service_worker_precaches_every_static_file_the_offline_page_loads(clien
     body = client.get("/sw.js").content.decode()
     precache = set(json.loads(re.search(r"var PRECACHE = (\[.*?\]);", body).group(1)))
     assert loaded <= precache, loaded - precache
+
+
+def test_offline_sync_same_key_from_another_manager_of_the_upk_is_another_key(client, upk, manager, loan):
+    colleague = UserFactory(role="upk_manager", username="manajer_kedua")
+    colleague.upk_units.set([upk])
+    key = str(uuid.uuid4())
+    client.force_login(manager)
+    first = _post(client, upk, [_entry(loan, key=key)]).json()["results"][0]
+    client.force_login(colleague)
+    second = _post(client, upk, [_entry(loan, key=key)]).json()["results"][0]
+    assert first["status"] == second["status"] == "accepted"
+    assert first["receipt"] != second["receipt"]  # never an answer with another actor's entry
+    assert Repayment.objects.filter(loan=loan).count() == 2

@@ -29,12 +29,13 @@ from core.fields import RupiahField
 
 from .. import permissions
 from ..ledger.errors import LedgerError
-from ..ledger.idempotency import existing_by_key, require_key
+from ..ledger.idempotency import actor_scoped_key, existing_by_key, require_key
 from ..models import Loan, Repayment
 from .repayments import repayment_record
 
 if TYPE_CHECKING:
     from bkm.models import Unit
+    from core.models import User
 
     from ..ledger.actors import Actor
 
@@ -81,7 +82,7 @@ def _entry_key(raw: Any) -> str:
         return ""
 
 
-def _entry_post(*, upk: Unit, actor: Actor, entry: Mapping[str, Any]) -> EntryResult:
+def _entry_post(*, upk: Unit, actor: User, entry: Mapping[str, Any]) -> EntryResult:
     """One payment typed offline: posted as if typed now, or refused with the Indonesian reason.
 
     `entry` = {"key": uuid, "loan": loan pk, "date": "YYYY-MM-DD", "amount": text as typed}.
@@ -89,8 +90,11 @@ def _entry_post(*, upk: Unit, actor: Actor, entry: Mapping[str, Any]) -> EntryRe
     key = _entry_key(entry.get("key"))
     if not key:
         return EntryResult(str(entry.get("key") or "")[:64], False, _("Kunci pembayaran dari ponsel tidak sah."))
+    # The phone's key, bound to the user who sends it and then to the UPK (the ledger's idempotency
+    # API): another user's or another UPK's entry with the same UUID is another key.
+    service_key = actor_scoped_key(actor_id=actor.pk, key=key)
     try:
-        stored = require_key(key, upk.pk)
+        stored = require_key(service_key, upk.pk)
     except LedgerError as exc:
         return EntryResult(key, False, " ".join(exc.messages))
     # Answered first from the ledger's own record: a payment that paid a loan
@@ -121,7 +125,7 @@ def _entry_post(*, upk: Unit, actor: Actor, entry: Mapping[str, Any]) -> EntryRe
     if amount <= 0:
         return EntryResult(key, False, _("%(loan)s: jumlah bayar harus lebih dari nol.") % {"loan": name})
     try:
-        rep = repayment_record(loan=loan, amount=amount, paid_on=paid_on, actor=actor, idempotency_key=key)
+        rep = repayment_record(loan=loan, amount=amount, paid_on=paid_on, actor=actor, idempotency_key=service_key)
     except LedgerError as exc:
         # A twin of this entry (a second tab) may have committed while this one waited for the loan's
         # lock, and paid the loan off: then this entry was accepted, once, by the twin.
