@@ -198,6 +198,10 @@ def _playwright_browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make system-packages` as root")
+    # Without it Playwright leaves a service worker's own requests out of `context.set_offline`
+    # (and of routing): the offline collection test (tests/upk/test_browser_offline.py) would
+    # reload from the network and prove nothing. Read by the driver when it starts.
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

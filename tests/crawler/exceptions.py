@@ -71,6 +71,13 @@ EXCEPTIONS: list[Allowed] = [
     ),
     Allowed(
         "unreached",
+        r"^(upk:offline_sheets|upk:offline_sync|service_worker|manifest|offline)$",
+        "the offline collection's JSON (fetched and POSTed by static/js/offline-collect.js), the service worker "
+        "(registered by static/js/pwa.js), the manifest (a <link rel=manifest>) and the page the worker shows "
+        "offline; tests/upk/test_offline.py and test_browser_offline.py cover them",
+    ),
+    Allowed(
+        "unreached",
         r"^healthz$",
         "the load balancer's health check (docs/operations.md), not a page users are shown",
     ),
