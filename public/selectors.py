@@ -202,10 +202,10 @@ def last_month_ends(count: int) -> list[Any]:
 def upk_bands(*, months: int = UPK_PAGE_MONTHS, bkm_id: int | None = None) -> BandTable:
     """Each UPK's PAR band at each of the last `months` month ends — an aggregate, nothing per borrower.
 
-    1 query for the UPKs and the ledger's `indicators_many` per month end (3 queries each).
+    1 query for the UPKs and the ledger's `indicators_dates` for all month ends at once.
     """
     from reports.selectors import upk_units
-    from upk.selectors import BAND_LABELS, indicators_many
+    from upk.selectors import BAND_LABELS, indicators_dates
 
     units = upk_units()
     if bkm_id is not None:
@@ -215,7 +215,8 @@ def upk_bands(*, months: int = UPK_PAGE_MONTHS, bkm_id: int | None = None) -> Ba
     if not units:
         return table
     ids = [u.pk for u in units]
-    per_month = [indicators_many(upk_ids=ids, as_of=end) for end in ends]
+    by_day = indicators_dates(upk_ids=ids, dates=ends)
+    per_month = [by_day[end] for end in ends]
     for u in units:
         bands = []
         for figures in per_month:

@@ -30,7 +30,7 @@ def test_public_pages_render_for_anonymous_with_bounded_queries_and_cached(demo_
     bkm = BKM.objects.filter(proposals__isnull=False).first()
     bounds = {
         reverse("public:overview"): 10,
-        reverse("public:bkm", args=[bkm.pk]): 40,  # ~12 + the UPK's bands at 6 month ends
+        reverse("public:bkm", args=[bkm.pk]): 40,  # ~12 + the UPK's bands at 6 month ends (indicators_dates)
         reverse("public:upk"): 80,  # units + ~6 per month end (indicators_many), 12 month ends
         reverse("public:map_data"): 20,
     }

@@ -151,7 +151,12 @@ def api_token(db):
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_schemathesis_conforms(case, api_token, bkm, keep_db_connection):
     response = case.call_wsgi(headers={"Authorization": f"Token {api_token}"})
-    case.validate_response(response, checks=(not_a_server_error, response_schema_conformance, content_type_conformance))
+    checks = [not_a_server_error, content_type_conformance]
+    # Schemathesis validates a JSON body against the operation's first media type (the paged JSON list);
+    # the GeoJSON variant's own shape is checked in tests/public/test_api.py.
+    if (case.query or {}).get("format") != "geojson":
+        checks.append(response_schema_conformance)
+    case.validate_response(response, checks=tuple(checks))
 
 
 @pytest.mark.django_db
