@@ -155,7 +155,10 @@ def chair_phones(ksm_ids: Iterable[int]) -> dict[int, str]:
     ids = sorted(set(ksm_ids))
     if not ids:
         return {}
-    return {pk: phone for pk, phone in KSM.objects.filter(pk__in=ids).exclude(chair_phone="").values_list("pk", "chair_phone")}
+    return {
+        pk: phone
+        for pk, phone in KSM.objects.filter(pk__in=ids).exclude(chair_phone="").values_list("pk", "chair_phone")
+    }
 
 
 def receipt_message(facts: ReceiptFacts, *, link: str) -> str:

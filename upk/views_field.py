@@ -56,7 +56,9 @@ def _receipt_context(request: HttpRequest, rep: Repayment) -> dict[str, Any]:
 def receipt_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The kuitansi on screen: readable on a phone, with the PDF and the WhatsApp share link."""
     rep = scoped_object(request.user, _RECEIPT_QS, permissions.filter_repayments, pk=pk)
-    return render(request, "upk/receipt_page.html", {**screen_flags(request, rep.upk), **_receipt_context(request, rep)})
+    return render(
+        request, "upk/receipt_page.html", {**screen_flags(request, rep.upk), **_receipt_context(request, rep)}
+    )
 
 
 def receipt_shared(request: HttpRequest, token: str) -> HttpResponse:
@@ -66,7 +68,9 @@ def receipt_shared(request: HttpRequest, token: str) -> HttpResponse:
     if rep is None:
         raise Http404
     response = render(
-        request, "upk/receipt_shared.html", {"rep": rep, "facts": receipts.receipt_facts(rep), "reversed": rep.is_reversed}
+        request,
+        "upk/receipt_shared.html",
+        {"rep": rep, "facts": receipts.receipt_facts(rep), "reversed": rep.is_reversed},
     )
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex"

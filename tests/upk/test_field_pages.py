@@ -22,6 +22,7 @@ from django.contrib.staticfiles import finders
 
 from forum.models import Category
 from tests.conftest import browser_login, screenshot
+from tests.crawler.axe import AXE_JS
 from tests.factories import UserFactory
 from tests.forum.factories import PostFactory, ThreadFactory
 from upk import services
@@ -198,14 +199,37 @@ def test_field_pages_fit_a_360px_phone_within_budget(page, field_upk):
     _on_screen(page, "[data-testid=receipt-arrears]")
     assert page.get_by_test_id("wa-receipt").get_attribute("href").startswith("https://wa.me/6281234567890?text=")
 
+    # Readable outdoors in the phone layout too (the crawler's axe-core check runs at 1280 px).
+    checked = page.context.browser.new_context(
+        viewport=PHONE, bypass_csp=True, storage_state=page.context.storage_state()
+    )
+    try:
+        axe_page = checked.new_page()
+        for url in (
+            f"{base}/upk/{upk.pk}/",
+            f"{base}/upk/pinjaman/{loans[0].pk}/",
+            f"{base}/upk/{upk.pk}/penagihan/{rep.collection_sheet_id}/",
+            f"{base}/upk/angsuran/{rep.pk}/kuitansi/",
+            f"{base}/upk/{upk.pk}/buku-kas/",
+        ):
+            axe_page.goto(url)
+            axe_page.add_script_tag(path=str(AXE_JS))
+            failing = axe_page.evaluate(
+                "async () => (await axe.run(document, {runOnly: ['color-contrast']})).violations"
+                ".map(v => v.nodes.map(n => n.target.join(' ') + ' ' + n.failureSummary))"
+            )
+            assert not failing, (url, failing)
+    finally:
+        checked.close()
+
 
 def test_static_files_served_compressed_and_immutable(tmp_path, settings):
     """Production serving: `collectstatic` with the portal's storage writes hashed, compressed
     copies; WhiteNoise answers the hashed name compressed and immutable — also with DEBUG on
     (`make run`), where Django's manifest storage would give the plain name."""
     from django.core.management import call_command
-    from django.test import RequestFactory
     from django.templatetags.static import static
+    from django.test import RequestFactory
     from whitenoise.middleware import WhiteNoiseMiddleware
 
     source = tmp_path / "src"
