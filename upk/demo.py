@@ -33,6 +33,7 @@ from bkm.models import BKM, Unit, UnitType
 from core.models import Role, User
 
 from . import services
+from .contacts import ksm_chair_update
 from .ledger import engine
 from .models import Account, AccountRole, Loan
 
@@ -341,6 +342,11 @@ def _seed_loan(
                 business=rng.choice(BUSINESSES),
             )
         )
+    # The first member chairs the KSM; receipts and reminders go to that number by WhatsApp. The number is
+    # derived (not drawn) so the rest of the demo stays the same for a given seed.
+    ksm_chair_update(
+        ksm=ksm, actor=actor, chair_name=members[0].name, chair_phone=f"0812{upk.pk % 1000:03d}{seq + 1:05d}"
+    )
     # Three consecutive months of group savings before applying (3-month rule).
     for k in (3, 2, 1):
         services.savings_deposit(
