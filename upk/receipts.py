@@ -48,7 +48,9 @@ def wa_phone(raw: str) -> str:
     "0812-3456-7890", "+62 812 3456 7890", "62812…" and "812…" all give "6281234567890".
     """
     digits = re.sub(r"\D", "", raw or "")
-    if digits.startswith("0"):
+    if digits.startswith("620"):  # "+62 0812…"
+        digits = "62" + digits[3:]
+    elif digits.startswith("0"):
         digits = "62" + digits[1:]
     elif digits.startswith("8"):
         digits = "62" + digits

@@ -48,6 +48,7 @@ def _receipt_context(request: HttpRequest, rep: Repayment) -> dict[str, Any]:
         "facts": facts,
         "reversed": rep.is_reversed,
         "share_link": link,
+        "share_days": receipts.SHARE_MAX_AGE_DAYS,
         "wa_url": receipts.wa_link(phone=rep.loan.ksm.chair_phone, text=receipts.receipt_message(facts, link=link)),
     }
 

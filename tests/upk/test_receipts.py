@@ -48,6 +48,7 @@ def test_rupiah_words_indonesian(amount, words):
         ("+1 415 555 0100", ""),
         ("", ""),
         ("0812345678901234567", ""),
+        ("+62 0812 3456 7890", "6281234567890"),
     ],
 )
 def test_wa_phone_normalises_to_62(raw, phone):
