@@ -95,8 +95,8 @@ def generate_books(units: list, *, checked: bool = False) -> int:
     from bench.upk_bench import LOANS_PER_UPK
     from bench.upk_bench import generate as generate_loans
     from core.models import User
+    from upk.ledger.chart import DEFAULT_CHART
     from upk.models import Account, UpkSettings
-    from upk.services import DEFAULT_CHART
 
     user, _ = User.objects.get_or_create(username="bench-laporan", defaults={"role": "staff_admin"})
     UpkSettings.objects.bulk_create([UpkSettings(upk=u) for u in units])

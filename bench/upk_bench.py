@@ -4,7 +4,7 @@ Prints, on a dedicated PostgreSQL database (dropped, created and migrated by
 this script; default `pokja_bench_upk`, override with POKJA_BENCH_UPK_DB and
 POKJA_BENCH_PG_URL):
 
-1. repayment postings per second — `services.repayment_record`, one process,
+1. repayment postings per second — `services.repayments.repayment_record`, one process,
    each posting committed on its own, after warming the tables (preloaded
    postings + ANALYZE) — next to pgbench's TPC-B rate with one client, measured
    in the same run on the same server (`pgbench -i` into a scratch database,
@@ -130,11 +130,11 @@ def _bench_upk(upk, manager):
     from upk import services
     from upk.models import UpkSettings
 
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     UpkSettings.objects.filter(upk=upk).update(
         min_members=1, min_savings_months=0, ceiling_first_loan=10_000_000, ceiling_repeat_loan=10_000_000
     )
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=upk,
         account=upk.accounts.get(role="capital_kotaku"),
         amount=5_000_000_000,
@@ -143,7 +143,7 @@ def _bench_upk(upk, manager):
         actor=manager,
         idempotency_key=f"bench-cap-{upk.pk}",
     )
-    return services.product_create(upk=upk, name="Bench", actor=manager)
+    return services.registry.product_create(upk=upk, name="Bench", actor=manager)
 
 
 def _service_loans(upk, manager, product, n: int, *, disbursed: date, first_due: date | None = None, prefix: str = "S"):
@@ -152,7 +152,7 @@ def _service_loans(upk, manager, product, n: int, *, disbursed: date, first_due:
     kel = upk.bkm.kelurahan
     loans = []
     for i in range(n):
-        ksm = services.ksm_create(
+        ksm = services.registry.ksm_create(
             upk=upk,
             code=f"{prefix}{i}",
             name=f"KSM bench {prefix}{i}",
@@ -160,8 +160,10 @@ def _service_loans(upk, manager, product, n: int, *, disbursed: date, first_due:
             formed_on=disbursed,
             actor=manager,
         )
-        member = services.ksm_member_add(ksm=ksm, nik=f"6271{i:012d}", name=f"Anggota {i}", gender="P", actor=manager)
-        app = services.loan_apply(
+        member = services.registry.ksm_member_add(
+            ksm=ksm, nik=f"6271{i:012d}", name=f"Anggota {i}", gender="P", actor=manager
+        )
+        app = services.loans.loan_apply(
             ksm=ksm,
             product=product,
             applied_on=disbursed,
@@ -169,9 +171,9 @@ def _service_loans(upk, manager, product, n: int, *, disbursed: date, first_due:
             term_months=12,
             actor=manager,
         )
-        services.loan_decide(loan=app.loan, approve=True, decided_on=disbursed, actor=manager)
+        services.loans.loan_decide(loan=app.loan, approve=True, decided_on=disbursed, actor=manager)
         loans.append(
-            services.loan_disburse(
+            services.loans.loan_disburse(
                 loan=app.loan, disbursed_on=disbursed, actor=manager, via="bank", first_due_date=first_due
             )
         )
@@ -187,7 +189,7 @@ def bench_postings(upk, manager) -> list[float]:
     loans = _service_loans(upk, manager, product, N_POSTING_LOANS, disbursed=today - timedelta(days=200))
     # Warm-up: preload one posting per loan, then ANALYZE (plans made on empty tables are far slower).
     for loan in loans:
-        services.repayment_record(
+        services.repayments.repayment_record(
             loan=loan, amount=20_000, paid_on=today - timedelta(days=1), actor=manager, idempotency_key=uuid.uuid4().hex
         )
     _analyze()
@@ -195,7 +197,7 @@ def bench_postings(upk, manager) -> list[float]:
     for _ in range(ROUNDS):
         start = time.perf_counter()
         for i in range(N_POSTINGS):
-            services.repayment_record(
+            services.repayments.repayment_record(
                 loan=loans[i % len(loans)],
                 amount=20_000,
                 paid_on=today,
@@ -243,7 +245,7 @@ def print_posting_phases(loans, manager, today: date, n: int = 900) -> None:
     start = time.perf_counter()
     try:
         for i in range(n):
-            services.repayment_record(
+            services.repayments.repayment_record(
                 loan=loans[i % len(loans)], amount=1_000, paid_on=today, actor=manager, idempotency_key=uuid.uuid4().hex
             )
     finally:
@@ -278,7 +280,7 @@ def bench_sheet(upk, manager) -> tuple[list[float], list[float]]:
         by_loan = {r.loan.pk: r.expected for r in rows}
         payments = [{"loan": loan.pk, "amount": by_loan[loan.pk]} for loan in loans]
         start = time.perf_counter()
-        sheet = services.collection_sheet_post(
+        sheet = services.repayments.collection_sheet_post(
             upk=upk, date=today, payments=payments, actor=manager, idempotency_key=uuid.uuid4().hex
         )
         post_times.append(time.perf_counter() - start)
@@ -292,8 +294,8 @@ def bench_sheet(upk, manager) -> tuple[list[float], list[float]]:
 def make_upks(n: int, offset: int):
     """`n` extra UPK units (inactive BKMs, so the one-active-BKM-per-kelurahan rule holds)."""
     from bkm.models import BKM, Kelurahan, Unit
+    from upk.ledger.chart import DEFAULT_CHART
     from upk.models import Account, UpkSettings
-    from upk.services import DEFAULT_CHART
 
     kels = list(Kelurahan.objects.order_by("pk"))
     bkms = BKM.objects.bulk_create(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Category, CategoryPermission, EmailDelivery, Meeting, ModerationLog, Report
+from .models import Category, CategoryPermission, EmailDelivery, MaterialCategory, Meeting, ModerationLog, Report
 
 
 class CategoryPermissionInline(admin.TabularInline):
@@ -47,3 +47,11 @@ class EmailDeliveryAdmin(admin.ModelAdmin):
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["title", "starts_at", "place"]
     filter_horizontal = ["invited_bkms"]
+
+
+@admin.register(MaterialCategory)
+class MaterialCategoryAdmin(admin.ModelAdmin):
+    """The library's categories; materials and trainings themselves are managed in the portal."""
+
+    list_display = ["name", "slug", "position"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ForumConfig(AppConfig):
     name = "forum"
     # Demo data steps run by `seed_demo` (order, dotted path of seed(*, rng, scale)).
-    demo_steps = ((40, "forum.demo.seed"),)
+    demo_steps = ((40, "forum.demo.seed"), (45, "forum.demo_library.seed"))
 
     def ready(self) -> None:
         from core.landing import LandingPanel, register_panel

@@ -25,6 +25,11 @@ DEFAULTS: dict[str, Any] = {
     "FORUM_SEARCH_CONFIG": "indonesian",
     # Newest matching posts that are ranked; older ones are reached by narrowing the query.
     "FORUM_SEARCH_CANDIDATES": 1000,
+    # Capacity building: the library's upload limit, list page size, and the assessment score
+    # (0–100) below which an aspect counts as weak and draws suggestions on the BKM page.
+    "FORUM_LIBRARY_MAX_BYTES": 20 * 1024 * 1024,
+    "FORUM_LIBRARY_PER_PAGE": 20,
+    "FORUM_CAPACITY_WEAK_SCORE": 60,
 }
 
 

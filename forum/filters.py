@@ -10,10 +10,10 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from bkm.models import BKM
-from core.filters import PortalFilterSet
+from bkm.models import BKM, OPD, AssessmentAspect
+from core.filters import IntegerFilter, PortalFilterSet
 
-from .models import Notification, NotificationKind, Thread
+from .models import Material, MaterialCategory, Notification, NotificationKind, Thread, Training
 
 THREAD_SHOW_CHOICES = [("belum-dibaca", _("Belum dibaca")), ("tanpa-balasan", _("Belum ada balasan"))]
 NOTIFICATION_STATUS_CHOICES = [("belum-dibaca", _("Belum dibaca")), ("sudah-dibaca", _("Sudah dibaca"))]
@@ -54,3 +54,71 @@ class NotificationFilterSet(PortalFilterSet):
 
     def filter_status(self, qs: QuerySet[Notification], name: str, value: Any) -> QuerySet[Notification]:
         return qs.filter(read_at__isnull=(value == "belum-dibaca"))
+
+
+# --- Capacity building ----------------------------------------------------------------------
+
+TRAINING_WHEN_CHOICES = [("akan-datang", _("Akan datang")), ("sudah-lewat", _("Sudah lewat"))]
+
+
+class MaterialFilterSet(PortalFilterSet):
+    """The library list, over `library_selectors.material_list` (already narrowed to what the user may read).
+
+    `cari` is the forum's full-text search (forum.search: Indonesian stems and word families);
+    it orders the kept materials best first."""
+
+    cari = django_filters.CharFilter(label=_("Cari"), method="filter_search")
+    kategori = django_filters.ModelChoiceFilter(
+        label=_("Kategori"),
+        field_name="category",
+        queryset=MaterialCategory.objects.all(),
+        empty_label=_("Semua kategori"),
+    )
+    aspek = django_filters.ModelChoiceFilter(
+        label=_("Aspek penilaian"),
+        field_name="aspects",
+        queryset=AssessmentAspect.objects.filter(is_active=True),
+        empty_label=_("Semua aspek"),
+    )
+
+    class Meta:
+        model = Material
+        fields: list[str] = []
+
+    def filter_search(self, qs: QuerySet[Material], name: str, value: Any) -> QuerySet[Material]:
+        from .search import filter_materials_matching
+
+        return filter_materials_matching(qs, value)
+
+
+class TrainingFilterSet(PortalFilterSet):
+    q = django_filters.CharFilter(label=_("Judul atau topik"), method="filter_text")
+    waktu = django_filters.ChoiceFilter(
+        label=_("Waktu"), choices=TRAINING_WHEN_CHOICES, empty_label=_("Semua"), method="filter_when"
+    )
+    aspek = django_filters.ModelChoiceFilter(
+        label=_("Aspek penilaian"),
+        field_name="aspects",
+        queryset=AssessmentAspect.objects.filter(is_active=True),
+        empty_label=_("Semua aspek"),
+    )
+    penyelenggara = django_filters.ModelChoiceFilter(
+        label=_("Penyelenggara"),
+        field_name="organiser_opd",
+        queryset=OPD.objects.order_by("name"),
+        empty_label=_("Semua penyelenggara"),
+    )
+    tahun = IntegerFilter(label=_("Tahun"), field_name="starts_on", lookup_expr="year")
+
+    class Meta:
+        model = Training
+        fields: list[str] = []
+
+    def filter_text(self, qs: QuerySet[Training], name: str, value: Any) -> QuerySet[Training]:
+        return qs.filter(Q(title__icontains=value) | Q(topic__icontains=value))
+
+    def filter_when(self, qs: QuerySet[Training], name: str, value: Any) -> QuerySet[Training]:
+        from .library_selectors import trainings_upcoming_q
+
+        upcoming = trainings_upcoming_q()
+        return qs.filter(upcoming) if value == "akan-datang" else qs.exclude(upcoming)

@@ -7,9 +7,12 @@ data, not rules.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Role
@@ -402,3 +405,183 @@ class FollowUpAction(models.Model):
                 name="forum_followup_one_assignee",
             )
         ]
+
+
+# --- Capacity building: the shared library (pustaka) and trainings (pelatihan) -------------
+# Who reads, uploads and registers is decided in forum/permissions.py; the weak-aspect rule
+# that links a BKM's assessment to materials and trainings lives in forum/library_selectors.py.
+# Materials and trainings are tagged with the annual assessment's own aspects
+# (`bkm.AssessmentAspect`): one vocabulary, so a weak aspect finds its material by a join.
+
+
+class MaterialCategory(models.Model):
+    name = models.CharField(_("nama"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("keterangan"), blank=True)
+    position = models.PositiveSmallIntegerField(_("urutan"), default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("kategori pustaka")
+        verbose_name_plural = _("kategori pustaka")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Material(models.Model):
+    """A library entry (juknis, SOP, template, training material); its content lives in versions."""
+
+    category = models.ForeignKey(
+        MaterialCategory, on_delete=models.PROTECT, related_name="materials", verbose_name=_("kategori")
+    )
+    title = models.CharField(_("judul"), max_length=200)
+    description = models.TextField(_("uraian"), blank=True)
+    aspects = models.ManyToManyField(
+        "bkm.AssessmentAspect", verbose_name=_("aspek penilaian"), blank=True, related_name="+"
+    )
+    # The newest version, kept by the services so lists need no subquery.
+    current_version = models.ForeignKey(
+        "MaterialVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    is_archived = models.BooleanField(_("diarsipkan"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("diperbarui"), auto_now=True)
+    # Filled by forum.search on PostgreSQL (title weight A, description B); GIN index by migration.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("materi pustaka")
+        verbose_name_plural = _("materi pustaka")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+def material_upload_to(instance: MaterialVersion, filename: str) -> str:
+    # A random stored name: the original name is kept in the row, never used as a path.
+    return f"forum/pustaka/{instance.material_id}/{uuid.uuid4().hex}.{instance.extension or 'bin'}"
+
+
+class MaterialVersion(models.Model):
+    material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("versi"))
+    file = models.FileField(_("berkas"), upload_to=material_upload_to, max_length=255)
+    original_name = models.CharField(_("nama berkas asli"), max_length=255)
+    extension = models.CharField(_("ekstensi"), max_length=10)
+    content_type = models.CharField(_("jenis isi"), max_length=120)
+    size = models.PositiveBigIntegerField(_("ukuran (byte)"))
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField(_("catatan versi"), max_length=255, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("pengunggah")
+    )
+    uploaded_at = models.DateTimeField(_("diunggah"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["material", "-number"]
+        verbose_name = _("versi materi")
+        verbose_name_plural = _("versi materi")
+        constraints = [models.UniqueConstraint(fields=["material", "number"], name="forum_materialversion_number")]
+
+    def __str__(self) -> str:
+        return f"{self.material} v{self.number}"
+
+
+class Training(models.Model):
+    """A training event (pelatihan) for BKM/UPK people, by an OPD or by Bappedalitbang."""
+
+    title = models.CharField(_("judul pelatihan"), max_length=200)
+    topic = models.CharField(_("topik"), max_length=200)
+    description = models.TextField(_("uraian"), blank=True)
+    aspects = models.ManyToManyField(
+        "bkm.AssessmentAspect", verbose_name=_("aspek penilaian"), blank=True, related_name="+"
+    )
+    starts_on = models.DateField(_("tanggal mulai"), db_index=True)
+    ends_on = models.DateField(_("tanggal selesai"), null=True, blank=True)
+    place = models.CharField(_("tempat"), max_length=255)
+    # Empty: Bappedalitbang itself, the forum's secretariat (it need not be in the OPD directory).
+    organiser_opd = models.ForeignKey(
+        "bkm.OPD",
+        verbose_name=_("penyelenggara (OPD)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Kosongkan bila diselenggarakan Bappedalitbang."),
+    )
+    capacity = models.PositiveSmallIntegerField(_("kapasitas peserta"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("pelatihan")
+        verbose_name_plural = _("pelatihan")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="forum_training_ends_after_start",
+                violation_error_message=_("Tanggal selesai tidak boleh sebelum tanggal mulai."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1),
+                name="forum_training_capacity_positive",
+                violation_error_message=_("Kapasitas peserta minimal 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def organiser_name(self) -> str:
+        return str(self.organiser_opd) if self.organiser_opd_id else "Bappedalitbang"
+
+
+class Attendance(models.TextChoices):
+    HADIR = "hadir", _("Hadir")
+    TIDAK_HADIR = "tidak_hadir", _("Tidak hadir")
+
+
+class TrainingParticipant(models.Model):
+    """One person a BKM (or its UPK/unit) sends to a training; attendance is recorded after the event."""
+
+    training = models.ForeignKey(Training, on_delete=models.CASCADE, related_name="participants")
+    bkm = models.ForeignKey("bkm.BKM", on_delete=models.CASCADE, related_name="+", verbose_name=_("BKM"))
+    unit = models.ForeignKey(
+        "bkm.Unit",
+        verbose_name=_("unit (UPK/UPL/UPS)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField(_("nama peserta"), max_length=150)
+    position = models.CharField(_("jabatan"), max_length=100, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    registered_at = models.DateTimeField(_("didaftarkan"), auto_now_add=True)
+    attendance = models.CharField(_("kehadiran"), max_length=12, choices=Attendance.choices, blank=True)
+    attendance_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attendance_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["training", "bkm__name", "name", "id"]
+        verbose_name = _("peserta pelatihan")
+        verbose_name_plural = _("peserta pelatihan")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "training",
+                "bkm",
+                name="forum_participant_once",
+                violation_error_message=_("Orang ini sudah terdaftar dari BKM yang sama."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

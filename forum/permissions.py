@@ -283,3 +283,114 @@ def check_manage_meetings(user: Any) -> None:
 
 def can_rsvp(user: Any, meeting: Meeting) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+# --- Capacity building: library and trainings ------------------------------------------------
+# Readers: every signed-in BKM user (members with a BKM, UPK managers) and portal staff.
+# The library and the trainings are managed by staff admins; a BKM coordinator registers
+# their own BKM's people for a training. Participant names are seen by staff and by the
+# people of the participant's own BKM only.
+
+
+def can_read_library(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return is_staff(user) or user.is_bkm_member or user.is_upk_manager
+
+
+def check_read_library(user: Any) -> None:
+    if not can_read_library(user):
+        raise PermissionDenied
+
+
+def can_manage_library(user: Any) -> bool:
+    return is_staff_admin(user)
+
+
+def check_manage_library(user: Any) -> None:
+    if not can_manage_library(user):
+        raise PermissionDenied
+
+
+def filter_visible_materials(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Readers see the materials in use; staff admins also the archived ones."""
+    if not can_read_library(user):
+        return qs.none()
+    if can_manage_library(user):
+        return qs
+    return qs.filter(is_archived=False)
+
+
+def check_view_material(user: Any, material: Any) -> None:
+    check_read_library(user)
+    if material.is_archived and not can_manage_library(user):
+        raise Http404
+
+
+def filter_visible_trainings(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs if can_read_library(user) else qs.none()
+
+
+def check_view_training(user: Any, training: Any) -> None:
+    check_read_library(user)
+
+
+def can_manage_trainings(user: Any) -> bool:
+    return is_staff_admin(user)
+
+
+def check_manage_trainings(user: Any) -> None:
+    if not can_manage_trainings(user):
+        raise PermissionDenied
+
+
+def _own_bkm_ids(user: Any) -> list[int]:
+    """The BKMs a non-staff user belongs to: a member's BKM, a UPK manager's units' BKMs."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    if user.is_bkm_member:
+        return [user.bkm_id]
+    if user.is_upk_manager:
+        cached = getattr(user, "_forum_upk_bkm_ids", None)
+        if cached is None:
+            cached = list(user.upk_units.values_list("bkm_id", flat=True).distinct())
+            user._forum_upk_bkm_ids = cached
+        return list(cached)
+    return []
+
+
+def filter_visible_participants(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    if not can_read_library(user):
+        return qs.none()
+    if is_staff(user):
+        return qs
+    return qs.filter(bkm_id__in=_own_bkm_ids(user))
+
+
+def filter_registrable_bkms(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """BKMs whose people this user may register for a training: staff admins all, a coordinator their own."""
+    if is_staff_admin(user):
+        return qs
+    if getattr(user, "is_authenticated", False) and user.is_bkm_member and user.is_coordinator:
+        return qs.filter(pk=user.bkm_id)
+    return qs.none()
+
+
+def can_register_participants(user: Any) -> bool:
+    return is_staff_admin(user) or bool(
+        getattr(user, "is_authenticated", False) and user.is_bkm_member and user.is_coordinator
+    )
+
+
+def check_register_participant(user: Any, bkm: Any) -> None:
+    """Register (or withdraw) a person of `bkm`: staff admins any BKM, a coordinator only their own."""
+    if is_staff_admin(user):
+        return
+    if can_register_participants(user) and bkm.pk == user.bkm_id:
+        return
+    raise PermissionDenied
+
+
+def check_record_attendance(user: Any) -> None:
+    if not is_staff_admin(user):
+        raise PermissionDenied

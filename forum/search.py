@@ -240,3 +240,54 @@ def _search_embedded(visible: Any, query: str, limit: int) -> list[SearchHit]:
     scored.sort(key=lambda item: -item[0])  # stable: newest first within the same title score
     stems = set().union(*(t.stems for t in terms))
     return [SearchHit(post=p, snippet=_marked_snippet(text, stems)) for _n, p, text in scored[:limit]]
+
+
+# --- The capacity-building library: the same configuration, families and embedded matching ----
+
+
+def material_update_search_vector(*, material_id: int) -> None:
+    """Recompute one material's search vector: title weight A, description B (no-op on SQLite)."""
+    from .models import Material
+
+    if not is_postgres():
+        return
+    config = conf.get("FORUM_SEARCH_CONFIG")
+    vector = SearchVector("title", weight="A", config=config) + SearchVector("description", weight="B", config=config)
+    Material.objects.filter(pk=material_id).update(search_vector=vector)
+
+
+def filter_materials_matching(qs: Any, query: str) -> Any:
+    """The materials of `qs` a query finds, best first (the library list's "cari" filter).
+
+    PostgreSQL: the stored vector against the family-expanded websearch query, ranked with
+    ts_rank (title above description). SQLite: the embedded path's rule — every query word
+    matches a word of the title or description by stem or family, `-word` excludes.
+    """
+    query = query.strip()[:200]
+    if not query:
+        return qs
+    if is_postgres():
+        tsquery = expanded_tsquery(query, config=conf.get("FORUM_SEARCH_CONFIG"))
+        return (
+            qs.filter(search_vector=tsquery)
+            .annotate(rank=SearchRank(F("search_vector"), tsquery))
+            .order_by("-rank", "-updated_at", "-id")
+        )
+    excluded = _terms(sorted(set(words_of(" ".join(_NEGATED.findall(query))))))
+    terms = _terms([w for w in words_of(_NEGATED.sub(" ", query)) if w not in {"or", "and"}])
+    if not terms:
+        return qs.none()
+    narrowing = Q()
+    for term in terms:
+        for text in term.substrings():
+            narrowing |= Q(title__icontains=text) | Q(description__icontains=text)
+    ids = []
+    for pk, title, description in qs.filter(narrowing).values_list("pk", "title", "description")[
+        : conf.get("FORUM_SEARCH_CANDIDATES")
+    ]:
+        text = f"{title} {description}"
+        stems = {stem(w) for w in words_of(text)}
+        lower = text.lower()
+        if all(t.matches(stems, lower) for t in terms) and not any(t.matches(stems, lower) for t in excluded):
+            ids.append(pk)
+    return qs.filter(pk__in=ids)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import library_views, views
 
 app_name = "forum"
 
@@ -44,4 +44,18 @@ urlpatterns = [
     path("pertemuan/<int:pk>/pertemuan.ics", views.meeting_ics, name="meeting_ics"),
     path("keputusan/<int:pk>/tindak-lanjut/", views.follow_up_add, name="follow_up_add"),
     path("tindak-lanjut/<int:pk>/status/", views.follow_up_status, name="follow_up_status"),
+    # Capacity building: the shared library and trainings.
+    path("pustaka/", library_views.library, name="library"),
+    path("pustaka/baru/", library_views.material_create, name="material_create"),
+    path("pustaka/<int:pk>/", library_views.material_detail, name="material"),
+    path("pustaka/<int:pk>/ubah/", library_views.material_edit, name="material_edit"),
+    path("pustaka/<int:pk>/versi-baru/", library_views.material_version_add, name="material_version_add"),
+    path("pustaka/<int:pk>/versi/<int:number>/unduh/", library_views.material_download, name="material_download"),
+    path("pelatihan/", library_views.training_list, name="trainings"),
+    path("pelatihan/baru/", library_views.training_create, name="training_create"),
+    path("pelatihan/<int:pk>/", library_views.training_detail, name="training"),
+    path("pelatihan/<int:pk>/ubah/", library_views.training_edit, name="training_edit"),
+    path("pelatihan/<int:pk>/peserta/", library_views.training_participant_add, name="training_participant_add"),
+    path("pelatihan/<int:pk>/kehadiran/", library_views.training_attendance, name="training_attendance"),
+    path("peserta/<int:pk>/batal/", library_views.training_participant_remove, name="training_participant_remove"),
 ]

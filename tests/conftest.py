@@ -60,10 +60,12 @@ def _ensure_forum_categories() -> None:
 
     from django.apps import apps
 
-    from forum.models import Category
+    from forum.models import Category, MaterialCategory
 
     if not Category.objects.exists():
         importlib.import_module("forum.migrations.0002_seed_categories").seed(apps, None)
+    if not MaterialCategory.objects.exists():
+        importlib.import_module("forum.migrations.0006_library_categories_and_search_index").seed(apps, None)
 
 
 @pytest.fixture

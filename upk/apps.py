@@ -28,7 +28,7 @@ def _setup_new_upk(sender: Any, instance: Any, created: bool, raw: bool = False,
     """Every new UPK unit gets its settings and default chart of accounts, so
     the ledger services can post to it straight away."""
     if created and not raw and instance.unit_type == "upk":
-        from .services import upk_setup
+        from .services.settings import upk_setup
 
         upk_setup(upk=instance)
 

@@ -33,7 +33,6 @@ from bkm.models import BKM, Unit, UnitType
 from core.models import Role, User
 
 from . import services
-from .contacts import ksm_chair_update
 from .ledger import engine
 from .models import Account, AccountRole, Loan
 
@@ -160,7 +159,7 @@ def _nik(rng: random.Random, kel_code: str) -> str:
 def _pay(loan: Loan, amount: int, on: date, actor: Any, key: str) -> None:
     if amount > 0:
         # Instalments are paid into the UPK's bank account, which the loans are disbursed from.
-        services.repayment_record(
+        services.repayments.repayment_record(
             loan=loan, amount=amount, paid_on=on, actor=actor, idempotency_key=key, channel="bank"
         )
 
@@ -189,12 +188,12 @@ def seed(*, rng: random.Random, scale: str) -> None:
 def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff: User, index: int) -> None:
     actor = _manager_for(upk)
     health = TROUBLED if troubled(index) else HEALTHY
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     kel = upk.bkm.kelurahan
     start = engine.add_months(today, -18).replace(day=1)
     roles = {a.role: a for a in Account.objects.filter(upk=upk).exclude(role="")}
     others = {a.code: a for a in Account.objects.filter(upk=upk, role="")}
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=upk,
         account=roles[AccountRole.CAPITAL_P2KP],
         amount=rng.randrange(*health.capital_p2kp) * 100_000 * n_loans,
@@ -203,7 +202,7 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         actor=actor,
         idempotency_key=f"demo-cap1-{upk.pk}",
     )
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=upk,
         account=roles[AccountRole.CAPITAL_KOTAKU],
         amount=rng.randrange(*health.capital_kotaku) * 100_000 * n_loans,
@@ -212,7 +211,7 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         actor=actor,
         idempotency_key=f"demo-cap2-{upk.pk}",
     )
-    product = services.product_create(
+    product = services.registry.product_create(
         upk=upk,
         name="Pinjaman Bergulir Reguler",
         actor=actor,
@@ -245,12 +244,12 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         day = min(month + timedelta(days=24), today)
         key = f"demo-{upk.pk}-{month:%Y%m}"
         costs = rng.randrange(*health.costs) * 1_000 * n_loans
-        services.cash_voucher_record(
+        services.cash.cash_voucher_record(
             upk=upk, direction="out", account=others["51010"], amount=costs, date=day, channel="bank",
             description=f"Insentif pengelola dan ATK {month:%m/%Y}", actor=actor, idempotency_key=key + "-ins",
         )  # fmt: skip
         if month.month % 3 == 0:
-            services.cash_voucher_record(
+            services.cash.cash_voucher_record(
                 upk=upk, direction="in", account=others["41040"], amount=rng.randrange(60, 270) * 1_000, date=day,
                 description=f"Jasa giro bank triwulan s/d {month:%m/%Y}", actor=actor, idempotency_key=key + "-bank",
                 channel="bank",
@@ -263,11 +262,11 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
         if macet:
             loan = Loan.objects.get(pk=macet[0].loan_id)
             on = today - timedelta(days=10)
-            wo = services.writeoff_propose(
+            wo = services.loans.writeoff_propose(
                 loan=loan, proposed_on=on, reason="Macet lebih dari 9 bulan, KSM bubar", actor=actor
             )
-            wo = services.writeoff_decide(write_off=wo, approve=True, actor=staff, written_off_on=on)
-            services.recovery_record(
+            wo = services.loans.writeoff_decide(write_off=wo, approve=True, actor=staff, written_off_on=on)
+            services.loans.recovery_record(
                 loan=loan,
                 amount=min(100_000, int(wo.amount)),
                 received_on=today,
@@ -278,22 +277,22 @@ def _seed_upk(upk: Unit, *, rng: random.Random, n_loans: int, today: date, staff
     # Closing: last year's books, older months closed, two monthly packages submitted.
     last_year = today.year - 1
     if start.year <= last_year:
-        services.reserve_adjust(
+        services.cash.reserve_adjust(
             upk=upk, date=date(last_year, 12, 31), actor=actor, idempotency_key=f"demo-res-{upk.pk}-{last_year}"
         )
-        services.year_end_close(upk=upk, year=last_year, actor=actor)
+        services.periods.year_end_close(upk=upk, year=last_year, actor=actor)
     months = [engine.add_months(today.replace(day=1), -k) for k in (4, 3, 2)]
     first_close = months[0]
     if date(first_close.year, first_close.month, 1) > date(last_year, 12, 31):
-        services.period_close(
+        services.periods.period_close(
             upk=upk, year=first_close.year, month=first_close.month, actor=actor, reason="Tutup bulan (data contoh)"
         )
     for m in months[1:]:
         end = engine.add_months(m, 1) - timedelta(days=1)
         if (m.year, m.month) <= (last_year, 12):
             continue
-        services.reserve_adjust(upk=upk, date=end, actor=actor, idempotency_key=f"demo-res-{upk.pk}-{m:%Y%m}")
-        services.monthly_package_submit(upk=upk, year=m.year, month=m.month, actor=actor)
+        services.cash.reserve_adjust(upk=upk, date=end, actor=actor, idempotency_key=f"demo-res-{upk.pk}-{m:%Y%m}")
+        services.periods.monthly_package_submit(upk=upk, year=m.year, month=m.month, actor=actor)
 
 
 def services_positions(upk: Unit, on: date) -> list[Any]:
@@ -317,7 +316,7 @@ def _seed_loan(
 ) -> None:
     applied = disbursed - timedelta(days=rng.randint(3, 10))
     formed = engine.add_months(applied, -rng.randint(4, 8))
-    ksm = services.ksm_create(
+    ksm = services.registry.ksm_create(
         upk=upk,
         code=f"KSM-{kel.code[-3:]}-{seq + 1:03d}",
         name=f"KSM {rng.choice(GROUP_WORDS)} {rng.choice(GROUP_WORDS)} {seq + 1}",
@@ -332,7 +331,7 @@ def _seed_loan(
     for j in range(n_members):
         female = j < n_women
         members.append(
-            services.ksm_member_add(
+            services.registry.ksm_member_add(
                 ksm=ksm,
                 nik=_nik(rng, kel.code),
                 name=f"{rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)} {rng.choice(LAST_NAMES)}",
@@ -344,12 +343,12 @@ def _seed_loan(
         )
     # The first member chairs the KSM; receipts and reminders go to that number by WhatsApp. The number is
     # derived (not drawn) so the rest of the demo stays the same for a given seed.
-    ksm_chair_update(
+    services.registry.ksm_chair_update(
         ksm=ksm, actor=actor, chair_name=members[0].name, chair_phone=f"0812{upk.pk % 1000:03d}{seq + 1:05d}"
     )
     # Three consecutive months of group savings before applying (3-month rule).
     for k in (3, 2, 1):
-        services.savings_deposit(
+        services.savings.savings_deposit(
             ksm=ksm,
             amount=rng.randrange(5, 21) * 10_000,
             date=engine.add_months(applied, -k).replace(day=rng.randint(1, 25)),
@@ -357,7 +356,7 @@ def _seed_loan(
             idempotency_key=f"demo-sv-{ksm.pk}-{k}",
         )
     amounts = {m: rng.randrange(5, 11) * 100_000 for m in members}
-    app = services.loan_apply(
+    app = services.loans.loan_apply(
         ksm=ksm,
         product=product,
         applied_on=applied,
@@ -365,8 +364,8 @@ def _seed_loan(
         term_months=rng.choice([10, 12, 12, 12]),
         actor=actor,
     )
-    loan = services.loan_decide(loan=app.loan, approve=True, decided_on=applied, actor=actor)
-    loan = services.loan_disburse(loan=loan, disbursed_on=disbursed, actor=actor, via="bank")
+    loan = services.loans.loan_decide(loan=app.loan, approve=True, decided_on=applied, actor=actor)
+    loan = services.loans.loan_disburse(loan=loan, disbursed_on=disbursed, actor=actor, via="bank")
     instalments = list(loan.instalments.order_by("number"))
     for inst in instalments:
         if inst.due_date > today:
@@ -382,7 +381,7 @@ def _seed_loan(
         _pay(loan, amount, paid_on, actor, f"demo-rp-{loan.pk}-{n}")
     # Savings keep growing a little after the loan; one withdrawal for some.
     if rng.random() < 0.5:
-        services.savings_deposit(
+        services.savings.savings_deposit(
             ksm=ksm, amount=rng.randrange(5, 21) * 10_000, date=min(disbursed + timedelta(days=40), today), actor=actor,
             idempotency_key=f"demo-sv-{ksm.pk}-after",
         )  # fmt: skip

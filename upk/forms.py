@@ -233,7 +233,7 @@ class ProductForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from django.forms.models import fields_for_model
 
-        from .services import PRODUCT_TERMS
+        from .services.registry import PRODUCT_TERMS
 
         super().__init__(*args, **kwargs)
         self.fields.update(fields_for_model(LoanProduct, fields=PRODUCT_TERMS, formfield_callback=number_formfield))
@@ -244,7 +244,7 @@ class UpkSettingsForm(forms.Form):
         from django.forms.models import fields_for_model
 
         from .models import UpkSettings
-        from .services import SETTINGS_FIELDS
+        from .services.settings import SETTINGS_FIELDS
 
         super().__init__(*args, **kwargs)
         self.fields.update(fields_for_model(UpkSettings, fields=SETTINGS_FIELDS, formfield_callback=number_formfield))

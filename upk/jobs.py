@@ -1,6 +1,6 @@
-"""Writes of an import job's life (the import itself is upk.imports): record, claim, watch.
+"""Writes of an import job's life (the import itself is upk.services.imports): record, claim, watch.
 
-Kept out of upk/services.py, which holds the ledger's postings. A job moves pending → running →
+Kept out of upk/services/, which holds the ledger's postings. A job moves pending → running →
 done | failed; like a report run (reports.services) every move is a conditional UPDATE, so a
 worker and the watchdog racing on one job cannot both win.
 """

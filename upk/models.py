@@ -362,7 +362,7 @@ class KSM(models.Model):
     )
     is_active = models.BooleanField(_("aktif"), default=True)
     # The chair, to whom receipts and due-date reminders go by WhatsApp (upk/receipts.py);
-    # the phone is stored normalised to 62… (upk.contacts).
+    # the phone is stored normalised to 62… (upk.services.registry.ksm_chair_update).
     chair_name = models.CharField(_("nama ketua"), max_length=200, blank=True)
     chair_phone = models.CharField(_("WhatsApp ketua"), max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -985,7 +985,7 @@ class LoanState(models.Model):
 
 
 class ImportJob(models.Model):
-    """One upload of an existing UPK's books (upk.imports). The Celery task
+    """One upload of an existing UPK's books (upk.services.imports). The Celery task
     writes progress here; the status page polls it."""
 
     PENDING = "pending"

@@ -9,7 +9,7 @@
   with the text filled in; the manager presses send — no WhatsApp API, nothing leaves the server).
 - `receipt_message`, `reminder_message`: the prefilled texts, always in Indonesian (the chair reads them).
 
-Reads only: the chair's contact is written by `upk.contacts`.
+Reads only: the chair's contact is written by `upk.services.registry.ksm_chair_update`.
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ logger = logging.getLogger(__name__)
 )
 def import_books(self: Task, job_id: int) -> str:
     """Run one UPK books import (recorded with its upload through core.outbox, upk.jobs)."""
-    from .imports import run_job
     from .jobs import import_job_fail, import_job_start
+    from .services.imports import run_job
 
     if not import_job_start(job_id=job_id, task_id=self.request.id or "", worker_hostname=self.request.hostname or ""):
         return "skipped"

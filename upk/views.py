@@ -30,6 +30,10 @@ from core.privacy import mask_nik
 
 from . import forms, permissions, receipts, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
+from .ledger.chart import get_settings
+from .ledger.errors import LedgerError, month_label
+from .ledger.idempotency import upk_scoped_key
+from .ledger.rules import rules_in_force
 from .models import (
     CAPITAL_ROLES,
     KSM,
@@ -61,7 +65,6 @@ from .queries import (
     upk_for_posting,
     upk_for_view,
 )
-from .services import LedgerError
 from .views_field import receipt_pdf_html, receipt_shares
 
 PAGE_SIZE = 25
@@ -175,7 +178,7 @@ def ksm_create(request: HttpRequest, upk_id: int) -> HttpResponse:
     form = forms.KSMForm(request.POST or None, initial={"formed_on": today(), "kelurahan": upk.bkm.kelurahan_id})
     if request.method == "POST" and form.is_valid():
         try:
-            ksm = services.ksm_create(upk=upk, actor=request.user, **form.cleaned_data)
+            ksm = services.registry.ksm_create(upk=upk, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -218,7 +221,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.MemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.ksm_member_add(ksm=ksm, actor=request.user, **form.cleaned_data)
+            services.registry.ksm_member_add(ksm=ksm, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -236,7 +239,7 @@ def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        fn = services.savings_deposit if data["kind"] == "deposit" else services.savings_withdraw
+        fn = services.savings.savings_deposit if data["kind"] == "deposit" else services.savings.savings_withdraw
         try:
             fn(
                 ksm=ksm,
@@ -324,7 +327,7 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
     form = forms.LoanApplyForm(request.POST or None, upk=upk, members=members, initial={"applied_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.loan_apply(
+            result = services.loans.loan_apply(
                 ksm=ksm,
                 product=form.cleaned_data["product"],
                 applied_on=form.cleaned_data["applied_on"],
@@ -340,7 +343,7 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
                 messages.warning(request, w)
             messages.success(request, _("Pengajuan %(no)s dicatat.") % {"no": result.loan.number})
             return redirect("upk:loan_card", pk=result.loan.pk)
-    rules = services.rules_in_force([upk.pk], today())[upk.pk]  # the rules the application is judged by
+    rules = rules_in_force([upk.pk], today())[upk.pk]  # the rules the application is judged by
     return render(
         request,
         "upk/loan_apply.html",
@@ -390,7 +393,7 @@ def loan_decide(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.LoanDecideForm(request.POST or None, initial={"decided_on": today(), "approve": "1"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.loan_decide(loan=loan, actor=request.user, **form.cleaned_data)
+            services.loans.loan_decide(loan=loan, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -406,7 +409,7 @@ def loan_disburse(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.LoanDisburseForm(request.POST or None, initial={"disbursed_on": today(), "via": "kas"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.loan_disburse(loan=loan, actor=request.user, **form.cleaned_data)
+            services.loans.loan_disburse(loan=loan, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -432,7 +435,7 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            rep = services.repayment_record(
+            rep = services.repayments.repayment_record(
                 loan=loan,
                 amount=data["amount"],
                 paid_on=data["paid_on"],
@@ -468,7 +471,7 @@ def savings_cover(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            tx = services.savings_cover_arrears(
+            tx = services.savings.savings_cover_arrears(
                 loan=loan,
                 amount=data["amount"],
                 date=data["date"],
@@ -527,7 +530,7 @@ def repayment_reverse(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ReversalForm(request.POST or None, initial={"reversed_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.repayment_reverse(repayment=rep, actor=request.user, **form.cleaned_data)
+            services.repayments.repayment_reverse(repayment=rep, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -561,9 +564,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         permissions.check_post(request.user, upk)
-        posted = CollectionSheet.objects.filter(
-            upk=upk, idempotency_key=services.upk_scoped_key(upk_id=upk.pk, key=key)
-        ).first()
+        posted = CollectionSheet.objects.filter(upk=upk, idempotency_key=upk_scoped_key(upk_id=upk.pk, key=key)).first()
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
@@ -593,7 +594,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             errors.append(_("Belum ada pembayaran yang diisi."))
         if not row_errors and not errors:
             try:
-                sheet = services.collection_sheet_post(
+                sheet = services.repayments.collection_sheet_post(
                     upk=upk, date=on, payments=payments, actor=request.user, idempotency_key=key
                 )
             except LedgerError as exc:
@@ -725,7 +726,7 @@ def reschedule_propose(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.reschedule_propose(loan=loan, actor=request.user, **form.cleaned_data)
+            services.loans.reschedule_propose(loan=loan, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -758,7 +759,7 @@ def reschedule_decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         Reschedule,
         pk,
-        decide=lambda item, **kw: services.reschedule_decide(reschedule=item, **kw),
+        decide=lambda item, **kw: services.loans.reschedule_decide(reschedule=item, **kw),
         done=_("Putusan penjadwalan ulang dicatat."),
         title=_("Persetujuan penjadwalan ulang %(no)s"),
     )
@@ -771,7 +772,7 @@ def writeoff_propose(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.WriteOffForm(request.POST or None, initial={"proposed_on": today()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.writeoff_propose(loan=loan, actor=request.user, **form.cleaned_data)
+            services.loans.writeoff_propose(loan=loan, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -786,7 +787,7 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         WriteOff,
         pk,
-        decide=lambda item, **kw: services.writeoff_decide(write_off=item, **kw),
+        decide=lambda item, **kw: services.loans.writeoff_decide(write_off=item, **kw),
         done=_("Putusan hapus buku dicatat."),
         title=_("Persetujuan hapus buku %(no)s"),
     )
@@ -799,7 +800,7 @@ def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.RecoveryForm(request.POST or None, initial={"received_on": today(), "channel": "kas"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.recovery_record(loan=loan, actor=request.user, **form.cleaned_data)
+            services.loans.recovery_record(loan=loan, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -837,12 +838,14 @@ def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpRespo
         raise Http404
     upk = upk_for_posting(request.user, upk_id)
     accounts = (
-        Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.PROTECTED_ROLES).order_by("code")
+        Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.cash.PROTECTED_ROLES).order_by("code")
     )
     form = forms.CashVoucherForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "kas"})
     if request.method == "POST" and form.is_valid():
         try:
-            entry = services.cash_voucher_record(upk=upk, direction=direction, actor=request.user, **form.cleaned_data)
+            entry = services.cash.cash_voucher_record(
+                upk=upk, direction=direction, actor=request.user, **form.cleaned_data
+            )
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -859,7 +862,7 @@ def capital_create(request: HttpRequest, upk_id: int) -> HttpResponse:
     form = forms.CapitalForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "bank"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.capital_receive(upk=upk, actor=request.user, **form.cleaned_data)
+            services.cash.capital_receive(upk=upk, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -879,7 +882,7 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
         permissions.check_post(request.user, upk)
         if form.is_valid():
             try:
-                entry = services.reserve_adjust(
+                entry = services.cash.reserve_adjust(
                     upk=upk,
                     date=form.cleaned_data["date"],
                     actor=request.user,
@@ -901,11 +904,11 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
 @login_required
 def year_end(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_posting(request.user, upk_id)
-    rules = services.get_settings(upk)
+    rules = get_settings(upk)
     form = forms.YearEndForm(request.POST or None, initial={"year": today().year - 1})
     if request.method == "POST" and form.is_valid():
         try:
-            closing = services.year_end_close(upk=upk, year=form.cleaned_data["year"], actor=request.user)
+            closing = services.periods.year_end_close(upk=upk, year=form.cleaned_data["year"], actor=request.user)
         except LedgerError as exc:
             _add_errors(form, exc)
         else:
@@ -942,13 +945,11 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
     if request.method == "POST":
         permissions.check_post(request.user, upk)
         try:
-            services.monthly_package_submit(upk=upk, year=year, month=month, actor=request.user)
+            services.periods.monthly_package_submit(upk=upk, year=year, month=month, actor=request.user)
         except LedgerError as exc:
             errors = exc.messages
         else:
-            messages.success(
-                request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": services.month_label(year, month)}
-            )
+            messages.success(request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": month_label(year, month)})
             return redirect(reverse("upk:package", args=[upk.pk]) + f"?tahun={year}&bulan={month}")
     package = selectors.monthly_package(upk=upk, year=year, month=month)
     borrowers = permissions.can_view_borrowers(request.user, upk)
@@ -960,7 +961,7 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
         {
             **screen_flags(request, upk),
             "package": package,
-            "label": services.month_label(year, month),
+            "label": month_label(year, month),
             "year": year,
             "month": month,
             "names": names,
@@ -985,7 +986,7 @@ def periods(request: HttpRequest, upk_id: int) -> HttpResponse:
             close_form = forms.MonthForm(request.POST, prefix="close")
             if close_form.is_valid():
                 try:
-                    services.period_close(upk=upk, actor=request.user, **close_form.cleaned_data)
+                    services.periods.period_close(upk=upk, actor=request.user, **close_form.cleaned_data)
                 except LedgerError as exc:
                     _add_errors(close_form, exc)
                 else:
@@ -996,7 +997,7 @@ def periods(request: HttpRequest, upk_id: int) -> HttpResponse:
             reopen_form = forms.ReopenForm(request.POST, prefix="reopen")
             if reopen_form.is_valid():
                 try:
-                    services.period_reopen(upk=upk, actor=request.user, **reopen_form.cleaned_data)
+                    services.periods.period_reopen(upk=upk, actor=request.user, **reopen_form.cleaned_data)
                 except LedgerError as exc:
                     _add_errors(reopen_form, exc)
                 else:
@@ -1089,7 +1090,7 @@ def cash_book(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
     role = "bank" if request.GET.get("buku") == "bank" else "kas"
-    services.get_settings(upk)
+    get_settings(upk)
     book = selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role)
     title = _("Buku bank") if role == "bank" else _("Buku kas harian")
     return _book_page(request, upk, book, title, f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}")

@@ -14,8 +14,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
-from . import forms, permissions, receipts, selectors
-from .contacts import ksm_chair_update
+from . import forms, permissions, receipts, selectors, services
 from .ledger.errors import LedgerError
 from .models import KSM, Loan, LoanMember, Repayment
 from .queries import scoped_object, screen_flags, upk_for_borrowers
@@ -96,7 +95,7 @@ def ksm_chair(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            ksm_chair_update(ksm=ksm, actor=request.user, **form.cleaned_data)
+            services.registry.ksm_chair_update(ksm=ksm, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             for message in exc.messages:
                 form.add_error("chair_phone", message)

@@ -12,10 +12,10 @@ from core.outbox import QUEUE_UNREACHABLE_MESSAGE
 
 from . import permissions
 from .forms import ImportForm
-from .imports import template_workbook
 from .jobs import import_job_create, import_job_waiting_for_queue
 from .models import ImportJob
 from .queries import screen_flags, upk_for_posting, upk_for_view
+from .services.imports import template_workbook
 
 MAX_UPLOAD = 10 * 1024 * 1024
 

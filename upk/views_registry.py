@@ -12,9 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from . import forms, permissions, selectors, services
+from .ledger.errors import LedgerError
 from .models import KSM, KSMMember
 from .queries import scoped_object, screen_flags
-from .services import KSM_EDIT_FIELDS, MEMBER_EDIT_FIELDS, LedgerError
+from .services.registry import KSM_EDIT_FIELDS, MEMBER_EDIT_FIELDS
 
 
 def _ksm(request: HttpRequest, pk: int) -> KSM:
@@ -44,7 +45,7 @@ def ksm_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")
         try:
-            services.ksm_update(ksm=ksm, actor=request.user, reason=reason, **data)
+            services.registry.ksm_update(ksm=ksm, actor=request.user, reason=reason, **data)
         except LedgerError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -61,7 +62,7 @@ def ksm_active(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ActiveForm(request.POST or None, initial={"active": "0" if ksm.is_active else "1"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.ksm_set_active(ksm=ksm, actor=request.user, **form.cleaned_data)
+            services.registry.ksm_set_active(ksm=ksm, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -80,7 +81,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         reason = data.pop("reason", "")
         try:
-            services.ksm_member_update(member=member, actor=request.user, reason=reason, **data)
+            services.registry.ksm_member_update(member=member, actor=request.user, reason=reason, **data)
         except LedgerError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -97,7 +98,7 @@ def member_active(request: HttpRequest, pk: int) -> HttpResponse:
     form = forms.ActiveForm(request.POST or None, initial={"active": "0" if member.is_active else "1"})
     if request.method == "POST" and form.is_valid():
         try:
-            services.ksm_member_set_active(member=member, actor=request.user, **form.cleaned_data)
+            services.registry.ksm_member_set_active(member=member, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             for message in exc.messages:
                 form.add_error(None, message)

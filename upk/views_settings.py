@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from bkm.models import Unit
 
 from . import forms, permissions, services
+from .ledger.errors import LedgerError
 from .ledger.rules import rules_in_force
 from .models import Account, LoanProduct, UpkRuleVersion, UpkSettings
 from .queries import screen_flags, upk_for_view
-from .services import PRODUCT_TERMS, SETTINGS_FIELDS, LedgerError
+from .services.registry import PRODUCT_TERMS
+from .services.settings import SETTINGS_FIELDS
 
 
 def _ctx(request: HttpRequest, upk: Unit, **extra: Any) -> dict[str, Any]:
@@ -63,7 +65,7 @@ def product_create(request: HttpRequest, upk_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            services.product_create(upk=upk, actor=request.user, **data)
+            services.registry.product_create(upk=upk, actor=request.user, **data)
         except LedgerError as exc:
             _errors(form, exc)
         else:
@@ -79,7 +81,7 @@ def product_edit(request: HttpRequest, upk_id: int, pk: int) -> HttpResponse:
     form = forms.ProductForm(request.POST or None, initial=model_to_dict(product, fields=PRODUCT_TERMS))
     if _post_allowed(request, upk) and form.is_valid():
         try:
-            services.product_update(product=product, actor=request.user, **form.cleaned_data)
+            services.registry.product_update(product=product, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _errors(form, exc)
         else:
@@ -100,7 +102,7 @@ def rules(request: HttpRequest, upk_id: int) -> HttpResponse:
     if _post_allowed(request, upk) and form.is_valid():
         proposals_before = UpkRuleVersion.objects.filter(upk=upk).count()
         try:
-            services.upk_settings_update(upk=upk, actor=request.user, **form.cleaned_data)
+            services.settings.upk_settings_update(upk=upk, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _errors(form, exc)
         else:
@@ -141,7 +143,7 @@ def rules_decide(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     upk = upk_for_view(request.user, version.upk_id)
     try:
-        services.upk_rules_decide(
+        services.settings.upk_rules_decide(
             version=version,
             approve=request.POST.get("approve") == "1",
             actor=request.user,
@@ -169,7 +171,7 @@ def account_create(request: HttpRequest, upk_id: int) -> HttpResponse:
     form = forms.AccountCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.account_create(upk=upk, actor=request.user, **form.cleaned_data)
+            services.settings.account_create(upk=upk, actor=request.user, **form.cleaned_data)
         except LedgerError as exc:
             _errors(form, exc)
         else:
@@ -185,7 +187,7 @@ def account_rename(request: HttpRequest, upk_id: int, pk: int) -> HttpResponse:
     form = forms.AccountRenameForm(request.POST or None, initial={"name": account.name})
     if _post_allowed(request, upk) and form.is_valid():
         try:
-            services.account_rename(account=account, actor=request.user, name=form.cleaned_data["name"])
+            services.settings.account_rename(account=account, actor=request.user, name=form.cleaned_data["name"])
         except LedgerError as exc:
             _errors(form, exc)
         else:

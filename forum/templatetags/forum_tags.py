@@ -4,8 +4,8 @@ from typing import Any
 
 from django import template
 
+from forum import library_selectors, selectors
 from forum import permissions as perms
-from forum import selectors
 
 register = template.Library()
 
@@ -29,3 +29,19 @@ def forum_linked_threads(context: Any, bkm: Any = None, proposal: Any = None) ->
     user = context.get("user")
     threads = selectors.threads_linked_to(user=user, bkm=bkm, proposal=proposal) if user else []
     return {"threads": threads, "bkm": bkm, "proposal": proposal}
+
+
+@register.simple_tag(takes_context=True)
+def capacity_nav(context: Any) -> bool:
+    """Whether the library and trainings show in the navigation (role only: no query)."""
+    user = context.get("user")
+    return user is not None and perms.can_read_library(user)
+
+
+@register.inclusion_tag("forum/_capacity_suggestions.html", takes_context=True)
+def capacity_suggestions(context: Any, bkm: Any, assessments: Any = None) -> dict[str, Any]:
+    """`{% capacity_suggestions bkm=bkm assessments=p.assessments %}` on the BKM page: materials and
+    upcoming trainings for the weak aspects of the BKM's latest assessment."""
+    user = context.get("user")
+    suggestions = library_selectors.capacity_suggestions(user=user, bkm=bkm, assessments=assessments) if user else None
+    return {"s": suggestions, "bkm": bkm}

@@ -63,10 +63,10 @@ def test_backup_wipe_restore_verify(tmp_path, scratch_db, bkm, coordinator, memb
     # Something in every kind of store: ledger rows, a registry document, a forum attachment.
     ensure_forum_reference_data()
     upk = bkm.units.get(unit_type="upk")
-    upk_services.upk_setup(upk=upk)
+    upk_services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_cadangan")
     manager.upk_units.set([upk])
-    upk_services.capital_receive(
+    upk_services.cash.capital_receive(
         upk=upk,
         account=upk.accounts.get(role="capital_kotaku"),
         amount=100_000_000,
@@ -77,7 +77,7 @@ def test_backup_wipe_restore_verify(tmp_path, scratch_db, bkm, coordinator, memb
         channel="kas",
     )
     loan = make_active_loan(upk, manager)
-    upk_services.repayment_record(
+    upk_services.repayments.repayment_record(
         loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="cadangan-bayar"
     )
     bkm_services.document_create(

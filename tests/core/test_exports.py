@@ -120,14 +120,14 @@ def test_forum_export_neutralises_hostile_corpus(client, staff_admin):
 )
 def test_upk_exports_neutralise_hostile_corpus(client, bkm, name):
     upk = bkm.units.get(unit_type="upk")
-    upk_services.upk_setup(upk=upk)
+    upk_services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_ekspor")
     manager.upk_units.set([upk])
     upk.name = FORMULAS[0]
     upk.save(update_fields=["name"])
     capital = upk.accounts.get(role="capital_kotaku")
     for i, text in enumerate(CORPUS):
-        upk_services.capital_receive(
+        upk_services.cash.capital_receive(
             upk=upk,
             account=capital,
             amount=1000 + i,
@@ -138,10 +138,10 @@ def test_upk_exports_neutralise_hostile_corpus(client, bkm, name):
             channel="kas",
         )
     for i, text in enumerate(FORMULAS):
-        upk_services.ksm_create(
+        upk_services.registry.ksm_create(
             upk=upk, code=f"K{i}", name=text, kelurahan=bkm.kelurahan, formed_on=date(2024, 1, 5), actor=manager
         )
-    upk_services.account_create(upk=upk, actor=manager, code="1199", name="=SUM(A1:A9)", kind="asset")
+    upk_services.settings.account_create(upk=upk, actor=manager, code="1199", name="=SUM(A1:A9)", kind="asset")
     expected = {
         "upk:list": [FORMULAS[0]],
         "upk:ksm_list": [t.strip() for t in FORMULAS],

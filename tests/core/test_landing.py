@@ -65,6 +65,7 @@ def test_seed_demo_finds_each_apps_demo_through_its_appconfig():
         "bkm.demo_extra.seed",
         "upk.demo.seed",
         "forum.demo.seed",
+        "forum.demo_library.seed",
         "reports.demo.seed",
     ]
 

@@ -23,7 +23,7 @@ def test_media_orphans_deletes_only_old_unreferenced_files(db, settings, tmp_pat
 
     settings.MEDIA_ROOT = str(tmp_path)
     upk = BKMFactory().units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager")
     manager.upk_units.set([upk])
     ksm = make_ksm(upk, actor=manager)

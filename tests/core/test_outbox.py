@@ -185,7 +185,7 @@ def test_broker_down_requests_are_recorded_then_run_once_when_it_returns(own_bro
     general = Category.objects.get(slug="kelembagaan-bkm")
     thread = forum_services.thread_create(user=author, category=general, title="Rapat koordinasi", source="Isi")
     upk = bkm.units.get(unit_type="upk")
-    upk_services.upk_setup(upk=upk)
+    upk_services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_outbox")
     manager.upk_units.set([upk])
     # Everything the setup queued (the thread's own notifications) has gone out.

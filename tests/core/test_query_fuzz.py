@@ -103,10 +103,10 @@ def test_query_parameters_never_give_a_server_error(client, bkm):
     ensure_forum_reference_data()
     staff = UserFactory(role="staff_admin", username="staf_fuzz")
     upk = bkm.units.get(unit_type="upk")
-    upk_services.upk_setup(upk=upk)
+    upk_services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_fuzz")
     manager.upk_units.set([upk])
-    upk_services.capital_receive(
+    upk_services.cash.capital_receive(
         upk=upk,
         account=upk.accounts.get(role="capital_kotaku"),
         amount=1_000_000,

@@ -102,7 +102,7 @@ def test_document_upload_on_full_disk_saves_nothing(client, bkm, coordinator, mo
 @pytest.mark.django_db
 def test_import_upload_on_read_only_disk_saves_nothing(client, bkm, monkeypatch):
     upk = bkm.units.get(unit_type="upk")
-    upk_services.upk_setup(upk=upk)
+    upk_services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_disk")
     manager.upk_units.set([upk])
     before = _media_files()

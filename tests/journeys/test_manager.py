@@ -24,7 +24,7 @@ from upk.queries import today
 def test_manager_journey_on_phone_collects_amounts_typed_as_printed(phone, bkm, tmp_path):
     page = phone
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_hp")
     manager.upk_units.set([upk])
     fund(upk, manager)

@@ -32,7 +32,7 @@ def test_manager_collects_splits_and_sends_receipt_by_whatsapp(phone, bkm, _play
     page = phone
     page.set_viewport_size(PHONE)
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_rakumpit")
     manager.upk_units.set([upk])
     fund(upk, manager)

@@ -215,6 +215,7 @@ def upk_portfolio(collaboration):
     from tests.factories import UserFactory
     from tests.upk.factories import make_active_loan, make_ksm
     from upk import services
+    from upk.ledger.books import current_schedule
 
     today = timezone.localdate()
     period = previous_month(today)
@@ -225,10 +226,10 @@ def upk_portfolio(collaboration):
     plans = ([None, None], [None, 4, 5, 6], [5])
     for i, (bkm, plan) in enumerate(zip(collaboration["bkms"], plans, strict=True)):
         unit = bkm.units.get(unit_type="upk")
-        services.upk_setup(upk=unit)
+        services.settings.upk_setup(upk=unit)
         manager = UserFactory(role="upk_manager", username=f"manajer_upk_{i}")
         manager.upk_units.set([unit])
-        services.capital_receive(
+        services.cash.capital_receive(
             upk=unit,
             account=unit.accounts.get(role="capital_kotaku"),
             amount=100_000_000,
@@ -244,10 +245,10 @@ def upk_portfolio(collaboration):
             loan = make_active_loan(
                 unit, manager, ksm=ksm, applied_on=disbursed - datetime.timedelta(days=3), disbursed_on=disbursed
             )
-            schedule = services.current_schedule(loan)
+            schedule = current_schedule(loan)
             due = [inst for inst in schedule.instalments.order_by("number") if inst.due_date <= today]
             for inst in due if paid is None else due[:paid]:
-                services.repayment_record(
+                services.repayments.repayment_record(
                     loan=loan,
                     amount=int(inst.total),
                     paid_on=inst.due_date,
@@ -257,5 +258,5 @@ def upk_portfolio(collaboration):
             loans[unit.pk].append(loan)
         upks.append(unit)
         managers.append(manager)
-    services.monthly_package_submit(upk=upks[0], year=year, month=month, actor=managers[0])
+    services.periods.monthly_package_submit(upk=upks[0], year=year, month=month, actor=managers[0])
     return {"upks": upks, "managers": managers, "loans": loans, "period": period, "year": year, "month": month}

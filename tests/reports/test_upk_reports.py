@@ -234,7 +234,7 @@ def test_dashboard_upk_panel_shows_city_figures_with_bounded_queries(
     for _code, name, loans, outstanding, _req in snapshot.kol_buckets:
         assert name in page and format_rupiah(outstanding) in page
     for _ in range(3):
-        services.upk_setup(upk=BKMFactory().units.get(unit_type="upk"))
+        services.settings.upk_setup(upk=BKMFactory().units.get(unit_type="upk"))
     with django_assert_max_num_queries(len(before.captured_queries)):
         client.get(reverse("reports:dashboard"))
 

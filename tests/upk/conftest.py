@@ -19,7 +19,7 @@ def bkm(db):
 @pytest.fixture
 def upk(bkm):
     unit = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=unit)
+    services.settings.upk_setup(upk=unit)
     return unit
 
 
@@ -39,7 +39,7 @@ def staff(db):
 def capital(upk, manager):
     """Rp 100 juta BLM capital in Kas so disbursements have cash behind them."""
     account = upk.accounts.get(role="capital_kotaku")
-    return services.capital_receive(
+    return services.cash.capital_receive(
         upk=upk,
         account=account,
         amount=100_000_000,

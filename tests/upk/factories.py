@@ -69,7 +69,9 @@ def make_ksm(
     if savings_from is not None and actor is not None:
         for m in range(4):
             d = date(savings_from.year + (savings_from.month - 1 + m) // 12, (savings_from.month - 1 + m) % 12 + 1, 5)
-            services.savings_deposit(ksm=ksm, amount=10_000, date=d, actor=actor, idempotency_key=f"sv-{ksm.pk}-{m}")
+            services.savings.savings_deposit(
+                ksm=ksm, amount=10_000, date=d, actor=actor, idempotency_key=f"sv-{ksm.pk}-{m}"
+            )
     return ksm
 
 
@@ -90,7 +92,7 @@ def make_active_loan(
         ksm = make_ksm(upk, members=max(5, len(amounts)), actor=actor)
     product = product or LoanProductFactory(upk=upk)
     members = list(ksm.members.order_by("pk"))
-    app = services.loan_apply(
+    app = services.loans.loan_apply(
         ksm=ksm,
         product=product,
         applied_on=applied_on,
@@ -98,5 +100,5 @@ def make_active_loan(
         term_months=term,
         actor=actor,
     )
-    services.loan_decide(loan=app.loan, approve=True, decided_on=applied_on, actor=actor)
-    return services.loan_disburse(loan=app.loan, disbursed_on=disbursed_on, actor=actor, via=via)
+    services.loans.loan_decide(loan=app.loan, approve=True, decided_on=applied_on, actor=actor)
+    return services.loans.loan_disburse(loan=app.loan, disbursed_on=disbursed_on, actor=actor, via=via)

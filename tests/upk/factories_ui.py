@@ -12,7 +12,7 @@ from .factories import LoanProductFactory, make_active_loan, make_ksm
 
 def fund(upk, actor, *, amount: int = 500_000_000, on: date = date(2024, 1, 2)) -> None:
     account = upk.accounts.get(role="capital_kotaku")
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=upk,
         account=account,
         amount=amount,
@@ -48,7 +48,7 @@ def make_portfolio(upk, actor, n: int, *, today: date, months_ago: int = 4, paid
         if paid_up_to:
             inst = loan.instalments.order_by("number")[:paid_up_to]
             total = sum(int(x.total) for x in inst)
-            services.repayment_record(
+            services.repayments.repayment_record(
                 loan=loan,
                 amount=total,
                 paid_on=inst[len(inst) - 1].due_date,

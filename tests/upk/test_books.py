@@ -9,8 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.utils import InternalError
 
 from upk import selectors, services
+from upk.ledger.errors import LedgerError
 from upk.models import Account, JournalEntry
-from upk.services import LedgerError
 
 
 def _raw_entry(upk, user, lines):
@@ -69,7 +69,7 @@ def test_db_trigger_rejects_update_of_posted_line(upk, manager, capital):
 def test_cash_voucher_record_in_and_out(upk, manager, capital):
     income = Account.objects.get(upk=upk, code="41040")
     cost = Account.objects.get(upk=upk, code="51030")
-    services.cash_voucher_record(
+    services.cash.cash_voucher_record(
         upk=upk,
         direction="in",
         account=income,
@@ -79,7 +79,7 @@ def test_cash_voucher_record_in_and_out(upk, manager, capital):
         actor=manager,
         idempotency_key="bkm-1",
     )
-    services.cash_voucher_record(
+    services.cash.cash_voucher_record(
         upk=upk,
         direction="out",
         account=cost,
@@ -100,7 +100,7 @@ def test_cash_voucher_record_in_and_out(upk, manager, capital):
 def test_cash_voucher_record_refuses_loan_accounts(upk, manager):
     loans = Account.objects.get(upk=upk, role="loans")
     with pytest.raises(LedgerError, match="menu khususnya"):
-        services.cash_voucher_record(
+        services.cash.cash_voucher_record(
             upk=upk,
             direction="out",
             account=loans,
@@ -113,7 +113,9 @@ def test_cash_voucher_record_refuses_loan_accounts(upk, manager):
 
 
 def test_trial_balance_and_neraca_balance_after_loan_activity(upk, manager, loan):
-    services.repayment_record(loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
+    services.repayments.repayment_record(
+        loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a"
+    )
     tb = selectors.trial_balance(upk=upk, as_of=date(2024, 6, 30))
     assert tb.balanced and tb.total_debit > 0
     bs = selectors.neraca(upk=upk, as_of=date(2024, 6, 30))
@@ -122,7 +124,9 @@ def test_trial_balance_and_neraca_balance_after_loan_activity(upk, manager, loan
 
 
 def test_general_ledger_running_balance(upk, manager, loan):
-    services.repayment_record(loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a")
+    services.repayments.repayment_record(
+        loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a"
+    )
     book = selectors.general_ledger(
         account=Account.objects.get(upk=upk, role="loans"), date_from=date(2024, 1, 1), date_to=date(2024, 12, 31)
     )
@@ -130,10 +134,10 @@ def test_general_ledger_running_balance(upk, manager, loan):
 
 
 def test_year_end_close_allocates_surplus_and_opens_new_year(upk, manager, loan):
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=loan, amount=5_900_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="a"
     )
-    closing = services.year_end_close(upk=upk, year=2024, actor=manager)
+    closing = services.periods.year_end_close(upk=upk, year=2024, actor=manager)
     assert closing.surplus == 900_000
     assert closing.allocations == {
         "retained": 450_000,
@@ -148,12 +152,14 @@ def test_year_end_close_allocates_surplus_and_opens_new_year(upk, manager, loan)
     assert selectors.laba_rugi(upk=upk, date_from=date(2025, 1, 1), date_to=date(2025, 1, 31)).income.total == 0
     assert selectors.laba_rugi(upk=upk, date_from=date(2024, 1, 1), date_to=date(2024, 12, 31)).income.total == 900_000
     with pytest.raises(LedgerError, match="sudah ditutup"):
-        services.repayment_record(loan=loan, amount=1, paid_on=date(2024, 12, 1), actor=manager, idempotency_key="b")
+        services.repayments.repayment_record(
+            loan=loan, amount=1, paid_on=date(2024, 12, 1), actor=manager, idempotency_key="b"
+        )
 
 
 def test_capital_receive_requires_capital_account(upk, manager):
     with pytest.raises(LedgerError, match="akun modal"):
-        services.capital_receive(
+        services.cash.capital_receive(
             upk=upk,
             account=Account.objects.get(upk=upk, role="kas"),
             amount=1,

@@ -18,7 +18,7 @@ from .factories_ui import fund, make_portfolio
 @pytest.mark.django_db(transaction=True)
 def test_collection_sheet_short_payment_changes_arrears_and_kolektibilitas(page, bkm):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_lapangan")
     manager.upk_units.set([upk])
     fund(upk, manager)
@@ -69,7 +69,7 @@ def test_collection_sheet_short_payment_changes_arrears_and_kolektibilitas(page,
 @pytest.mark.django_db(transaction=True)
 def test_collection_sheet_member_split_on_phone(page, bkm):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_bagi")
     manager.upk_units.set([upk])
     fund(upk, manager)

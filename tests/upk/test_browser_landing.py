@@ -19,7 +19,7 @@ from .factories_ui import fund, make_portfolio
 @pytest.mark.django_db(transaction=True)
 def test_manager_phone_landing_to_repayment_typed_as_printed(page, bkm):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_hp")
     manager.upk_units.set([upk])
     fund(upk, manager)
@@ -53,7 +53,7 @@ def test_manager_phone_landing_to_repayment_typed_as_printed(page, bkm):
 @pytest.mark.django_db(transaction=True)
 def test_manager_phone_landing_starts_the_collection_sheet_typed_as_printed(page, bkm):
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_tagih")
     manager.upk_units.set([upk])
     fund(upk, manager)

@@ -41,7 +41,7 @@ def test_repayment_record_parallel_postings_lose_nothing(upk, manager, loan):
     amounts = [100_000, 150_000, 200_000, 250_000, 300_000, 350_000]
 
     def post(i):
-        return services.repayment_record(
+        return services.repayments.repayment_record(
             loan=loan, amount=amounts[i], paid_on=date(2024, 6, 10 + i), actor=manager, idempotency_key=f"par-{i}"
         ).pk
 
@@ -58,7 +58,7 @@ def test_repayment_record_parallel_postings_lose_nothing(upk, manager, loan):
 
 def test_repayment_record_parallel_double_submit_posts_once(upk, manager, loan):
     def post(i):
-        return services.repayment_record(
+        return services.repayments.repayment_record(
             loan=loan, amount=200_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="same-form"
         ).pk
 
@@ -75,14 +75,14 @@ def test_collection_sheet_and_single_posting_in_parallel(upk, manager, capital):
 
     def post(i):
         if i == 0:
-            return services.collection_sheet_post(
+            return services.repayments.collection_sheet_post(
                 upk=upk,
                 date=date(2024, 6, 10),
                 payments={x.pk: 491_600 for x in loans},
                 actor=manager,
                 idempotency_key="sheet",
             ).pk
-        return services.repayment_record(
+        return services.repayments.repayment_record(
             loan=loans[i], amount=100_000, paid_on=date(2024, 6, 11), actor=manager, idempotency_key=f"single-{i}"
         ).pk
 

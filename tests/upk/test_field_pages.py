@@ -26,8 +26,8 @@ from tests.crawler.axe import AXE_JS
 from tests.factories import UserFactory
 from tests.forum.factories import PostFactory, ThreadFactory
 from upk import services
-from upk.contacts import ksm_chair_update
 from upk.queries import today
+from upk.services.registry import ksm_chair_update
 
 from .factories_ui import fund, make_portfolio
 
@@ -105,7 +105,7 @@ def _on_screen(page, selector: str) -> None:  # type: ignore[no-untyped-def]
 def field_upk(bkm):
     """A UPK with 30 loans due today, its manager, and a paid collection sheet to look at."""
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_hp")
     manager.upk_units.set([upk])
     fund(upk, manager)

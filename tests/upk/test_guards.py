@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from upk import selectors, services
+from upk.ledger.errors import LedgerError
 from upk.models import CollectionSheet, Instalment, Repayment, Reversal
-from upk.services import LedgerError
 
 from .factories import LoanProductFactory, make_active_loan
 
@@ -30,35 +30,39 @@ def _key(body: str) -> str:
 def test_repayment_record_refuses_date_after_today(loan, manager):
     tomorrow = _today() + timedelta(days=1)
     with pytest.raises(LedgerError, match="belum tiba"):
-        services.repayment_record(loan=loan, amount=491_600, paid_on=tomorrow, actor=manager, idempotency_key="fut")
+        services.repayments.repayment_record(
+            loan=loan, amount=491_600, paid_on=tomorrow, actor=manager, idempotency_key="fut"
+        )
     assert not Repayment.objects.exists()
 
 
 def test_repayment_record_accepts_today(loan, manager):
-    rep = services.repayment_record(loan=loan, amount=491_600, paid_on=_today(), actor=manager, idempotency_key="now")
+    rep = services.repayments.repayment_record(
+        loan=loan, amount=491_600, paid_on=_today(), actor=manager, idempotency_key="now"
+    )
     assert rep.paid_on == _today()
 
 
 def test_repayment_record_allows_days_ahead_the_upk_set(loan, manager, upk):
-    services.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=3)
-    rep = services.repayment_record(
+    services.settings.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=3)
+    rep = services.repayments.repayment_record(
         loan=loan, amount=100_000, paid_on=_today() + timedelta(days=3), actor=manager, idempotency_key="ahead-3"
     )
     assert rep.pk
     with pytest.raises(LedgerError, match="terlalu jauh ke depan"):
-        services.repayment_record(
+        services.repayments.repayment_record(
             loan=loan, amount=100_000, paid_on=_today() + timedelta(days=4), actor=manager, idempotency_key="ahead-4"
         )
 
 
 def test_upk_settings_update_refuses_more_than_a_week_ahead(upk, manager):
     with pytest.raises(LedgerError, match="paling banyak 7 hari"):
-        services.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=30)
+        services.settings.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=30)
 
 
 def test_collection_sheet_post_refuses_date_after_today(loan, manager, upk):
     with pytest.raises(LedgerError, match="belum tiba"):
-        services.collection_sheet_post(
+        services.repayments.collection_sheet_post(
             upk=upk,
             date=_today() + timedelta(days=1),
             payments={loan.pk: 491_600},
@@ -71,17 +75,17 @@ def test_collection_sheet_post_refuses_date_after_today(loan, manager, upk):
 
 def test_collection_sheet_post_refuses_empty_sheet_after_today(upk, manager):
     with pytest.raises(LedgerError, match="belum tiba"):
-        services.collection_sheet_post(
+        services.repayments.collection_sheet_post(
             upk=upk, date=_today() + timedelta(days=2), payments={}, actor=manager, idempotency_key="sheet-empty"
         )
 
 
 def test_repayment_reverse_refuses_date_after_today(loan, manager):
-    rep = services.repayment_record(
+    rep = services.repayments.repayment_record(
         loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="to-reverse"
     )
     with pytest.raises(LedgerError, match="belum tiba"):
-        services.repayment_reverse(
+        services.repayments.repayment_reverse(
             repayment=rep, reversed_on=_today() + timedelta(days=1), reason="salah ketik", actor=manager
         )
     assert not Reversal.objects.exists()
@@ -89,7 +93,7 @@ def test_repayment_reverse_refuses_date_after_today(loan, manager):
 
 def test_savings_deposit_refuses_date_after_today(loan, manager):
     with pytest.raises(LedgerError, match="belum tiba"):
-        services.savings_deposit(
+        services.savings.savings_deposit(
             ksm=loan.ksm, amount=10_000, date=_today() + timedelta(days=1), actor=manager, idempotency_key="sav-fut"
         )
 
@@ -108,7 +112,7 @@ def test_repayment_form_refuses_date_after_today(client, loan, manager):
 
 
 def test_repayment_reverse_form_refuses_date_after_today(client, loan, manager):
-    rep = services.repayment_record(
+    rep = services.repayments.repayment_record(
         loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="form-reverse"
     )
     client.force_login(manager)
@@ -148,7 +152,7 @@ def test_due_list_tagihan_includes_late_fee_and_clears_the_instalments(late_loan
     assert row.denda == 20_000
     assert row.expected == 2 * 491_600 + 20_000
     assert row.n_arrears == 2
-    services.collection_sheet_post(
+    services.repayments.collection_sheet_post(
         upk=upk, date=on, payments={late_loan.pk: row.expected}, actor=manager, idempotency_key="sheet-late"
     )
     position = selectors.loan_position(late_loan, as_of=on)

@@ -9,15 +9,15 @@ from decimal import Decimal
 import pytest
 
 from upk import selectors, services
+from upk.ledger.errors import LedgerError
 from upk.models import KSM, Account, KSMMember, LoanProduct, UpkSettings
-from upk.services import LedgerError
 
 from .factories import make_ksm
 
 
 def test_ksm_update_records_who_what_and_why(upk, manager):
     ksm = make_ksm(upk)
-    services.ksm_update(ksm=ksm, actor=manager, name="KSM Melati Jaya", reason="Salah ketik nama")
+    services.registry.ksm_update(ksm=ksm, actor=manager, name="KSM Melati Jaya", reason="Salah ketik nama")
     latest = KSM.history.filter(id=ksm.pk).latest("history_date")
     assert latest.history_user == manager
     assert latest.history_change_reason == "Salah ketik nama"
@@ -30,20 +30,20 @@ def test_ksm_update_records_who_what_and_why(upk, manager):
 def test_ksm_update_refuses_a_code_in_use(upk, manager):
     first, second = make_ksm(upk), make_ksm(upk)
     with pytest.raises(LedgerError, match="sudah dipakai"):
-        services.ksm_update(ksm=second, actor=manager, code=first.code)
+        services.registry.ksm_update(ksm=second, actor=manager, code=first.code)
 
 
 def test_ksm_set_active_refuses_a_ksm_with_a_running_loan(loan, manager):
     with pytest.raises(LedgerError, match="pinjaman berjalan"):
-        services.ksm_set_active(ksm=loan.ksm, active=False, actor=manager, reason="Bubar")
+        services.registry.ksm_set_active(ksm=loan.ksm, active=False, actor=manager, reason="Bubar")
     assert KSM.objects.get(pk=loan.ksm_id).is_active
 
 
 def test_ksm_set_active_needs_a_reason_and_records_it(upk, manager):
     ksm = make_ksm(upk)
     with pytest.raises(LedgerError, match="Alasan wajib"):
-        services.ksm_set_active(ksm=ksm, active=False, actor=manager, reason=" ")
-    services.ksm_set_active(ksm=ksm, active=False, actor=manager, reason="KSM bubar (rapat 3 Mei)")
+        services.registry.ksm_set_active(ksm=ksm, active=False, actor=manager, reason=" ")
+    services.registry.ksm_set_active(ksm=ksm, active=False, actor=manager, reason="KSM bubar (rapat 3 Mei)")
     assert not KSM.objects.get(pk=ksm.pk).is_active
     row = selectors.ksm_history(ksm=ksm)[0]
     assert row.reason == "KSM bubar (rapat 3 Mei)"
@@ -53,7 +53,9 @@ def test_ksm_set_active_needs_a_reason_and_records_it(upk, manager):
 def test_ksm_member_update_masks_nik_in_history(upk, manager):
     ksm = make_ksm(upk)
     member = ksm.members.order_by("pk").first()
-    services.ksm_member_update(member=member, actor=manager, nik="6271010101990001", reason="NIK dari KTP baru")
+    services.registry.ksm_member_update(
+        member=member, actor=manager, nik="6271010101990001", reason="NIK dari KTP baru"
+    )
     assert KSMMember.objects.get(pk=member.pk).nik == "6271010101990001"
     row = next(r for r in selectors.ksm_history(ksm=ksm) if r.reason == "NIK dari KTP baru")
     assert row.subject.startswith("Anggota")
@@ -64,21 +66,21 @@ def test_ksm_member_update_masks_nik_in_history(upk, manager):
 def test_ksm_member_set_active_refuses_a_member_of_a_running_loan(loan, manager):
     member = loan.loan_members.first().member
     with pytest.raises(LedgerError, match="pinjaman berjalan"):
-        services.ksm_member_set_active(member=member, active=False, actor=manager, reason="Pindah")
+        services.registry.ksm_member_set_active(member=member, active=False, actor=manager, reason="Pindah")
 
 
 def test_product_account_and_settings_changes_keep_history(upk, manager):
-    product = services.product_create(upk=upk, name="Reguler", actor=manager, jasa_rate=Decimal("1.5"))
-    services.product_update(product=product, actor=manager, jasa_rate=Decimal("1.25"))
+    product = services.registry.product_create(upk=upk, name="Reguler", actor=manager, jasa_rate=Decimal("1.5"))
+    services.registry.product_update(product=product, actor=manager, jasa_rate=Decimal("1.25"))
     assert [h.jasa_rate for h in LoanProduct.history.filter(id=product.pk).order_by("history_date")] == [
         Decimal("1.5"),
         Decimal("1.25"),
     ]
-    account = services.account_create(upk=upk, actor=manager, code="51099", name="Biaya lain", kind="expense")
-    services.account_rename(account=account, actor=manager, name="Biaya lain-lain")
+    account = services.settings.account_create(upk=upk, actor=manager, code="51099", name="Biaya lain", kind="expense")
+    services.settings.account_rename(account=account, actor=manager, name="Biaya lain-lain")
     assert Account.history.filter(id=account.pk).count() == 2
     assert Account.history.filter(id=account.pk).latest("history_date").history_user == manager
-    services.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=2)
+    services.settings.upk_settings_update(upk=upk, actor=manager, posting_days_ahead=2)
     latest = UpkSettings.history.filter(upk_id=upk.pk).latest("history_date")
     assert (latest.posting_days_ahead, latest.history_user) == (2, manager)
 

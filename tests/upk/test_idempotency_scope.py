@@ -16,10 +16,10 @@ from .factories import make_active_loan
 @pytest.fixture
 def other(db):
     unit = BKMFactory().units.get(unit_type="upk")
-    services.upk_setup(upk=unit)
+    services.settings.upk_setup(upk=unit)
     manager = UserFactory(role="upk_manager", username="manajer_lain")
     manager.upk_units.set([unit])
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=unit,
         account=unit.accounts.get(role="capital_kotaku"),
         amount=100_000_000,
@@ -35,7 +35,7 @@ def other(db):
 def test_capital_receive_key_of_another_upk_posts_a_new_entry(upk, manager, capital, other):
     unit, other_manager = other
     # `capital` used the key "capital-1" in the first UPK; the same key in the other one is its own entry.
-    entry = services.capital_receive(
+    entry = services.cash.capital_receive(
         upk=unit,
         account=unit.accounts.get(role="capital_kotaku"),
         amount=5_000_000,
@@ -48,7 +48,7 @@ def test_capital_receive_key_of_another_upk_posts_a_new_entry(upk, manager, capi
     assert entry.pk != capital.pk and entry.upk_id == unit.pk
     assert JournalEntry.objects.filter(upk=unit, description="Hibah").count() == 1
     # ...and the same key again in that UPK is the same entry (double submit).
-    again = services.capital_receive(
+    again = services.cash.capital_receive(
         upk=unit,
         account=unit.accounts.get(role="capital_kotaku"),
         amount=5_000_000,
@@ -64,10 +64,10 @@ def test_capital_receive_key_of_another_upk_posts_a_new_entry(upk, manager, capi
 def test_repayment_record_key_of_another_upk_is_posted_not_answered(loan, manager, other):
     unit, other_manager = other
     other_loan = make_active_loan(unit, other_manager)
-    mine = services.repayment_record(
+    mine = services.repayments.repayment_record(
         loan=loan, amount=491_600, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="sama"
     )
-    theirs = services.repayment_record(
+    theirs = services.repayments.repayment_record(
         loan=other_loan, amount=491_600, paid_on=date(2024, 6, 10), actor=other_manager, idempotency_key="sama"
     )
     assert theirs.pk != mine.pk and theirs.upk_id == unit.pk
@@ -78,10 +78,10 @@ def test_repayment_record_key_of_another_upk_is_posted_not_answered(loan, manage
 def test_collection_sheet_key_of_another_upk_is_posted_not_answered(upk, loan, manager, other):
     unit, other_manager = other
     other_loan = make_active_loan(unit, other_manager)
-    first = services.collection_sheet_post(
+    first = services.repayments.collection_sheet_post(
         upk=upk, date=date(2024, 6, 10), payments={loan.pk: 491_600}, actor=manager, idempotency_key="lembar"
     )
-    second = services.collection_sheet_post(
+    second = services.repayments.collection_sheet_post(
         upk=unit,
         date=date(2024, 6, 10),
         payments={other_loan.pk: 491_600},

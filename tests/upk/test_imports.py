@@ -15,9 +15,9 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from upk import selectors, services
-from upk.imports import SHEETS, run_job
+from upk.ledger.errors import LedgerError
 from upk.models import KSM, ImportJob, JournalEntry, Loan, LoanProduct, Repayment
-from upk.services import LedgerError
+from upk.services.imports import SHEETS, run_job
 
 from .factories import make_ksm
 
@@ -138,10 +138,10 @@ def test_run_job_historical_loans_skip_todays_application_rules(client, upk, man
     """Historical loans were decided under the rules of their time: no savings
     history, fewer members than today's minimum and amounts above today's
     ceiling are recorded; the same loan applied for on the screen is refused."""
-    rules = services.upk_rules_propose(
+    rules = services.settings.upk_rules_propose(
         upk=upk, actor=manager, reason="Aturan baru", min_members=6, ceiling_first_loan=500_000
     )
-    services.upk_rules_decide(version=rules, approve=True, actor=staff)
+    services.settings.upk_rules_decide(version=rules, approve=True, actor=staff)
     data = _good_data(upk.bkm.kelurahan.name)
     data["Tabungan"] = []  # no savings at all: the 3-month rule would refuse both loans
     job = run_job(_job(upk, manager, _workbook(data)).pk)
@@ -168,7 +168,7 @@ def test_run_job_historical_loans_skip_todays_application_rules(client, upk, man
     assert "sedikitnya 6 orang" in body
     assert not Loan.objects.filter(ksm=ksm).exists()
     with pytest.raises(LedgerError, match="menabung"):
-        services.loan_apply(
+        services.loans.loan_apply(
             ksm=ksm,
             product=product,
             applied_on=date(2024, 3, 1),
@@ -213,7 +213,7 @@ def test_run_job_bad_jasa_columns_name_their_rows(upk, manager):
 def test_run_job_loans_take_the_terms_of_the_product_they_name(upk, manager):
     """A loan lent under a product since retired (weekly instalments, BOP)
     keeps that product's terms; a loan naming none takes the active one."""
-    weekly = services.product_create(
+    weekly = services.registry.product_create(
         upk=upk, name="Mingguan 2023", actor=manager, frequency="weekly", bop_rate=Decimal("0.1"), rounding_unit=500
     )
     LoanProduct.objects.filter(pk=weekly.pk).update(is_active=False)
@@ -236,7 +236,7 @@ def test_run_job_loans_take_the_terms_of_the_product_they_name(upk, manager):
 
 def test_run_job_unknown_or_mixed_products_name_their_rows(upk, manager):
     data = _good_data(upk.bkm.kelurahan.name)
-    product = services.product_create(upk=upk, name="Reguler", actor=manager)
+    product = services.registry.product_create(upk=upk, name="Reguler", actor=manager)
     data["Pinjaman"][0] += ["", "", "Produk Hilang"]
     data["Pinjaman"][5] += ["", "", product.name]  # LAMA-2's first row; its other rows name none
     job = run_job(_job(upk, manager, _workbook(data)).pk)
@@ -281,7 +281,7 @@ def test_import_dry_run_counts_what_the_import_posts(upk, manager):
 
 
 def test_import_dry_run_refuses_what_the_import_refuses_in_closed_months(upk, manager):
-    services.capital_receive(
+    services.cash.capital_receive(
         upk=upk,
         account=upk.accounts.get(role="capital_kotaku"),
         amount=1_000_000,
@@ -291,7 +291,7 @@ def test_import_dry_run_refuses_what_the_import_refuses_in_closed_months(upk, ma
         idempotency_key="cap-closed",
         channel="kas",
     )
-    services.period_close(upk=upk, year=2024, month=4, actor=manager)
+    services.periods.period_close(upk=upk, year=2024, month=4, actor=manager)
     data = _workbook(_good_data(upk.bkm.kelurahan.name))
     check = run_job(_job(upk, manager, data, dry_run=True).pk)
     real = run_job(_job(upk, manager, data).pk)
@@ -341,7 +341,7 @@ def test_import_upload_runs_on_worker_and_shows_progress(client, celery_worker, 
     from upk import services
 
     upk = bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=upk)
+    services.settings.upk_setup(upk=upk)
     manager = UserFactory(role="upk_manager", username="manajer_impor")
     manager.upk_units.set([upk])
     client.force_login(manager)

@@ -22,7 +22,7 @@ SEP = date(2024, 9, 30)  # four instalments due (10 Jun … 10 Sep)
 
 def _pay_n(loan, manager, n, tag):
     for i in range(n):
-        services.repayment_record(
+        services.repayments.repayment_record(
             loan=loan, amount=INSTALMENT, paid_on=date(2024, 6 + i, 10), actor=manager, idempotency_key=f"{tag}-{i}"
         )
 
@@ -32,7 +32,7 @@ def portfolio(upk, manager, capital):
     good, late, bad = (make_active_loan(upk, manager) for _ in range(3))
     _pay_n(good, manager, 4, "good")
     _pay_n(late, manager, 2, "late")
-    services.cash_voucher_record(
+    services.cash.cash_voucher_record(
         upk=upk,
         direction="out",
         account=Account.objects.get(upk=upk, code="51010"),
@@ -70,7 +70,7 @@ def test_kolektibilitas_buckets_and_reserve(upk, manager, portfolio):
     )
     assert kol.required_reserve == expected
     assert kol.booked_reserve == 0 and kol.proposed_adjustment == expected
-    services.reserve_adjust(upk=upk, date=SEP, actor=manager, idempotency_key="cad-sep")
+    services.cash.reserve_adjust(upk=upk, date=SEP, actor=manager, idempotency_key="cad-sep")
     after = selectors.kolektibilitas(upk=upk, as_of=SEP)
     assert after.booked_reserve == expected and after.proposed_adjustment == 0
     assert selectors.neraca(upk=upk, as_of=SEP).balanced
@@ -105,15 +105,15 @@ def test_reports_as_of_past_month_unchanged_after_later_postings(upk, manager, p
     before_tb = selectors.trial_balance(upk=upk, as_of=SEP)
     before_lpp = selectors.lpp(upk=upk, year=2024, month=9)
     # October: payments, a reversal of a September payment, a backdated October payment.
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=bad, amount=3 * INSTALMENT, paid_on=date(2024, 10, 12), actor=manager, idempotency_key="o1"
     )
     sept = late.repayments.order_by("-paid_on").first()
-    services.repayment_reverse(repayment=sept, reversed_on=date(2024, 10, 14), reason="Salah", actor=manager)
-    services.repayment_record(
+    services.repayments.repayment_reverse(repayment=sept, reversed_on=date(2024, 10, 14), reason="Salah", actor=manager)
+    services.repayments.repayment_record(
         loan=good, amount=INSTALMENT, paid_on=date(2024, 10, 2), actor=manager, idempotency_key="o2"
     )
-    services.reserve_adjust(upk=upk, date=date(2024, 10, 31), actor=manager, idempotency_key="cad-oct")
+    services.cash.reserve_adjust(upk=upk, date=date(2024, 10, 31), actor=manager, idempotency_key="cad-oct")
     after_ind = selectors.indicators(upk=upk, as_of=SEP)
     assert {k: v.value for k, v in after_ind.values.items()} == {k: v.value for k, v in before_ind.values.items()}
     after_kol = selectors.kolektibilitas(upk=upk, as_of=SEP)
@@ -133,7 +133,7 @@ def test_portfolio_summary_many_query_count_does_not_grow(
     upk, manager, portfolio, other_bkm, django_assert_max_num_queries
 ):
     other = other_bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=other)
+    services.settings.upk_setup(upk=other)
     manager.upk_units.add(other)
     make_active_loan(other, manager)
     with django_assert_max_num_queries(5):
@@ -177,25 +177,27 @@ def test_sql_aggregate_agrees_with_per_loan_path(upk, manager, staff, portfolio)
         assert_paths_agree(upk, as_of)
     # Backdated payment, reversal, reschedule, write-off, recovery, month close:
     # the state path must agree before, between and after each of them.
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=late, amount=INSTALMENT, paid_on=date(2024, 10, 20), actor=manager, idempotency_key="b1"
     )
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=late, amount=INSTALMENT, paid_on=date(2024, 10, 5), actor=manager, idempotency_key="b2"
     )
     first = good.repayments.order_by("paid_on").first()
-    services.repayment_reverse(repayment=first, reversed_on=date(2024, 10, 25), reason="Salah", actor=manager)
-    proposal = services.loan_reschedule(
+    services.repayments.repayment_reverse(
+        repayment=first, reversed_on=date(2024, 10, 25), reason="Salah", actor=manager
+    )
+    proposal = services.loans.loan_reschedule(
         loan=bad, effective_on=date(2024, 10, 15), term_months=6, reason="Banjir", actor=manager
     )
-    services.reschedule_approve(reschedule=proposal, actor=staff)
-    services.repayment_record(
+    services.loans.reschedule_approve(reschedule=proposal, actor=staff)
+    services.repayments.repayment_record(
         loan=bad, amount=INSTALMENT, paid_on=date(2024, 11, 20), actor=manager, idempotency_key="b3"
     )
-    services.period_close(upk=upk, year=2024, month=10, actor=manager)
-    write_off = services.writeoff_propose(loan=late, proposed_on=date(2024, 12, 5), reason="Macet", actor=manager)
-    services.writeoff_approve(write_off=write_off, actor=staff)
-    services.recovery_record(
+    services.periods.period_close(upk=upk, year=2024, month=10, actor=manager)
+    write_off = services.loans.writeoff_propose(loan=late, proposed_on=date(2024, 12, 5), reason="Macet", actor=manager)
+    services.loans.writeoff_approve(write_off=write_off, actor=staff)
+    services.loans.recovery_record(
         loan=late, amount=100_000, received_on=date(2024, 12, 20), actor=manager, idempotency_key="rec"
     )
     dates += [

@@ -105,6 +105,10 @@ def test_import_graph_sees_function_level_imports(tmp_path):
 def test_upk_modules_import_each_other_without_cycles():
     graph = import_graph()
     assert "upk.ledger.books" in graph and "upk.services" in graph
+    # the sub-domain service modules are in the graph (not only the package)
+    assert {f"upk.services.{m}" for m in ("loans", "repayments", "savings", "periods", "cash", "settings")} <= set(
+        graph
+    )
     assert find_cycle(graph) is None, " → ".join(find_cycle(graph) or [])
 
 
@@ -115,3 +119,13 @@ def test_ledger_core_imports_nothing_of_the_app_above_it():
         if module.startswith("upk.ledger"):
             above = {t for t in targets if not t.startswith("upk.ledger") and t not in allowed}
             assert not above, f"{module} imports {sorted(above)}"
+
+
+def test_service_modules_do_not_import_their_package():
+    """`upk/services/__init__.py` imports every sub-module, so a sub-module
+    that imported the package (`from . import x`, `from upk import services`)
+    would close a cycle; they import siblings as `from .x import name`."""
+    graph = import_graph()
+    for module, targets in graph.items():
+        if module.startswith("upk.services."):
+            assert "upk.services" not in targets, f"{module} imports the upk.services package"

@@ -7,15 +7,15 @@ from datetime import date
 import pytest
 
 from upk import services
+from upk.ledger.errors import LedgerError
 from upk.models import JournalLine, LoanStatus, LoanStatusEvent
-from upk.services import LedgerError
 
 from .factories import LoanProductFactory, make_active_loan, make_ksm
 
 
 def _apply(upk, manager, ksm, amounts, **kw):
     members = list(ksm.members.order_by("pk"))
-    return services.loan_apply(
+    return services.loans.loan_apply(
         ksm=ksm,
         product=kw.pop("product", None) or LoanProductFactory(upk=upk),
         applied_on=kw.pop("applied_on", date(2024, 5, 2)),
@@ -41,7 +41,7 @@ def test_loan_apply_warns_when_few_women(upk, manager):
 
 def test_loan_apply_requires_three_months_savings(upk, manager):
     ksm = make_ksm(upk, members=5, savings_from=None, actor=manager)
-    services.savings_deposit(ksm=ksm, amount=10_000, date=date(2024, 4, 5), actor=manager, idempotency_key="s1")
+    services.savings.savings_deposit(ksm=ksm, amount=10_000, date=date(2024, 4, 5), actor=manager, idempotency_key="s1")
     with pytest.raises(LedgerError, match="menabung sedikitnya 3 bulan"):
         _apply(upk, manager, ksm, [500_000] * 5)
 
@@ -88,8 +88,8 @@ def test_loan_apply_historical_takes_retired_products_and_their_terms(upk, manag
 def test_loan_decide_reject_needs_reason(upk, manager):
     app = _apply(upk, manager, make_ksm(upk, actor=manager), [500_000] * 5)
     with pytest.raises(LedgerError, match="Alasan penolakan"):
-        services.loan_decide(loan=app.loan, approve=False, decided_on=date(2024, 5, 3), actor=manager)
-    loan = services.loan_decide(
+        services.loans.loan_decide(loan=app.loan, approve=False, decided_on=date(2024, 5, 3), actor=manager)
+    loan = services.loans.loan_decide(
         loan=app.loan, approve=False, decided_on=date(2024, 5, 3), actor=manager, reason="Usaha belum berjalan"
     )
     assert loan.status == LoanStatus.REJECTED
@@ -105,7 +105,7 @@ def test_loan_decide_reject_needs_reason(upk, manager):
 def test_loan_disburse_refuses_unapproved_loan(upk, manager):
     app = _apply(upk, manager, make_ksm(upk, actor=manager), [500_000] * 5)
     with pytest.raises(LedgerError, match="sudah disetujui"):
-        services.loan_disburse(loan=app.loan, disbursed_on=date(2024, 5, 10), actor=manager)
+        services.loans.loan_disburse(loan=app.loan, disbursed_on=date(2024, 5, 10), actor=manager)
 
 
 def test_loan_disburse_posts_loan_against_cash(upk, manager, capital):
@@ -126,4 +126,4 @@ def test_loan_apply_refuses_second_running_loan(upk, manager, capital):
 def test_loan_transition_table_refuses_illegal_change(upk, manager, capital):
     loan = make_active_loan(upk, manager)
     with pytest.raises(LedgerError, match="tidak dapat berubah"):
-        services.loan_decide(loan=loan, approve=True, decided_on=date(2024, 6, 1), actor=manager)
+        services.loans.loan_decide(loan=loan, approve=True, decided_on=date(2024, 6, 1), actor=manager)

@@ -19,7 +19,7 @@ from .factories import KSMMemberFactory
 @pytest.fixture
 def other_upk(other_bkm):
     unit = other_bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=unit)
+    services.settings.upk_setup(upk=unit)
     return unit
 
 
@@ -36,17 +36,17 @@ def test_services_refuse_staff_and_foreign_manager(upk, other_upk, manager, staf
     other_manager.upk_units.set([other_upk])
     for actor in (staff, other_manager):
         with pytest.raises(PermissionDenied):
-            services.repayment_record(
+            services.repayments.repayment_record(
                 loan=loan, amount=1000, paid_on=date(2024, 6, 10), actor=actor, idempotency_key="x"
             )
 
 
 def test_staff_approvals_need_staff_admin(upk, manager, loan):
     viewer = UserFactory(role="staff_viewer", username="viewer")
-    proposal = services.writeoff_propose(loan=loan, proposed_on=date(2024, 12, 1), reason="Macet", actor=manager)
+    proposal = services.loans.writeoff_propose(loan=loan, proposed_on=date(2024, 12, 1), reason="Macet", actor=manager)
     for actor in (manager, viewer):
         with pytest.raises(PermissionDenied):
-            services.writeoff_decide(write_off=proposal, approve=True, actor=actor)
+            services.loans.writeoff_decide(write_off=proposal, approve=True, actor=actor)
 
 
 def test_filter_upks_by_role(upk, other_upk, manager, staff, bkm):

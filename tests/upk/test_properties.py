@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from upk import selectors, services
 from upk.ledger import books, engine
+from upk.ledger.errors import LedgerError
 from upk.models import Allocation, Instalment, JournalLine, Loan
-from upk.services import LedgerError
 
 from .factories import LoanProductFactory, make_ksm
 from .test_indicators import assert_paths_agree, assert_states_match_rebuild, state_loans_agreeing
@@ -228,7 +228,7 @@ def test_ledger_random_sequences_keep_books_exact(upk, manager, product, loans, 
 def _disburse(upk, manager, prod, amounts, term, on):
     ksm = make_ksm(upk, members=len(amounts), actor=manager)
     members = list(ksm.members.order_by("pk"))
-    app = services.loan_apply(
+    app = services.loans.loan_apply(
         ksm=ksm,
         product=prod,
         applied_on=on,
@@ -236,8 +236,8 @@ def _disburse(upk, manager, prod, amounts, term, on):
         term_months=term,
         actor=manager,
     )
-    services.loan_decide(loan=app.loan, approve=True, decided_on=on, actor=manager)
-    loan = services.loan_disburse(loan=app.loan, disbursed_on=on, actor=manager)
+    services.loans.loan_decide(loan=app.loan, approve=True, decided_on=on, actor=manager)
+    loan = services.loans.loan_disburse(loan=app.loan, disbursed_on=on, actor=manager)
     assert sum(i.pokok for i in loan.instalments.all()) == loan.principal
     return loan
 
@@ -256,13 +256,17 @@ def _run_sequence(upk, manager, product, loan_specs, ops):
         try:
             if kind == "pay":
                 clock += timedelta(days=b)
-                services.repayment_record(loan=loan, amount=a, paid_on=clock, actor=manager, idempotency_key=f"p{n}")
+                services.repayments.repayment_record(
+                    loan=loan, amount=a, paid_on=clock, actor=manager, idempotency_key=f"p{n}"
+                )
             elif kind == "backdated":
                 on = max(loan.disbursed_on, clock - timedelta(days=b))
-                services.repayment_record(loan=loan, amount=a, paid_on=on, actor=manager, idempotency_key=f"p{n}")
+                services.repayments.repayment_record(
+                    loan=loan, amount=a, paid_on=on, actor=manager, idempotency_key=f"p{n}"
+                )
             elif kind == "sheet":
                 clock += timedelta(days=b)
-                services.collection_sheet_post(
+                services.repayments.collection_sheet_post(
                     upk=upk, date=clock, payments={x.pk: a for x in loans}, actor=manager, idempotency_key=f"s{n}"
                 )
             elif kind == "reverse":
@@ -271,13 +275,13 @@ def _run_sequence(upk, manager, product, loan_specs, ops):
                     continue
                 rep = live[a % len(live)]
                 clock = max(clock, rep.paid_on) + timedelta(days=b)
-                services.repayment_reverse(repayment=rep, reversed_on=clock, reason="uji", actor=manager)
+                services.repayments.repayment_reverse(repayment=rep, reversed_on=clock, reason="uji", actor=manager)
             elif kind == "close":
                 y, m = clock.year, clock.month
                 y, m = (y - 1, 12) if m == 1 else (y, m - 1)
                 if (y, m) < (2024, 5):
                     continue
-                services.period_close(upk=upk, year=y, month=m, actor=manager)
+                services.periods.period_close(upk=upk, year=y, month=m, actor=manager)
                 end = selectors.month_end(y, m)
                 snapshots[end] = _snapshot(upk, loans, end)
                 assert_paths_agree(upk, end)  # the month-end cache against the live per-loan path

@@ -15,9 +15,9 @@ from pypdf import PdfReader
 
 from tests.factories import UserFactory
 from upk import receipts
-from upk.contacts import ksm_chair_update
 from upk.ledger.errors import LedgerError
 from upk.queries import today
+from upk.services.registry import ksm_chair_update
 
 from .factories_ui import fund, make_portfolio
 
@@ -88,7 +88,7 @@ def test_receipt_facts_partial_instalment(upk, manager):
     first = loan.instalments.order_by("number").first()
     from upk import services
 
-    rep = services.repayment_record(
+    rep = services.repayments.repayment_record(
         loan=loan, amount=int(first.total) // 2, paid_on=first.due_date, actor=manager, idempotency_key="half"
     )
     facts = receipts.receipt_facts(rep)

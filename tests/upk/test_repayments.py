@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from upk import selectors, services
+from upk.ledger.errors import LedgerError
 from upk.models import Allocation, CollectionSheet, JournalEntry, Repayment
-from upk.services import LedgerError
 
 from .factories import LoanProductFactory, make_active_loan
 
@@ -18,7 +18,7 @@ from .factories import LoanProductFactory, make_active_loan
 
 
 def _pay(loan, manager, amount, on, key=None, **kw):
-    return services.repayment_record(
+    return services.repayments.repayment_record(
         loan=loan, amount=amount, paid_on=on, actor=manager, idempotency_key=key or f"k-{on}-{amount}", **kw
     )
 
@@ -132,7 +132,7 @@ def test_collection_sheet_post_posts_all_in_one_go(upk, manager, capital):
     loans = [make_active_loan(upk, manager) for _ in range(3)]
     due = selectors.due_list(upk=upk, on=date(2024, 6, 10))
     assert [row.expected for row in due] == [491_600] * 3
-    sheet = services.collection_sheet_post(
+    sheet = services.repayments.collection_sheet_post(
         upk=upk,
         date=date(2024, 6, 10),
         payments=[
@@ -144,7 +144,7 @@ def test_collection_sheet_post_posts_all_in_one_go(upk, manager, capital):
         idempotency_key="sheet-1",
     )
     assert sheet.repayments.count() == 2 and sheet.total == 691_600
-    again = services.collection_sheet_post(
+    again = services.repayments.collection_sheet_post(
         upk=upk, date=date(2024, 6, 10), payments={loans[0].pk: 491_600}, actor=manager, idempotency_key="sheet-1"
     )
     assert again.pk == sheet.pk and Repayment.objects.count() == 2
@@ -153,7 +153,7 @@ def test_collection_sheet_post_posts_all_in_one_go(upk, manager, capital):
 def test_collection_sheet_post_one_bad_row_posts_nothing(upk, manager, capital):
     loans = [make_active_loan(upk, manager) for _ in range(2)]
     with pytest.raises(LedgerError) as exc:
-        services.collection_sheet_post(
+        services.repayments.collection_sheet_post(
             upk=upk,
             date=date(2024, 6, 10),
             payments={loans[0].pk: 491_600, loans[1].pk: 99_000_000},
@@ -173,7 +173,7 @@ def test_collection_sheet_post_query_count_does_not_grow_with_loans(upk, manager
     counts = []
     for n, day in ((2, 10), (6, 11)):
         with CaptureQueriesContext(connection) as ctx:
-            services.collection_sheet_post(
+            services.repayments.collection_sheet_post(
                 upk=upk,
                 date=date(2024, 6, day),
                 payments={loan.pk: 50_000 for loan in loans[:n]},

@@ -7,12 +7,14 @@ from datetime import date
 import pytest
 
 from upk import selectors, services
+from upk.ledger.errors import LedgerError
 from upk.models import Allocation, JournalLine
-from upk.services import LedgerError
 
 
 def _pay(loan, manager, amount, on, key):
-    return services.repayment_record(loan=loan, amount=amount, paid_on=on, actor=manager, idempotency_key=key)
+    return services.repayments.repayment_record(
+        loan=loan, amount=amount, paid_on=on, actor=manager, idempotency_key=key
+    )
 
 
 def _current(rep):
@@ -25,12 +27,12 @@ def _current(rep):
 def test_repayment_reverse_requires_reason(loan, manager):
     rep = _pay(loan, manager, 100_000, date(2024, 6, 10), "a")
     with pytest.raises(LedgerError, match="Alasan pembatalan"):
-        services.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 11), reason=" ", actor=manager)
+        services.repayments.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 11), reason=" ", actor=manager)
 
 
 def test_repayment_reverse_posts_opposite_entry(loan, manager, upk):
     rep = _pay(loan, manager, 100_000, date(2024, 6, 10), "a")
-    reversal = services.repayment_reverse(
+    reversal = services.repayments.repayment_reverse(
         repayment=rep, reversed_on=date(2024, 6, 11), reason="Salah ketik", actor=manager
     )
     entry = reversal.journal_entry
@@ -43,14 +45,18 @@ def test_repayment_reverse_posts_opposite_entry(loan, manager, upk):
     assert Allocation.objects.filter(repayment=rep).count() == 2
     assert _current(rep) == []
     with pytest.raises(LedgerError, match="sudah dibatalkan"):
-        services.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 12), reason="lagi", actor=manager)
+        services.repayments.repayment_reverse(
+            repayment=rep, reversed_on=date(2024, 6, 12), reason="lagi", actor=manager
+        )
 
 
 def test_repayment_reverse_recomputes_later_allocations(loan, manager, upk):
     first = _pay(loan, manager, 491_600, date(2024, 6, 10), "a")
     second = _pay(loan, manager, 491_600, date(2024, 7, 10), "b")
     assert _current(second)[0][0] == 2
-    services.repayment_reverse(repayment=first, reversed_on=date(2024, 7, 15), reason="Uang palsu", actor=manager)
+    services.repayments.repayment_reverse(
+        repayment=first, reversed_on=date(2024, 7, 15), reason="Uang palsu", actor=manager
+    )
     assert _current(second) == [(1, "jasa", 75_000), (1, "pokok", 416_600)]
     # As of 12 July the report still shows both payments as they stood then.
     before = selectors.loan_position(loan, as_of=date(2024, 7, 12))
@@ -64,14 +70,14 @@ def test_repayment_reverse_reopens_paid_off_loan(loan, manager):
     rep = _pay(loan, manager, 5_900_000, date(2024, 6, 10), "a")
     loan.refresh_from_db()
     assert loan.status == "paid_off"
-    services.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 10), reason="Batal", actor=manager)
+    services.repayments.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 10), reason="Batal", actor=manager)
     loan.refresh_from_db()
     assert loan.status == "active" and loan.closed_on is None
 
 
 def test_repayment_reverse_same_day_leaves_no_trace_in_reports(loan, manager, upk):
     rep = _pay(loan, manager, 100_000, date(2024, 6, 10), "a")
-    services.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 10), reason="Batal", actor=manager)
+    services.repayments.repayment_reverse(repayment=rep, reversed_on=date(2024, 6, 10), reason="Batal", actor=manager)
     pos = selectors.loan_position(loan, as_of=date(2024, 6, 10))
     assert pos.paid_pokok == 0 and pos.paid_jasa == 0
     kas = JournalLine.objects.filter(account__role="kas", loan=loan, date=date(2024, 6, 10))

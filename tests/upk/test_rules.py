@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from upk import selectors, services
+from upk.ledger.errors import LedgerError
 from upk.models import ApprovalStatus, UpkRuleVersion
-from upk.services import LedgerError
 
 from .factories import make_active_loan, make_ksm
 
@@ -27,7 +27,7 @@ def late_book(upk, manager, capital):
     rules), October closed."""
     ksm = make_ksm(upk, actor=manager, savings_from=date(2026, 1, 5))
     loan = make_active_loan(upk, manager, ksm=ksm, applied_on=date(2026, 5, 2), disbursed_on=date(2026, 5, 10))
-    services.period_close(upk=upk, year=2026, month=10, actor=manager)
+    services.periods.period_close(upk=upk, year=2026, month=10, actor=manager)
     return loan
 
 
@@ -60,7 +60,7 @@ def test_manager_rule_change_does_not_alter_a_closed_month(late_book, upk, manag
     assert before["indicators"]["lar"][0] == 100
     today_before = _figures(upk, timezone.localdate())
 
-    services.upk_settings_update(upk=upk, actor=manager, **LENIENT)
+    services.settings.upk_settings_update(upk=upk, actor=manager, **LENIENT)
     version = UpkRuleVersion.objects.get(upk=upk)
     assert version.status == ApprovalStatus.PROPOSED
     assert version.effective_from == date(2026, 11, 1)  # the first open month
@@ -68,8 +68,8 @@ def test_manager_rule_change_does_not_alter_a_closed_month(late_book, upk, manag
     assert _figures(upk, timezone.localdate()) == today_before
 
     with pytest.raises(PermissionDenied):
-        services.upk_rules_decide(version=version, approve=True, actor=manager)
-    services.upk_rules_decide(version=version, approve=True, actor=staff)
+        services.settings.upk_rules_decide(version=version, approve=True, actor=manager)
+    services.settings.upk_rules_decide(version=version, approve=True, actor=staff)
     version.refresh_from_db()
     assert (version.status, version.decided_by, version.proposed_by) == (ApprovalStatus.APPROVED, staff, manager)
 
@@ -81,25 +81,25 @@ def test_manager_rule_change_does_not_alter_a_closed_month(late_book, upk, manag
 
 
 def test_rule_proposal_needs_a_different_staff_admin(late_book, upk, staff):
-    version = services.upk_rules_propose(upk=upk, actor=staff, reason="Uji", risk_instalments=4)
+    version = services.settings.upk_rules_propose(upk=upk, actor=staff, reason="Uji", risk_instalments=4)
     with pytest.raises(LedgerError, match="staf lain"):
-        services.upk_rules_decide(version=version, approve=True, actor=staff)
+        services.settings.upk_rules_decide(version=version, approve=True, actor=staff)
 
 
 def test_rule_rejection_needs_a_reason_and_changes_nothing(late_book, upk, manager, staff):
-    version = services.upk_rules_propose(upk=upk, actor=manager, reason="Longgarkan", **LENIENT)
+    version = services.settings.upk_rules_propose(upk=upk, actor=manager, reason="Longgarkan", **LENIENT)
     with pytest.raises(LedgerError, match="Alasan penolakan"):
-        services.upk_rules_decide(version=version, approve=False, actor=staff)
+        services.settings.upk_rules_decide(version=version, approve=False, actor=staff)
     before = _figures(upk, timezone.localdate())
-    services.upk_rules_decide(version=version, approve=False, actor=staff, reason="Tidak sesuai pedoman")
+    services.settings.upk_rules_decide(version=version, approve=False, actor=staff, reason="Tidak sesuai pedoman")
     assert _figures(upk, timezone.localdate()) == before
 
 
 def test_approval_after_a_later_close_takes_effect_after_it(late_book, upk, manager, staff):
-    version = services.upk_rules_propose(upk=upk, actor=manager, reason="Longgarkan", **LENIENT)
-    services.period_close(upk=upk, year=2026, month=11, actor=manager)
+    version = services.settings.upk_rules_propose(upk=upk, actor=manager, reason="Longgarkan", **LENIENT)
+    services.periods.period_close(upk=upk, year=2026, month=11, actor=manager)
     nov = _figures(upk, date(2026, 11, 30))
-    services.upk_rules_decide(version=version, approve=True, actor=staff)
+    services.settings.upk_rules_decide(version=version, approve=True, actor=staff)
     version.refresh_from_db()
     assert version.effective_from == date(2026, 12, 1)
     assert _figures(upk, date(2026, 11, 30)) == nov

@@ -10,15 +10,21 @@ from upk import queries, selectors, services
 
 def test_savings_balance_is_the_same_everywhere(upk, manager, loan):
     ksm = loan.ksm  # four deposits of Rp 10.000 (January–April 2024)
-    services.savings_deposit(ksm=ksm, amount=500_000, date=date(2024, 6, 1), actor=manager, idempotency_key="dep")
-    services.savings_withdraw(ksm=ksm, amount=15_000, date=date(2024, 6, 2), actor=manager, idempotency_key="wd")
-    kept = services.savings_cover_arrears(
+    services.savings.savings_deposit(
+        ksm=ksm, amount=500_000, date=date(2024, 6, 1), actor=manager, idempotency_key="dep"
+    )
+    services.savings.savings_withdraw(
+        ksm=ksm, amount=15_000, date=date(2024, 6, 2), actor=manager, idempotency_key="wd"
+    )
+    kept = services.savings.savings_cover_arrears(
         loan=loan, amount=100_000, date=date(2024, 6, 20), decision="Rapat 1", actor=manager, idempotency_key="c1"
     )
-    undone = services.savings_cover_arrears(
+    undone = services.savings.savings_cover_arrears(
         loan=loan, amount=50_000, date=date(2024, 6, 21), decision="Rapat 2", actor=manager, idempotency_key="c2"
     )
-    services.repayment_reverse(repayment=undone.repayment, reversed_on=date(2024, 6, 22), reason="salah", actor=manager)
+    services.repayments.repayment_reverse(
+        repayment=undone.repayment, reversed_on=date(2024, 6, 22), reason="salah", actor=manager
+    )
     expected = 40_000 + 500_000 - 15_000 - 100_000
     assert kept.repayment is not None
     assert selectors.savings_balance(ksm) == expected

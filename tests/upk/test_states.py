@@ -27,13 +27,17 @@ def test_state_written_at_disbursement(upk, manager):
 def test_state_follows_payments_and_backdated_payments(upk, manager):
     loan = make_active_loan(upk, manager)
     for n, on in enumerate((date(2024, 6, 10), date(2024, 7, 20))):
-        services.repayment_record(loan=loan, amount=INSTALMENT, paid_on=on, actor=manager, idempotency_key=f"s{n}")
+        services.repayments.repayment_record(
+            loan=loan, amount=INSTALMENT, paid_on=on, actor=manager, idempotency_key=f"s{n}"
+        )
     (row,) = states.stored(loan_ids=[loan.pk])
     assert row.valid_from == date(2024, 7, 20)
     assert row.pokok_all == 2 * POKOK
     assert row.cum_unsettled[:3] == [0, 0, 1]
     # A backdated payment re-allocates the later one: valid_from does not move back.
-    services.repayment_record(loan=loan, amount=1_000, paid_on=date(2024, 6, 1), actor=manager, idempotency_key="b")
+    services.repayments.repayment_record(
+        loan=loan, amount=1_000, paid_on=date(2024, 6, 1), actor=manager, idempotency_key="b"
+    )
     (row,) = states.stored(loan_ids=[loan.pk])
     assert row.valid_from == date(2024, 7, 20)
     assert_states_match_rebuild([loan.pk])
@@ -41,8 +45,8 @@ def test_state_follows_payments_and_backdated_payments(upk, manager):
 
 def test_state_write_off_date_is_copied(upk, manager, staff):
     loan = make_active_loan(upk, manager)
-    proposal = services.writeoff_propose(loan=loan, proposed_on=date(2025, 4, 30), reason="Macet", actor=manager)
-    services.writeoff_approve(write_off=proposal, actor=staff)
+    proposal = services.loans.writeoff_propose(loan=loan, proposed_on=date(2025, 4, 30), reason="Macet", actor=manager)
+    services.loans.writeoff_approve(write_off=proposal, actor=staff)
     (row,) = states.stored(loan_ids=[loan.pk])
     assert row.written_off_on == date(2025, 4, 30)
     assert selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=date(2025, 5, 1))[upk.pk][1].outstanding == 0
@@ -50,7 +54,7 @@ def test_state_write_off_date_is_copied(upk, manager, staff):
 
 def test_ledger_drift_reports_a_wrong_state_and_rebuild_repairs_it(upk, manager):
     loan = make_active_loan(upk, manager)
-    services.repayment_record(
+    services.repayments.repayment_record(
         loan=loan, amount=INSTALMENT, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="p"
     )
     assert selectors.ledger_drift(upk=upk) == []
@@ -80,7 +84,7 @@ def test_db_refuses_to_delete_a_state(upk, manager):
 
 def test_db_refuses_a_schedule_without_state(upk, manager):
     ksm = make_ksm(upk, members=5, actor=manager)
-    app = services.loan_apply(
+    app = services.loans.loan_apply(
         ksm=ksm,
         product=LoanProductFactory(upk=upk),
         applied_on=date(2024, 5, 2),
@@ -106,14 +110,16 @@ def test_ksm_with_two_loans_is_counted_once(upk, manager):
     first = make_active_loan(upk, manager)
     (row,) = states.stored(loan_ids=[first.pk])
     assert not row.shared_ksm
-    payoff = services.repayment_record(
+    payoff = services.repayments.repayment_record(
         loan=first, amount=5_900_000, paid_on=date(2024, 6, 10), actor=manager, idempotency_key="lunas"
     )
     second = make_active_loan(upk, manager, ksm=first.ksm, applied_on=date(2024, 6, 20), disbursed_on=date(2024, 7, 1))
     assert [r.shared_ksm for r in states.stored(loan_ids=[first.pk, second.pk])] == [True, True]
     make_active_loan(upk, manager)
     # Reversing the pay-off puts both loans of the KSM on the books at once.
-    services.repayment_reverse(repayment=payoff, reversed_on=date(2024, 7, 5), reason="Cek kosong", actor=manager)
+    services.repayments.repayment_reverse(
+        repayment=payoff, reversed_on=date(2024, 7, 5), reason="Cek kosong", actor=manager
+    )
     assert_states_match_rebuild([first.pk, second.pk])
     for as_of in (date(2024, 6, 30), date(2024, 7, 4), date(2024, 9, 30)):
         assert_paths_agree(upk, as_of)

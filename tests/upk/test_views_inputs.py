@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from upk.models import Loan, LoanProduct, Repayment, SavingsTransaction
 from upk.queries import today
-from upk.services import PRODUCT_TERMS
+from upk.services.registry import PRODUCT_TERMS
 
 from .factories import make_ksm
 from .factories_ui import fund, make_portfolio

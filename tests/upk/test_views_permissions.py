@@ -21,7 +21,7 @@ from .factories_ui import fund, make_portfolio
 @pytest.fixture
 def other_upk(other_bkm):
     unit = other_bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=unit)
+    services.settings.upk_setup(upk=unit)
     return unit
 
 

@@ -109,7 +109,7 @@ def test_savings_cover_bad_input_shows_message_and_changes_nothing(client, manag
 def test_savings_cover_more_than_owed_is_refused(client, manager, upk):
     loan = _loan_in_arrears(upk, manager)
     arrears = selectors.loan_position(loan, as_of=today()).arrears_amount
-    services.savings_deposit(
+    services.savings.savings_deposit(
         ksm=loan.ksm, amount=arrears * 2, date=today(), actor=manager, idempotency_key="big-deposit"
     )
     client.force_login(manager)

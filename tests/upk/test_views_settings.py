@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from tests.factories import UserFactory
 from upk import services
+from upk.ledger.chart import get_settings
 from upk.ledger.rules import rules_in_force
 from upk.models import Account, Instalment, LoanProduct, UpkRuleVersion, UpkSettings
-from upk.services import PRODUCT_TERMS, SETTINGS_FIELDS
+from upk.services.registry import PRODUCT_TERMS
+from upk.services.settings import SETTINGS_FIELDS
 
 from .factories import LoanProductFactory, make_active_loan
 
@@ -27,7 +29,7 @@ def _post_data(obj, fields, **changes):
 @pytest.fixture
 def upk_b(other_bkm):
     unit = other_bkm.units.get(unit_type="upk")
-    services.upk_setup(upk=unit)
+    services.settings.upk_setup(upk=unit)
     return unit
 
 
@@ -95,7 +97,7 @@ def test_product_update_keeps_disbursed_loan_schedule(client, manager, upk, loan
 
 def test_settings_update_by_manager(client, manager, upk):
     client.force_login(manager)
-    current = services.get_settings(upk)
+    current = get_settings(upk)
     url = reverse("upk:rules", args=[upk.pk])
     assert client.get(url).status_code == 200
     data = _post_data(
@@ -114,7 +116,9 @@ def test_settings_update_by_manager(client, manager, upk):
     assert (current.min_members, current.kol_m_from) == (5, 9)
     version = UpkRuleVersion.objects.get(upk=upk, status="proposed")
     assert (version.values["min_members"], version.values["kol_m_from"]) == ("7", "12")
-    services.upk_rules_decide(version=version, approve=True, actor=UserFactory(role="staff_admin", username="staf_2"))
+    services.settings.upk_rules_decide(
+        version=version, approve=True, actor=UserFactory(role="staff_admin", username="staf_2")
+    )
     in_force = rules_in_force([upk.pk], timezone.localdate())[upk.pk]
     assert (in_force.min_members, in_force.kol_m_from) == (7, 12)
 
@@ -130,7 +134,7 @@ def test_settings_update_by_manager(client, manager, upk):
 )
 def test_settings_update_bad_input_shows_message_and_changes_nothing(client, manager, upk, changes, message):
     client.force_login(manager)
-    current = services.get_settings(upk)
+    current = get_settings(upk)
     before = model_to_dict(current)
     response = client.post(reverse("upk:rules", args=[upk.pk]), _post_data(current, SETTINGS_FIELDS, **changes))
     assert response.status_code == 200
@@ -159,7 +163,7 @@ def test_manager_gets_404_on_other_upk_pages(client, manager, upk_b):
 
 def test_staff_viewer_reads_but_gets_403_on_post(client, staff_viewer, upk, product):
     client.force_login(staff_viewer)
-    current = services.get_settings(upk)
+    current = get_settings(upk)
     account = upk.accounts.get(role="kas")
     for name, args in [("upk:products", [upk.pk]), ("upk:rules", [upk.pk]), ("upk:accounts", [upk.pk])]:
         assert client.get(reverse(name, args=args)).status_code == 200
@@ -183,7 +187,7 @@ def test_staff_viewer_reads_but_gets_403_on_post(client, staff_viewer, upk, prod
 
 def test_staff_admin_edits_settings_of_any_upk(client, staff, upk_b):
     client.force_login(staff)
-    current = services.get_settings(upk_b)
+    current = get_settings(upk_b)
     response = client.post(reverse("upk:rules", args=[upk_b.pk]), _post_data(current, SETTINGS_FIELDS, min_members=4))
     assert response.status_code == 302
     # A staff admin proposes too; another staff admin decides (maker-checker).
@@ -223,6 +227,6 @@ def test_accounts_list_query_count_does_not_grow(client, manager, upk, django_as
     client.force_login(manager)
     url = reverse("upk:accounts", args=[upk.pk])
     for i in range(20):
-        services.account_create(upk=upk, actor=manager, code=f"190{i:02d}", name=f"Akun {i}", kind="asset")
+        services.settings.account_create(upk=upk, actor=manager, code=f"190{i:02d}", name=f"Akun {i}", kind="asset")
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200

@@ -20,7 +20,7 @@ def _sequence(loan, manager) -> None:
     first_due = loan.instalments.order_by("number").first()
     total = int(first_due.total)
     member = loan.loan_members.order_by("pk").first()
-    rec = services.repayment_record
+    rec = services.repayments.repayment_record
     early = rec(loan=loan, amount=150_000, paid_on=date(2024, 6, 1), actor=manager, idempotency_key=f"a{loan.pk}")
     rec(loan=loan, amount=total * 2, paid_on=date(2024, 7, 20), actor=manager, idempotency_key=f"b{loan.pk}")
     rec(
@@ -31,10 +31,12 @@ def _sequence(loan, manager) -> None:
         idempotency_key=f"c{loan.pk}",
         member_split={member: 200_000},
     )
-    services.collection_sheet_post(
+    services.repayments.collection_sheet_post(
         upk=loan.upk, date=date(2024, 8, 12), payments={loan.pk: total}, actor=manager, idempotency_key=f"d{loan.pk}"
     )
-    services.repayment_reverse(repayment=early, reversed_on=date(2024, 8, 20), reason="Salah input", actor=manager)
+    services.repayments.repayment_reverse(
+        repayment=early, reversed_on=date(2024, 8, 20), reason="Salah input", actor=manager
+    )
 
 
 def _books(loan) -> dict:
@@ -84,7 +86,7 @@ def test_ledger_insert_orm_path_writes_the_same_books(upk, manager, capital, mon
 def test_ledger_insert_numbers_receipts_and_entries_without_gaps(upk, manager, capital):
     loans = [make_active_loan(upk, manager, disbursed_on=DISBURSED) for _ in range(3)]
     before = set(Repayment.objects.values_list("receipt_number", flat=True))
-    sheet = services.collection_sheet_post(
+    sheet = services.repayments.collection_sheet_post(
         upk=upk,
         date=date(2024, 6, 10),
         payments={loan.pk: 100_000 for loan in loans},
@@ -104,7 +106,7 @@ def test_ledger_insert_numbers_receipts_and_entries_without_gaps(upk, manager, c
 def test_ledger_insert_receipt_numbers_past_six_digits_match_python(upk, manager, capital):
     loan = make_active_loan(upk, manager, disbursed_on=DISBURSED)
     Counter.objects.update_or_create(upk=upk, name="receipt", defaults={"value": 1_234_566})
-    rep = services.repayment_record(
+    rep = services.repayments.repayment_record(
         loan=loan, amount=50_000, paid_on=date(2024, 6, 3), actor=manager, idempotency_key="seven-digits"
     )
     rep.refresh_from_db()
@@ -123,7 +125,7 @@ def test_postings_work_with_server_side_preparation_off(upk, manager, capital):
     saved, raw.prepare_threshold = raw.prepare_threshold, None
     try:
         for n in range(3):
-            services.repayment_record(
+            services.repayments.repayment_record(
                 loan=loan, amount=60_000, paid_on=date(2024, 6, 3 + n), actor=manager, idempotency_key=f"np-{n}"
             )
     finally:

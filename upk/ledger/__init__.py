@@ -1,5 +1,5 @@
 """The ledger core of the UPK app: the only author of every money rule and
-every ledger write. Services (`upk/services.py`) orchestrate over it; screens,
+every ledger write. Services (the `upk/services/` package) orchestrate over it; screens,
 import, demo and bench go through the services. Nothing here imports the app
 above it (tests/upk/test_layering.py).
 

@@ -5,7 +5,7 @@ from django.db import migrations
 
 
 def forward(apps, schema_editor):
-    from upk.services import DEFAULT_CHART
+    from upk.ledger.chart import DEFAULT_CHART
 
     Unit = apps.get_model("bkm", "Unit")
     UpkSettings = apps.get_model("upk", "UpkSettings")

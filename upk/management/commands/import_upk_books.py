@@ -13,8 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from bkm.models import Unit
 from core.models import User
-from upk.imports import run_job
 from upk.models import ImportJob
+from upk.services.imports import run_job
 
 
 class Command(BaseCommand):

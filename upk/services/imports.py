@@ -37,10 +37,15 @@ from django.utils.translation import gettext as _
 
 from bkm.models import Kelurahan
 
-from . import services
-from .ledger.actors import Actor
-from .models import CAPITAL_ROLES, KSM, Account, ImportJob, KSMMember, LoanProduct
-from .services import LedgerError
+from ..ledger.actors import Actor
+from ..ledger.errors import LedgerError
+from ..models import CAPITAL_ROLES, KSM, Account, ImportJob, KSMMember, LoanProduct
+from .cash import capital_receive
+from .loans import loan_apply, loan_decide, loan_disburse
+from .registry import ksm_create, ksm_member_add, product_create
+from .repayments import repayment_record
+from .savings import savings_deposit, savings_withdraw
+from .settings import upk_setup
 
 if TYPE_CHECKING:
     from bkm.models import Unit
@@ -546,13 +551,13 @@ def post(
 
     try:
         with transaction.atomic():
-            services.upk_setup(upk=upk)
+            upk_setup(upk=upk)
             ksm_by_code: dict[str, KSM] = {k.code: k for k in KSM.objects.filter(upk=upk)}
             for item in plan.ksms:
                 ksm = step(
                     item["row"],
                     partial(
-                        services.ksm_create,
+                        ksm_create,
                         upk=upk,
                         code=item["code"],
                         name=item["name"],
@@ -575,7 +580,7 @@ def post(
                 member = step(
                     item["row"],
                     partial(
-                        services.ksm_member_add,
+                        ksm_member_add,
                         ksm=ksm,
                         nik=item["nik"],
                         name=item["name"],
@@ -592,7 +597,7 @@ def post(
             # Loans that name no product take the UPK's first active one (made if there is none).
             product = LoanProduct.objects.filter(upk=upk, is_active=True).order_by("pk").first()
             if product is None and any(item["product"] is None for item in plan.loans.values()):
-                product = services.product_create(upk=upk, name=_("Pinjaman Bergulir (impor)"), actor=actor)
+                product = product_create(upk=upk, name=_("Pinjaman Bergulir (impor)"), actor=actor)
             # Money events in date order; same day: capital, savings, loans, repayments.
             events: list[tuple[date, int, int, str, Callable[[], Any], Row]] = []
             for item in plan.capital:
@@ -657,14 +662,14 @@ def post(
 
 def _capital(item: dict, upk: Unit, actor: Actor, prefix: str) -> Callable[[], Any]:
     return partial(
-        services.capital_receive,
+        capital_receive,
         upk=upk, account=item["account"], amount=item["amount"], date=item["date"], description=item["description"],
         actor=actor, idempotency_key=f"{prefix}-sa-{item['row'].number}", channel=item["channel"],
     )  # fmt: skip
 
 
 def _saving(item: dict, ksm: KSM, actor: Actor, prefix: str) -> Callable[[], Any]:
-    fn = services.savings_deposit if item["kind"] == "setor" else services.savings_withdraw
+    fn = savings_deposit if item["kind"] == "setor" else savings_withdraw
     return lambda: fn(
         ksm=ksm,
         amount=item["amount"],
@@ -679,13 +684,13 @@ def _loan(
 ) -> Callable[[], Any]:
     def run() -> Any:
         assert product is not None  # post() makes one when a loan names none
-        app = services.loan_apply(
+        app = loan_apply(
             ksm=ksm, product=product, applied_on=item["applied"], member_amounts=shares, term_months=item["term"], actor=actor,
             purpose=_("Impor: nomor lama %(n)s") % {"n": item["number"]}, historical=True,
             jasa_rate=item["jasa_rate"], jasa_method=item["jasa_method"],
         )  # fmt: skip
-        services.loan_decide(loan=app.loan, approve=True, decided_on=item["applied"], actor=actor)
-        loan = services.loan_disburse(loan=app.loan, disbursed_on=item["disbursed"], actor=actor, via=item["via"])
+        loan_decide(loan=app.loan, approve=True, decided_on=item["applied"], actor=actor)
+        loan = loan_disburse(loan=app.loan, disbursed_on=item["disbursed"], actor=actor, via=item["via"])
         loans[item["number"]] = loan
         return loan
 
@@ -699,7 +704,7 @@ def _payment(item: dict, loans: dict, actor: Actor, prefix: str) -> Callable[[],
             raise LedgerError(
                 _("Pinjaman %(n)s tidak tercatat (lihat kesalahan di lembar Pinjaman).") % {"n": item["loan"]}
             )
-        return services.repayment_record(
+        return repayment_record(
             loan=loan, amount=item["amount"], paid_on=item["date"], actor=actor,
             idempotency_key=f"{prefix}-pb-{item['row'].number}", channel=item["channel"],
         )  # fmt: skip
