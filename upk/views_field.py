@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,10 @@ _RECEIPT_QS = Repayment.objects.select_related("loan", "loan__ksm", "upk", "upk_
 
 
 def _shared_link(request: HttpRequest, rep: Repayment) -> str:
-    return request.build_absolute_uri(reverse("upk:receipt_shared", args=[receipts.share_token(repayment_id=rep.pk)]))
+    """The address the chair opens: on the portal's public base URL (as in notification e-mails), not
+    on whatever host the manager reached the portal by."""
+    path = reverse("upk:receipt_shared", args=[receipts.share_token(repayment_id=rep.pk)])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
 def receipt_shares(

@@ -8,6 +8,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core import signing
 from django.test import Client
 from django.urls import reverse
@@ -109,7 +110,7 @@ def test_receipt_page_shows_terbilang_and_whatsapp_link_to_chair(client, manager
     assert paid.receipt_number in text and paid.loan.ksm.name in text
     assert "Angsuran ke-1." in text and "Tidak ada tunggakan." in text
     share = response.context["share_link"]
-    assert share in text and share.startswith("http://testserver/upk/kuitansi/")
+    assert share in text and share.startswith(settings.PORTAL_BASE_URL.rstrip("/") + "/upk/kuitansi/")
     # The chair opens the link without a login.
     anonymous = Client().get(urlsplit(share).path)
     assert anonymous.status_code == 200
