@@ -7,7 +7,6 @@ so the admin and demo data get them too.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import DecimalNumberField, RupiahField, number_formfield
+from core.nik import NikField
 
 from .models import (
     BKM,
@@ -82,14 +82,7 @@ class BKMContactsForm(forms.ModelForm):
 
 
 class BoardMemberForm(forms.ModelForm):
-    # A plain CharField so a 17-digit NIK gets the NIK message, not a length one.
-    nik = forms.CharField(
-        label=_("NIK"),
-        required=False,
-        max_length=40,
-        help_text=_("16 digit angka sesuai KTP; boleh dikosongkan."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    nik = NikField(required=False, help_text=_("16 digit angka sesuai KTP; boleh dikosongkan."))
 
     class Meta:
         model = BoardMember
@@ -100,12 +93,6 @@ class BoardMemberForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _model_field(self, "election").queryset = Election.objects.filter(bkm=bkm)
         _model_field(self, "election").empty_label = _("(belum dicatat)")
-
-    def clean_nik(self) -> str:
-        nik = re.sub(r"\s+", "", self.cleaned_data.get("nik") or "")
-        if nik and not re.fullmatch(r"\d{16}", nik):
-            raise ValidationError(_("NIK harus 16 digit angka."), code="nik")
-        return nik
 
 
 class ElectionForm(forms.ModelForm):

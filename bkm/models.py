@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.nik import NIK_SQL_REGEX, nik_validator
+
 
 class Kecamatan(models.Model):
     # Kemendagri codes are unconfirmed (reference §5.1), so codes are editable.
@@ -240,9 +242,6 @@ class Handover(models.Model):
 # --- Board and elections -----------------------------------------------------
 
 
-nik_validator = RegexValidator(r"^\d{16}$", _("NIK harus 16 digit angka."), code="nik")
-
-
 class Gender(models.TextChoices):
     LAKI_LAKI = "L", _("Laki-laki")
     PEREMPUAN = "P", _("Perempuan")
@@ -331,9 +330,7 @@ class BoardMember(models.Model):
         verbose_name = _("anggota BKM")
         verbose_name_plural = _("anggota BKM")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(nik="") | Q(nik__regex=r"^[0-9]{16}$"), name="boardmember_nik_16_digits"
-            ),
+            models.CheckConstraint(condition=Q(nik="") | Q(nik__regex=NIK_SQL_REGEX), name="boardmember_nik_16_digits"),
             models.CheckConstraint(condition=Q(term_end__gt=F("term_start")), name="boardmember_term_order"),
             # The collective board has one coordinator at a time.
             models.UniqueConstraint(

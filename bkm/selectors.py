@@ -42,7 +42,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.privacy import mask_nik
+from core.nik import mask_nik
 
 from .models import (
     BKM,

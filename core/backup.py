@@ -4,7 +4,8 @@ A backup is a directory `pokja-<YYYYmmdd-HHMMSS>/` holding
 
 - `database.dump`  — `pg_dump --format=custom` of the database,
 - `media.tar`      — every file a row names (documents, attachments, thumbnails, imports, report PDFs),
-- `manifest.json`  — row counts of every table, the trial balance of every UPK and the SHA-256 of every file.
+- `manifest.json`  — row counts of every table, what each app's registered `BackupCheck` records
+  (the UPK ledger: the trial balance of every UPK) and the SHA-256 of every file.
 
 The dump, the counts, the trial balances and the list of files all come from ONE database snapshot
 (a REPEATABLE READ transaction whose snapshot `pg_dump --snapshot` uses), so they agree with each
@@ -12,8 +13,8 @@ other even while the portal is in use; files are never changed once stored, so t
 after holds every file the snapshot names.
 
 `restore` loads a backup into an empty deployment (a database with no tables, an empty MEDIA_ROOT)
-and `verify` compares what is there with the manifest: row counts, every UPK's trial balance (and
-that debits equal credits, and the ledger's caches — `upk.selectors.ledger_drift`), and the
+and `verify` compares what is there with the manifest: row counts, each registered check (the UPK
+ledger's: every UPK's trial balance, that debits equal credits, and the ledger's caches), and the
 SHA-256 of every file a row names.
 """
 
@@ -24,7 +25,8 @@ import json
 import os
 import subprocess
 import tarfile
-from datetime import date
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .media import referenced_names
-
-FAR_FUTURE = date(2100, 12, 31)  # trial balances "as of" after every possible posting
 
 
 class BackupError(Exception):
@@ -78,20 +78,31 @@ def table_counts() -> dict[str, int]:
     return counts
 
 
-def trial_balances() -> dict[str, dict[str, Any]]:
-    """Every UPK's trial balance after its last posting: totals and each account's debit/credit."""
-    from bkm.models import Unit
-    from upk.selectors import trial_balance
+@dataclass(frozen=True)
+class BackupCheck:
+    """An app's own figures in the manifest, and their verification after a
+    restore. Apps register theirs in `AppConfig.ready()` (the UPK ledger: every
+    UPK's trial balance and its cache drift — `upk/backup.py`), so `core`
+    imports no app."""
 
-    result = {}
-    for unit in Unit.objects.filter(unit_type="upk").order_by("pk"):
-        tb = trial_balance(upk=unit, as_of=FAR_FUTURE)
-        result[str(unit.pk)] = {
-            "debit": int(tb.total_debit),
-            "credit": int(tb.total_credit),
-            "accounts": {row.account.code: [int(row.debit), int(row.credit)] for row in tb.rows},
-        }
-    return result
+    key: str  # the manifest key the recorded value is stored under
+    record: Callable[[], Any]  # runs inside the backup's database snapshot; JSON-serialisable
+    verify: Callable[[Any], list[str]]  # the recorded value → problems in this deployment (empty: verified)
+
+
+_CHECKS: dict[str, BackupCheck] = {}
+_RESERVED = {"format", "created_at", "database", "tables", "files", "missing_at_backup"}
+
+
+def register_check(check: BackupCheck) -> BackupCheck:
+    if check.key in _RESERVED:
+        raise ValueError(f"manifest key {check.key!r} is the backup's own")
+    _CHECKS[check.key] = check
+    return check
+
+
+def registered_checks() -> list[BackupCheck]:
+    return [_CHECKS[key] for key in sorted(_CHECKS)]
 
 
 def backup_create(*, output: Path) -> Path:
@@ -117,7 +128,7 @@ def backup_create(*, output: Path) -> Path:
         if done.returncode != 0:
             raise BackupError(f"pg_dump gagal: {done.stderr.strip()[-2000:]}")
         counts = table_counts()
-        balances = trial_balances()
+        recorded = {check.key: check.record() for check in registered_checks()}
         names = sorted(referenced_names())
     files: dict[str, str] = {}
     missing: list[str] = []
@@ -134,7 +145,7 @@ def backup_create(*, output: Path) -> Path:
         "created_at": timezone.now().isoformat(),
         "database": str(connection.settings_dict["NAME"]),
         "tables": counts,
-        "trial_balances": balances,
+        **recorded,
         "files": files,
         "missing_at_backup": missing,
     }
@@ -176,24 +187,17 @@ def backup_restore(*, backup: Path) -> None:
 
 def backup_verify(*, backup: Path) -> list[str]:
     """What differs between this deployment and the backup's manifest (empty: all verified)."""
-    from bkm.models import Unit
-    from upk.selectors import ledger_drift
-
     manifest = _read_manifest(Path(backup))
     problems: list[str] = []
     counts = table_counts()
     for table, expected in manifest["tables"].items():
         if counts.get(table) != expected:
             problems.append(f"tabel {table}: {counts.get(table)} baris, cadangan {expected}")
-    balances = trial_balances()
-    for upk_id, expected in manifest["trial_balances"].items():
-        actual = balances.get(upk_id)
-        if actual != expected:
-            problems.append(f"neraca saldo UPK {upk_id} berbeda dari cadangan")
-        elif actual["debit"] != actual["credit"]:
-            problems.append(f"neraca saldo UPK {upk_id} tidak seimbang: {actual['debit']} ≠ {actual['credit']}")
-    for unit in Unit.objects.filter(unit_type="upk").order_by("pk"):
-        problems += [f"UPK {unit.pk}: {p}" for p in ledger_drift(upk=unit)]
+    for check in registered_checks():
+        if check.key not in manifest:
+            problems.append(f"manifest tidak memuat {check.key}")
+            continue
+        problems += check.verify(manifest[check.key])
     media_root = Path(settings.MEDIA_ROOT)
     for name, digest in manifest["files"].items():
         path = media_root / name

@@ -70,12 +70,13 @@ def _upk_panel(user: Any) -> dict[str, Any]:
     """City UPK figures as of today: indicators, kecamatan breakdown, kolektibilitas (4 queries)."""
     from django.utils import timezone
 
-    from .selectors import upk_snapshot
+    from .selectors import indicator_columns, upk_snapshot
 
     snapshot = upk_snapshot(as_of=timezone.localdate())
     return {
         "snapshot": snapshot,
-        "indicator_codes": ("lar", "par", "ccr", "roi", "rr", "collection_rate"),
+        "indicators": (columns := indicator_columns()),
+        "indicator_codes": [c.code for c in columns],
         "charts": {
             "par": bar_chart(
                 [(k.label, (k.values["par"] or Decimal(0),)) for k in snapshot.by_kecamatan],

@@ -30,7 +30,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
 
@@ -577,6 +577,25 @@ def aggregate_figures(figures: list[Any], as_of: Any) -> Any:
         ):
             setattr(total, name, getattr(total, name) + getattr(f, name))
     return total
+
+
+@dataclass(frozen=True)
+class IndicatorColumn:
+    code: str
+    label: str
+    short: str  # a column header where the full label is too wide (the PDF's tables)
+
+
+# Column headers only; the list, order and labels are the ledger's.
+_SHORT_LABELS = {"collection_rate": gettext_noop("Penagihan")}  # translated where shown
+
+
+def indicator_columns() -> list[IndicatorColumn]:
+    """The one indicator list (upk.selectors.INDICATORS) as the city report (PDF), the
+    dashboard and the open-data API (`/api/upk-indikator/`) show it, in its order."""
+    from upk.selectors import INDICATORS
+
+    return [IndicatorColumn(d.code, str(d.label), _SHORT_LABELS.get(d.code, str(d.label))) for d in INDICATORS]
 
 
 def indicator_values(figures: Any) -> dict[str, Decimal | None]:

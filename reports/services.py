@@ -31,10 +31,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.db_router import replica_reads
 from core.outbox import outbox_add, outbox_waiting
 from core.storage import DISK_FULL, NOT_WRITABLE, storage_error_message
 from core.workers import alive_workers, pid_alive
-from pokja_portal.db_router import replica_reads
 
 from . import conf
 from .models import ACTIVE_STATUSES, ReportRun, ReportSubscription, RunStatus, WarningAcknowledgement
@@ -219,7 +219,7 @@ def report_run_generate(*, run: ReportRun) -> None:
     rt = get_report_type(run.report_type)
     progress = ProgressReporter(run.pk, low=0, high=80)
     with translation.override("id"), timezone.override("Asia/Jakarta"):
-        # The report's data from the read replica when one is configured (pokja_portal/db_router.py).
+        # The report's data from the read replica when one is configured (core/db_router.py).
         with replica_reads():
             context = report_context(
                 rt=rt, params=run.parameters, requested_by=run.requested_by, run=run, progress=progress

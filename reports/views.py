@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.db_router import use_replica
 from core.filters import filterset
 from core.outbox import QUEUE_UNREACHABLE_MESSAGE, runs_in_process
 from core.permissions import is_staff, is_staff_admin
 from core.storage import open_stored
-from pokja_portal.db_router import use_replica
 
 from .dashboard import dashboard_panels
 from .filters import RunFilterSet, WarningFilterSet
@@ -162,7 +162,7 @@ def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
 
 
 @login_required
-@use_replica  # reads from the read replica when one is configured (pokja_portal/db_router.py)
+@use_replica  # reads from the read replica when one is configured (core/db_router.py)
 def dashboard(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
     panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]

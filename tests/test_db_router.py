@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bkm.models import BKM
-from pokja_portal.db_router import REPLICA, ReplicaRouter, replica_configured, replica_reads
+from core.db_router import REPLICA, ReplicaRouter, replica_configured, replica_reads
 from tests.factories import BKMFactory, UserFactory
 
 

@@ -13,6 +13,7 @@ class UpkConfig(AppConfig):
     def ready(self) -> None:
         from bkm.links import register_unit_link
         from bkm.models import Unit
+        from core.backup import BackupCheck, register_check
         from core.landing import LandingPanel, register_panel
         from core.models import User
 
@@ -20,6 +21,7 @@ class UpkConfig(AppConfig):
 
         register_panel(LandingPanel("upk", "upk/_landing.html", manager_panel, order=10))
         register_unit_link("upk", upk_books_link)
+        register_check(BackupCheck("trial_balances", _backup_trial_balances, _backup_verify))
         post_save.connect(_setup_new_upk, sender=Unit, dispatch_uid="upk_setup_new_unit")
         m2m_changed.connect(_forget_managed_upks, sender=User.upk_units.through, dispatch_uid="upk_forget_managed")
 
@@ -31,6 +33,18 @@ def _setup_new_upk(sender: Any, instance: Any, created: bool, raw: bool = False,
         from .services.settings import upk_setup
 
         upk_setup(upk=instance)
+
+
+def _backup_trial_balances() -> Any:
+    from .backup import trial_balances
+
+    return trial_balances()
+
+
+def _backup_verify(expected: Any) -> list[str]:
+    from .backup import verify_trial_balances
+
+    return verify_trial_balances(expected)
 
 
 def _forget_managed_upks(sender: Any, instance: Any, reverse: bool, **kwargs: Any) -> None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bkm.models import Kelurahan
 from core.fields import RupiahField, number_formfield
+from core.nik import NikField
 
 from .models import Account, AccountKind, Channel, Gender, KSMMember, LoanProduct
 
@@ -53,12 +54,7 @@ class KSMForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    nik = forms.RegexField(
-        label=_("NIK"),
-        regex=r"^\d{16}$",
-        error_messages={"invalid": _("NIK harus 16 digit angka.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    nik = NikField()
     name = forms.CharField(label=_("Nama"), max_length=200)
     gender = forms.ChoiceField(label=_("Jenis kelamin"), choices=Gender.choices)
     address = forms.CharField(label=_("Alamat"), max_length=255, required=False)

@@ -21,11 +21,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.nik import NIK_SQL_REGEX, nik_validator
 
 
 def money_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField:
@@ -338,16 +340,20 @@ class MonthlyPackage(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
     checks_ok = models.BooleanField()
+    # The snapshot: what was submitted, as shown and printed for ever after
+    # (`upk.packages`); never recomputed.
     figures = models.JSONField()
+    # A resubmission after a staff reopening names the package it replaces;
+    # the earlier one stays, marked "digantikan".
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by", editable=False
+    )
 
     class Meta:
         ordering = ["-year", "-month", "-submitted_at"]
 
 
 # --- KSM, members, savings ------------------------------------------------------
-
-
-nik_validator = RegexValidator(r"^\d{16}$", _("NIK harus 16 digit angka."))
 
 
 class KSM(models.Model):
@@ -404,7 +410,7 @@ class KSMMember(models.Model):
         verbose_name_plural = _("anggota KSM")
         constraints = [
             models.UniqueConstraint(fields=["ksm", "nik"], name="upk_member_unique_nik"),
-            models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="upk_member_nik_16_digits"),
+            models.CheckConstraint(condition=Q(nik__regex=NIK_SQL_REGEX), name="upk_member_nik_16_digits"),
         ]
 
     def __str__(self) -> str:

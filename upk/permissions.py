@@ -20,8 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from core.nik import mask_nik
 from core.permissions import is_staff, is_staff_admin
-from core.privacy import mask_nik
 
 from .ledger.actors import Actor
 

@@ -1380,6 +1380,23 @@ class LppRow:
     kol: int
 
 
+LPP_SNAPSHOT_FIELDS = (
+    "number",
+    "ksm_id",
+    "principal",
+    "target_pokok",
+    "target_jasa",
+    "pokok_before",
+    "pokok_month",
+    "jasa_month",
+    "pokok_to_date",
+    "jasa_to_date",
+    "outstanding",
+    "arrears",
+    "kol",
+)
+
+
 @dataclass
 class Lpp:
     year: int
@@ -1464,9 +1481,11 @@ class MonthlyPackageData:
             "month": self.month,
             "lpp_outstanding": self.lpp.outstanding,
             "kol_buckets": {
-                b.code: {"loans": b.loans, "outstanding": b.outstanding, "required": b.required}
+                b.code: {"loans": b.loans, "outstanding": b.outstanding, "required": b.required, "rate": str(b.rate)}
                 for b in self.kolektibilitas.buckets
             },
+            # Per loan, so the submitted package's LPP is shown from the snapshot (upk.packages).
+            "lpp_rows": [{k: getattr(r, k) for k in LPP_SNAPSHOT_FIELDS} for r in self.lpp.rows],
             "required_reserve": self.kolektibilitas.required_reserve,
             "booked_reserve": self.kolektibilitas.booked_reserve,
             "neraca": {
@@ -1659,7 +1678,7 @@ class HistoryRow:
 
 
 def _history_value(field: str, value: Any) -> str:
-    from core.privacy import mask_nik
+    from core.nik import mask_nik
 
     if value is None or value == "":
         return "—"

@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from bkm.models import Unit
 from core.fields import RupiahField
 from core.filters import filterset
+from core.nik import mask_nik
 from core.params import year_in_range, year_range_message
-from core.privacy import mask_nik
 
 from . import forms, permissions, receipts, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
@@ -51,6 +51,7 @@ from .models import (
     Reschedule,
     WriteOff,
 )
+from .packages import submitted_package
 from .queries import (
     as_of_from,
     export_format,
@@ -904,8 +905,10 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
 @login_required
 def year_end(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_posting(request.user, upk_id)
-    rules = get_settings(upk)
     form = forms.YearEndForm(request.POST or None, initial={"year": today().year - 1})
+    # The split shown is the one the closing will use: the rules in force on 31 December of that year.
+    year = form.cleaned_data["year"] if form.is_bound and form.is_valid() else form.initial["year"]
+    rules = rules_in_force([upk.pk], date(year, 12, 31))[upk.pk]
     if request.method == "POST" and form.is_valid():
         try:
             closing = services.periods.year_end_close(upk=upk, year=form.cleaned_data["year"], actor=request.user)
@@ -954,7 +957,12 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
     package = selectors.monthly_package(upk=upk, year=year, month=month)
     borrowers = permissions.can_view_borrowers(request.user, upk)
     names = dict(KSM.objects.filter(upk=upk).values_list("pk", "name")) if borrowers else {}
-    submitted = MonthlyPackage.objects.filter(upk=upk, year=year, month=month).select_related("submitted_by").first()
+    # Submitted means frozen: a submitted month is shown from its snapshot,
+    # with today's recalculation and the difference beside it (upk.packages).
+    frozen = submitted_package(upk=upk, year=year, month=month, recalculated=package)
+    snapshot_lpp = None
+    if frozen is not None and frozen.lpp_rows is not None and borrowers:
+        snapshot_lpp = [(r, names.get(r["ksm_id"], "")) for r in frozen.lpp_rows]
     return render(
         request,
         "upk/package.html",
@@ -967,7 +975,11 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
             "names": names,
             "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows] if borrowers else [],
             "indicators": [(v, _band_class(v.band)) for v in package.indicators.values.values()],
-            "submitted": submitted,
+            "submitted": frozen.package if frozen else None,
+            "frozen": frozen,
+            "snapshot_indicators": [(v, _band_class(v.band)) for v in frozen.indicators] if frozen else [],
+            "snapshot_lpp": snapshot_lpp,
+            "can_submit": frozen is None or frozen.month_open,
             "errors": errors,
             "kol_names": [str(n) for _c, n in selectors.KOL_NAMES],
         },
@@ -1007,7 +1019,7 @@ def periods(request: HttpRequest, upk_id: int) -> HttpResponse:
             raise Http404
     closed = AccountingPeriod.objects.filter(upk=upk, is_closed=True).order_by("-year", "-month")
     events = PeriodEvent.objects.filter(period__upk=upk).select_related("period", "actor").order_by("-at")[:50]
-    packages = MonthlyPackage.objects.filter(upk=upk).select_related("submitted_by")[:24]
+    packages = MonthlyPackage.objects.filter(upk=upk).select_related("submitted_by", "superseded_by")[:24]
     return render(
         request,
         "upk/periods.html",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from core.privacy import mask_nik as _mask_nik
+from core.nik import mask_nik as _mask_nik
 
 register = template.Library()
 

@@ -116,7 +116,7 @@ if IS_POSTGRES:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # Optional read replica (streaming replication of the primary): reports, the dashboard and the API read
-# from it (pokja_portal/db_router.py); writes and every other read stay on the primary.
+# from it (core/db_router.py); writes and every other read stay on the primary.
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = {
         **env.db("DATABASE_REPLICA_URL"),
@@ -126,7 +126,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
         "CONN_HEALTH_CHECKS": DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
     }
 DATABASE_REPLICA_READS = "replica" in DATABASES
-DATABASE_ROUTERS = ["pokja_portal.db_router.ReplicaRouter"]
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
 
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from bkm.models import BKM, Kecamatan, Kelurahan, Proposal
+from reports.selectors import indicator_columns
 
 
 class KecamatanSerializer(serializers.ModelSerializer):
@@ -83,12 +84,12 @@ class MeetingPublicSerializer(serializers.Serializer):
 
 
 BAND_CHOICES = ["sehat", "kurang_sehat", "tidak_sehat"]
-INDICATOR_CODES = ("lar", "par", "ccr", "roi", "rr", "collection_rate")
+# The one indicator list (upk.selectors.INDICATORS via reports.selectors.indicator_columns): a
+# new indicator reaches the API, the city report and the dashboard together.
+INDICATOR_CODES = tuple(c.code for c in indicator_columns())
 
 
-class UpkIndicatorSerializer(serializers.Serializer):
-    """One UPK's aggregated indicators as of a month end (no borrower data): upk.selectors' figures."""
-
+class _UpkIndicatorBase(serializers.Serializer):
     upk = serializers.IntegerField(read_only=True)
     bkm = serializers.IntegerField(read_only=True)
     bkm_name = serializers.CharField(read_only=True)
@@ -99,27 +100,31 @@ class UpkIndicatorSerializer(serializers.Serializer):
     # Whole Rupiah as integers.
     outstanding = serializers.IntegerField(read_only=True)
     active_ksm = serializers.IntegerField(read_only=True)
-    lar = serializers.DecimalField(
-        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
-    )
-    lar_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
-    par = serializers.DecimalField(
-        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
-    )
-    par_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
-    ccr = serializers.DecimalField(
-        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
-    )
-    ccr_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
-    roi = serializers.DecimalField(
-        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
-    )
-    roi_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
-    rr = serializers.DecimalField(
-        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
-    )
-    rr_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
-    collection_rate = serializers.DecimalField(
-        max_digits=12, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
-    )
-    collection_rate_band = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+
+
+def _indicator_fields() -> dict[str, Any]:
+    """`<code>` (%, two decimals) and `<code>_band` for each indicator of the one list."""
+    fields: dict[str, Any] = {}
+    for column in indicator_columns():
+        fields[column.code] = serializers.DecimalField(
+            max_digits=12,
+            decimal_places=2,
+            coerce_to_string=False,
+            allow_null=True,
+            read_only=True,
+            help_text=f"{column.label} (%)",
+        )
+        fields[f"{column.code}_band"] = serializers.ChoiceField(BAND_CHOICES, allow_null=True, read_only=True)
+    return fields
+
+
+# Built with the serializer metaclass so the declared fields (and the OpenAPI schema) follow the list.
+UpkIndicatorSerializer = type(
+    "UpkIndicatorSerializer",
+    (_UpkIndicatorBase,),
+    {
+        "__module__": __name__,
+        "__doc__": "One UPK's aggregated indicators as of a month end (no borrower data): upk.selectors' figures.",
+        **_indicator_fields(),
+    },
+)

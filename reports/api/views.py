@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
-from pokja_portal.db_router import replica_reads
+from core.db_router import replica_reads
 from reports.selectors import proposal_list
 
 from .renderers import CSVRenderer
@@ -75,7 +75,7 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
 
     def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
         # Authentication and permissions on the primary; then the handler's reads from the read
-        # replica when one is configured (pokja_portal/db_router.py), until finalize_response.
+        # replica when one is configured (core/db_router.py), until finalize_response.
         super().initial(request, *args, **kwargs)
         self._replica = replica_reads()
         self._replica.__enter__()

@@ -46,6 +46,7 @@ class Params(ReportParamsForm):
 
 def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
     from upk.models import KSM
+    from upk.packages import submitted_package
     from upk.selectors import monthly_package
 
     year, month = parse_period(params["period"])
@@ -54,11 +55,23 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
         raise LookupError(_("UPK yang diminta tidak ditemukan."))
     progress(10, _("Menyusun paket bulanan"))
     package = monthly_package(upk=unit, year=year, month=month)
+    # Submitted means frozen: a submitted month prints its stored snapshot (upk.packages), with
+    # the difference when a staff reopening changed the month since.
+    frozen = submitted_package(upk=unit, year=year, month=month, recalculated=package)
     progress(60, _("Membaca nama KSM"))
-    names = dict(KSM.objects.filter(pk__in={r.ksm_id for r in package.lpp.rows}).values_list("pk", "name"))
+    lpp: list[Any] = frozen.lpp_rows if frozen is not None and frozen.lpp_rows is not None else package.lpp.rows
+    ksm_ids = {r["ksm_id"] if isinstance(r, dict) else r.ksm_id for r in lpp}
+    names = dict(KSM.objects.filter(pk__in=ksm_ids).values_list("pk", "name"))
     submitted = bool(packages_submitted(upk_ids=[unit.pk], year=year, month=month))
     label = format_month(package.kolektibilitas.as_of)
     progress(80, _("Data siap"))
+    status = _("Belum dikirim")
+    if frozen is not None:
+        status = _("Sudah dikirim %(d)s") % {"d": frozen.package.submitted_at.strftime("%d-%m-%Y")}
+        if frozen.package.supersedes is not None:
+            status += " " + _("(menggantikan paket %(d)s)") % {
+                "d": frozen.package.supersedes.submitted_at.strftime("%d-%m-%Y")
+            }
     return {
         "title": _("Laporan Bulanan %(upk)s") % {"upk": upk_label(unit)},
         "subtitle": _("Paket laporan bulan %(month)s") % {"month": label},
@@ -66,10 +79,16 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
             (_("UPK"), upk_label(unit)),
             (_("Kelurahan / Kecamatan"), f"{unit.bkm.kelurahan.name} / {unit.bkm.kelurahan.kecamatan.name}"),
             (_("Periode"), label),
-            (_("Status pengiriman"), _("Sudah dikirim") if submitted else _("Belum dikirim")),
+            (_("Status pengiriman"), status),
         ],
         "package": package,
-        "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows],
-        "indicators": list(package.indicators.values.values()),
+        "frozen": frozen,
+        "checks": frozen.snapshot.get("checks", []) if frozen else package.checks,
+        "kol": frozen.kolektibilitas if frozen else package.kolektibilitas,
+        "lpp_rows": [(r, names.get(r["ksm_id"] if isinstance(r, dict) else r.ksm_id, "")) for r in lpp],
+        "lpp_outstanding": frozen.snapshot.get("lpp_outstanding") if frozen else package.lpp.outstanding,
+        "indicators": frozen.indicators if frozen else list(package.indicators.values.values()),
+        # Neraca and laba-rugi follow from the trial balance: as recalculated when it equals the snapshot's.
+        "show_books": frozen is None or frozen.books_unchanged,
         "submitted": submitted,
     }

@@ -18,10 +18,9 @@ from bkm.models import Kecamatan
 from reports.charts import bar_chart, line_chart
 from reports.forms import PeriodField, ReportParamsForm, kecamatan_field
 from reports.pdf import format_month, format_rupiah
-from reports.selectors import parse_period, upk_city
+from reports.selectors import indicator_columns, parse_period, upk_city
 
 TEMPLATE = "reports/pdf/kinerja_upk_kota.html"
-INDICATOR_CODES = ("lar", "par", "ccr", "roi", "rr", "collection_rate")
 
 
 class Params(ReportParamsForm):
@@ -79,6 +78,7 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
             (_("Jumlah UPK"), str(len(city.rows))),
         ],
         "city": city,
-        "indicator_codes": INDICATOR_CODES,
+        "indicators": (columns := indicator_columns()),
+        "indicator_codes": [c.code for c in columns],
         "charts": charts,
     }

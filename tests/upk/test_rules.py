@@ -121,3 +121,43 @@ def test_rules_screen_proposes_and_staff_approves(client, late_book, upk, manage
     client.post(reverse("upk:rules_decide", args=[version.pk]), {"approve": "1"})
     version.refresh_from_db()
     assert version.status == ApprovalStatus.APPROVED
+
+
+def _closed_month_screens(client, upk) -> dict:
+    """What the screens and the API show for October 2026 (closed, submitted)."""
+    reserve = client.get(reverse("upk:reserve", args=[upk.pk]) + "?as_of=2026-10-31")
+    api = client.get("/api/upk-indikator/?period=2026-10").json()
+    row = next(r for r in api["results"] if r["upk"] == upk.pk)
+    return {
+        "reserve_kol": [(b.code, b.loans, b.outstanding, b.rate, b.required) for b in reserve.context["kol"].buckets],
+        "reserve_required": reserve.context["kol"].required_reserve,
+        "reserve_proposal": reserve.context["kol"].proposed_adjustment,
+        "api": {k: v for k, v in row.items() if k not in ("bkm_name", "kecamatan_name")},
+        "package_unchanged": 'data-testid="package-unchanged"'
+        in client.get(reverse("upk:package", args=[upk.pk]) + "?tahun=2026&bulan=10").content.decode(),
+    }
+
+
+def test_approved_rule_change_leaves_every_figure_of_a_submitted_month(client, upk, manager, staff, capital):
+    """Kolektibilitas buckets, risk instalments and reserve rates all change
+    (manager proposes, staff approve); October — submitted — keeps its
+    indicators, kolektibilitas, reserve and package on every screen and in
+    the API, while today's figures follow the new rules."""
+    ksm = make_ksm(upk, actor=manager, savings_from=date(2026, 1, 5))
+    make_active_loan(upk, manager, ksm=ksm, applied_on=date(2026, 5, 2), disbursed_on=date(2026, 5, 10))
+    services.periods.monthly_package_submit(upk=upk, year=2026, month=10, actor=manager)
+    client.force_login(staff)
+    before = _closed_month_screens(client, upk)
+    assert before["package_unchanged"]
+    assert before["reserve_required"] > 0
+    today_before = _figures(upk, timezone.localdate())
+    october_before = _figures(upk, OCT)
+
+    version = services.settings.upk_rules_propose(
+        upk=upk, actor=manager, reason="Longgarkan", reserve_kl="1", reserve_d="2", reserve_m="5", **LENIENT
+    )
+    services.settings.upk_rules_decide(version=version, approve=True, actor=staff)
+
+    assert _closed_month_screens(client, upk) == before
+    assert _figures(upk, OCT) == october_before
+    assert _figures(upk, timezone.localdate()) != today_before

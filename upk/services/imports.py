@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bkm.models import Kelurahan
+from core.nik import NIK_INVALID, is_valid_nik, normalize_nik
 
 from ..ledger.actors import Actor
 from ..ledger.errors import LedgerError
@@ -367,7 +368,7 @@ def validate(parsed: Parsed, upk: Unit) -> tuple[Plan, list[RowError]]:
     for row in parsed.rows.get("Anggota", []):
         before = len(errors)
         code = check(row, "kode_ksm", _text)
-        nik = check(row, "nik", _text)
+        nik = normalize_nik(check(row, "nik", _text))
         name = check(row, "nama", _text)
         gender = check(row, "jenis_kelamin", _text)
         gender = gender.upper()[:1] if gender else gender
@@ -375,8 +376,8 @@ def validate(parsed: Parsed, upk: Unit) -> tuple[Plan, list[RowError]]:
             errors.append(
                 RowError(row.sheet, row.number, "kode_ksm", _("KSM %(c)s tidak ada di lembar KSM.") % {"c": code})
             )
-        if nik and (len(nik) != 16 or not nik.isdigit()):
-            errors.append(RowError(row.sheet, row.number, "nik", _("NIK harus 16 digit angka.")))
+        if nik and not is_valid_nik(nik):
+            errors.append(RowError(row.sheet, row.number, "nik", str(NIK_INVALID)))
         elif nik and code and nik in niks[code]:
             errors.append(RowError(row.sheet, row.number, "nik", _("NIK ini tercatat dua kali di KSM yang sama.")))
         if gender and gender not in ("L", "P"):
@@ -404,7 +405,7 @@ def validate(parsed: Parsed, upk: Unit) -> tuple[Plan, list[RowError]]:
         disbursed = check(row, "tanggal_cair", _date)
         applied = check(row, "tanggal_pengajuan", _date, False)
         term = check(row, "jangka_bulan", _int, 1, 24)
-        nik = check(row, "nik", _text)
+        nik = normalize_nik(check(row, "nik", _text))
         amount = check(row, "jumlah", _money)
         via = check(row, "cara_cair", _channel)
         rate = check(row, "jasa_persen", _rate)

@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 from .. import permissions
 from ..ledger import engine
 from ..ledger.actors import Actor
-from ..ledger.chart import get_settings, role_accounts
+from ..ledger.chart import role_accounts
 from ..ledger.errors import LedgerError, month_label
 from ..ledger.journal import Leg, post_entry
 from ..ledger.periods import check_open, last_closed, month_end
+from ..ledger.rules import rules_in_force
 from ..models import (
     Account,
     AccountingPeriod,
@@ -123,12 +124,23 @@ def period_reopen(*, upk: Unit, year: int, month: int, actor: Actor, reason: str
 def monthly_package_submit(
     *, upk: Unit, year: int, month: int, actor: Actor, today: date | None = None
 ) -> MonthlyPackage:
-    """Submit the monthly package to Bappedalitbang; this closes the month."""
+    """Submit the monthly package to Bappedalitbang; this closes the month.
+    Its figures are stored as the snapshot shown and printed from then on.
+    A month submitted before can be submitted again only after a staff
+    reopening (closing refuses a closed month); the new package supersedes
+    the latest earlier one, which stays as it was."""
     from .. import selectors
 
     actor = permissions.check_post(actor, upk)
     package = selectors.monthly_package(upk=upk, year=year, month=month)
     period_close(upk=upk, year=year, month=month, actor=actor, reason=_("Laporan bulanan dikirim"), today=today)
+    earlier = (
+        # No lock needed: the one-to-one `supersedes` is unique, so two
+        # racing resubmissions cannot both replace the same package.
+        MonthlyPackage.objects.filter(upk=upk, year=year, month=month, superseded_by__isnull=True)
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
     return MonthlyPackage.objects.create(
         upk=upk,
         year=year,
@@ -136,6 +148,7 @@ def monthly_package_submit(
         submitted_by=actor,
         checks_ok=package.checks_ok,
         figures=package.as_json(),
+        supersedes=earlier,
     )
 
 
@@ -154,7 +167,7 @@ def year_end_close(*, upk: Unit, year: int, actor: Actor) -> YearEndClosing:
         raise LedgerError(_("Tahun sesudahnya sudah tutup buku."))
     on = date(year, 12, 31)
     check_open(upk.pk, on, _("tutup buku"))
-    rules = get_settings(upk)
+    rules = rules_in_force([upk.pk], on)[upk.pk]  # as of the closing date, like every as-of figure
     pcts = [rules.alloc_capital_pct, rules.alloc_ups_pct, rules.alloc_upl_pct, rules.alloc_other_pct]
     if sum(pcts) != 100:
         raise LedgerError(_("Persentase alokasi surplus harus berjumlah 100%."))

@@ -37,6 +37,7 @@ from ..models import (
 
 if TYPE_CHECKING:
     from bkm.models import Kelurahan, Unit
+from core.nik import NIK_INVALID, is_valid_nik, normalize_nik
 
 from .history import save_with_history
 
@@ -112,9 +113,9 @@ def ksm_member_update(*, member: KSMMember, actor: Actor, reason: str = "", **fi
         raise LedgerError(_("Isian tidak dikenal: %(f)s.") % {"f": ", ".join(sorted(unknown))})
     member = KSMMember.objects.select_for_update().get(pk=member.pk)
     if "nik" in fields:
-        fields["nik"] = str(fields["nik"] or "").strip()
-        if len(fields["nik"]) != 16 or not fields["nik"].isdigit():
-            raise LedgerError(_("NIK harus 16 digit angka."))
+        fields["nik"] = normalize_nik(fields["nik"])
+        if not is_valid_nik(fields["nik"]):
+            raise LedgerError(str(NIK_INVALID))
         if KSMMember.objects.filter(ksm_id=member.ksm_id, nik=fields["nik"]).exclude(pk=member.pk).exists():
             raise LedgerError(_("NIK %(nik)s sudah terdaftar di KSM ini.") % {"nik": fields["nik"]})
     if "gender" in fields and fields["gender"] not in Gender.values:
@@ -158,9 +159,9 @@ def ksm_member_add(
     business: str = "",
 ) -> KSMMember:
     actor = permissions.check_post(actor, ksm.upk_id)
-    nik = (nik or "").strip()
-    if len(nik) != 16 or not nik.isdigit():
-        raise LedgerError(_("NIK harus 16 digit angka."))
+    nik = normalize_nik(nik)
+    if not is_valid_nik(nik):
+        raise LedgerError(str(NIK_INVALID))
     if gender not in Gender.values:
         raise LedgerError(_("Jenis kelamin harus L atau P."))
     if KSMMember.objects.filter(ksm=ksm, nik=nik).exists():

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('upk', '0017_upk_rule_versions'),
+        ('upk', '0019_monthly_package_supersedes'),
     ]
 
     operations = [
