@@ -596,6 +596,11 @@ def generate(units, first_seq: int, user_id: int, as_of: date, *, checked: bool 
             cursor.execute(statement, params)
         for statement in _statements(CAPITAL_SQL):
             cursor.execute(statement, params)
+    if not checked:
+        # The triggers that invalidate stored portfolio figures were skipped too (upk/figures.py).
+        from upk import figures
+
+        figures.forget(upk_ids=upks)
 
 
 def _statements(sql: str) -> list[str]:

@@ -137,7 +137,9 @@ def _warning_q(code: str, *, on: datetime.date) -> Q:
     if code == "term":
         return Q(term_end_min__lte=horizon)
     if code == "board_size":
-        return Q(board_size__lt=lo) | Q(board_size__gt=hi)
+        return _warning_q("board_short", on=on) | Q(board_size__gt=hi)
+    if code == "board_short":  # NO_BOARD or BOARD_SMALL in `bkm_warnings` (the dashboard counts it)
+        return Q(board_size__lt=lo)
     if code == WarningCode.WOMEN_LOW:
         return Q(board_size__gt=0, women_pct_x__lt=share * F("board_size"))
     if code == "any":

@@ -17,4 +17,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import task_prerun
 
+        from . import lookups  # noqa: F401 - registers `__any_of`
+
         task_prerun.connect(_outbox_acknowledge, weak=False, dispatch_uid="core.outbox.acknowledge")

@@ -13,13 +13,16 @@ Each domain's rule is its own (the registry's board rules are
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -93,18 +96,28 @@ Provider = Callable[..., Iterable[EarlyWarning]]
 class _Registry:
     providers: dict[str, Provider] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)  # provider name → subject type
+    # provider name → (kind, its rule as a queryset of subjects, one warning each): see `warning_summary`.
+    counted: dict[str, tuple[str, Callable[[], QuerySet]]] = field(default_factory=dict)
 
 
 _registry = _Registry()
 
 
-def warning_provider(func: Provider | None = None, *, subject: str = "") -> Any:
-    """Register a provider: `@warning_provider(subject="bkm")` (or bare `@warning_provider`, no subject page)."""
+def warning_provider(
+    func: Provider | None = None, *, subject: str = "", kind: str = "", rows: Callable[[], QuerySet] | None = None
+) -> Any:
+    """Register a provider: `@warning_provider(subject="bkm")` (or bare `@warning_provider`, no subject page).
+
+    A provider whose warnings are one per row of a queryset names it: `rows` (the rule, a queryset of its
+    subjects ordered as the warnings are, one `kind`), and accepts `rows=` (a narrowed or sliced copy) besides
+    `only=`. The dashboard then counts the rule in SQL and builds only the warnings it shows."""
 
     def register(f: Provider) -> Provider:
         name = f"{f.__module__}.{f.__name__}"
         _registry.providers[name] = f
         _registry.subjects[name] = subject
+        if rows is not None:
+            _registry.counted[name] = (kind, rows)
         return f
 
     return register(func) if func is not None else register
@@ -117,16 +130,40 @@ def registered_providers() -> list[Provider]:
 def subject_url(url_names: Iterable[tuple[str, list]], admin_name: str = "", admin_args: list | None = None) -> str:
     """The first screen URL that exists (the registry's screens arrive after the merge), else the admin page."""
     for name, args in url_names:
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
+        url = _reverse(name, tuple(args))
+        if url is not None:
+            return url
     if admin_name:
-        try:
-            return reverse(admin_name, args=admin_args or [])
-        except NoReverseMatch:
-            pass
+        return _reverse(admin_name, tuple(admin_args or ())) or ""
     return ""
+
+
+_PLACEHOLDER = 987654321
+
+
+@functools.lru_cache(maxsize=256)
+def _url_template(name: str, n_args: int, prefix: str, urlconf: str) -> str | None:
+    """The URL of `name` with placeholder ids, or None when the name does not exist. Warnings name
+    thousands of subjects at province scale; reversing each (and failing on names that do not exist
+    first) was a tenth of the dashboard."""
+    try:
+        return reverse(name, args=[_PLACEHOLDER] * n_args)
+    except NoReverseMatch:
+        return None
+
+
+def _reverse(name: str, args: tuple) -> str | None:
+    if args and all(type(a) is int and a > 0 for a in args):
+        template = _url_template(name, len(args), get_script_prefix(), str(getattr(settings, "ROOT_URLCONF", "")))
+        if template is None or template.count(str(_PLACEHOLDER)) != len(args):
+            return None if template is None else reverse(name, args=list(args))
+        for a in args:
+            template = template.replace(str(_PLACEHOLDER), str(a), 1)
+        return template
+    try:
+        return reverse(name, args=list(args))
+    except NoReverseMatch:
+        return None
 
 
 def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -> list[WarningItem]:
@@ -142,20 +179,27 @@ def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -
             else:
                 warnings.extend(provider())
         except Exception:
-            # One broken provider must not take the dashboard down with it.
-            logger.exception("Warning provider %s failed", name)
-            warnings.append(
-                EarlyWarning(
-                    key=f"provider-error:{name}",
-                    severity="info",
-                    subject=_("Pemeriksaan peringatan"),
-                    url="",
-                    reason=_("Peringatan dari %(name)s tidak dapat dihitung.") % {"name": name},
-                )
-            )
+            warnings.append(_provider_error(name))
+    return _items(warnings)
+
+
+def _provider_error(name: str) -> EarlyWarning:
+    # One broken provider must not take the dashboard down with it.
+    logger.exception("Warning provider %s failed", name)
+    return EarlyWarning(
+        key=f"provider-error:{name}",
+        severity="info",
+        subject=_("Pemeriksaan peringatan"),
+        url="",
+        reason=_("Peringatan dari %(name)s tidak dapat dihitung.") % {"name": name},
+    )
+
+
+def _items(warnings: list[EarlyWarning]) -> list[WarningItem]:
+    """Warnings with their acknowledgements (one query), unacknowledged first, then by severity and subject."""
     acks = {
         a.key: a
-        for a in WarningAcknowledgement.objects.filter(key__in=[w.key for w in warnings]).select_related(
+        for a in WarningAcknowledgement.objects.filter(key__any_of=[w.key for w in warnings]).select_related(
             "acknowledged_by"
         )
     }
@@ -165,14 +209,94 @@ def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -
 
 
 @dataclass
+class WarningSummary:
+    """What the dashboard shows: every current warning counted per kind, the first `shown` built."""
+
+    items: list[WarningItem]  # the shown ones, in `collect_warnings` order
+    groups: list[WarningGroup]  # every kind with warnings, with its full count and open count
+    total: int
+    open_total: int
+
+
+def warning_summary(*, shown: int) -> WarningSummary:
+    """`collect_warnings` for the dashboard, without building every warning. A counted provider's rule
+    (its `rows` queryset) is counted in SQL; only its first `shown` unacknowledged rows and the rows whose
+    warning was acknowledged (few) are built, so the counts, the open counts and the first `shown` items
+    are those of `collect_warnings` (a kind's rows are in subject order; one of mixed severity may show
+    a lower-severity row before a higher one beyond its first `shown`). Other providers are run in full."""
+    warnings: list[EarlyWarning] = []
+    counts: dict[str, int] = {}
+    acked_by_kind = _acknowledged_subject_ids([kind for kind, _rule in _registry.counted.values()])
+    for name, provider in _registry.providers.items():
+        counted = _registry.counted.get(name)
+        try:
+            if counted is None:
+                built = list(provider())
+                for w in built:
+                    counts[w.kind] = counts.get(w.kind, 0) + 1
+                warnings.extend(built)
+                continue
+            kind, rule = counted
+            rows = rule()
+            counts[kind] = rows.count()
+            if not counts[kind]:
+                continue
+            # Subjects with an acknowledgement of this kind (the subject id follows the kind in every key):
+            # their warnings are built so whether the acknowledgement is still current is decided as usual.
+            acked = acked_by_kind.get(kind, [])
+            warnings.extend(provider(rows=rows.filter(pk__in=acked)) if acked else ())
+            warnings.extend(provider(rows=rows.exclude(pk__in=acked)[:shown]))
+        except Exception:
+            warnings.append(_provider_error(name))
+            counts["provider-error"] = counts.get("provider-error", 0) + 1
+    items = _items(warnings)
+    groups = group_by_kind(items)
+    total = open_total = 0
+    for g in groups:
+        acknowledged = len(g.items) - g.open_count
+        g.total = counts.get(g.kind, len(g.items))
+        g.open_total = g.total - acknowledged
+        total += g.total
+        open_total += g.open_total
+    return WarningSummary(items=items[:shown], groups=groups, total=total, open_total=open_total)
+
+
+def _acknowledged_subject_ids(kinds: list[str]) -> dict[str, list[int]]:
+    """Kind → ids of the subjects with an acknowledgement of that kind (current or not), one query."""
+    if not kinds:
+        return {}
+    prefixes = Q()
+    for kind in kinds:
+        prefixes |= Q(key__startswith=f"{kind}:")
+    ids: dict[str, list[int]] = {}
+    for key in WarningAcknowledgement.objects.filter(prefixes).values_list("key", flat=True):
+        kind, _sep, rest = key.partition(":")
+        part = rest.split(":", 1)[0]
+        if part.isdigit():
+            ids.setdefault(kind, []).append(int(part))
+    return ids
+
+
+@dataclass
 class WarningGroup:
     kind: str
     label: str
     items: list[WarningItem]
+    # Set by `warning_summary` when `items` are only the shown ones.
+    total: int | None = None
+    open_total: int | None = None
 
     @property
     def open_count(self) -> int:
         return sum(1 for i in self.items if not i.is_acknowledged)
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else self.total
+
+    @property
+    def open(self) -> int:
+        return self.open_count if self.open_total is None else self.open_total
 
 
 def group_by_kind(items: Iterable[WarningItem]) -> list[WarningGroup]:
@@ -180,7 +304,10 @@ def group_by_kind(items: Iterable[WarningItem]) -> list[WarningGroup]:
     groups: dict[str, WarningGroup] = {}
     for item in items:
         kind = item.warning.kind
-        groups.setdefault(kind, WarningGroup(kind, item.warning.kind_label, [])).items.append(item)
+        group = groups.get(kind)
+        if group is None:  # the label (a translation) once per kind, not per item
+            group = groups[kind] = WarningGroup(kind, item.warning.kind_label, [])
+        group.items.append(item)
     order = list(KIND_LABELS)
     return sorted(groups.values(), key=lambda g: (order.index(g.kind) if g.kind in order else len(order), g.kind))
 
@@ -229,28 +356,55 @@ def _bkm_url(pk: int) -> str:
     )
 
 
-@warning_provider(subject="bkm")
-def bkms_without_coordinator(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
-    from .selectors import bkms_without_coordinator as select
+def _rows(rule: Callable[[], QuerySet], only: Collection[int] | None, rows: QuerySet | None) -> QuerySet:
+    """The rows a counted provider turns into warnings: `rows` when given, else its rule (narrowed to `only`)."""
+    if rows is not None:
+        return rows
+    qs = rule()
+    return qs.filter(pk__in=only) if only is not None else qs
 
-    qs = select()
-    for bkm in qs.filter(pk__in=only) if only is not None else qs:
+
+def _no_coordinator_rows() -> QuerySet:
+    from .selectors import bkms_without_coordinator
+
+    return bkms_without_coordinator()
+
+
+@warning_provider(subject="bkm", kind="bkm-no-coordinator", rows=_no_coordinator_rows)
+def bkms_without_coordinator(
+    only: Collection[int] | None = None, rows: QuerySet | None = None
+) -> Iterable[EarlyWarning]:
+    reason = _("Belum ada pengguna koordinator BKM di portal.")
+    # Values, not BKM instances: `collect_warnings` names most BKMs at province scale.
+    values = _rows(_no_coordinator_rows, only, rows).values_list(
+        "pk", "name", "kelurahan__kecamatan_id", "kelurahan__kecamatan__name"
+    )
+    for pk, name, kecamatan_id, kecamatan in values:
         yield EarlyWarning(
-            key=f"bkm-no-coordinator:{bkm.pk}",
+            key=f"bkm-no-coordinator:{pk}",
             severity="warning",
-            subject=bkm.name,
-            url=_bkm_url(bkm.pk),
-            reason=_("Belum ada pengguna koordinator BKM di portal."),
+            subject=name,
+            url=_bkm_url(pk),
+            reason=reason,
             domain="bkm",
-            **_place(bkm),
+            subject_type="bkm",
+            subject_id=pk,
+            kecamatan_id=kecamatan_id,
+            kecamatan=kecamatan,
         )
 
 
-@warning_provider(subject="bkm")
-def bkms_incomplete(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
+def _incomplete_rows() -> QuerySet:
+    from .selectors import bkms_incomplete_rows
+
+    return bkms_incomplete_rows()
+
+
+@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows)
+def bkms_incomplete(only: Collection[int] | None = None, rows: QuerySet | None = None) -> Iterable[EarlyWarning]:
     from .selectors import bkms_incomplete as select
 
-    for bkm, missing in select(bkm_ids=only):
+    for bkm, missing in select(rows=_rows(_incomplete_rows, only, rows)):
         yield EarlyWarning(
             # Missing fields in the key: filling some of them raises a fresh warning for the rest.
             key=f"bkm-incomplete:{bkm.pk}:{len(missing)}",
@@ -271,16 +425,29 @@ BOARD_TERM_CODES = {"term_expired": "danger", "term_ending": "warning"}
 BOARD_SHORT_CODES = {"no_board": "danger", "board_small": "warning"}
 
 
-def _board_warnings(sql_filter: str, codes: dict[str, str], only: Collection[int] | None) -> Iterable[tuple]:
-    """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors."""
+def _board_rows(sql_filter: str) -> QuerySet:
+    """Active BKMs with the board warning `sql_filter` (bkm.selectors' rule in SQL), in subject order."""
     from bkm.models import BKM, BKMStatus
-    from bkm.selectors import annotate_bkm_stats, bkm_warnings, filter_bkms_by_warning
+    from bkm.selectors import annotate_bkm_stats, filter_bkms_by_warning
 
     bkms = BKM.objects.filter(status=BKMStatus.AKTIF)
-    if only is not None:
-        bkms = bkms.filter(pk__in=only)
-    qs = filter_bkms_by_warning(annotate_bkm_stats(bkms), sql_filter)
-    for bkm in qs.order_by("name", "pk"):
+    return filter_bkms_by_warning(annotate_bkm_stats(bkms), sql_filter).order_by("name", "pk")
+
+
+def _board_short_rows() -> QuerySet:
+    # Empty boards (NO_BOARD, danger) first, then by subject: the dashboard shows a kind's first rows, and
+    # `collect_warnings` puts danger before warning. Ordering only; `bkm_warnings` still decides severity.
+    empty_last = ExpressionWrapper(Q(board_size__gt=0), output_field=BooleanField())
+    return _board_rows("board_short").order_by(empty_last, "name", "pk")
+
+
+def _board_warnings(
+    sql_filter: str, codes: dict[str, str], only: Collection[int] | None, rows: QuerySet | None = None
+) -> Iterable[tuple]:
+    """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors."""
+    from bkm.selectors import bkm_warnings
+
+    for bkm in _rows(lambda: _board_rows(sql_filter), only, rows):
         for warning in bkm_warnings(bkm):
             if warning.code in codes:
                 yield bkm, warning, codes[warning.code]
@@ -302,10 +469,11 @@ def bkm_board_term(only: Collection[int] | None = None) -> Iterable[EarlyWarning
         )
 
 
-@warning_provider(subject="bkm")
-def bkm_board_short(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
-    """A BKM with no active board or fewer members than settings.BKM_BOARD_SIZE_MIN."""
-    for bkm, warning, severity in _board_warnings("board_size", BOARD_SHORT_CODES, only):
+@warning_provider(subject="bkm", kind="bkm-board-short", rows=_board_short_rows)
+def bkm_board_short(only: Collection[int] | None = None, rows: QuerySet | None = None) -> Iterable[EarlyWarning]:
+    """A BKM with no active board or fewer members than settings.BKM_BOARD_SIZE_MIN (one warning a row of
+    `_board_short_rows`: NO_BOARD or BOARD_SMALL)."""
+    for bkm, warning, severity in _board_warnings("board_short", BOARD_SHORT_CODES, only, rows):
         yield EarlyWarning(
             key=f"bkm-board-short:{bkm.pk}:{warning.code}",
             severity=severity,  # type: ignore[arg-type]

@@ -1035,3 +1035,38 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.DONE, self.FAILED)
+
+
+# --- Stored portfolio figures (issue 12; upk/figures.py) ---------------------------------------
+# Its own section at the end of the file with its own migration, like the import above.
+
+
+class FiguresVersion(models.Model):
+    """A counter per UPK, raised by database triggers on every write to a
+    table the portfolio figures read (loans, allocations, instalments, journal
+    lines, accounts, rules, states, month-end caches; migration
+    0020_stored_portfolio_figures). A stored figure is valid while the counter
+    it was computed under is the current one. No foreign key: the triggers fire
+    while a unit's rows are deleted too."""
+
+    upk_id = models.BigIntegerField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+
+class UpkFigures(models.Model):
+    """One UPK's portfolio figures as of a date, as `selectors.portfolio_summary_many`
+    computed them (the raw sums; indicators, bands and reserve requirements are
+    derived from them at read time by the same Python code). Valid while
+    `version` equals the UPK's `FiguresVersion`, or, for a month end that was
+    closed when computed (`closed`), until that month is reopened (the trigger
+    on the periods deletes the rows). A cache: deleting every row is harmless."""
+
+    upk_id = models.BigIntegerField()
+    as_of = models.DateField()
+    version = models.BigIntegerField()
+    closed = models.BooleanField(default=False)
+    values = models.JSONField()  # selectors.RAW_FIELDS, in that order (whole numbers)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["upk_id", "as_of"], name="upk_upkfigures_unique")]

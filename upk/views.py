@@ -365,10 +365,6 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
     card = selectors.loan_card(loan)
     position = selectors.loan_position(loan, as_of=as_of)
     members = selectors.member_positions(loan, as_of=as_of) if loan.disbursed_on else []
-    allocations: dict[int, list[Any]] = defaultdict(list)
-    for rep in card.repayments:
-        for a in rep.allocations.all():
-            allocations[rep.pk].append(a)
     return render(
         request,
         "upk/loan_card.html",

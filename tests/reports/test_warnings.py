@@ -125,3 +125,38 @@ def test_bkm_forum_silent_warns_of_bkms_without_recent_posts(settings):
     assert warnings[quiet.name].key.startswith(f"bkm-forum-silent:{quiet.pk}:")
     settings.REPORTS_FORUM_SILENT_MONTHS = 6
     assert quiet.name not in {w.subject for w in bkm_forum_silent()}
+
+
+@pytest.mark.django_db
+def test_warning_summary_counts_equal_the_full_list(client, boards, staff_admin, monkeypatch):
+    """The dashboard counts the BKM kinds in SQL and builds only the shown rows: its counts (total, open, per
+    kind) must be the full list's, acknowledged (current and stale) warnings included."""
+    from reports import views
+    from reports.models import WarningAcknowledgement
+
+    for i in range(4):
+        BKMFactory(name=f"BKM Tak Lengkap {i}", address="", phone="")
+    full = collect_warnings()
+    by_kind = {}
+    for item in full:
+        by_kind.setdefault(item.warning.kind, []).append(item.warning)
+    assert {"bkm-no-coordinator", "bkm-incomplete", "bkm-board-short"} <= set(by_kind)
+    current = [by_kind["bkm-no-coordinator"][0], by_kind["bkm-board-short"][-1]]
+    for w in current:
+        WarningAcknowledgement.objects.create(
+            key=w.key, subject=w.subject, note="ditangani", acknowledged_by=staff_admin
+        )
+    stale = by_kind["bkm-incomplete"][0]
+    WarningAcknowledgement.objects.create(
+        key=f"bkm-incomplete:{stale.subject_id}:99", subject=stale.subject, note="lama", acknowledged_by=staff_admin
+    )
+    monkeypatch.setattr(views, "WARNINGS_SHOWN", 2)
+    client.force_login(staff_admin)
+    dashboard = client.get(reverse("reports:dashboard")).context
+    listed = client.get(reverse("reports:warning_list")).context
+    assert [(g.kind, g.count, g.open) for g in dashboard["warning_groups"]] == [
+        (g.kind, len(g.items), g.open_count) for g in listed["groups"]
+    ]
+    assert dashboard["warnings_total"] == listed["total"] == len(full)
+    assert dashboard["warnings_open"] == listed["open_total"] == len(full) - len(current)
+    assert [i.warning.key for i in dashboard["warnings"]] == [i.warning.key for i in collect_warnings()[:2]]

@@ -92,18 +92,32 @@ def rules_in_force(upk_ids: Iterable[int], on: date | None) -> dict[int, UpkSett
     """Each UPK's rules in force on `on` (None: its first version, the
     settings row): the settings with the latest approved version effective
     by then laid over them. One query whatever the number of UPKs."""
+    return rules_in_force_dates(upk_ids, [on])[on]
+
+
+def rules_in_force_dates(
+    upk_ids: Iterable[int], dates: Iterable[date | None]
+) -> dict[date | None, dict[int, UpkSettings]]:
+    """`rules_in_force` at several dates in one query (a version look-up per
+    date on each settings row). A UPK whose rules are the same on every date
+    gets the same object for each (the dashboard asks for five dates of
+    1,000 UPKs)."""
     ids = list(upk_ids)
-    rows = UpkSettings.objects.filter(upk_id__in=ids)
-    if on is not None:
-        latest = UpkRuleVersion.objects.filter(
-            upk_id=OuterRef("upk_id"), status=ApprovalStatus.APPROVED, effective_from__lte=on
-        ).order_by("-effective_from", "-pk")
-        rows = rows.annotate(version_values=Subquery(latest.values("values")[:1]))
-    found = {s.upk_id: s for s in rows}
-    result: dict[int, UpkSettings] = {}
+    days = list(dict.fromkeys(dates))
+    rows = UpkSettings.objects.filter(upk_id__any_of=ids)
+    annotations = {}
+    for n, on in enumerate(days):
+        if on is not None:
+            latest = UpkRuleVersion.objects.filter(
+                upk_id=OuterRef("upk_id"), status=ApprovalStatus.APPROVED, effective_from__lte=on
+            ).order_by("-effective_from", "-pk")
+            annotations[f"version_values_{n}"] = Subquery(latest.values("values")[:1])
+    found = {s.upk_id: s for s in rows.annotate(**annotations)}
+    result: dict[date | None, dict[int, UpkSettings]] = {on: {} for on in days}
     for i in ids:
         # UPKs never set up read with the defaults (unsaved instances).
         base = found.get(i) or UpkSettings(upk_id=i)
-        values = getattr(base, "version_values", None)
-        result[i] = apply(base, values) if values else base
+        for n, on in enumerate(days):
+            values = getattr(base, f"version_values_{n}", None)
+            result[on][i] = apply(base, values) if values else base
     return result

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('upk', '0019_monthly_package_supersedes'),
+        ('upk', '0020_stored_portfolio_figures'),
     ]
 
     operations = [

@@ -1,0 +1,82 @@
+"""A posting is visible at once on every page that shows its effect (issue 12).
+
+The pages read stored portfolio figures (upk/figures.py) once they have been computed; this test
+warms every page first — so the figures it then changes are stored — records a repayment through the
+service, and reads the pages again: UPK home, the loan card, the staff dashboard and the open-data
+API must all show the new outstanding balance (and the card the new receipt) on the very next
+request. Real PostgreSQL (the invalidation is its triggers), real views.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from core.money import format_rupiah
+from tests.upk.factories_ui import fund, make_portfolio
+from upk import selectors, services
+from upk.models import UpkFigures
+from upk.queries import today
+
+
+def _outstanding_live(upk_id: int) -> int:
+    """Sisa pokok as of today straight from the ledger (nothing stored read)."""
+    day = today()
+    raw = selectors._summary_raw_live([upk_id], day, selectors._settings([upk_id], day))[upk_id]
+    return raw[selectors.RAW_FIELDS.index("outstanding")]
+
+
+def _text(response) -> str:
+    assert response.status_code == 200
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+@pytest.fixture
+def books(bkm, upk_manager, staff_admin):
+    upk = bkm.units.get(unit_type="upk")
+    services.settings.upk_setup(upk=upk)
+    fund(upk, upk_manager, on=today() - timedelta(days=200))
+    loans = make_portfolio(upk, upk_manager, 3, today=today())
+    return upk, loans[0]
+
+
+def test_repayment_is_visible_at_once_on_every_page(books, upk_manager, staff_admin):
+    upk, loan = books
+    manager, staff = Client(), Client()
+    manager.force_login(upk_manager)
+    staff.force_login(staff_admin)
+    period = f"{today():%Y-%m}"
+    api = f"/api/upk-indikator/?period={period}"
+    pages = {
+        "home": (manager, reverse("upk:home", args=[upk.pk])),
+        "card": (manager, reverse("upk:loan_card", args=[loan.pk])),
+        "dashboard": (staff, reverse("home")),
+    }
+    before = _outstanding_live(upk.pk)
+    loan_before = selectors.loan_position(loan, as_of=today()).outstanding
+    assert format_rupiah(before) in _text(manager.get(pages["home"][1]))
+    assert format_rupiah(loan_before) in _text(manager.get(pages["card"][1]))
+    assert format_rupiah(before) in _text(staff.get(pages["dashboard"][1]))
+    assert staff.get(api).json()["results"][0]["outstanding"] == before
+    # The figures as of today and as of this month's end are stored now.
+    assert UpkFigures.objects.filter(upk_id=upk.pk, as_of=today()).exists()
+
+    repayment = services.repayments.repayment_record(
+        loan=loan, amount=600_000, paid_on=today(), actor=upk_manager, idempotency_key="fresh-1"
+    )
+    after = _outstanding_live(upk.pk)
+    assert after < before
+
+    home = _text(manager.get(pages["home"][1]))
+    assert f'data-testid="outstanding">{format_rupiah(after)}<' in home
+    card = _text(manager.get(pages["card"][1]))
+    loan_after = selectors.loan_position(loan, as_of=today()).outstanding
+    assert loan_after < loan_before
+    assert repayment.receipt_number in card and format_rupiah(loan_after) in card
+    dashboard = _text(staff.get(pages["dashboard"][1]))
+    assert format_rupiah(after) in dashboard and format_rupiah(before) not in dashboard
+    assert staff.get(api).json()["results"][0]["outstanding"] == after

@@ -1,0 +1,141 @@
+"""Stored portfolio figures (issue 12): each UPK's raw portfolio sums as of a
+date, computed once by `selectors.portfolio_summary_many` and read back while
+their inputs have not changed.
+
+Why: the staff dashboard needs every UPK's figures as of today and at four
+month ends (PAR warnings). At 1,000 UPKs and 200,000 loans one as-of aggregate
+costs ~1-5 s, so five of them made a 23-second page. A figure as of a date
+depends only on the rows the aggregate reads, so it stays valid until one of
+those rows changes.
+
+How validity is known: database triggers (migration
+0020_stored_portfolio_figures) raise the UPK's `FiguresVersion` on every write
+to a table the aggregate reads, whatever wrote it (services, imports, admin,
+commands). A stored row carries the version it was computed under and is used
+only while that is still the UPK's version. A month end that was closed when
+computed is kept as `closed` across later postings (a closed month cannot
+change); reopening the month deletes those rows (trigger on the periods). So a
+posting makes exactly its own UPK's figures be recomputed, once, by the next
+reader: one UPK's aggregate, a few milliseconds.
+
+Only the raw sums are stored (the `RAW_FIELDS` of `selectors`), never an
+indicator, band or reserve: those are derived at read time by the same code as
+the live path, so no rule is written twice. PostgreSQL only (the embedded
+SQLite demo computes live, like the per-loan states).
+
+This module only reads and writes the rows; `selectors.portfolio_summary_dates`
+decides what to compute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from contextlib import nullcontext
+from datetime import date
+from typing import Any
+
+from django.db import DatabaseError, connection, transaction
+
+logger = logging.getLogger(__name__)
+
+Key = tuple[int, date]
+
+
+def enabled() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dict[Key, list[int]]]:
+    """The UPKs' current versions (0 when none yet) and their valid stored
+    figures at `dates`: one query (raw SQL on the primary, like the aggregate
+    itself, so a replica's lag never mixes versions)."""
+    days = sorted(set(dates))
+    sql = """
+        SELECT u.upk_id, COALESCE(v.version, 0), f.as_of, f.values
+          FROM unnest(%s::bigint[]) AS u(upk_id)
+          LEFT JOIN upk_figuresversion v ON v.upk_id = u.upk_id
+          LEFT JOIN upk_upkfigures f ON f.upk_id = u.upk_id AND f.as_of = ANY(%s::date[])
+               AND (f.closed OR f.version = COALESCE(v.version, 0))
+    """
+    versions: dict[int, int] = {}
+    found: dict[Key, list[int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [upk_ids, days])
+        for upk_id, version, as_of, values in cursor.fetchall():
+            versions[upk_id] = version
+            if as_of is not None:
+                found[(upk_id, as_of)] = values if isinstance(values, list) else _json(values)
+    return versions, found
+
+
+def _json(value: str) -> list[int]:
+    import json
+
+    return json.loads(value)
+
+
+# One statement: the version check under a share lock on the UPKs' version
+# rows (a posting or a reopening committing meanwhile either waits for this
+# statement's transaction or makes it skip the UPK; a UPK without a version
+# row yet is stored under version 0, which its first write makes invalid),
+# and `closed` for a date inside the UPK's closed months (closed months are a
+# prefix of time, so a date in one can no longer change).
+_STORE = """
+    WITH cur AS (
+        SELECT upk_id, version FROM upk_figuresversion WHERE upk_id = ANY(%s::bigint[]) FOR SHARE
+    ), closed AS (
+        SELECT upk_id, MAX(year * 12 + month) AS through FROM upk_accountingperiod
+         WHERE is_closed AND upk_id = ANY(%s::bigint[]) GROUP BY upk_id
+    )
+    INSERT INTO upk_upkfigures (upk_id, as_of, version, closed, values, computed_at)
+    SELECT r.upk_id, r.as_of, r.version,
+           COALESCE(EXTRACT(YEAR FROM r.as_of) * 12 + EXTRACT(MONTH FROM r.as_of) <= closed.through, false),
+           r.values::jsonb, now()
+      FROM unnest(%s::bigint[], %s::date[], %s::bigint[], %s::text[]) AS r(upk_id, as_of, version, values)
+      LEFT JOIN cur ON cur.upk_id = r.upk_id
+      LEFT JOIN closed ON closed.upk_id = r.upk_id
+     WHERE COALESCE(cur.version, 0) = r.version
+    ON CONFLICT (upk_id, as_of) DO UPDATE
+       SET version = EXCLUDED.version, closed = EXCLUDED.closed, values = EXCLUDED.values,
+           computed_at = EXCLUDED.computed_at
+"""
+
+
+def store(computed: Mapping[Key, list[int]], versions: Mapping[int, int]) -> int:
+    """Keep figures computed under `versions`, for the UPKs whose version is
+    still that one (one statement). Failing to store (a read-only database, a
+    lock timeout, a deadlock with a bulk write) only costs the next reader a
+    recomputation. Returns the number of rows stored."""
+    if not computed:
+        return 0
+    import json
+
+    ids = sorted({upk_id for upk_id, _d in computed})
+    items = sorted(computed.items())
+    params: list[Any] = [
+        ids,
+        ids,
+        [k[0] for k, _v in items],
+        [k[1] for k, _v in items],
+        [versions.get(k[0], 0) for k, _v in items],
+        [json.dumps(v) for _k, v in items],
+    ]
+    try:
+        # A savepoint only inside a caller's transaction (a failed statement would abort it);
+        # outside one the single statement is its own transaction.
+        with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+            cursor.execute(_STORE, params)
+            return cursor.rowcount
+    except DatabaseError:
+        logger.warning("Stored portfolio figures not written (recomputed next time)", exc_info=True)
+        return 0
+
+
+def forget(*, upk_ids: Iterable[int] | None = None) -> None:
+    """Delete stored figures (all, or some UPKs'): only ever costs a recomputation."""
+    with connection.cursor() as cursor:
+        if upk_ids is None:
+            cursor.execute("DELETE FROM upk_upkfigures")
+        else:
+            cursor.execute("DELETE FROM upk_upkfigures WHERE upk_id = ANY(%s::bigint[])", [sorted(set(upk_ids))])
