@@ -160,6 +160,8 @@ def key_pages() -> list[dict]:
         ("API bkm", "staff", "/api/bkm/"),
         ("API usulan", "staff", "/api/usulan/"),
         ("API upk-indikator", "staff", "/api/upk-indikator/"),
+        # Issue 15: the public overview as a visitor who is not signed in (cached; target ≥ 5× the dashboard's rps).
+        ("public overview", "anonymous", "/"),
     ]
     return [{"name": n, "role": r, "url": u} for n, r, u in pages]
 
@@ -180,6 +182,7 @@ def count_queries(scale: str) -> list[dict]:
     for role, username in ROLES.items():
         clients[role] = Client()
         clients[role].force_login(User.objects.get(username=username))
+    clients["anonymous"] = Client()
     for page in pages:
         client = clients[page["role"]]
         client.get(page["url"])  # warm per-process caches
@@ -320,6 +323,7 @@ def load(scale: str, pages: list[dict], *, password: str, duration: int, connect
     server = Server(scale)
     try:
         cookies = {role: login(server.base, username, password) for role, username in ROLES.items()}
+        cookies["anonymous"] = ""
         floor_url = server.base + "/__floor__/"
         floor_before = wrk(floor_url, cookies["staff"], duration=duration, connections=connections)
         results = []

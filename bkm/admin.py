@@ -22,6 +22,7 @@ from .models import (
     Kelurahan,
     Proposal,
     ProposalEvent,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
     Unit,
@@ -196,3 +197,11 @@ class AssessmentAdmin(SimpleHistoryAdmin):
 class AuditRecordAdmin(SimpleHistoryAdmin):
     list_display = ["bkm", "fiscal_year", "auditor", "opinion", "follow_up_status"]
     list_filter = ["fiscal_year", "opinion", "follow_up_status"]
+
+
+@admin.register(RPLPItem)
+class RPLPItemAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "bkm", "aspect", "year", "budget", "funding_source"]
+    list_filter = ["aspect", "year", "funding_source"]
+    search_fields = ["title", "bkm__name"]
+    autocomplete_fields = ["bkm"]

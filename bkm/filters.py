@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IntegerFilter, PortalFilterSet
+from core.filters import PortalFilterSet, YearFilter
 
 from .models import BKM, OPD, BKMStatus, FundingSource, Kecamatan, Kelurahan, Proposal, ProposalStatus
 from .selectors import WARNING_FILTER_CHOICES, filter_bkms_by_warning
@@ -79,7 +79,7 @@ class ProposalFilterSet(PortalFilterSet):
         queryset=Kecamatan.objects.order_by("name"),
         empty_label=_("Semua kecamatan"),
     )
-    year = IntegerFilter(label=_("Tahun"), min_value=2000, max_value=2100)
+    year = YearFilter(label=_("Tahun"))
     funding_source = django_filters.ChoiceFilter(
         label=_("Sumber dana"), choices=FundingSource.choices, empty_label=_("Semua")
     )

@@ -31,12 +31,20 @@ from .models import (
     Kelurahan,
     Proposal,
     ProposalStatus,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
+    SlumMeasureUpdate,
     Unit,
     UnitPerson,
 )
-from .services import BKM_CONTACT_FIELDS, BKM_PROFILE_FIELDS, PROPOSAL_EDIT_FIELDS, document_check_file
+from .services import (
+    BKM_CONTACT_FIELDS,
+    BKM_PROFILE_FIELDS,
+    PROPOSAL_EDIT_FIELDS,
+    RPLP_ITEM_FIELDS,
+    document_check_file,
+)
 
 
 class DateInput(forms.DateInput):
@@ -223,8 +231,25 @@ class ProposalForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _model_field(self, "kelurahan").queryset = Kelurahan.objects.order_by("name")
         _model_field(self, "slum_area").queryset = SlumArea.objects.select_related("kelurahan").order_by("name")
+        _model_field(self, "rplp_item").queryset = RPLPItem.objects.filter(bkm=bkm).order_by("year", "aspect", "title")
         if not self.instance.pk:
             self.initial.setdefault("kelurahan", bkm.kelurahan_id)
+
+
+class RPLPItemForm(forms.ModelForm):
+    budget = RupiahField(label=_("Perkiraan biaya (Rp)"))
+
+    class Meta:
+        model = RPLPItem
+        formfield_callback = staticmethod(number_formfield)
+        fields = list(RPLP_ITEM_FIELDS)
+        widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, bkm: BKM, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "slum_area").queryset = SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id).order_by(
+            "name"
+        )
 
 
 class ProposalTransitionForm(forms.Form):
@@ -234,12 +259,92 @@ class ProposalTransitionForm(forms.Form):
     )
     note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+    # How the verification steps read to who takes them (the statuses keep their own names).
+    STEP_LABELS: dict[str, Any] = {
+        ProposalStatus.DIAJUKAN: _("Ajukan ke sekretariat POKJA-PKP untuk verifikasi"),
+        ProposalStatus.DIKEMBALIKAN: _("Kembalikan ke BKM dengan catatan perbaikan"),
+    }
+    ACCEPT_LABEL = _("Terima: masuk alur usulan ke OPD (Diusulkan)")
+
+    def __init__(self, *args: Any, allowed: list[str], current: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The select offers the allowed steps; the field still accepts every
         # status so a stale page reaches the service and gets its clear message.
-        labels = dict(ProposalStatus.choices)
+        labels = {**dict(ProposalStatus.choices), **self.STEP_LABELS}
+        if current == ProposalStatus.DIAJUKAN:
+            labels[ProposalStatus.DIUSULKAN] = self.ACCEPT_LABEL
         self.fields["to_status"].widget.choices = [(s, labels[s]) for s in allowed]
+        if allowed == [ProposalStatus.DIAJUKAN]:
+            # The BKM's only step: no approved budget to give.
+            del self.fields["budget_approved"]
+            self.fields["note"].label = _("Catatan untuk sekretariat")
+
+
+class VerifyForm(forms.Form):
+    """The secretariat's decision on an LPJ or a measure update."""
+
+    decision = forms.ChoiceField(
+        label=_("Keputusan"),
+        choices=[("terima", _("Terima")), ("kembalikan", _("Kembalikan ke BKM dengan catatan perbaikan"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    @property
+    def accept(self) -> bool:
+        return self.cleaned_data["decision"] == "terima"
+
+
+class LPJForm(forms.Form):
+    year = forms.IntegerField(label=_("Tahun laporan"), min_value=2000, max_value=2100)
+    file = forms.FileField(label=_("Berkas LPJ"), allow_empty_file=False)
+    note = forms.CharField(
+        label=_("Catatan untuk sekretariat"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        document_check_file(upload=upload)
+        return upload
+
+
+class SlumMeasureUpdateForm(forms.ModelForm):
+    note = forms.CharField(
+        label=_("Catatan untuk sekretariat"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    class Meta:
+        model = SlumMeasureUpdate
+        formfield_callback = staticmethod(number_formfield)
+        fields = [
+            "year",
+            "building",
+            "roads",
+            "drainage",
+            "drinking_water",
+            "wastewater",
+            "solid_waste",
+            "fire_protection",
+        ]
+
+
+class ProposalAttachmentForm(forms.Form):
+    title = forms.CharField(label=_("Keterangan"), required=False, max_length=255)
+    file = forms.FileField(label=_("Berkas"), allow_empty_file=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        document_check_file(upload=upload)
+        return upload
+
+
+class SubmissionFilterForm(forms.Form):
+    tahap = forms.ChoiceField(label=_("Tahap"), required=False)
+
+    def __init__(self, *args: Any, stages: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _model_field(self, "tahap").choices = [("", _("Semua")), *((k, v) for k, v in stages.items())]
+        self.fields["tahap"].widget.attrs["class"] = "form-select form-select-sm"
 
 
 class AssessmentForm(forms.Form):
@@ -324,3 +429,41 @@ def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
                 form.add_error(target, error)
     else:
         form.add_error(None, exc)
+
+
+class GeoJSONUploadForm(forms.Form):
+    """A kelurahan boundary or slum-area delineation: a GeoJSON file, checked by `bkm.geo` in the service."""
+
+    file = forms.FileField(
+        label=_("Berkas GeoJSON"),
+        required=False,
+        help_text=_(
+            "Polygon/MultiPolygon atau FeatureCollection-nya, koordinat WGS84 (bujur, lintang) di dalam wilayah kota."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json,application/geo+json,application/json"}),
+    )
+    remove = forms.BooleanField(label=_("Hapus geometri yang tersimpan"), required=False)
+
+    def clean_file(self) -> Any:
+        from .geo import GeometryError, check_size
+
+        upload = self.cleaned_data.get("file")
+        if upload:
+            try:
+                check_size(upload.size)
+            except GeometryError as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("file") and not data.get("remove"):
+            raise forms.ValidationError(_("Pilih berkas GeoJSON, atau centang hapus."))
+        return data
+
+    def geojson(self) -> bytes | None:
+        """The uploaded bytes (checked against the size limit in `clean_file`), or None to remove."""
+        if self.cleaned_data.get("remove") and not self.cleaned_data.get("file"):
+            return None
+        upload = self.cleaned_data["file"]
+        return upload.read()

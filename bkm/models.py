@@ -38,12 +38,24 @@ class Kecamatan(models.Model):
         return self.name
 
 
+class GeometrySource(models.TextChoices):
+    """Where a stored boundary came from: a staff upload, or generated for the demo (not a real map)."""
+
+    UPLOAD = "unggahan", _("Unggahan staf")
+    DEMO = "demo", _("Buatan untuk demo (bukan peta resmi)")
+
+
 class Kelurahan(models.Model):
     kecamatan = models.ForeignKey(
         Kecamatan, on_delete=models.PROTECT, related_name="kelurahan", verbose_name=_("kecamatan")
     )
     code = models.CharField(_("kode"), max_length=20, unique=True)
     name = models.CharField(_("nama"), max_length=100)
+    # GeoJSON geometry (WGS84, normalised to a MultiPolygon by bkm.geo), no PostGIS needed.
+    boundary = models.JSONField(_("batas wilayah (GeoJSON)"), null=True, blank=True, editable=False)
+    boundary_source = models.CharField(
+        _("sumber batas wilayah"), max_length=10, choices=GeometrySource.choices, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["name"]
@@ -428,6 +440,9 @@ class Document(models.Model):
     doc_type = models.CharField(_("jenis dokumen"), max_length=20, choices=DocumentType.choices)
     title = models.CharField(_("judul"), max_length=255)
     description = models.TextField(_("keterangan"), blank=True)
+    # Staff choose which documents the public pages list (its latest version is downloadable without
+    # login); the change is kept in the document's history with the acting user.
+    published = models.BooleanField(_("diterbitkan untuk publik"), default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
@@ -506,6 +521,11 @@ class SlumArea(models.Model):
     )
     typology = models.CharField(_("tipologi"), max_length=20, choices=SlumTypology.choices)
     notes = models.TextField(_("catatan"), blank=True)
+    # The delineation as GeoJSON (WGS84 MultiPolygon, bkm.geo); uploaded by staff, never typed in the form.
+    geometry = models.JSONField(_("delineasi (GeoJSON)"), null=True, blank=True, editable=False)
+    geometry_source = models.CharField(
+        _("sumber delineasi"), max_length=10, choices=GeometrySource.choices, blank=True, editable=False
+    )
 
     history = HistoricalRecords()
 
@@ -614,6 +634,11 @@ class OPD(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
+    # The BKM's own steps before the city pipeline (issue 15): a coordinator's
+    # draft, submitted for the secretariat's verification, or returned with a note.
+    DRAF = "draf", _("Draf BKM")
+    DIAJUKAN = "diajukan", _("Diajukan BKM, menunggu verifikasi")
+    DIKEMBALIKAN = "dikembalikan", _("Dikembalikan ke BKM")
     DIUSULKAN = "diusulkan", _("Diusulkan")
     DIBAHAS = "dibahas", _("Dibahas")
     DISETUJUI = "disetujui", _("Disetujui")
@@ -627,6 +652,88 @@ class FundingSource(models.TextChoices):
     APBN = "apbn", "APBN"
     CSR = "csr", "CSR"
     SWADAYA = "swadaya", _("Swadaya")
+
+
+# --- RPLP plan ----------------------------------------------------------------------
+
+SLUM_ASPECT_CHOICES: list[tuple[str, Any]] = [(field, label) for field, label in SLUM_ASPECTS]
+
+
+class RPLPStatus(models.TextChoices):
+    PLANNED = "direncanakan", _("Direncanakan")
+    PROPOSED = "diusulkan", _("Diusulkan")
+    APPROVED = "disetujui", _("Disetujui")
+    DONE = "selesai", _("Selesai")
+
+
+# What a linked proposal's status says about the RPLP item it carries out. The
+# BKM's draft and a proposal returned to it or rejected say nothing: the item is
+# still only planned. The furthest linked proposal decides (RPLP_STATUS_ORDER).
+RPLP_STATUS_OF_PROPOSAL: dict[str, str] = {
+    "diajukan": RPLPStatus.PROPOSED,
+    "diusulkan": RPLPStatus.PROPOSED,
+    "dibahas": RPLPStatus.PROPOSED,
+    "disetujui": RPLPStatus.APPROVED,
+    "dilaksanakan": RPLPStatus.APPROVED,
+    "selesai": RPLPStatus.DONE,
+}
+RPLP_STATUS_ORDER: tuple[str, ...] = tuple(RPLPStatus.values)
+
+
+def rplp_status_from(proposal_statuses: Any) -> RPLPStatus:
+    """The one rule of an RPLP item's status, from the statuses of the proposals linked to it."""
+    found = [RPLP_STATUS_OF_PROPOSAL[s] for s in proposal_statuses if s in RPLP_STATUS_OF_PROPOSAL]
+    if not found:
+        return RPLPStatus.PLANNED
+    return RPLPStatus(max(found, key=RPLP_STATUS_ORDER.index))
+
+
+class RPLPItem(models.Model):
+    """One activity of a BKM's RPLP (rencana penataan lingkungan permukiman) for one slum aspect and year.
+
+    Its status is not stored: `rplp_status_from` derives it from the proposals
+    that carry the item out (`Proposal.rplp_item`), so it cannot disagree with them.
+    """
+
+    bkm = models.ForeignKey(BKM, on_delete=models.CASCADE, related_name="rplp_items", verbose_name=_("BKM"))
+    aspect = models.CharField(_("aspek kekumuhan"), max_length=20, choices=SLUM_ASPECT_CHOICES)
+    year = models.PositiveSmallIntegerField(
+        _("tahun rencana"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("kegiatan"), max_length=255)
+    slum_area = models.ForeignKey(
+        SlumArea,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rplp_items",
+        verbose_name=_("kawasan kumuh"),
+    )
+    volume = models.CharField(_("volume"), max_length=100, blank=True, help_text=_("mis. 350 m, 20 unit"))
+    budget = models.DecimalField(
+        _("perkiraan biaya (Rp)"), max_digits=15, decimal_places=0, validators=[MinValueValidator(0)]
+    )
+    funding_source = models.CharField(_("sumber dana"), max_length=20, choices=FundingSource.choices)
+    notes = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["bkm", "year", "aspect", "title"]
+        verbose_name = _("kegiatan RPLP")
+        verbose_name_plural = _("kegiatan RPLP")
+        constraints = [
+            models.CheckConstraint(condition=Q(budget__gte=0), name="rplpitem_budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})"
+
+    def clean(self) -> None:
+        if self.slum_area is not None and self.bkm_id and self.slum_area.kelurahan_id != self.bkm.kelurahan_id:
+            raise ValidationError({"slum_area": _("Kawasan kumuh itu tidak berada di kelurahan BKM ini.")})
 
 
 class Proposal(models.Model):
@@ -653,6 +760,10 @@ class Proposal(models.Model):
         related_name="proposals",
         verbose_name=_("kawasan kumuh"),
     )
+    location = models.CharField(
+        _("lokasi rinci"), max_length=255, blank=True, help_text=_("mis. RT 03/RW 02, Jl. Rindang Banua")
+    )
+    aspect = models.CharField(_("aspek kekumuhan"), max_length=20, choices=SLUM_ASPECT_CHOICES, blank=True)
     year = models.PositiveSmallIntegerField(_("tahun"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     budget_proposed = models.DecimalField(
         _("anggaran diusulkan (Rp)"), max_digits=15, decimal_places=0, validators=[MinValueValidator(0)]
@@ -670,6 +781,14 @@ class Proposal(models.Model):
         _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DIUSULKAN, editable=False
     )
     description = models.TextField(_("uraian"), blank=True)
+    rplp_item = models.ForeignKey(
+        RPLPItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        verbose_name=_("kegiatan RPLP"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -687,8 +806,13 @@ class Proposal(models.Model):
         return self.title
 
     def clean(self) -> None:
+        errors = {}
         if self.slum_area is not None and self.kelurahan_id and self.slum_area.kelurahan_id != self.kelurahan_id:
-            raise ValidationError({"slum_area": _("Kawasan kumuh itu tidak berada di kelurahan lokasi usulan.")})
+            errors["slum_area"] = _("Kawasan kumuh itu tidak berada di kelurahan lokasi usulan.")
+        if self.rplp_item is not None and self.bkm_id and self.rplp_item.bkm_id != self.bkm_id:
+            errors["rplp_item"] = _("Kegiatan RPLP itu milik BKM lain.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class ProposalEvent(models.Model):
@@ -863,3 +987,210 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{_('Audit')} {self.bkm} {self.fiscal_year}"
+
+
+# --- Self-service submissions and their verification (issue 15) ----------------------
+
+
+class SubmissionStatus(models.TextChoices):
+    DIAJUKAN = "diajukan", _("Diajukan, menunggu verifikasi")
+    DIKEMBALIKAN = "dikembalikan", _("Dikembalikan untuk diperbaiki")
+    DITERIMA = "diterima", _("Diterima")
+
+
+class VerifiedSubmission(models.Model):
+    """What a BKM coordinator submits and the secretariat accepts or returns with a note.
+
+    Status moves only through `bkm.services` (SUBMISSION_TRANSITIONS); the
+    change history (simple-history) keeps every submission and review.
+    """
+
+    bkm = models.ForeignKey(BKM, on_delete=models.CASCADE, related_name="+", verbose_name=_("BKM"))
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=SubmissionStatus.choices,
+        default=SubmissionStatus.DIAJUKAN,
+        editable=False,
+    )
+    note = models.TextField(_("catatan BKM"), blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diajukan oleh"),
+    )
+    submitted_at = models.DateTimeField(_("waktu pengajuan"), default=timezone.now)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diverifikasi oleh"),
+    )
+    reviewed_at = models.DateTimeField(_("waktu verifikasi"), null=True, blank=True)
+    review_note = models.TextField(_("catatan verifikasi"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def lpj_upload_to(instance: LPJReport, filename: str) -> str:
+    ext = instance.extension or "bin"
+    return f"bkm/lpj/{instance.bkm_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class LPJReport(VerifiedSubmission):
+    """The annual accountability report (laporan pertanggungjawaban) a BKM uploads, one per year.
+
+    Accepted, it is filed as the BKM's LPJ document (`document`).
+    """
+
+    bkm = models.ForeignKey(BKM, on_delete=models.CASCADE, related_name="lpj_reports", verbose_name=_("BKM"))
+    year = models.PositiveSmallIntegerField(
+        _("tahun laporan"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    file = models.FileField(_("berkas"), upload_to=lpj_upload_to, max_length=255)
+    original_name = models.CharField(_("nama berkas asli"), max_length=255)
+    extension = models.CharField(_("ekstensi"), max_length=10)
+    content_type = models.CharField(_("jenis isi"), max_length=100)
+    size = models.PositiveBigIntegerField(_("ukuran (bita)"))
+    sha256 = models.CharField(max_length=64)
+    document = models.ForeignKey(
+        Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("dokumen LPJ")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["bkm", "-year"]
+        verbose_name = _("LPJ tahunan")
+        verbose_name_plural = _("LPJ tahunan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bkm", "year"],
+                name="lpjreport_one_per_year",
+                violation_error_message=_("LPJ BKM ini untuk tahun itu sudah diajukan; perbaiki pengajuan yang ada."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"LPJ {self.bkm} {self.year}"
+
+
+class SlumMeasureUpdate(VerifiedSubmission):
+    """A BKM's proposed yearly measure of a slum area in its kelurahan; accepted, it is written as the measure."""
+
+    bkm = models.ForeignKey(BKM, on_delete=models.CASCADE, related_name="measure_updates", verbose_name=_("BKM"))
+    slum_area = models.ForeignKey(
+        SlumArea, on_delete=models.CASCADE, related_name="measure_updates", verbose_name=_("kawasan")
+    )
+    year = models.PositiveSmallIntegerField(_("tahun"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    building = _aspect_field(SLUM_ASPECTS[0][1])
+    roads = _aspect_field(SLUM_ASPECTS[1][1])
+    drainage = _aspect_field(SLUM_ASPECTS[2][1])
+    drinking_water = _aspect_field(SLUM_ASPECTS[3][1])
+    wastewater = _aspect_field(SLUM_ASPECTS[4][1])
+    solid_waste = _aspect_field(SLUM_ASPECTS[5][1])
+    fire_protection = _aspect_field(SLUM_ASPECTS[6][1])
+    measure = models.ForeignKey(
+        SlumMeasure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("pengukuran")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("usulan pemutakhiran pengukuran kekumuhan")
+        verbose_name_plural = _("usulan pemutakhiran pengukuran kekumuhan")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(**{f"{field}__gte": 0}) & Q(**{f"{field}__lte": 100}), name=f"slummeasureupdate_{field}_pct"
+            )
+            for field, _label in SLUM_ASPECTS
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.slum_area} {self.year}"
+
+    def clean(self) -> None:
+        if self.slum_area_id and self.bkm_id and self.slum_area.kelurahan_id != self.bkm.kelurahan_id:
+            raise ValidationError({"slum_area": _("Kawasan kumuh itu tidak berada di kelurahan BKM ini.")})
+
+    def aspect_values(self) -> list[tuple[str, Decimal]]:
+        return [(str(label), getattr(self, field)) for field, label in SLUM_ASPECTS]
+
+
+def proposal_attachment_upload_to(instance: ProposalAttachment, filename: str) -> str:
+    ext = instance.extension or "bin"
+    return f"bkm/usulan/{instance.proposal.bkm_id}/{uuid.uuid4().hex}.{ext}"
+
+
+class ProposalAttachment(models.Model):
+    """A file attached to a proposal (drawings, cost estimate, photos); downloads go through permissions."""
+
+    proposal = models.ForeignKey(
+        Proposal, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("usulan")
+    )
+    title = models.CharField(_("keterangan"), max_length=255, blank=True)
+    file = models.FileField(_("berkas"), upload_to=proposal_attachment_upload_to, max_length=255)
+    original_name = models.CharField(_("nama berkas asli"), max_length=255)
+    extension = models.CharField(_("ekstensi"), max_length=10)
+    content_type = models.CharField(_("jenis isi"), max_length=100)
+    size = models.PositiveBigIntegerField(_("ukuran (bita)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("waktu unggah"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["proposal", "uploaded_at", "pk"]
+        verbose_name = _("lampiran usulan")
+        verbose_name_plural = _("lampiran usulan")
+
+    def __str__(self) -> str:
+        return self.title or self.original_name
+
+
+class SubmissionKind(models.TextChoices):
+    PROPOSAL = "proposal", _("Usulan kegiatan")
+    LPJ = "lpj", _("LPJ tahunan")
+    MEASURE = "measure", _("Pemutakhiran pengukuran kekumuhan")
+
+
+class Notice(models.Model):
+    """A portal notification about a submission: the secretariat is told of a new submission,
+    the BKM of its verification. E-mailed through the task outbox (`bkm.tasks.send_notice_email`).
+
+    It stores what happened (kind, status, the object's name), not a sentence, so
+    each reader sees it in their own language.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bkm_notices")
+    bkm = models.ForeignKey(BKM, on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    kind = models.CharField(max_length=10, choices=SubmissionKind.choices)
+    subject = models.CharField(max_length=255)
+    status = models.CharField(max_length=20)  # a ProposalStatus for proposals, else a SubmissionStatus
+    note = models.TextField(blank=True)
+    url = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="bkm_notice_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} «{self.subject}»: {self.status_display()}"
+
+    def status_display(self) -> str:
+        choices = ProposalStatus if self.kind == SubmissionKind.PROPOSAL else SubmissionStatus
+        return str(dict(choices.choices).get(self.status, self.status))

@@ -38,6 +38,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,14 +58,29 @@ from .models import (
     Election,
     Gender,
     Handover,
+    LPJReport,
+    Notice,
     Proposal,
     ProposalEvent,
+    ProposalStatus,
+    RPLPItem,
+    RPLPStatus,
     SlumArea,
     SlumMeasure,
+    SlumMeasureUpdate,
+    SubmissionKind,
+    SubmissionStatus,
     Unit,
     UnitPerson,
+    rplp_status_from,
 )
-from .permissions import filter_bkms_for, filter_proposals_for
+from .permissions import (
+    filter_bkms_for,
+    filter_lpj_reports_for,
+    filter_measure_updates_for,
+    filter_notices_for,
+    filter_proposals_for,
+)
 
 
 def women_share_min_pct() -> int:
@@ -278,6 +294,36 @@ def bkm_get_annotated(*, pk: int) -> BKM:
     return annotate_bkm_stats(BKM.objects.all()).get(pk=pk)
 
 
+@dataclass(frozen=True)
+class RPLPRow:
+    """An RPLP item with its status (derived by `models.rplp_status_from`) and the proposals carrying it out."""
+
+    item: RPLPItem
+    status: RPLPStatus
+    proposals: list[Proposal]
+
+
+def rplp_item_rows(qs: QuerySet[RPLPItem]) -> list[RPLPRow]:
+    """RPLP items with their derived status, in two queries whatever their number.
+
+    The screens, the public pages and the open-data API read an item's status
+    here, so the rule stays in `rplp_status_from` alone.
+    """
+    items = list(
+        qs.select_related("slum_area", "bkm").prefetch_related(
+            Prefetch(
+                "proposals",
+                queryset=Proposal.objects.only("pk", "title", "status", "year", "rplp_item_id").order_by("year", "pk"),
+            )
+        )
+    )
+    rows = []
+    for item in items:
+        proposals = list(item.proposals.all())
+        rows.append(RPLPRow(item, rplp_status_from(p.status for p in proposals), proposals))
+    return rows
+
+
 @dataclass
 class BKMProfile:
     """Everything the BKM page (and the Profil BKM report) shows about one BKM."""
@@ -297,6 +343,7 @@ class BKMProfile:
     assessments: list[Assessment]
     audits: list[AuditRecord]
     women_share: Decimal | None
+    rplp: list[RPLPRow]
 
 
 def _missing_document_types(present: set[str]) -> list[str]:
@@ -361,6 +408,7 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
         assessments=list(bkm.assessments.prefetch_related("scores__aspect")),
         audits=list(bkm.audits.select_related("report_document")),
         women_share=women_share_pct(annotated.women_count, annotated.board_size),
+        rplp=rplp_item_rows(bkm.rplp_items.all()),
     )
 
 
@@ -426,6 +474,7 @@ def _history_sources(bkm: BKM) -> list[tuple[Any, Q]]:
         (Assessment.history.model, Q(bkm_id=bkm.pk)),
         (AssessmentScore.history.model, Q(assessment_id__in=assessment_ids)),
         (AuditRecord.history.model, Q(bkm_id=bkm.pk)),
+        (RPLPItem.history.model, Q(bkm_id=bkm.pk)),
     ]
 
 
@@ -514,9 +563,10 @@ def proposal_list(*, user: Any) -> QuerySet[Proposal]:
 
 def proposal_detail(*, pk: int) -> Proposal:
     return (
-        Proposal.objects.select_related("bkm__kelurahan", "opd", "kelurahan__kecamatan", "slum_area")
+        Proposal.objects.select_related("bkm__kelurahan", "opd", "kelurahan__kecamatan", "slum_area", "rplp_item")
         .prefetch_related(
-            Prefetch("events", queryset=ProposalEvent.objects.select_related("actor").order_by("at", "pk"))
+            Prefetch("events", queryset=ProposalEvent.objects.select_related("actor").order_by("at", "pk")),
+            "attachments",
         )
         .get(pk=pk)
     )
@@ -531,3 +581,151 @@ def slum_area_list(*, kecamatan: int | None = None, kelurahan: int | None = None
     if kelurahan:
         qs = qs.filter(kelurahan_id=kelurahan)
     return qs.order_by("kelurahan__kecamatan__name", "kelurahan__name", "name")
+
+
+# --- Self-service submissions: where each stands (issue 15) -------------------------------
+
+
+class Stage:
+    """Where a submission stands, across proposals, LPJs and measure updates."""
+
+    DRAFT = "draf"
+    WAITING = "menunggu"
+    RETURNED = "dikembalikan"
+    ACCEPTED = "diterima"
+
+    LABELS: dict[str, Any] = {
+        DRAFT: gettext_lazy("Draf (belum diajukan)"),
+        WAITING: gettext_lazy("Menunggu verifikasi"),
+        RETURNED: gettext_lazy("Dikembalikan ke BKM"),
+        ACCEPTED: gettext_lazy("Diterima"),
+    }
+    # The one mapping: for each stage, the proposal statuses and the submission statuses it covers.
+    STATUSES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+        DRAFT: (frozenset({ProposalStatus.DRAF}), frozenset()),
+        WAITING: (frozenset({ProposalStatus.DIAJUKAN}), frozenset({SubmissionStatus.DIAJUKAN})),
+        RETURNED: (frozenset({ProposalStatus.DIKEMBALIKAN}), frozenset({SubmissionStatus.DIKEMBALIKAN})),
+        ACCEPTED: (
+            frozenset(ProposalStatus.values)
+            - {ProposalStatus.DRAF, ProposalStatus.DIAJUKAN, ProposalStatus.DIKEMBALIKAN},
+            frozenset({SubmissionStatus.DITERIMA}),
+        ),
+    }
+
+    @classmethod
+    def of(cls, kind: str, status: str) -> str:
+        index = 0 if kind == SubmissionKind.PROPOSAL else 1
+        return next(stage for stage, sets in cls.STATUSES.items() if status in sets[index])
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    kind: str
+    kind_label: str
+    title: str
+    bkm: BKM
+    status_label: str
+    stage: str
+    stage_label: str
+    at: datetime.datetime | None
+    review_note: str
+    url: str
+
+
+def _self_service_proposals() -> QuerySet[Proposal]:
+    """Proposals the BKM itself drafted (self-service), not the ones staff recorded from paper."""
+    return Proposal.objects.filter(
+        Exists(ProposalEvent.objects.filter(proposal=OuterRef("pk"), to_status=ProposalStatus.DRAF))
+    )
+
+
+def submission_rows(*, user: Any, stage: str | None = None, bkm_id: int | None = None) -> list[SubmissionRow]:
+    """The user's visible submissions of every kind, newest first (three queries)."""
+    proposal_statuses: set[str] | None = None
+    submission_statuses: set[str] | None = None
+    if stage in Stage.STATUSES:
+        proposal_statuses, submission_statuses = (set(s) for s in Stage.STATUSES[stage])
+    proposals = filter_proposals_for(user, _self_service_proposals()).select_related("bkm")
+    lpjs = filter_lpj_reports_for(user).select_related("bkm")
+    updates = filter_measure_updates_for(user).select_related("bkm", "slum_area")
+    if bkm_id is not None:
+        proposals, lpjs, updates = (qs.filter(bkm_id=bkm_id) for qs in (proposals, lpjs, updates))  # type: ignore[assignment]
+    if proposal_statuses is not None:
+        proposals = proposals.filter(status__in=proposal_statuses)
+        lpjs = lpjs.filter(status__in=submission_statuses)
+        updates = updates.filter(status__in=submission_statuses)
+    last_step = ProposalEvent.objects.filter(proposal=OuterRef("pk")).order_by("-at", "-pk")
+    proposals = proposals.annotate(
+        last_at=Subquery(last_step.values("at")[:1]), last_note=Subquery(last_step.values("note")[:1])
+    )
+    rows: list[SubmissionRow] = []
+    kind_labels = dict(SubmissionKind.choices)
+    for p in proposals:
+        st = Stage.of(SubmissionKind.PROPOSAL, p.status)
+        rows.append(
+            SubmissionRow(
+                SubmissionKind.PROPOSAL,
+                str(kind_labels[SubmissionKind.PROPOSAL]),
+                p.title,
+                p.bkm,
+                p.get_status_display(),
+                st,
+                str(Stage.LABELS[st]),
+                p.last_at,  # type: ignore[attr-defined]
+                (p.last_note or "") if st == Stage.RETURNED else "",  # type: ignore[attr-defined]
+                reverse("bkm:proposal_detail", args=[p.pk]),
+            )
+        )
+    for lpj in lpjs:
+        st = Stage.of(SubmissionKind.LPJ, lpj.status)
+        rows.append(
+            SubmissionRow(
+                SubmissionKind.LPJ,
+                str(kind_labels[SubmissionKind.LPJ]),
+                _("LPJ tahun %(year)s") % {"year": lpj.year},
+                lpj.bkm,
+                lpj.get_status_display(),
+                st,
+                str(Stage.LABELS[st]),
+                lpj.reviewed_at if lpj.reviewed_at and lpj.reviewed_at > lpj.submitted_at else lpj.submitted_at,
+                lpj.review_note if st == Stage.RETURNED else "",
+                reverse("bkm:lpj_detail", args=[lpj.pk]),
+            )
+        )
+    for u in updates:
+        st = Stage.of(SubmissionKind.MEASURE, u.status)
+        rows.append(
+            SubmissionRow(
+                SubmissionKind.MEASURE,
+                str(kind_labels[SubmissionKind.MEASURE]),
+                f"{u.slum_area.name} {u.year}",
+                u.bkm,
+                u.get_status_display(),
+                st,
+                str(Stage.LABELS[st]),
+                u.reviewed_at if u.reviewed_at and u.reviewed_at > u.submitted_at else u.submitted_at,
+                u.review_note if st == Stage.RETURNED else "",
+                reverse("bkm:measure_update_detail", args=[u.pk]),
+            )
+        )
+    epoch = timezone.make_aware(datetime.datetime(2000, 1, 1))
+    rows.sort(key=lambda r: r.at or epoch, reverse=True)
+    return rows
+
+
+def notices_for(*, user: Any, limit: int = 20) -> list[Notice]:
+    return list(filter_notices_for(user).select_related("bkm", "actor").order_by("read_at", "-created_at")[:limit])
+
+
+def unread_notice_count(*, user: Any) -> int:
+    return filter_notices_for(user).filter(read_at__isnull=True).count()
+
+
+def lpj_detail(*, pk: int) -> LPJReport:
+    return LPJReport.objects.select_related("bkm__kelurahan", "submitted_by", "reviewed_by", "document").get(pk=pk)
+
+
+def measure_update_detail(*, pk: int) -> SlumMeasureUpdate:
+    return SlumMeasureUpdate.objects.select_related(
+        "bkm__kelurahan", "slum_area__kelurahan", "submitted_by", "reviewed_by", "measure"
+    ).get(pk=pk)

@@ -18,17 +18,23 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max, Model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.outbox import outbox_add
 from core.storage import file_writes
 
+from . import geo
+from . import permissions as perms
 from .models import (
     BKM,
     OPD,
+    SLUM_ASPECTS,
     Assessment,
     AssessmentAspect,
     AssessmentScore,
@@ -36,14 +42,24 @@ from .models import (
     BankAccount,
     BoardMember,
     Document,
+    DocumentType,
     DocumentVersion,
     Election,
+    GeometrySource,
     Handover,
+    Kelurahan,
+    LPJReport,
+    Notice,
     Proposal,
+    ProposalAttachment,
     ProposalEvent,
     ProposalStatus,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
+    SlumMeasureUpdate,
+    SubmissionKind,
+    SubmissionStatus,
     Unit,
     UnitPerson,
     UnitType,
@@ -289,16 +305,80 @@ def slum_measure_save(*, area: SlumArea, measure: SlumMeasure | None = None, dat
     return _apply_and_save(measure, data)
 
 
+# --- Geometry (kelurahan boundaries, slum-area delineations) and published documents -------------------
+
+
+@transaction.atomic
+def kelurahan_set_boundary(
+    *, kelurahan: Kelurahan, geojson: bytes | str | None, source: str = GeometrySource.UPLOAD
+) -> Kelurahan:
+    """Store (or, with None, remove) a kelurahan's boundary; `geo.GeometryError` leaves it unchanged."""
+    kelurahan.boundary = geo.parse_geojson(geojson) if geojson is not None else None
+    kelurahan.boundary_source = source if geojson is not None else ""
+    kelurahan.save(update_fields=["boundary", "boundary_source"])
+    return kelurahan
+
+
+@transaction.atomic
+def slum_area_set_geometry(
+    *, area: SlumArea, geojson: bytes | str | None, source: str = GeometrySource.UPLOAD
+) -> SlumArea:
+    """Store (or remove) a slum area's delineation; kept in its history like every other change."""
+    area.geometry = geo.parse_geojson(geojson) if geojson is not None else None
+    area.geometry_source = source if geojson is not None else ""
+    area.save(update_fields=["geometry", "geometry_source"])
+    return area
+
+
+@transaction.atomic
+def document_set_published(*, document: Document, published: bool) -> Document:
+    """Publish a document on the public BKM page (or withdraw it); the history row records who did it."""
+    document.published = published
+    document.save(update_fields=["published"])
+    return document
+
+
 @transaction.atomic
 def opd_save(*, opd: OPD | None = None, data: Mapping[str, Any]) -> OPD:
     return _apply_and_save(opd or OPD(), data)
+
+
+# --- RPLP plan ----------------------------------------------------------------------------------
+
+RPLP_ITEM_FIELDS = ("aspect", "year", "title", "slum_area", "volume", "budget", "funding_source", "notes")
+
+
+@transaction.atomic
+def rplp_item_save(*, bkm: BKM, item: RPLPItem | None = None, data: Mapping[str, Any]) -> RPLPItem:
+    """Add or change one activity of a BKM's RPLP (its status follows its proposals, never set here)."""
+    item = item or RPLPItem(bkm=bkm)
+    if item.bkm_id != bkm.pk:
+        raise ValidationError(_("Kegiatan RPLP itu milik BKM lain."))
+    return _apply_and_save(item, _pick(data, RPLP_ITEM_FIELDS))
+
+
+@transaction.atomic
+def rplp_item_delete(*, bkm: BKM, item: RPLPItem) -> None:
+    """Remove an RPLP activity entered by mistake; one that a proposal already carries out stays."""
+    item = RPLPItem.objects.select_for_update().get(pk=item.pk)
+    if item.bkm_id != bkm.pk:
+        raise ValidationError(_("Kegiatan RPLP itu milik BKM lain."))
+    if item.proposals.exists():
+        raise ValidationError(_("Kegiatan RPLP ini sudah dirujuk usulan kegiatan; ubah isinya, jangan dihapus."))
+    item.delete()
 
 
 # --- Collaboration proposals ------------------------------------------------------------------
 
 # The explicit transition table of a proposal (issue 2):
 # diusulkan → dibahas → disetujui / ditolak; disetujui → dilaksanakan → selesai.
+# Issue 15 puts the BKM's own steps in front: a coordinator's draf → diajukan
+# (submitted for verification); the secretariat accepts it into the pipeline
+# (→ diusulkan) or returns it (→ dikembalikan), and the BKM resubmits.
 PROPOSAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    ProposalStatus.DRAF: frozenset({ProposalStatus.DIAJUKAN}),
+    ProposalStatus.DIAJUKAN: frozenset({ProposalStatus.DIUSULKAN, ProposalStatus.DIKEMBALIKAN}),
+    ProposalStatus.DIKEMBALIKAN: frozenset({ProposalStatus.DIAJUKAN}),
     ProposalStatus.DIUSULKAN: frozenset({ProposalStatus.DIBAHAS}),
     ProposalStatus.DIBAHAS: frozenset({ProposalStatus.DISETUJUI, ProposalStatus.DITOLAK}),
     ProposalStatus.DISETUJUI: frozenset({ProposalStatus.DILAKSANAKAN}),
@@ -323,15 +403,25 @@ PROPOSAL_EDIT_FIELDS = (
     "year",
     "budget_proposed",
     "funding_source",
+    "rplp_item",
+    "location",
+    "aspect",
     "description",
 )
 
 
 @transaction.atomic
-def proposal_create(*, bkm: BKM, data: Mapping[str, Any], actor: Any, note: str = "", at: Any = None) -> Proposal:
+def proposal_create(
+    *, bkm: BKM, data: Mapping[str, Any], actor: Any, note: str = "", at: Any = None, draft: bool = False
+) -> Proposal:
     """Record a proposal. `at` (default now) dates a proposal received earlier, e.g. entered from paper:
-    its first event and its change history both carry it, so "in this status since" reads it."""
-    proposal = Proposal(bkm=bkm)
+    its first event and its change history both carry it, so "in this status since" reads it.
+
+    `draft`: the BKM's own draft (its coordinator submits it for verification later);
+    otherwise the secretariat records it straight into the pipeline (diusulkan)."""
+    proposal = Proposal(bkm=bkm, status=ProposalStatus.DRAF if draft else ProposalStatus.DIUSULKAN)
+    if draft and not note:
+        note = _("Draf usulan dibuat BKM.")
     if at is not None:
         proposal._history_date = at  # type: ignore[attr-defined]  # django-simple-history's record date
     _apply_and_save(proposal, _pick(data, PROPOSAL_EDIT_FIELDS))
@@ -398,6 +488,8 @@ def proposal_transition(
             proposal.budget_approved = budget_approved
     if to_status == ProposalStatus.DITOLAK and not note.strip():
         raise ValidationError({"note": _("Tuliskan alasan penolakan pada catatan.")})
+    if to_status == ProposalStatus.DIKEMBALIKAN and not note.strip():
+        raise ValidationError({"note": _("Tuliskan apa yang perlu diperbaiki BKM pada catatan.")})
     proposal.status = to_status
     if at is not None:
         # A step recorded after the fact: the change history carries its date too (status_since reads it).
@@ -411,7 +503,269 @@ def proposal_transition(
         note=note,
         at=at or timezone.now(),
     )
+    _notify_proposal_step(proposal=proposal, from_status=current, actor=actor, note=note)
     return proposal
+
+
+# Pipeline decisions the BKM hears of, besides the verification itself.
+PROPOSAL_DECISIONS_TOLD_TO_BKM = frozenset({ProposalStatus.DISETUJUI, ProposalStatus.DITOLAK, ProposalStatus.SELESAI})
+
+
+def _notify_proposal_step(*, proposal: Proposal, from_status: str, actor: Any, note: str) -> None:
+    """Submitted → the secretariat is told; verified or decided → the BKM's coordinator is told.
+
+    Steps recorded without an actor (data entered after the fact, demo data) tell no one.
+    """
+    if not getattr(actor, "pk", None):
+        return
+    to_status = proposal.status
+    url = reverse("bkm:proposal_detail", args=[proposal.pk])
+    common = {"bkm": proposal.bkm, "actor": actor, "kind": SubmissionKind.PROPOSAL, "subject": proposal.title}
+    if to_status == ProposalStatus.DIAJUKAN:
+        notices_send(users=perms.verifier_users(), status=to_status, note=note, url=url, **common)
+    elif from_status == ProposalStatus.DIAJUKAN or to_status in PROPOSAL_DECISIONS_TOLD_TO_BKM:
+        notices_send(users=perms.coordinator_users(proposal.bkm), status=to_status, note=note, url=url, **common)
+
+
+@file_writes()
+@transaction.atomic
+def proposal_attachment_add(
+    *, proposal: Proposal, upload: UploadedFile, title: str = "", actor: Any
+) -> ProposalAttachment:
+    checked = document_check_file(upload=upload)
+    attachment = ProposalAttachment(
+        proposal=proposal,
+        title=title,
+        original_name=(upload.name or "berkas")[:255],
+        extension=checked.extension,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+    attachment.file.save(f"lampiran.{checked.extension}", upload, save=False)
+    attachment.save()
+    return attachment
+
+
+# --- Notices (portal + e-mail through the outbox) ---------------------------------------------------
+
+NOTICE_EMAIL_TASK = "bkm.tasks.send_notice_email"
+
+
+def notices_send(
+    *, users: Any, bkm: BKM, actor: Any, kind: str, subject: str, status: str, note: str, url: str
+) -> list[Notice]:
+    """One notice per user (never to the actor); its e-mail is stored in the same transaction (core.outbox)."""
+    created = []
+    actor_id = getattr(actor, "pk", None)
+    for user in users:
+        if user.pk == actor_id:
+            continue
+        notice = Notice.objects.create(
+            user=user,
+            bkm=bkm,
+            actor=actor if actor_id else None,
+            kind=kind,
+            subject=subject[:255],
+            status=status,
+            note=note,
+            url=url,
+        )
+        created.append(notice)
+        if user.email:
+            outbox_add(task=NOTICE_EMAIL_TASK, args=[notice.pk])
+    return created
+
+
+def notices_mark_read(*, user: Any, ids: list[int] | None = None) -> int:
+    qs = Notice.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+# --- LPJ and slum-measure updates: submit, then accept or return -----------------------------------
+
+# The table of a submission: submitted → accepted | returned; returned → submitted again.
+SUBMISSION_TRANSITIONS: dict[str, frozenset[str]] = {
+    SubmissionStatus.DIAJUKAN: frozenset({SubmissionStatus.DITERIMA, SubmissionStatus.DIKEMBALIKAN}),
+    SubmissionStatus.DIKEMBALIKAN: frozenset({SubmissionStatus.DIAJUKAN}),
+    SubmissionStatus.DITERIMA: frozenset(),
+}
+
+
+def _submission_step(submission: LPJReport | SlumMeasureUpdate, to_status: str) -> None:
+    current = submission.status
+    if to_status not in SUBMISSION_TRANSITIONS[current]:
+        raise ValidationError(
+            _("Pengajuan berstatus «%(from)s» tidak dapat diubah ke «%(to)s».")
+            % {"from": SubmissionStatus(current).label, "to": SubmissionStatus(to_status).label},
+            code="illegal_transition",
+        )
+    submission.status = to_status
+
+
+def _submitted(submission: LPJReport | SlumMeasureUpdate, *, note: str, actor: Any) -> None:
+    submission.note = note
+    submission.submitted_by = actor if getattr(actor, "pk", None) else None
+    submission.submitted_at = timezone.now()
+
+
+def _reviewed(submission: LPJReport | SlumMeasureUpdate, *, accept: bool, note: str, actor: Any) -> None:
+    if not accept and not note.strip():
+        raise ValidationError({"note": _("Tuliskan apa yang perlu diperbaiki BKM pada catatan.")})
+    _submission_step(submission, SubmissionStatus.DITERIMA if accept else SubmissionStatus.DIKEMBALIKAN)
+    submission.reviewed_by = actor if getattr(actor, "pk", None) else None
+    submission.reviewed_at = timezone.now()
+    submission.review_note = note
+
+
+def _notify_submission(
+    *, submission: LPJReport | SlumMeasureUpdate, kind: str, subject: str, url: str, actor: Any, note: str
+) -> None:
+    to_bkm = submission.status != SubmissionStatus.DIAJUKAN
+    notices_send(
+        users=perms.coordinator_users(submission.bkm) if to_bkm else perms.verifier_users(),
+        bkm=submission.bkm,
+        actor=actor,
+        kind=kind,
+        subject=subject,
+        status=submission.status,
+        note=note,
+        url=url,
+    )
+
+
+@file_writes()
+@transaction.atomic
+def lpj_submit(
+    *, bkm: BKM, year: int, upload: UploadedFile, note: str = "", actor: Any, report: LPJReport | None = None
+) -> LPJReport:
+    """Submit the year's LPJ, or resubmit a returned one with a new file."""
+    checked = document_check_file(upload=upload)
+    if report is None:
+        existing = LPJReport.objects.select_for_update().filter(bkm=bkm, year=year).first()
+        if existing is not None:
+            raise ValidationError(
+                {
+                    "year": _("LPJ tahun %(year)s sudah diajukan (%(status)s); buka pengajuan itu.")
+                    % {"year": year, "status": SubmissionStatus(existing.status).label}
+                }
+            )
+        report = LPJReport(bkm=bkm, year=year)
+    else:
+        report = LPJReport.objects.select_for_update().get(pk=report.pk)
+        if report.bkm_id != bkm.pk:
+            raise ValidationError(_("LPJ itu milik BKM lain."))
+        _submission_step(report, SubmissionStatus.DIAJUKAN)
+        report.year = year
+    report.original_name = (upload.name or "berkas")[:255]
+    report.extension = checked.extension
+    report.content_type = checked.content_type
+    report.size = checked.size
+    report.sha256 = checked.sha256
+    _submitted(report, note=note, actor=actor)
+    # The earlier file of a resubmission stays stored: the change history names it.
+    report.file.save(f"lpj.{checked.extension}", upload, save=False)
+    report.full_clean(exclude=["file"])
+    report.save()
+    _notify_submission(
+        submission=report,
+        kind=SubmissionKind.LPJ,
+        subject=f"{bkm.name} {year}",
+        url=reverse("bkm:lpj_detail", args=[report.pk]),
+        actor=actor,
+        note=note,
+    )
+    return report
+
+
+@file_writes()
+@transaction.atomic
+def lpj_verify(*, report_id: int, accept: bool, note: str = "", actor: Any) -> LPJReport:
+    """Accept (the file becomes the BKM's LPJ document for the year) or return with a note."""
+    report = LPJReport.objects.select_for_update().select_related("bkm").get(pk=report_id)
+    _reviewed(report, accept=accept, note=note, actor=actor)
+    if accept:
+        with report.file.open("rb") as handle:
+            report.document = document_create(
+                bkm=report.bkm,
+                doc_type=DocumentType.LPJ,
+                title=_("LPJ tahun %(year)s") % {"year": report.year},
+                upload=File(handle, name=report.original_name),  # type: ignore[arg-type]
+                note=note,
+                actor=actor,
+            )
+    report.save()
+    _notify_submission(
+        submission=report,
+        kind=SubmissionKind.LPJ,
+        subject=f"{report.bkm.name} {report.year}",
+        url=reverse("bkm:lpj_detail", args=[report.pk]),
+        actor=actor,
+        note=note,
+    )
+    return report
+
+
+MEASURE_FIELDS = tuple(field for field, _label in SLUM_ASPECTS)
+
+
+@transaction.atomic
+def slum_measure_update_submit(
+    *,
+    bkm: BKM,
+    area: SlumArea,
+    data: Mapping[str, Any],
+    note: str = "",
+    actor: Any,
+    update: SlumMeasureUpdate | None = None,
+) -> SlumMeasureUpdate:
+    """Propose a year's measure of a slum area of the BKM's kelurahan; nothing is measured until accepted."""
+    if update is None:
+        update = SlumMeasureUpdate(bkm=bkm, slum_area=area)
+    else:
+        update = SlumMeasureUpdate.objects.select_for_update().get(pk=update.pk)
+        if update.bkm_id != bkm.pk or update.slum_area_id != area.pk:
+            raise ValidationError(_("Usulan pengukuran itu milik BKM atau kawasan lain."))
+        _submission_step(update, SubmissionStatus.DIAJUKAN)
+    _submitted(update, note=note, actor=actor)
+    _apply_and_save(update, _pick(data, ("year", *MEASURE_FIELDS)))
+    _notify_submission(
+        submission=update,
+        kind=SubmissionKind.MEASURE,
+        subject=f"{area.name} {update.year}",
+        url=reverse("bkm:measure_update_detail", args=[update.pk]),
+        actor=actor,
+        note=note,
+    )
+    return update
+
+
+@transaction.atomic
+def slum_measure_update_verify(*, update_id: int, accept: bool, note: str = "", actor: Any) -> SlumMeasureUpdate:
+    """Accept (the area's measure for that year is written, replacing an earlier one) or return: nothing changes."""
+    update = SlumMeasureUpdate.objects.select_for_update().select_related("bkm", "slum_area").get(pk=update_id)
+    _reviewed(update, accept=accept, note=note, actor=actor)
+    if accept:
+        area = update.slum_area
+        existing = SlumMeasure.objects.filter(slum_area=area, year=update.year).first()
+        update.measure = slum_measure_save(
+            area=area,
+            measure=existing,
+            data={"year": update.year, **{f: getattr(update, f) for f in MEASURE_FIELDS}},
+        )
+    update.save()
+    _notify_submission(
+        submission=update,
+        kind=SubmissionKind.MEASURE,
+        subject=f"{update.slum_area.name} {update.year}",
+        url=reverse("bkm:measure_update_detail", args=[update.pk]),
+        actor=actor,
+        note=note,
+    )
+    return update
 
 
 # --- Assessments and audits -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_submissions
 
 app_name = "bkm"
 
@@ -27,11 +27,15 @@ urlpatterns = [
     path("<int:pk>/serah-terima/", views.handover_form, name="handover"),
     path("<int:pk>/dokumen/baru/", views.document_create, name="document_create"),
     path("<int:pk>/dokumen/<int:doc_pk>/versi-baru/", views.document_add_version, name="document_add_version"),
+    path("<int:pk>/dokumen/<int:doc_pk>/terbit/", views.document_publish, name="document_publish"),
     path("dokumen/versi/<int:version_pk>/unduh/", views.document_download, name="document_download"),
     path("<int:pk>/penilaian/baru/", views.assessment_form, name="assessment_create"),
     path("<int:pk>/penilaian/<int:assessment_pk>/", views.assessment_form, name="assessment_edit"),
     path("<int:pk>/audit/baru/", views.audit_form, name="audit_create"),
     path("<int:pk>/audit/<int:audit_pk>/", views.audit_form, name="audit_edit"),
+    path("<int:pk>/rplp/baru/", views.rplp_item_form, name="rplp_item_create"),
+    path("<int:pk>/rplp/<int:item_pk>/", views.rplp_item_form, name="rplp_item_edit"),
+    path("<int:pk>/rplp/<int:item_pk>/hapus/", views.rplp_item_delete, name="rplp_item_delete"),
     path("<int:pk>/usulan/baru/", views.proposal_create, name="proposal_create"),
     path("usulan/", views.proposal_list, name="proposal_list"),
     path("usulan/<int:pk>/", views.proposal_detail, name="proposal_detail"),
@@ -42,6 +46,33 @@ urlpatterns = [
     path("kawasan-kumuh/<int:pk>/ubah/", views.slum_area_form, name="slum_edit"),
     path("kawasan-kumuh/<int:pk>/pengukuran/baru/", views.slum_measure_form, name="slum_measure_create"),
     path("kawasan-kumuh/<int:pk>/pengukuran/<int:measure_pk>/", views.slum_measure_form, name="slum_measure_edit"),
+    path("pengajuan/", views_submissions.submissions, name="submissions"),
+    path("pengajuan/notifikasi/baca/", views_submissions.notices_read, name="notices_read"),
+    path("pengajuan/notifikasi/<int:pk>/", views_submissions.notice_open, name="notice_open"),
+    path("usulan/<int:pk>/lampiran/", views_submissions.proposal_attachment_add, name="proposal_attachment_add"),
+    path(
+        "usulan/lampiran/<int:pk>/unduh/",
+        views_submissions.proposal_attachment_download,
+        name="proposal_attachment_download",
+    ),
+    path("<int:pk>/lpj/baru/", views_submissions.lpj_create, name="lpj_create"),
+    path("lpj/<int:pk>/", views_submissions.lpj_detail, name="lpj_detail"),
+    path("lpj/<int:pk>/ajukan-ulang/", views_submissions.lpj_resubmit, name="lpj_resubmit"),
+    path("lpj/<int:pk>/unduh/", views_submissions.lpj_download, name="lpj_download"),
+    path(
+        "<int:pk>/kawasan-kumuh/<int:area_pk>/usul-pengukuran/",
+        views_submissions.measure_update_create,
+        name="measure_update_create",
+    ),
+    path("usul-pengukuran/<int:pk>/", views_submissions.measure_update_detail, name="measure_update_detail"),
+    path(
+        "usul-pengukuran/<int:pk>/ajukan-ulang/",
+        views_submissions.measure_update_resubmit,
+        name="measure_update_resubmit",
+    ),
+    path("kawasan-kumuh/<int:pk>/delineasi/", views.slum_area_geometry_form, name="slum_geometry"),
+    path("kelurahan/", views.kelurahan_list, name="kelurahan_list"),
+    path("kelurahan/<int:pk>/batas/", views.kelurahan_boundary_form, name="kelurahan_boundary"),
     path("opd/", views.opd_list, name="opd_list"),
     path("opd/baru/", views.opd_form, name="opd_create"),
     path("opd/<int:pk>/ubah/", views.opd_form, name="opd_edit"),

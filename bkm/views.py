@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -16,14 +17,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from core import exports
 from core.filters import filterset
+from core.params import is_number
 from core.permissions import is_staff
 from core.storage import open_stored
 
+from . import geo, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .filters import BKMFilterSet, ProposalFilterSet
 from .forms import (
     AssessmentForm,
@@ -36,10 +39,12 @@ from .forms import (
     DocumentForm,
     DocumentVersionForm,
     ElectionForm,
+    GeoJSONUploadForm,
     HandoverForm,
     OPDForm,
     ProposalForm,
     ProposalTransitionForm,
+    RPLPItemForm,
     SlumAreaForm,
     SlumMeasureForm,
     UnitForm,
@@ -63,6 +68,7 @@ from .models import (
     Kecamatan,
     Kelurahan,
     Proposal,
+    RPLPItem,
     SlumArea,
     SlumMeasure,
     Unit,
@@ -109,7 +115,7 @@ def bkm_list(request: HttpRequest) -> HttpResponse:
 def kelurahan_options(request: HttpRequest) -> HttpResponse:
     """htmx: the kelurahan <option>s of one kecamatan for the list filter."""
     kelurahan = Kelurahan.objects.order_by("name")
-    if request.GET.get("kecamatan", "").isdigit():
+    if is_number(request.GET.get("kecamatan", "")):
         kelurahan = kelurahan.filter(kecamatan_id=int(request.GET["kecamatan"]))
     return render(request, "bkm/_kelurahan_options.html", {"kelurahan": kelurahan})
 
@@ -159,6 +165,17 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": selectors.bkm_history(bkm=bkm, limit=15),
             "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
             "unit_links": unit_links(request.user, profile.units),
+            "can_create_proposal": perms.can_create_proposal(request.user, bkm),
+            "can_submit": perms.can_submit_for(request.user, bkm),
+            "can_publish": perms.can_publish_documents(request.user),
+            # The same map as the public pages (public data only), focused on this kelurahan.
+            "map": {
+                "src": reverse("public:map_data"),
+                "tiles": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "bkm_url": reverse("bkm:detail", args=[0]),
+                "kelurahan": bkm.kelurahan_id,
+            },
         },
     )
 
@@ -353,7 +370,7 @@ def unit_person_form(request: HttpRequest, pk: int, person_pk: int | None = None
     perms.check_bkm_edit(request.user, bkm, perms.Part.UNITS)
     person = get_object_or_404(UnitPerson, pk=person_pk, unit__bkm=bkm) if person_pk else None
     initial = {}
-    if person is None and request.GET.get("unit", "").isdigit():
+    if person is None and is_number(request.GET.get("unit", "")):
         initial["unit"] = int(request.GET["unit"])
     form = UnitPersonForm(_post(request), instance=person, bkm=bkm, initial=initial)
     return _form_page(
@@ -450,6 +467,40 @@ def audit_form(request: HttpRequest, pk: int, audit_pk: int | None = None) -> Ht
     )
 
 
+@login_required
+def rplp_item_form(request: HttpRequest, pk: int, item_pk: int | None = None) -> HttpResponse:
+    return _child_form_view(
+        request,
+        bkm_pk=pk,
+        obj_pk=item_pk,
+        model=RPLPItem,
+        part=perms.Part.RPLP,
+        form_class=RPLPItemForm,
+        service=services.rplp_item_save,
+        service_kw="item",
+        anchor="rplp",
+        title_new=_("Tambah kegiatan RPLP"),
+        title_edit=_("Ubah kegiatan RPLP"),
+        success=_("Kegiatan RPLP disimpan."),
+        form_bkm=True,
+    )
+
+
+@login_required
+@require_POST
+def rplp_item_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    bkm = _get_bkm_for_view(request, pk)
+    perms.check_bkm_edit(request.user, bkm, perms.Part.RPLP)
+    item = get_object_or_404(RPLPItem, pk=item_pk, bkm=bkm)
+    try:
+        services.rplp_item_delete(bkm=bkm, item=item)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Kegiatan RPLP dihapus."))
+    return redirect(_detail_url(bkm, "rplp"))
+
+
 # --- Documents -----------------------------------------------------------------------------
 
 
@@ -513,6 +564,82 @@ def document_download(request: HttpRequest, version_pk: int) -> FileResponse:
     return response
 
 
+@login_required
+def document_publish(request: HttpRequest, pk: int, doc_pk: int) -> HttpResponse:
+    """POST: publish a document on the public BKM page, or withdraw it (staff admin)."""
+    bkm = _get_bkm_for_view(request, pk)
+    document = get_object_or_404(Document, pk=doc_pk, bkm=bkm)
+    perms.check_document_publish(request.user, document)
+    if request.method != "POST":
+        return redirect(_detail_url(bkm, "dokumen"))
+    published = request.POST.get("published") == "1"
+    services.document_set_published(document=document, published=published)
+    messages.success(
+        request,
+        _("Dokumen diterbitkan di halaman publik.") if published else _("Dokumen ditarik dari halaman publik."),
+    )
+    return redirect(_detail_url(bkm, "dokumen"))
+
+
+# --- Geometry uploads (kelurahan boundaries, slum-area delineations) ---------------------------
+
+
+def _geometry_form(
+    request: HttpRequest, *, title: str, back: str, save: Callable[[bytes | None], Any], current: Any
+) -> HttpResponse:
+    form = GeoJSONUploadForm(_post(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.geojson())
+        except geo.GeometryError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, _("Geometri disimpan."))
+            return redirect(back)
+    return render(
+        request,
+        "bkm/geometry_form.html",
+        {"form": form, "title": title, "back": back, "current": current},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def kelurahan_list(request: HttpRequest) -> HttpResponse:
+    """Kelurahan and whether their boundary is on record (staff upload them here)."""
+    perms.check_reference_view(request.user)
+    rows = Kelurahan.objects.select_related("kecamatan").order_by("kecamatan__name", "name")
+    return render(
+        request, "bkm/kelurahan_list.html", {"rows": rows, "can_edit": perms.can_edit_reference(request.user)}
+    )
+
+
+@login_required
+def kelurahan_boundary_form(request: HttpRequest, pk: int) -> HttpResponse:
+    perms.check_reference_edit(request.user)
+    kelurahan = get_object_or_404(Kelurahan, pk=pk)
+    return _geometry_form(
+        request,
+        title=_("Batas wilayah: Kelurahan %(name)s") % {"name": kelurahan.name},
+        back=reverse("bkm:kelurahan_list"),
+        save=lambda data: services.kelurahan_set_boundary(kelurahan=kelurahan, geojson=data),
+        current=kelurahan.boundary,
+    )
+
+
+@login_required
+def slum_area_geometry_form(request: HttpRequest, pk: int) -> HttpResponse:
+    perms.check_reference_edit(request.user)
+    area = get_object_or_404(SlumArea, pk=pk)
+    return _geometry_form(
+        request,
+        title=_("Delineasi: %(area)s") % {"area": area.name},
+        back=reverse("bkm:slum_detail", args=[area.pk]),
+        save=lambda data: services.slum_area_set_geometry(area=area, geojson=data),
+        current=area.geometry,
+    )
+
+
 # --- Proposals -------------------------------------------------------------------------------
 
 
@@ -526,15 +653,19 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
     bkm = _get_bkm_for_view(request, pk)
-    perms.check_bkm_edit(request.user, bkm, perms.Part.PROPOSALS)
+    perms.check_proposal_create(request.user, bkm)
+    # The coordinator drafts (and submits later for verification); staff record one received on paper.
+    draft = perms.is_coordinator_of(request.user, bkm)
     form = ProposalForm(_post(request), bkm=bkm)
     return _form_page(
         request,
         form=form,
         title=_("Usulan kegiatan baru"),
         back=_detail_url(bkm, "usulan"),
-        save=lambda f: services.proposal_create(bkm=bkm, data=f.cleaned_data, actor=request.user),
-        success=_("Usulan kegiatan dicatat."),
+        save=lambda f: services.proposal_create(bkm=bkm, data=f.cleaned_data, actor=request.user, draft=draft),
+        success=_("Draf usulan disimpan. Lengkapi lampiran, lalu ajukan untuk verifikasi.")
+        if draft
+        else _("Usulan kegiatan dicatat."),
         next_url=lambda p: reverse("bkm:proposal_detail", args=[p.pk]),
         bkm=bkm,
     )
@@ -569,36 +700,39 @@ def proposal_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _get_proposal(request, pk)
-    can_move = perms.can_edit_proposal(request.user, proposal)
+    steps = perms.proposal_steps_for(request.user, proposal, services.proposal_allowed_transitions(proposal.status))
     form = None
     status = 200
-    if can_move:
-        allowed = services.proposal_allowed_transitions(proposal.status)
-        if request.method == "POST":
-            form = ProposalTransitionForm(request.POST, allowed=allowed)
-            if form.is_valid():
-                try:
-                    services.proposal_transition(
-                        proposal_id=proposal.pk,
-                        to_status=form.cleaned_data["to_status"],
-                        note=form.cleaned_data["note"],
-                        budget_approved=form.cleaned_data["budget_approved"],
-                        actor=request.user,
-                    )
-                except ValidationError as exc:
-                    add_service_errors(form, exc)
-                else:
-                    messages.success(request, _("Status usulan diperbarui."))
-                    return redirect("bkm:proposal_detail", pk=proposal.pk)
-            status = 400
-        elif allowed:
-            form = ProposalTransitionForm(allowed=allowed)
-    elif request.method == "POST":
+    if request.method == "POST":
         perms.check_proposal_transition(request.user, proposal)
+        form = ProposalTransitionForm(request.POST, allowed=steps, current=proposal.status)
+        if form.is_valid():
+            perms.check_proposal_transition(request.user, proposal, form.cleaned_data["to_status"])
+            try:
+                services.proposal_transition(
+                    proposal_id=proposal.pk,
+                    to_status=form.cleaned_data["to_status"],
+                    note=form.cleaned_data["note"],
+                    budget_approved=form.cleaned_data.get("budget_approved"),
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Status usulan diperbarui."))
+                return redirect("bkm:proposal_detail", pk=proposal.pk)
+        status = 400
+    elif steps:
+        form = ProposalTransitionForm(allowed=steps, current=proposal.status)
+    can_edit = perms.can_edit_proposal(request.user, proposal)
     return render(
         request,
         "bkm/proposal_detail.html",
-        {"proposal": proposal, "form": form, "can_edit": can_move},
+        {
+            "proposal": proposal,
+            "form": form,
+            "can_edit": can_edit,
+        },
         status=status,
     )
 
@@ -610,7 +744,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def slum_area_list(request: HttpRequest) -> HttpResponse:
     perms.check_reference_view(request.user)
     kecamatan = request.GET.get("kecamatan", "")
-    areas = selectors.slum_area_list(kecamatan=int(kecamatan) if kecamatan.isdigit() else None)
+    areas = selectors.slum_area_list(kecamatan=int(kecamatan) if is_number(kecamatan) else None)
     return render(
         request,
         "bkm/slum_list.html",

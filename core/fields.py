@@ -22,6 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .money import RupiahInputError, parse_rupiah
+from .params import is_number
 
 _GROUPED = re.compile(r"\d{1,3}(\.\d{3})+")
 
@@ -36,7 +37,7 @@ def parse_decimal(text: str) -> Decimal:
         sign, cleaned = "-", cleaned[1:]
     whole, comma, fraction = cleaned.partition(",")
     if comma:
-        if "," in fraction or not fraction.isdigit():
+        if "," in fraction or not is_number(fraction):
             raise ValueError(text)
         if _GROUPED.fullmatch(whole):
             whole = whole.replace(".", "")
@@ -44,9 +45,9 @@ def parse_decimal(text: str) -> Decimal:
         whole = whole.replace(".", "")
     elif whole.count(".") == 1:
         whole, fraction = whole.split(".")
-        if not fraction.isdigit():
+        if not is_number(fraction):
             raise ValueError(text)
-    if not whole.isdigit() or len(whole) > 20:
+    if not is_number(whole) or len(whole) > 20:
         raise ValueError(text)
     try:
         return Decimal(f"{sign}{whole}.{fraction or 0}")

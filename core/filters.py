@@ -15,9 +15,21 @@ from typing import Any
 import django_filters
 from django import forms
 
+from .params import MAX_YEAR, MIN_YEAR
+
 
 class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class YearFilter(IntegerFilter):
+    """A year (a year field, or `lookup_expr="year"` on a date): bounded by core.params before the query,
+    since Django builds `date(year, 1, 1)` for a `__year` lookup and year -1 or 99999 raised a 500 there."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", MIN_YEAR)
+        kwargs.setdefault("max_value", MAX_YEAR)
+        super().__init__(*args, **kwargs)
 
 
 class PortalFilterSet(django_filters.FilterSet):

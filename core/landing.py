@@ -3,7 +3,9 @@
 Each app registers in its `AppConfig.ready()`:
 
 - a `LandingPage` takes the whole home page for the users it applies to (the
-  reports app's city dashboard for staff); the first that applies, by order, wins;
+  reports app's city dashboard for staff; the public app's city overview for a
+  visitor who is not signed in); the first that applies, by order, wins. With no
+  page for an anonymous visitor, `/` sends them to the login page;
 - otherwise the home page shows every `LandingPanel` whose `build(user)`
   returns data (a panel returns None for users it has nothing for): the UPK's
   dues and arrears for a manager, the forum's latest topics and meetings, the

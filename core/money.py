@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from .params import is_number
+
 ZERO = Decimal(0)
 
 
@@ -38,7 +40,7 @@ def parse_rupiah(text: str) -> Decimal:
         raise RupiahInputError("too_large")
     if re.fullmatch(r"\d{1,3}(\.\d{3})+", cleaned):
         cleaned = cleaned.replace(".", "")
-    if not cleaned.isdigit():
+    if not is_number(cleaned):
         raise RupiahInputError("format")
     if len(cleaned) > 15:
         raise RupiahInputError("too_large")

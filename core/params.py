@@ -11,6 +11,16 @@ MAX_YEAR = 2100
 YEAR_RANGE_MESSAGE = _("Tahun harus antara %(min)d dan %(max)d.")
 
 
+def is_number(text: str) -> bool:
+    """Only ASCII digits 0-9: what `int()` and `Decimal()` read without surprise.
+
+    `str.isdigit()` alone also accepts "²" or "①", which `int()` refuses (a 500 wherever a parameter
+    or a form field was checked with it), and Arabic-Indic or full-width digits, which should not
+    reach the books as numbers. Every check of "a typed number" uses this.
+    """
+    return text.isascii() and text.isdigit()
+
+
 def year_in_range(year: int) -> bool:
     return MIN_YEAR <= year <= MAX_YEAR
 

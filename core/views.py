@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -31,11 +31,12 @@ class PasswordResetView(auth_views.PasswordResetView):
         return super().form_valid(form)
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: a registered page for the user (staff: the city
-    dashboard), else the panels the apps register for them (`core.landing`)."""
+    """The landing page: a registered page for the user (staff: the city dashboard; a visitor who
+    is not signed in: the public overview), else the panels the apps register (`core.landing`)."""
     page = landing.page_for(request.user)
     if page is not None:
         return page.view(request)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     return render(request, "home.html", {"panels": landing.panels_for(request.user)})

@@ -4,13 +4,17 @@ The type is decided by the file's content (magic bytes via `filetype`), never
 by the name or the browser's Content-Type; the extension must agree with it.
 SVG is refused (it is XML that can carry script). Images are re-encoded with
 Pillow, which drops EXIF/GPS metadata and anything appended after the image
-data, and get a thumbnail. Files live under MEDIA_ROOT with random names and
-are served only by `views.attachment_download` after a permission check.
+data; their thumbnail is made off the request path, by the Celery task
+`forum.tasks.attachment_thumbnail_make` queued through the outbox with the
+upload (`attachment_thumbnail_make` below), and the thread page shows a link
+with the file's name until it exists. Files live under MEDIA_ROOT with random
+names and are served only by `views.attachment_download` after a permission check.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import os
 import struct
 import uuid
@@ -20,12 +24,19 @@ from typing import Any
 import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
+from core.outbox import outbox_add
+
 from . import conf
 from .models import Attachment, Post
+
+logger = logging.getLogger(__name__)
+
+THUMBNAIL_TASK = "forum.tasks.attachment_thumbnail_make"
 
 # content type → extensions it may be uploaded with
 ALLOWED_TYPES: dict[str, set[str]] = {
@@ -90,8 +101,8 @@ def _safe_name(name: str) -> str:
     return cleaned[:150]
 
 
-def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
-    """(cleaned image, PNG/JPEG thumbnail), both without metadata."""
+def _decode(data: bytes, *, draft: tuple[int, int] | None = None) -> Image.Image:
+    """The decoded image, refused (ValidationError) above the pixel cap before any pixel is decoded."""
     max_pixels = conf.get("FORUM_ATTACHMENT_MAX_PIXELS")
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -104,6 +115,8 @@ def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
                 )
             probe.verify()
         img: Image.Image = Image.open(io.BytesIO(data))
+        if draft is not None:
+            img.draft("RGB", draft)  # JPEG: decode at a fraction of the size, enough for a thumbnail
         img.load()
     # Pillow reports a broken file in several ways: a bad chunk checksum is a
     # SyntaxError, a truncated header a ValueError, a cut stream EOFError or
@@ -119,19 +132,30 @@ def _reencode(data: bytes, mime: str) -> tuple[bytes, bytes]:
         Image.DecompressionBombError,
     ) as exc:
         raise ValidationError(_("Gambar rusak atau tidak dapat dibaca.")) from exc
+    return img
+
+
+def _reencode(data: bytes, mime: str) -> bytes:
+    """The image without metadata."""
+    img = _decode(data)
     fmt = PIL_FORMATS[mime]
     if fmt == "JPEG" and img.mode not in ("RGB", "L"):
         img = img.convert("RGB")
     clean = io.BytesIO()
     # A fresh save writes pixels only: no EXIF, no GPS, no trailing payload.
     img.save(clean, format=fmt)
-    thumb_img = img.copy()
-    thumb_img.thumbnail(THUMB_SIZE)
-    if thumb_img.mode not in ("RGB", "RGBA", "L"):
-        thumb_img = thumb_img.convert("RGBA")
+    return clean.getvalue()
+
+
+def _thumbnail(data: bytes) -> bytes:
+    """A PNG at most THUMB_SIZE of an (already cleaned) image."""
+    img = _decode(data, draft=THUMB_SIZE)
+    img.thumbnail(THUMB_SIZE)
+    if img.mode not in ("RGB", "RGBA", "L"):
+        img = img.convert("RGBA")
     thumb = io.BytesIO()
-    thumb_img.save(thumb, format="PNG")
-    return clean.getvalue(), thumb.getvalue()
+    img.save(thumb, format="PNG")
+    return thumb.getvalue()
 
 
 def validate_upload(upload: UploadedFile) -> str:
@@ -157,9 +181,42 @@ def attachment_store(*, post: Post, uploader: Any, upload: UploadedFile) -> Atta
         post=post, uploader=uploader, original_name=original_name, content_type=mime, size=len(data)
     )
     if mime in PIL_FORMATS:
-        data, thumb = _reencode(data, mime)
+        data = _reencode(data, mime)
         attachment.size = len(data)
-        attachment.thumbnail.save(f"{uuid.uuid4().hex}.png", ContentFile(thumb), save=False)
     attachment.file.save(stored_name, ContentFile(data), save=False)
     attachment.save()
+    if mime in PIL_FORMATS:
+        # Made by a worker, not in this request: stored with the row, sent when it commits.
+        outbox_add(task=THUMBNAIL_TASK, args=[attachment.pk])
     return attachment
+
+
+def attachment_thumbnail_make(*, attachment_id: int) -> str:
+    """Make an image attachment's thumbnail (the task `THUMBNAIL_TASK`); what happened, for the log.
+
+    Idempotent: a second delivery finds the thumbnail made (or loses the race at the UPDATE and
+    removes its own file). A missing or unreadable original is logged and left without thumbnail
+    (the page keeps the link); a disk error raises, so the task retries.
+    """
+    attachment = Attachment.objects.filter(pk=attachment_id).first()
+    if attachment is None:
+        return "missing"
+    if attachment.thumbnail or attachment.content_type not in PIL_FORMATS:
+        return "nothing to do"
+    try:
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        logger.error("Forum attachment %s: file %s missing, no thumbnail", attachment.pk, attachment.file.name)
+        return "file missing"
+    try:
+        thumb = _thumbnail(data)
+    except ValidationError:
+        logger.error("Forum attachment %s: image unreadable, no thumbnail", attachment.pk)
+        return "unreadable"
+    field = Attachment._meta.get_field("thumbnail")
+    name = default_storage.save(field.generate_filename(attachment, f"{uuid.uuid4().hex}.png"), ContentFile(thumb))  # type: ignore[attr-defined]
+    if not Attachment.objects.filter(pk=attachment.pk, thumbnail="").update(thumbnail=name):
+        default_storage.delete(name)  # a twin delivery made it first (or the attachment is gone)
+        return "made by another run"
+    return "made"

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from bkm.models import BKM, OPD, AssessmentAspect
-from core.filters import IntegerFilter, PortalFilterSet
+from core.filters import PortalFilterSet, YearFilter
 
 from .models import Material, MaterialCategory, Notification, NotificationKind, Thread, Training
 
@@ -108,7 +108,7 @@ class TrainingFilterSet(PortalFilterSet):
         queryset=OPD.objects.order_by("name"),
         empty_label=_("Semua penyelenggara"),
     )
-    tahun = IntegerFilter(label=_("Tahun"), field_name="starts_on", lookup_expr="year")
+    tahun = YearFilter(label=_("Tahun"), field_name="starts_on", lookup_expr="year")
 
     class Meta:
         model = Training

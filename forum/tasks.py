@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from . import attachments
 from . import permissions as perms
 from .models import EmailDelivery, ForumProfile, Notification, Post
 from .selectors import digest_posts
@@ -119,3 +120,15 @@ def send_daily_digests() -> int:
     for user_id in user_ids:
         send_digest.delay(user_id)
     return len(user_ids)
+
+
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    # Embedded mode: a thread after the upload's commit (core.outbox), so not on the request path there either.
+    embedded_background=True,
+)
+def attachment_thumbnail_make(attachment_id: int) -> str:
+    """An image attachment's thumbnail, off the upload request (queued through the outbox)."""
+    return attachments.attachment_thumbnail_make(attachment_id=attachment_id)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from core import exports
 from core.filters import filterset
+from core.params import is_number
 from core.storage import open_stored
 
 from . import conf, forms, selectors, services
@@ -166,7 +167,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
         services.thread_mark_read(user=user, thread=thread, at=newest)
     initial = {}
     quote_id = request.GET.get("quote")
-    if quote_id and quote_id.isdigit():
+    if quote_id and is_number(quote_id):
         quoted = selectors.thread_posts(user=user, thread=thread).filter(pk=int(quote_id)).first()
         if quoted is not None:
             initial = {
@@ -680,7 +681,7 @@ def meeting_minutes(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def meeting_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _get_meeting(request, pk)
-    ids = [int(v) for v in request.POST.getlist("attendees") if v.isdigit()]
+    ids = [int(v) for v in request.POST.getlist("attendees") if is_number(v)]
     services.meeting_record_attendance(user=request.user, meeting=meeting, attendee_ids=ids)
     messages.success(request, _("Daftar hadir disimpan."))
     return redirect("forum:meeting", pk=meeting.pk)

@@ -19,6 +19,7 @@ ROUTED = {
     "forum.tasks.send_notification_email": "mail",
     "forum.tasks.send_digest": "mail",
     "forum.tasks.send_daily_digests": "mail",
+    "bkm.tasks.send_notice_email": "mail",
 }
 
 

@@ -1,7 +1,7 @@
 """Open-data API under /api/.
 
 Every endpoint subclasses `reports.api.views.OpenDataViewSet` (paging, CSV).
-Public: kecamatan, kelurahan, BKM public fields. Login or token: proposals,
+Public: kecamatan, kelurahan, BKM public fields, slum areas (GeoJSON), RPLP items. Login or token: proposals,
 forum meetings (public fields), aggregated UPK indicators per month.
 """
 
@@ -18,6 +18,8 @@ router.register("bkm", views.BKMViewSet, basename="bkm")
 router.register("usulan", views.ProposalViewSet, basename="usulan")
 router.register("pertemuan", views.MeetingViewSet, basename="pertemuan")
 router.register("upk-indikator", views.UpkIndicatorViewSet, basename="upk-indikator")
+router.register("kawasan-kumuh", views.SlumAreaViewSet, basename="kawasan-kumuh")
+router.register("rplp", views.RPLPItemViewSet, basename="rplp")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

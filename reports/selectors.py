@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
+from bkm.permissions import filter_city_proposals, filter_proposals_for
 
 from .models import ReportRun
 
@@ -51,10 +52,8 @@ def proposal_list(*, user: Any = None, year: int | None = None, kecamatan_id: in
     without, the whole city (staff-only reports and the scheduler).
     """
     qs = Proposal.objects.select_related("bkm", "opd", "kelurahan__kecamatan")
-    if user is not None:
-        from bkm.permissions import filter_proposals_for
-
-        qs = filter_proposals_for(user, qs)
+    # A BKM's draft is not yet a proposal to the city (issue 15).
+    qs = filter_proposals_for(user, qs) if user is not None else filter_city_proposals(qs)
     if year:
         qs = qs.filter(year=year)
     if kecamatan_id:
@@ -156,7 +155,7 @@ def proposals_with_status_since() -> QuerySet[Proposal]:
         output_field=DateTimeField(),
     )
     return (
-        Proposal.objects.exclude(status__in=TERMINAL_PROPOSAL_STATUSES)
+        filter_city_proposals(Proposal.objects.exclude(status__in=TERMINAL_PROPOSAL_STATUSES))
         .annotate(status_since=Coalesce(first_current, F("created_at")))
         .select_related("bkm", "opd", "kelurahan__kecamatan")
     )

@@ -103,7 +103,9 @@ def report_request(
     """A user asks for a report: check the right, record the run, queue the job after commit.
 
     `request_token` comes from the form: a second request with the same token (the form sent twice)
-    returns the first run instead of making another.
+    returns the first run instead of making another. Tokens are looked up per user only, and a token
+    the user already spent on a different request (another report or other parameters: the form
+    changed and sent again) is a new run, recorded without a token.
     """
     try:
         rt = get_report_type(report_type)
@@ -117,7 +119,12 @@ def report_request(
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         earlier = ReportRun.objects.filter(requested_by=user, request_token=request_token).first()
         if earlier is not None:
-            return earlier
+            same = earlier.report_type == rt.name and earlier.parameters == _validated_params(
+                report_type=rt, params=params, user=user
+            )
+            if same:
+                return earlier
+            request_token = None
     run = report_run_create(user=user, report_type=rt.name, params=params, request_token=request_token)
     report_run_enqueue(run=run)
     return run

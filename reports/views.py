@@ -4,6 +4,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -88,7 +89,7 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
         check_report_request(request.user, rt, request.POST.dict())
     params_form_class = rt.module().Params
     form = params_form_class(request.POST or None, user=request.user)
-    token = _request_token(request)
+    token = _request_token(request, rt.name)
     if request.method == "POST" and form.is_valid():
         try:
             run = report_request(user=request.user, report_type=rt.name, params=form.to_params(), request_token=token)
@@ -103,16 +104,20 @@ def request_form(request: HttpRequest, report_type: str) -> HttpResponse:
             else:
                 messages.success(request, _("Permintaan laporan dicatat dan masuk antrean."))
             return redirect("reports:run_detail", pk=run.pk)
-    return render(
-        request, "reports/request_form.html", {"report_type": rt, "form": form, "request_token": token or uuid.uuid4()}
-    )
+    shown_token = request.POST["request_token"] if token else _token_signer(request, rt.name).sign(str(uuid.uuid4()))
+    return render(request, "reports/request_form.html", {"report_type": rt, "form": form, "request_token": shown_token})
 
 
-def _request_token(request: HttpRequest) -> uuid.UUID | None:
-    """The form's one-time token (made when it was shown); a missing or malformed one is simply absent."""
+def _token_signer(request: HttpRequest, report_type: str) -> signing.Signer:
+    return signing.Signer(salt=f"reports.request-token:{request.user.pk}:{report_type}")
+
+
+def _request_token(request: HttpRequest, report_type: str) -> uuid.UUID | None:
+    """The form's one-time token, made and signed by the server for this user and report type when
+    the form was shown; a missing, made-up or copied one (another user's, another report's) is absent."""
     try:
-        return uuid.UUID(str(request.POST.get("request_token", "")))
-    except ValueError:
+        return uuid.UUID(_token_signer(request, report_type).unsign(str(request.POST.get("request_token", ""))))
+    except (signing.BadSignature, ValueError):
         return None
 
 

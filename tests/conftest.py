@@ -23,6 +23,18 @@ ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 
 
+# --- Public pages' cache ---------------------------------------------------------
+# The cache lives in the test Redis and outlives each test's database; a new generation before every
+# test makes every page stored by an earlier test stale (public/cache.py), without flushing Redis.
+
+
+@pytest.fixture(autouse=True)
+def _public_cache_generation():
+    from public.cache import invalidate
+
+    invalidate()
+
+
 # --- Reference data ------------------------------------------------------------
 # Kecamatan/kelurahan, the assessment aspects and the forum's categories are loaded by migrations. A
 # transactional test (browser, Celery worker) flushes every table when it ends,
@@ -186,6 +198,10 @@ def _playwright_browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is missing: run `make system-packages` as root")
+    # Without it Playwright leaves a service worker's own requests out of `context.set_offline`
+    # (and of routing): the offline collection test (tests/upk/test_browser_offline.py) would
+    # reload from the network and prove nothing. Read by the driver when it starts.
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,

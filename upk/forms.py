@@ -2,26 +2,26 @@
 
 Forms that post money carry an `idempotency_key` hidden field, generated when
 the form is first rendered, so a double submit (double click, retry, back
-button) reaches the service with the same key and posts once.
+button) reaches the service with the same key and posts once. The key is
+issued by the server for the user and the UPK (`upk/ledger/idempotency.py`):
+one sent back by another user or to another UPK is refused.
 """
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from bkm.models import Kelurahan
 from core.fields import RupiahField, number_formfield
 from core.nik import NikField
 
+from .ledger.errors import LedgerError
+from .ledger.idempotency import form_key_issue, form_key_open
 from .models import Account, AccountKind, Channel, Gender, KSMMember, LoanProduct
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 class DateInput(forms.DateInput):
@@ -35,14 +35,28 @@ CASH_CHANNELS = [(Channel.KAS, Channel.KAS.label), (Channel.BANK, Channel.BANK.l
 
 
 class KeyedForm(forms.Form):
-    """A form posting money: hidden idempotency key made at first render."""
+    """A form posting money: hidden idempotency key issued at first render for `actor` and `upk_id`;
+    `cleaned_data["idempotency_key"]` is the key the services store (see `form_key_open`)."""
 
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80, required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: Any, upk_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.key_owner = {"actor_id": actor.pk, "upk_id": upk_id}
         if not self.is_bound:
-            self.initial.setdefault("idempotency_key", new_key())
+            self.initial["idempotency_key"] = form_key_issue(**self.key_owner)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            cleaned["idempotency_key"] = form_key_open(cleaned.get("idempotency_key", ""), **self.key_owner)
+        except LedgerError as exc:
+            self.add_error(None, exc.messages)
+            # The page shown again carries a key of this user's own, so the next send can post.
+            data = self.data.copy() if isinstance(self.data, QueryDict) else dict(self.data)
+            data[self.add_prefix("idempotency_key")] = form_key_issue(**self.key_owner)
+            self.data = data
+        return cleaned
 
 
 class KSMForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_field, views_import, views_registry, views_settings
+from . import views, views_field, views_import, views_offline, views_registry, views_settings
 
 app_name = "upk"
 
@@ -42,6 +42,10 @@ urlpatterns = [
     path("<int:upk_id>/penagihan/", views.collection_sheet, name="collection_sheet"),
     path("<int:upk_id>/penagihan/<int:sheet_id>/", views.collection_sheet_done, name="collection_sheet_done"),
     path("<int:upk_id>/penagihan/bagi/<int:loan_id>/", views_field.collection_split, name="collection_split"),
+    # Offline collection (the service worker keeps the page; its pattern is in templates/pwa/sw.js)
+    path("<int:upk_id>/penagihan/luring/", views_offline.collect_offline, name="collect_offline"),
+    path("<int:upk_id>/penagihan/luring/data/", views_offline.offline_sheets, name="offline_sheets"),
+    path("<int:upk_id>/penagihan/luring/kirim/", views_offline.offline_sync, name="offline_sync"),
     # Money in/out, reserve, year end
     path("<int:upk_id>/kas/<str:direction>/", views.cash_voucher, name="cash_voucher"),
     path("<int:upk_id>/modal/", views.capital_create, name="capital"),

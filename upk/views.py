@@ -26,13 +26,13 @@ from bkm.models import Unit
 from core.fields import RupiahField
 from core.filters import filterset
 from core.nik import mask_nik
-from core.params import year_in_range, year_range_message
+from core.params import is_number, year_in_range, year_range_message
 
 from . import forms, permissions, receipts, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
 from .ledger.chart import get_settings
 from .ledger.errors import LedgerError, month_label
-from .ledger.idempotency import upk_scoped_key
+from .ledger.idempotency import form_key_issue, form_key_open, upk_scoped_key
 from .ledger.rules import rules_in_force
 from .models import (
     CAPITAL_ROLES,
@@ -236,7 +236,10 @@ def savings_create(request: HttpRequest, pk: int) -> HttpResponse:
     ksm = _ksm(request, pk)
     permissions.check_post(request.user, ksm.upk_id)
     form = forms.SavingsForm(
-        request.POST or None, initial={"date": today(), "kind": request.GET.get("jenis", "deposit")}
+        request.POST or None,
+        actor=request.user,
+        upk_id=ksm.upk_id,
+        initial={"date": today(), "kind": request.GET.get("jenis", "deposit")},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -426,6 +429,8 @@ def repayment_create(request: HttpRequest, pk: int) -> HttpResponse:
     position = selectors.loan_position(loan, as_of=today())
     form = forms.RepaymentForm(
         request.POST or None,
+        actor=request.user,
+        upk_id=loan.upk_id,
         loan_members=loan_members,
         initial={"paid_on": today(), "channel": "kas", "amount": position.arrears_amount or None},
     )
@@ -463,6 +468,8 @@ def savings_cover(request: HttpRequest, pk: int) -> HttpResponse:
     balance = selectors.savings_balance(loan.ksm, on)
     form = forms.SavingsCoverForm(
         request.POST or None,
+        actor=request.user,
+        upk_id=loan.upk_id,
         initial={"date": on, "amount": min(balance, position.arrears_amount) or None},
     )
     if request.method == "POST" and form.is_valid():
@@ -554,20 +561,31 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
     on = parse_date(request.POST.get("date") or request.GET.get("tanggal"))
     rows = selectors.due_list(upk=upk, on=on)
     printing = request.GET.get("cetak") == "1"
-    key = request.POST.get("idempotency_key") or forms.new_key()
+    token = request.POST.get("idempotency_key", "")
+    actor_id = request.user.pk or 0  # login_required: always a signed-in user
     entered: dict[int, str] = {}
     entered_split: dict[tuple[int, int], str] = {}
     row_errors: dict[int, list[str]] = defaultdict(list)
     errors: list[str] = []
+    key = ""
     if request.method == "POST":
         permissions.check_post(request.user, upk)
-        posted = CollectionSheet.objects.filter(upk=upk, idempotency_key=upk_scoped_key(upk_id=upk.pk, key=key)).first()
+        try:  # the key this page issued to this user for this UPK, nobody else's
+            key = form_key_open(token, actor_id=actor_id, upk_id=upk.pk)
+        except LedgerError as exc:
+            errors.extend(exc.messages)
+            token = ""
+        posted = (
+            CollectionSheet.objects.filter(upk=upk, idempotency_key=upk_scoped_key(upk_id=upk.pk, key=key)).first()
+            if key
+            else None
+        )
         if posted is not None:  # the same form sent again (double click, back button, retry)
             return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=posted.pk)
         payments = []
         amounts: dict[int, int] = {}
         for name, value in request.POST.items():
-            if not name.startswith("amount-") or not name[7:].isdigit():
+            if not name.startswith("amount-") or not is_number(name[7:]):
                 continue
             loan_pk = int(name[7:])
             text = str(value or "").strip()
@@ -638,7 +656,7 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
             "on": on,
             "table": table,
             "total": sum(r.expected for r in rows),
-            "key": key,
+            "key": token or form_key_issue(actor_id=actor_id, upk_id=upk.pk),
             "errors": errors,
         },
     )
@@ -661,7 +679,7 @@ def _sheet_splits(
     bad: set[int] = set()
     for name, value in request.POST.items():
         pieces = name.split("-")
-        if len(pieces) != 3 or pieces[0] != "split" or not (pieces[1].isdigit() and pieces[2].isdigit()):
+        if len(pieces) != 3 or pieces[0] != "split" or not (is_number(pieces[1]) and is_number(pieces[2])):
             continue
         loan_pk, lm_pk = int(pieces[1]), int(pieces[2])
         text = str(value or "").strip()
@@ -794,7 +812,9 @@ def writeoff_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def recovery_create(request: HttpRequest, pk: int) -> HttpResponse:
     loan = _loan(request, pk)
     permissions.check_post(request.user, loan.upk_id)
-    form = forms.RecoveryForm(request.POST or None, initial={"received_on": today(), "channel": "kas"})
+    form = forms.RecoveryForm(
+        request.POST or None, actor=request.user, upk_id=loan.upk_id, initial={"received_on": today(), "channel": "kas"}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.loans.recovery_record(loan=loan, actor=request.user, **form.cleaned_data)
@@ -837,7 +857,13 @@ def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpRespo
     accounts = (
         Account.objects.filter(upk=upk, is_active=True).exclude(role__in=services.cash.PROTECTED_ROLES).order_by("code")
     )
-    form = forms.CashVoucherForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "kas"})
+    form = forms.CashVoucherForm(
+        request.POST or None,
+        accounts=accounts,
+        actor=request.user,
+        upk_id=upk.pk,
+        initial={"date": today(), "channel": "kas"},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             entry = services.cash.cash_voucher_record(
@@ -856,7 +882,13 @@ def cash_voucher(request: HttpRequest, upk_id: int, direction: str) -> HttpRespo
 def capital_create(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_posting(request.user, upk_id)
     accounts = Account.objects.filter(upk=upk, role__in=CAPITAL_ROLES).order_by("code")
-    form = forms.CapitalForm(request.POST or None, accounts=accounts, initial={"date": today(), "channel": "bank"})
+    form = forms.CapitalForm(
+        request.POST or None,
+        accounts=accounts,
+        actor=request.user,
+        upk_id=upk.pk,
+        initial={"date": today(), "channel": "bank"},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.cash.capital_receive(upk=upk, actor=request.user, **form.cleaned_data)
@@ -874,7 +906,7 @@ def reserve_adjust(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     on = parse_date(request.POST.get("date") or request.GET.get("as_of"))
     kol = selectors.kolektibilitas(upk=upk, as_of=on)
-    form = forms.ReserveForm(request.POST or None, initial={"date": on})
+    form = forms.ReserveForm(request.POST or None, actor=request.user, upk_id=upk.pk, initial={"date": on})
     if request.method == "POST":
         permissions.check_post(request.user, upk)
         if form.is_valid():

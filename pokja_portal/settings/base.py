@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "upk",
     "forum",
     "reports",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,25 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# The public map (issue 15): Leaflet is vendored; a base-map tile source is optional (none by
+# default: the polygons read alone). Setting MAP_TILE_URL, e.g.
+# "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", also allows that host in the CSP's img-src.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+if MAP_TILE_URL:
+    from pokja_portal.csp import tile_source
+
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(tile_source(MAP_TILE_URL))
+# Kota Palangka Raya's bounding box (lon_min, lat_min, lon_max, lat_max): uploaded geometry must lie inside.
+MAP_BOUNDS = (113.5, -2.5, 114.2, -1.6)
+GEOJSON_MAX_BYTES = env.int("GEOJSON_MAX_BYTES", default=2 * 1024 * 1024)
+GEOJSON_MAX_VERTICES = env.int("GEOJSON_MAX_VERTICES", default=20_000)
+
+# Cache of the public pages (public/cache.py; anonymous visitors only). CACHE_URL, e.g.
+# redis://127.0.0.1:6379/2, in production so every web worker shares it; in-process memory otherwise.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pokja")}
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=300)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -35,3 +35,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / os.environ.get("POKJA_TEST_DB", "pokja")
 DEBUG = False
+# The public pages' cache on the test Redis, under a prefix of this checkout. Tests never flush it
+# (that Redis database is also the Celery broker): tests/conftest.py starts a new public-cache
+# generation before each test instead (public.cache.invalidate).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CELERY_BROKER_URL,
+        "KEY_PREFIX": "pokja-test-" + os.environ.get("POKJA_TEST_DB", "pokja"),
+    }
+}

@@ -38,3 +38,22 @@ class CSVRenderer(BaseRenderer):
             header.extend(k for k in row if k not in header)
         table = [header] + [[row.get(k) for k in header] for row in rows]
         return exports.csv_bytes(table)
+
+
+class GeoJSONRenderer(BaseRenderer):
+    """`?format=geojson`: the whole filtered set as one FeatureCollection (the list's results are Features)."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        import json
+
+        from rest_framework.utils.encoders import JSONEncoder
+
+        if isinstance(data, dict) and "results" in data:
+            data = data["results"]
+        if isinstance(data, list):
+            data = {"type": "FeatureCollection", "features": data}
+        return json.dumps(data, cls=JSONEncoder, ensure_ascii=False).encode()

@@ -128,3 +128,67 @@ UpkIndicatorSerializer = type(
         **_indicator_fields(),
     },
 )
+
+
+# --- Public slum areas (GeoJSON) and RPLP items (issue 15): the fields come from public.fields ----------
+
+
+class SlumMeasurePublicSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    building = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    roads = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    drainage = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    drinking_water = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    wastewater = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    solid_waste = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    fire_protection = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+    average = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+
+
+class SlumAreaPropertiesSerializer(serializers.Serializer):
+    name = serializers.CharField(read_only=True)
+    kelurahan = serializers.IntegerField(read_only=True)
+    kelurahan_name = serializers.CharField(read_only=True)
+    kecamatan = serializers.IntegerField(read_only=True)
+    sk_number = serializers.CharField(read_only=True)
+    sk_year = serializers.IntegerField(read_only=True)
+    area_ha = serializers.DecimalField(max_digits=8, decimal_places=2, coerce_to_string=False, read_only=True)
+    typology = serializers.CharField(read_only=True)
+    geometry_source = serializers.CharField(
+        read_only=True, help_text="unggahan, demo (buatan, bukan peta resmi), kosong"
+    )
+    measures = SlumMeasurePublicSerializer(many=True, read_only=True)
+    latest_average = serializers.DecimalField(
+        max_digits=5, decimal_places=2, coerce_to_string=False, allow_null=True, read_only=True
+    )
+
+
+class SlumAreaFeatureSerializer(serializers.Serializer):
+    """A slum area as a GeoJSON Feature (RFC 7946, WGS84): its delineation as a MultiPolygon (or null)."""
+
+    type = serializers.CharField(read_only=True, help_text="Feature")
+    id = serializers.IntegerField(read_only=True)
+    geometry = serializers.JSONField(read_only=True, allow_null=True, help_text="GeoJSON MultiPolygon, WGS84")
+    properties = SlumAreaPropertiesSerializer(read_only=True)
+
+
+class RPLPMeasureSerializer(serializers.Serializer):
+    year = serializers.IntegerField(read_only=True)
+    value = serializers.DecimalField(max_digits=5, decimal_places=2, coerce_to_string=False, read_only=True)
+
+
+class RPLPItemPublicSerializer(serializers.Serializer):
+    """An RPLP item, public fields, with its derived status and that aspect's later measures."""
+
+    id = serializers.IntegerField(read_only=True)
+    bkm = serializers.IntegerField(source="bkm_id", read_only=True)
+    bkm_name = serializers.CharField(source="bkm__name", read_only=True)
+    aspect = serializers.CharField(read_only=True)
+    year = serializers.IntegerField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    slum_area = serializers.IntegerField(source="slum_area_id", read_only=True, allow_null=True)
+    volume = serializers.CharField(read_only=True)
+    budget = serializers.IntegerField(read_only=True, help_text="Rupiah bulat")
+    funding_source = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="direncanakan, diusulkan, disetujui, selesai")
+    measures_after = RPLPMeasureSerializer(many=True, read_only=True)

@@ -12,8 +12,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import render
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import permissions, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -24,7 +24,7 @@ from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, ProposalStatus
 from core.db_router import replica_reads
 from reports.selectors import proposal_list
 
-from .renderers import CSVRenderer
+from .renderers import CSVRenderer, GeoJSONRenderer
 from .serializers import (
     INDICATOR_CODES,
     BKMPublicSerializer,
@@ -32,6 +32,8 @@ from .serializers import (
     KelurahanSerializer,
     MeetingPublicSerializer,
     ProposalSerializer,
+    RPLPItemPublicSerializer,
+    SlumAreaFeatureSerializer,
     UpkIndicatorSerializer,
 )
 
@@ -81,8 +83,9 @@ class OpenDataViewSet(viewsets.ReadOnlyModelViewSet):
         self._replica.__enter__()
 
     def paginate_queryset(self, queryset: Any) -> Any:
-        # The CSV variant is the whole data set, as open-data portals expect.
-        if getattr(self.request, "accepted_renderer", None) and self.request.accepted_renderer.format == "csv":
+        # The CSV (and GeoJSON) variant is the whole data set, as open-data portals expect.
+        renderer = getattr(self.request, "accepted_renderer", None)
+        if renderer and renderer.format in ("csv", "geojson"):
             return None
         return super().paginate_queryset(queryset)
 
@@ -275,6 +278,100 @@ class UpkIndicatorViewSet(OpenDataViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return Response(self.get_serializer(self._rows([self.get_object()])[0]).data)
+
+
+class _RowsViewSet(OpenDataViewSet):
+    """A public list whose rows are built by a `public.selectors` function from the page's ids."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        qs = self.get_queryset()
+        page = self.paginate_queryset(qs)
+        ids = [obj.pk for obj in (page if page is not None else qs)]
+        data = self.get_serializer(self.rows(ids), many=True).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(self.get_serializer(self.rows([self.get_object().pk])[0]).data)
+
+
+_FEATURE_COLLECTION = inline_serializer(
+    "SlumAreaFeatureCollection",
+    fields={
+        "type": serializers.CharField(help_text="FeatureCollection"),
+        "features": SlumAreaFeatureSerializer(many=True),
+    },
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[KECAMATAN_PARAM, OpenApiParameter("kelurahan", OpenApiTypes.INT, description="ID kelurahan")],
+        # The JSON list is paged; ?format=geojson is the whole set as one FeatureCollection.
+        responses={
+            (200, "application/json"): SlumAreaFeatureSerializer(many=True),
+            (200, "text/csv"): SlumAreaFeatureSerializer(many=True),
+            (200, "application/geo+json"): _FEATURE_COLLECTION,
+        },
+    )
+)
+class SlumAreaViewSet(_RowsViewSet):
+    """Slum areas (kawasan kumuh) as GeoJSON Features with their yearly measures (public).
+    `?format=geojson` gives the whole set as one FeatureCollection (WGS84)."""
+
+    serializer_class = SlumAreaFeatureSerializer
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer, GeoJSONRenderer]
+
+    def get_queryset(self) -> QuerySet:
+        from bkm.models import SlumArea
+
+        qs = SlumArea.objects.only("pk").order_by("kelurahan__kecamatan__name", "kelurahan__name", "name", "pk")
+        if self.action == "list":
+            if kec := _int_param(self.request, "kecamatan"):
+                qs = qs.filter(kelurahan__kecamatan_id=kec)
+            if kel := _int_param(self.request, "kelurahan"):
+                qs = qs.filter(kelurahan_id=kel)
+        return qs
+
+    def rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        from public.selectors import slum_area_features
+
+        return slum_area_features(ids=ids)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("bkm", OpenApiTypes.INT, description="ID BKM"),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Tahun rencana"),
+        ]
+    )
+)
+class RPLPItemViewSet(_RowsViewSet):
+    """RPLP plan items of the BKMs with their status (planned, proposed, approved, done) (public)."""
+
+    serializer_class = RPLPItemPublicSerializer
+
+    def get_queryset(self) -> QuerySet:
+        from bkm.models import RPLPItem
+
+        qs = RPLPItem.objects.only("pk").order_by("bkm__name", "year", "aspect", "title", "pk")
+        if self.action == "list":
+            if bkm := _int_param(self.request, "bkm"):
+                qs = qs.filter(bkm_id=bkm)
+            if year := _int_param(self.request, "year", low=1900, high=2200):
+                qs = qs.filter(year=year)
+        return qs
+
+    def rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        from public.selectors import rplp_items
+
+        order = {pk: n for n, pk in enumerate(ids)}
+        return sorted(rplp_items(ids=ids), key=lambda r: order[r["id"]])
 
 
 def api_docs(request: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import factory
 from factory.django import DjangoModelFactory
@@ -54,3 +55,15 @@ class AuditRecordFactory(DjangoModelFactory):
     fiscal_year = 2024
     auditor = "KAP Uji"
     opinion = "wtp"
+
+
+class RPLPItemFactory(DjangoModelFactory):
+    class Meta:
+        model = "bkm.RPLPItem"
+
+    bkm = factory.SubFactory(BKMFactory)
+    aspect = "drainage"
+    year = 2026
+    title = factory.Sequence(lambda n: f"Normalisasi drainase RT {n:02d}")
+    budget = Decimal(75_000_000)
+    funding_source = "apbd"

@@ -8,7 +8,19 @@ from tests.factories import PASSWORD, UserFactory
 
 
 @pytest.mark.django_db
-def test_home_requires_login(client):
+def test_home_shows_public_overview_to_visitors_with_an_obvious_login_link(client):
+    # Issue 15: `/` is the public overview for a visitor who is not signed in (public.views.overview).
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f'href="{reverse("login")}"' in page and 'data-testid="login-link"' in page
+
+
+@pytest.mark.django_db
+def test_home_sends_visitors_to_login_when_no_page_is_registered_for_them(client, monkeypatch):
+    from core import landing
+
+    monkeypatch.delitem(landing._PAGES, "public")
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]

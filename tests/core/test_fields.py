@@ -112,3 +112,18 @@ def test_no_form_in_the_apps_uses_a_bare_decimal_field_or_a_number_input():
         and not isinstance(field, forms.IntegerField)
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize("text", ["²", "1,²", "١٢", "１.５"])
+def test_rupiahfield_and_parse_decimal_refuse_digits_that_are_not_0_to_9(text):
+    with pytest.raises(ValidationError):
+        RupiahField().clean(text)
+    with pytest.raises(ValueError):
+        parse_decimal(text)
+
+
+def test_is_number_accepts_only_ascii_digits():
+    from core.params import is_number
+
+    assert is_number("0123456789")
+    assert not any(is_number(t) for t in ("", "²", "①", "١٢", "１２", "-1", "1.5", " 1"))

@@ -79,6 +79,9 @@ def test_seed_demo_finds_each_apps_demo_through_its_appconfig():
     assert paths == [
         "bkm.demo.seed_with_users",
         "bkm.demo_extra.seed",
+        "bkm.demo_rplp.seed",
+        "bkm.demo_self_service.seed",
+        "bkm.demo_public.seed",
         "upk.demo.seed",
         "forum.demo.seed",
         "forum.demo_library.seed",

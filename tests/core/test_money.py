@@ -40,3 +40,13 @@ def test_parse_rupiah_reads_indonesian_writing_and_refuses_sen():
     with pytest.raises(RupiahInputError) as exc:
         parse_rupiah("9" * 16)
     assert exc.value.code == "too_large"
+
+
+@pytest.mark.parametrize("text", ["²", "5²", "①", "١٢٣", "１２", "1.²00"])
+def test_parse_rupiah_refuses_digits_that_are_not_0_to_9(text):
+    """ "²" passed `str.isdigit()` and then broke `Decimal()` (a 500 on every money form)."""
+    from core.money import RupiahInputError, parse_rupiah
+
+    with pytest.raises(RupiahInputError) as exc:
+        parse_rupiah(text)
+    assert exc.value.code == "format"

@@ -35,6 +35,8 @@ PARAMS = [
     "sort",
     "warning",
     "kolektibilitas",
+    "quote",
+    "unit",
 ]
 VALUES = [
     "-1",
@@ -57,6 +59,7 @@ VALUES = [
     "1,2",
     " ",
     "\u202e",
+    "\u00b2",
 ]
 
 # Parameters the views parse themselves (ints, dates, periods), each alone so no other one masks it.

@@ -68,12 +68,15 @@ def forum_thread(db, member):
 def test_forum_reply_with_attachment_on_refusing_disk_saves_nothing(client, member, forum_thread, monkeypatch, code):
     before = _media_files()
     posts = Post.objects.count()
-    # The image's thumbnail is stored first and succeeds; the image itself then fails.
+    # The first image is stored and succeeds; the second one then fails.
     _failing_writes(monkeypatch, code, after=1)
     client.force_login(member)
     response = client.post(
         reverse("forum:thread_reply", args=[forum_thread.pk]),
-        {"body": "Foto kegiatan", "attachments": [SimpleUploadedFile("foto.png", _png())]},
+        {
+            "body": "Foto kegiatan",
+            "attachments": [SimpleUploadedFile("foto.png", _png()), SimpleUploadedFile("foto2.png", _png())],
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -81,7 +84,7 @@ def test_forum_reply_with_attachment_on_refusing_disk_saves_nothing(client, memb
     assert "berkas tidak disimpan dan tidak ada yang dicatat" in text
     assert "/var/lib/pokja" not in text and "rahasia" not in text
     assert Post.objects.count() == posts and not Attachment.objects.exists()
-    assert _media_files() == before  # no partial file, no temp, no orphaned thumbnail
+    assert _media_files() == before  # no partial file, no temp, no orphaned first image
 
 
 @pytest.mark.django_db

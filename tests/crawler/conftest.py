@@ -1,4 +1,7 @@
-"""Demo data for the crawler: seeded once for the module, rolled back after.
+"""Demo data for the crawler: seeded once for the package, rolled back after.
+
+Package scope, so the crawl of each role (cached in `test_crawler._CRAWLED`) is
+shared by `test_crawler.py` and the GET-parameter fuzz (`test_query_fuzz.py`).
 
 The crawl only reads through Django's test Client in this process, and
 Chromium is served by a route handler in the same thread (see `axe.py`), so
@@ -20,7 +23,7 @@ class _Rollback(Exception):
     pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def demo_city(django_db_setup, django_db_blocker, _playwright_browser) -> Iterator[None]:
     # Chromium is started first: once Playwright's sync API runs, Django code
     # in this thread works on a different database connection (Django keeps

@@ -34,8 +34,14 @@ EXCEPTIONS: list[Allowed] = [
         "unreached",
         r"^(forum:(follow_up_add|follow_up_status|meeting_attendance|meeting_decision_add|meeting_minutes|"
         r"meeting_rsvp|notifications_read|post_moderate|report_close|thread_moderate|thread_reply|thread_watch)|"
-        r"reports:(subscription_toggle|warning_acknowledge)|upk:rules_decide|logout|set_language)$",
+        r"reports:(subscription_toggle|warning_acknowledge)|upk:rules_decide|logout|set_language|"
+        r"bkm:(notices_read|rplp_item_delete))$",
         "POST-only actions (forms with method=post); the crawler sends no POST",
+    ),
+    Allowed(
+        "unreached",
+        r"^bkm:document_publish$",
+        "POST-only action (issue 15): staff admins publish or withdraw a document; the crawler sends no POST",
     ),
     Allowed(
         "unreached",
@@ -50,7 +56,7 @@ EXCEPTIONS: list[Allowed] = [
     Allowed(
         "unreached",
         r"^(api-schema|bkm-detail|kecamatan-detail|kelurahan-detail|pertemuan-detail|usulan-detail|"
-        r"upk-indikator-detail)$",
+        r"upk-indikator-detail|kawasan-kumuh-detail|rplp-detail)$",
         "the open-data API's detail routes and schema: list rows carry ids, not URLs; the schema is fetched by "
         "the Swagger page's script (tests/reports/test_api.py covers them)",
     ),
@@ -68,6 +74,13 @@ EXCEPTIONS: list[Allowed] = [
         r"^upk:receipt_shared$",
         "the receipt link sent to a KSM chair by WhatsApp: absolute, on PORTAL_BASE_URL (another host for the "
         "crawler), with a signed token; tests/upk/test_receipts.py and tests/journeys/test_manager_field.py open it",
+    ),
+    Allowed(
+        "unreached",
+        r"^(upk:offline_sheets|upk:offline_sync|service_worker|manifest|offline)$",
+        "the offline collection's JSON (fetched and POSTed by static/js/offline-collect.js), the service worker "
+        "(registered by static/js/pwa.js), the manifest (a <link rel=manifest>) and the page the worker shows "
+        "offline; tests/upk/test_offline.py and test_browser_offline.py cover them",
     ),
     Allowed(
         "unreached",

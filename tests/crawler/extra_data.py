@@ -3,7 +3,8 @@
 A forum topic with an image attachment and an edited post (the demo has
 neither). Report runs (the demo has none): for staff, for the coordinator's BKM and for
 the manager's UPK, one done with a PDF, one failed and one still running (its
-status box polls with htmx). Returns the stored files, removed after the crawl.
+status box polls with htmx). An attachment on each proposal of the coordinator's BKM.
+Returns the stored files, removed after the crawl.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def _forum_thread(*, files: list[str]) -> None:
 
     from forum import permissions as forum_permissions
     from forum import services as forum_services
+    from forum.attachments import attachment_thumbnail_make
     from forum.models import Category
 
     member = User.objects.get(username="anggota")
@@ -75,12 +77,32 @@ def _forum_thread(*, files: list[str]) -> None:
     assert post is not None
     forum_services.post_edit(user=member, post=post, source="Denah terlampir, sudah diperbarui.")
     for attachment in post.attachments.all():
+        # What the worker does after the upload's commit (the crawl's data is never committed).
+        attachment_thumbnail_make(attachment_id=attachment.pk)
+        attachment.refresh_from_db()
         files += [attachment.file.name, attachment.thumbnail.name]
+
+
+def _proposal_attachments(*, files: list[str]) -> None:
+    """An attachment on every proposal of the coordinator's BKM: the crawler opens two proposal pages per
+    role, whichever they are, and the attachment download must be among their links."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bkm import services as bkm_services
+    from bkm.models import Proposal
+
+    coordinator = User.objects.get(username="koordinator")
+    for proposal in Proposal.objects.filter(bkm_id=coordinator.bkm_id):
+        attachment = bkm_services.proposal_attachment_add(
+            proposal=proposal, upload=SimpleUploadedFile("rab.pdf", MINIMAL_PDF), title="RAB", actor=coordinator
+        )
+        files.append(attachment.file.name)
 
 
 def add_extra_data() -> list[str]:
     files: list[str] = []
     _forum_thread(files=files)
+    _proposal_attachments(files=files)
     period = timezone.localdate().replace(day=1).strftime("%Y-%m")
     staf = User.objects.get(username="staf")
     coordinator = User.objects.get(username="koordinator")

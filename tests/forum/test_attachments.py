@@ -9,7 +9,9 @@ from django.test import override_settings
 from django.urls import reverse
 from PIL import Image
 
+from core.models import OutboxMessage
 from forum import services
+from forum.attachments import THUMBNAIL_TASK, attachment_thumbnail_make
 from forum.models import Attachment, Post
 
 pytestmark = pytest.mark.django_db
@@ -82,20 +84,47 @@ def test_attachment_too_large_rejected(member, thread):
     assert "terlalu besar" in exc.value.messages[0]
 
 
-def test_image_reencoded_without_metadata_and_thumbnailed(client, member, thread):
+def test_image_reencoded_without_metadata_and_thumbnail_made_off_the_request(client, member, thread):
     data = _png_with_exif()
     assert b"KameraRahasia" in data
     post = _reply(member, thread, SimpleUploadedFile("foto.jpg", data))
     attachment = post.attachments.get()
     stored = attachment.file.open("rb").read()
     assert b"KameraRahasia" not in stored
+    # The upload made no thumbnail: its task waits in the outbox; the page shows the placeholder.
+    assert not attachment.thumbnail
+    assert OutboxMessage.objects.filter(task=THUMBNAIL_TASK, args=[attachment.pk]).exists()
+    client.force_login(member)
+    page = client.get(reverse("forum:thread", args=[thread.pk])).content.decode()
+    assert 'data-testid="thumb-pending"' in page
+    assert reverse("forum:attachment_thumbnail", args=[attachment.pk]) not in page
+    assert client.get(reverse("forum:attachment_thumbnail", args=[attachment.pk])).status_code == 404
+    # What the worker runs:
+    assert attachment_thumbnail_make(attachment_id=attachment.pk) == "made"
+    assert attachment_thumbnail_make(attachment_id=attachment.pk) == "nothing to do"  # a second delivery
+    attachment.refresh_from_db()
     with Image.open(attachment.thumbnail.open("rb")) as thumb:
         assert max(thumb.size) <= 320
-    client.force_login(member)
     response = client.get(reverse("forum:attachment_thumbnail", args=[attachment.pk]))
     assert response["Content-Type"] == "image/png"
     page = client.get(reverse("forum:thread", args=[thread.pk])).content.decode()
     assert reverse("forum:attachment_thumbnail", args=[attachment.pk]) in page
+    assert 'data-testid="thumb-pending"' not in page
+
+
+def test_attachment_thumbnail_make_without_the_file_logs_and_keeps_the_link(member, thread, caplog):
+    post = _reply(member, thread, SimpleUploadedFile("foto.jpg", _png_with_exif()))
+    attachment = post.attachments.get()
+    attachment.file.storage.delete(attachment.file.name)
+    assert attachment_thumbnail_make(attachment_id=attachment.pk) == "file missing"
+    assert "missing" in caplog.text
+    attachment.refresh_from_db()
+    assert not attachment.thumbnail
+
+
+def test_pdf_attachment_queues_no_thumbnail(member, thread):
+    post = _reply(member, thread, SimpleUploadedFile("laporan.pdf", PDF))
+    assert not OutboxMessage.objects.filter(task=THUMBNAIL_TASK, args=[post.attachments.get().pk]).exists()
 
 
 def test_attachment_download_denied_without_read_permission(client, member, far_member, home_kecamatan_category):
@@ -184,3 +213,28 @@ def test_reply_with_corrupt_png_gets_a_message_and_saves_nothing(client, member,
     assert "Gambar rusak atau tidak dapat dibaca." in page + response.content.decode()
     assert not Attachment.objects.exists()
     assert Post.objects.filter(thread=thread).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_image_thumbnail_in_embedded_mode_is_made_after_the_upload_commits(member, general, settings):
+    """No broker (`make run`): the thumbnail is made by a thread of this process after the commit."""
+    import time
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    thread = services.thread_create(
+        user=member,
+        category=general,
+        title="Foto lapangan",
+        source="Terlampir",
+        files=[SimpleUploadedFile("foto.jpg", _png_with_exif())],
+    )
+    attachment = Attachment.objects.get(post__thread=thread)
+    deadline = time.monotonic() + 30
+    while not attachment.thumbnail and time.monotonic() < deadline:
+        time.sleep(0.1)
+        attachment.refresh_from_db()
+    assert attachment.thumbnail
+    with Image.open(attachment.thumbnail.open("rb")) as thumb:
+        assert thumb.size == (320, 240)
+    attachment.thumbnail.storage.delete(attachment.thumbnail.name)
+    attachment.file.storage.delete(attachment.file.name)

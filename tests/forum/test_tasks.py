@@ -9,12 +9,18 @@ grants), which the flush after a transactional test removes.
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
 
+from core.models import OutboxMessage, OutboxStatus
 from forum import services
-from forum.models import EmailDelivery, Notification, Post, WatchLevel
+from forum.attachments import THUMBNAIL_TASK
+from forum.models import Attachment, EmailDelivery, Notification, Post, WatchLevel
 from forum.tasks import send_daily_digests, send_digest, send_notification_email
 from tests.forum.factories import PostFactory, ThreadFactory
 
@@ -80,3 +86,31 @@ def test_daily_digest_periodic_task_is_scheduled():
 
     task = PeriodicTask.objects.get(task="forum.tasks.send_daily_digests")
     assert task.enabled and task.crontab.hour == "6" and str(task.crontab.timezone) == "Asia/Jakarta"
+
+
+def test_attachment_thumbnail_made_by_the_worker_after_the_upload(client, celery_worker, member, general):
+    """The upload request makes no thumbnail; the worker does, through the outbox, and the page then shows it."""
+    img = Image.new("RGB", (1200, 900), (200, 60, 20))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    thread = services.thread_create(
+        user=member,
+        category=general,
+        title="Foto kegiatan",
+        source="Foto terlampir",
+        files=[SimpleUploadedFile("kegiatan.png", buf.getvalue())],
+    )
+    attachment = Attachment.objects.get(post__thread=thread)
+    deadline = time.monotonic() + 30
+    while not attachment.thumbnail and time.monotonic() < deadline:
+        time.sleep(0.2)
+        attachment.refresh_from_db()
+    assert attachment.thumbnail, "the worker made no thumbnail in time"
+    assert OutboxMessage.objects.get(task=THUMBNAIL_TASK, args=[attachment.pk]).status == OutboxStatus.DONE
+    with Image.open(attachment.thumbnail.open("rb")) as thumb:
+        assert thumb.size == (320, 240)
+    client.force_login(member)
+    page = client.get(reverse("forum:thread", args=[thread.pk])).content.decode()
+    assert reverse("forum:attachment_thumbnail", args=[attachment.pk]) in page
+    attachment.thumbnail.storage.delete(attachment.thumbnail.name)
+    attachment.file.storage.delete(attachment.file.name)

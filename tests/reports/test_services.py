@@ -69,6 +69,58 @@ def test_report_request_same_token_gives_one_run(staff_admin, other_bkm):
 
 
 @pytest.mark.django_db
+def test_report_request_token_spent_on_other_parameters_is_a_new_run(staff_admin):
+    import uuid
+
+    token = uuid.uuid4()
+    first = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026}, request_token=token)
+    # The form changed (another year) and sent again with its token: a new run, not the 2026 one.
+    other = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2025}, request_token=token)
+    assert other.pk != first.pk and other.parameters == {"year": 2025} and other.request_token is None
+    # The first request sent once more is still the first run.
+    again = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026}, request_token=token)
+    assert again.pk == first.pk
+
+
+@pytest.mark.django_db
+def test_report_request_token_of_another_user_is_never_looked_up(staff_admin):
+    import uuid
+
+    colleague = UserFactory(role="staff_admin", username="staf_kedua")
+    token = uuid.uuid4()
+    first = report_request(user=staff_admin, report_type="kolaborasi", params={"year": 2026}, request_token=token)
+    theirs = report_request(user=colleague, report_type="kolaborasi", params={"year": 2026}, request_token=token)
+    assert theirs.pk != first.pk and theirs.requested_by == colleague
+
+
+@pytest.mark.django_db
+def test_report_request_form_token_copied_to_another_user_or_report_makes_a_new_run(client, staff_admin):
+    import re
+
+    from django.urls import reverse
+
+    colleague = UserFactory(role="staff_admin", username="staf_kedua")
+    url = reverse("reports:request_form", args=["kolaborasi"])
+    client.force_login(staff_admin)
+    page = client.get(url).content.decode()
+    token = re.search(r'name="request_token" value="([^"]+)"', page).group(1)
+    assert len(token) > 36  # a UUID and the server's signature
+    data = {"request_token": token, "year": "2026"}
+    assert client.post(url, data).status_code == 302
+    assert client.post(url, data).status_code == 302  # the same form twice: one run
+    assert ReportRun.objects.count() == 1
+    first = ReportRun.objects.get()
+    client.force_login(colleague)
+    assert client.post(url, data).status_code == 302  # the staff admin's token: a run of the colleague's own
+    assert ReportRun.objects.count() == 2
+    assert ReportRun.objects.exclude(pk=first.pk).get().requested_by == colleague
+    made_up = {"request_token": str(first.request_token), "year": "2026"}  # the bare UUID, unsigned
+    client.force_login(staff_admin)
+    assert client.post(url, made_up).status_code == 302
+    assert ReportRun.objects.count() == 3
+
+
+@pytest.mark.django_db
 def test_report_request_bad_parameter_is_refused_with_message_and_nothing_saved(staff_admin):
     with pytest.raises(ValidationError) as exc:
         report_request(user=staff_admin, report_type="kolaborasi", params={"year": 1800})

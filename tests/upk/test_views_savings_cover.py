@@ -16,7 +16,7 @@ from .factories_ui import fund, make_portfolio
 
 
 def _key(body: str) -> str:
-    return re.search(r'name="idempotency_key" value="([0-9a-f]+)"', body).group(1)
+    return re.search(r'name="idempotency_key" value="([^"]+)"', body).group(1)
 
 
 def _loan_in_arrears(upk, manager):

@@ -1,10 +1,21 @@
-"""Idempotency keys: the same form (double click, retry, concurrent twin) posts once and returns the first result."""
+"""Idempotency keys: the same form (double click, retry, concurrent twin) posts once and returns the first result.
+
+A form's key is made by the server when the form is shown (`form_key_issue`): a random nonce
+(`secrets.token_urlsafe`) signed with the site's secret for the user who is shown the form and the
+UPK it posts to. When the form comes back, `form_key_open` checks the signature against the user who
+sends it and the UPK it is sent to — a key copied into another user's request or another UPK's form
+is refused — and gives the key the services store: the nonce prefixed by the actor, which the
+services prefix by the UPK (`require_key`). So a stored key is unique per UPK and per actor, and no
+lookup can ever find another UPK's or another actor's row.
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.core import signing
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
@@ -25,6 +36,33 @@ def upk_scoped_key(*, upk_id: int, key: str) -> str:
     """The stored form of a form's idempotency key: scoped by its UPK, so a key that matches
     another UPK's row is a new key here, never an answer with that UPK's entry."""
     return f"{upk_id}:{key}"
+
+
+def actor_scoped_key(*, actor_id: int, key: str) -> str:
+    """A key as the services get it from a user's form: prefixed by the actor, so the same key sent
+    by another user is another key (keys a client must make itself, e.g. offline, go through this too)."""
+    return f"a{actor_id}-{key}"
+
+
+def _form_key_signer(*, actor_id: int, upk_id: int) -> signing.Signer:
+    return signing.Signer(salt=f"upk.form-key:{upk_id}:{actor_id}")
+
+
+def form_key_issue(*, actor_id: int, upk_id: int) -> str:
+    """A new key for a form that `actor_id` is shown to post to UPK `upk_id` (68 characters)."""
+    return _form_key_signer(actor_id=actor_id, upk_id=upk_id).sign(secrets.token_urlsafe(18))
+
+
+def form_key_open(token: str, *, actor_id: int, upk_id: int) -> str:
+    """The key to give the services for a form's `token`, if the server issued it to this actor for
+    this UPK; otherwise a LedgerError (a key replayed by another user, for another UPK, or made up)."""
+    try:
+        nonce = _form_key_signer(actor_id=actor_id, upk_id=upk_id).unsign(str(token or ""))
+    except signing.BadSignature:
+        raise LedgerError(
+            _("Formulir ini tidak berlaku untuk Anda atau UPK ini. Muat ulang halaman lalu isi lagi.")
+        ) from None
+    return actor_scoped_key(actor_id=actor_id, key=nonce)
 
 
 def require_key(key: str, upk_id: int) -> str:

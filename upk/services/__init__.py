@@ -10,6 +10,7 @@ message, changing nothing, when it refuses.
     registry    KSMs, members, loan products (with history)
     loans       application, decision, disbursement, reschedule, write-off, recovery
     repayments  single repayments, collection sheets, reversals
+    offline     payments typed on a phone without signal, sent back later (issue 14)
     savings     KSM savings: deposit, withdrawal, arrears cover
     cash        cash vouchers, capital received, loan-loss reserve
     periods     month close/reopen, monthly package, year-end closing
@@ -23,6 +24,17 @@ sub-modules import each other only as `from .x import name` (never the
 package), so no import cycle forms (tests/upk/test_layering.py).
 """
 
-from . import cash, history, imports, loans, periods, registry, repayments, savings, settings
+from . import cash, history, imports, loans, offline, periods, registry, repayments, savings, settings
 
-__all__ = ["cash", "history", "imports", "loans", "periods", "registry", "repayments", "savings", "settings"]
+__all__ = [
+    "cash",
+    "history",
+    "imports",
+    "loans",
+    "offline",
+    "periods",
+    "registry",
+    "repayments",
+    "savings",
+    "settings",
+]
