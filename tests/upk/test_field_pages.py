@@ -137,7 +137,13 @@ def test_field_pages_fit_a_360px_phone_within_budget(page, field_upk):
     ):
         # A fresh context has an empty cache; it carries the signed-in session over.
         cold = page.context.browser.new_context(
-            viewport=PHONE, locale="id-ID", timezone_id="Asia/Jakarta", storage_state=signed_in
+            viewport=PHONE,
+            locale="id-ID",
+            timezone_id="Asia/Jakarta",
+            storage_state=signed_in,
+            # Measured as HTTP moves it: the service worker (offline collection) would answer from its own
+            # fetches, which Playwright does not attribute to the page.
+            service_workers="block",
         )
         cold_page = cold.new_page()
         first = _visit(cold_page, url)
