@@ -33,8 +33,13 @@ system-packages:
 services:
 	@bash .ci/services.sh
 
+# Fingerprinted, pre-compressed static files, as in production (core/static.py); collected
+# again only when a file under static/ changed.
+staticfiles/staticfiles.json: $(STAMP) $(shell find static -type f)
+	$(BIN)/python manage.py collectstatic --noinput -v0
+
 run: export DEBUG ?= true
-run: venv
+run: venv staticfiles/staticfiles.json
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages -l id -l en >/dev/null 2>&1 || true
 	$(BIN)/python manage.py seed_demo --scale city

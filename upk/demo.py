@@ -341,6 +341,11 @@ def _seed_loan(
                 business=rng.choice(BUSINESSES),
             )
         )
+    # The first member chairs the KSM; receipts and reminders go to that number by WhatsApp. The number is
+    # derived (not drawn) so the rest of the demo stays the same for a given seed.
+    services.registry.ksm_chair_update(
+        ksm=ksm, actor=actor, chair_name=members[0].name, chair_phone=f"0812{upk.pk % 1000:03d}{seq + 1:05d}"
+    )
     # Three consecutive months of group savings before applying (3-month rule).
     for k in (3, 2, 1):
         services.savings.savings_deposit(

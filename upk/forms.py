@@ -289,3 +289,16 @@ class ActiveForm(forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("Alasan"), max_length=100)
+
+
+class KSMChairForm(forms.Form):
+    """The KSM chair's contact (receipts and reminders go there by WhatsApp)."""
+
+    chair_name = forms.CharField(label=_("Nama ketua KSM"), max_length=200, required=False)
+    chair_phone = forms.CharField(
+        label=_("Nomor WhatsApp ketua"),
+        max_length=30,
+        required=False,
+        help_text=_("Misalnya 0812 3456 7890; disimpan sebagai 62…"),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from bkm.links import UnitLink
 from bkm.models import Unit
 
-from . import permissions, selectors
+from . import permissions, receipts, selectors
 from .queries import today
 
 # A manager is bound to one UPK, rarely a few; the panel shows at most this many.
@@ -28,6 +28,7 @@ class ManagerDay:
     due_week: list[selectors.DueRow]
     due_week_total: int
     arrears: selectors.ArrearsWorklist
+    chair_phones: dict[int, str]  # KSM id → chair's WhatsApp, for the arrears reminders
 
 
 def manager_panel(user: Any) -> dict[str, Any] | None:
@@ -44,6 +45,7 @@ def manager_panel(user: Any) -> dict[str, Any] | None:
     for upk in upks:
         due_today = selectors.due_list(upk=upk, on=on)
         due_week = selectors.due_list(upk=upk, on=on, within_days=7)
+        arrears = selectors.arrears_worklist(upk=upk, as_of=on, limit=ARREARS_SHOWN)
         days.append(
             ManagerDay(
                 upk,
@@ -51,7 +53,8 @@ def manager_panel(user: Any) -> dict[str, Any] | None:
                 sum(r.expected for r in due_today),
                 due_week,
                 sum(r.expected for r in due_week),
-                selectors.arrears_worklist(upk=upk, as_of=on, limit=ARREARS_SHOWN),
+                arrears,
+                receipts.chair_phones(row.position.ksm_id for row in arrears.rows),
             )
         )
     return {"on": on, "days": days, "more": len(ids) > len(upks)}

@@ -367,6 +367,10 @@ class KSM(models.Model):
         _("pernyataan tanggung renteng"), upload_to="upk/ksm/", blank=True, max_length=255
     )
     is_active = models.BooleanField(_("aktif"), default=True)
+    # The chair, to whom receipts and due-date reminders go by WhatsApp (upk/receipts.py);
+    # the phone is stored normalised to 62… (upk.services.registry.ksm_chair_update).
+    chair_name = models.CharField(_("nama ketua"), max_length=200, blank=True)
+    chair_phone = models.CharField(_("WhatsApp ketua"), max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Who changed what, when (docs/ledger.md "History"); the services set the author.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import, views_offline, views_registry, views_settings
+from . import views, views_field, views_import, views_offline, views_registry, views_settings
 
 app_name = "upk"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("ksm/<int:pk>/ubah/", views_registry.ksm_edit, name="ksm_edit"),
     path("ksm/<int:pk>/status/", views_registry.ksm_active, name="ksm_active"),
     path("ksm/<int:pk>/riwayat/", views_registry.ksm_history, name="ksm_history"),
+    path("ksm/<int:pk>/ketua/", views_field.ksm_chair, name="ksm_chair"),
     path("anggota/<int:pk>/ubah/", views_registry.member_edit, name="member_edit"),
     path("anggota/<int:pk>/status/", views_registry.member_active, name="member_active"),
     path("ksm/<int:pk>/tabungan/", views.savings_create, name="savings"),
@@ -33,10 +34,14 @@ urlpatterns = [
     path("jadwal-ulang/<int:pk>/putusan/", views.reschedule_decide, name="reschedule_decide"),
     path("hapus-buku/<int:pk>/putusan/", views.writeoff_decide, name="writeoff_decide"),
     path("angsuran/<int:pk>/kuitansi.pdf", views.receipt_pdf, name="receipt"),
+    path("angsuran/<int:pk>/kuitansi/", views_field.receipt_page, name="receipt_page"),
+    # The receipt link sent to the KSM chair by WhatsApp: no login, a signed expiring token.
+    path("kuitansi/<str:token>/", views_field.receipt_shared, name="receipt_shared"),
     path("angsuran/<int:pk>/batal/", views.repayment_reverse, name="reverse"),
     # Collection sheet
     path("<int:upk_id>/penagihan/", views.collection_sheet, name="collection_sheet"),
     path("<int:upk_id>/penagihan/<int:sheet_id>/", views.collection_sheet_done, name="collection_sheet_done"),
+    path("<int:upk_id>/penagihan/bagi/<int:loan_id>/", views_field.collection_split, name="collection_split"),
     # Offline collection (the service worker keeps the page; its pattern is in templates/pwa/sw.js)
     path("<int:upk_id>/penagihan/luring/", views_offline.collect_offline, name="collect_offline"),
     path("<int:upk_id>/penagihan/luring/data/", views_offline.offline_sheets, name="offline_sheets"),

@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,7 @@ from core.filters import filterset
 from core.nik import mask_nik
 from core.params import is_number, year_in_range, year_range_message
 
-from . import forms, permissions, selectors, services
+from . import forms, permissions, receipts, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
 from .ledger.chart import get_settings
 from .ledger.errors import LedgerError, month_label
@@ -67,6 +66,7 @@ from .queries import (
     upk_for_posting,
     upk_for_view,
 )
+from .views_field import receipt_pdf_html, receipt_shares
 
 PAGE_SIZE = 25
 
@@ -151,6 +151,8 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         ctx["arrears"] = selectors.arrears_worklist(upk=upk, as_of=as_of)
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
+        ctx["due_until"] = as_of + timedelta(days=7)
+        ctx["chair_phones"] = receipts.chair_phones(row.position.ksm_id for row in ctx["arrears"].rows)
     return render(request, "upk/upk_home.html", ctx)
 
 
@@ -512,20 +514,7 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         permissions.filter_repayments,
         pk=pk,
     )
-    allocations: dict[str, int] = defaultdict(int)
-    for a in rep.allocations.filter(effective_from__lte=rep.paid_on):
-        if a.effective_from == rep.paid_on:
-            allocations[a.get_component_display()] += int(a.amount)
-    html = render_to_string(
-        "upk/receipt.html",
-        {
-            "rep": rep,
-            "allocations": sorted(allocations.items()),
-            "reversed": rep.is_reversed,
-            "position": selectors.loan_position(rep.loan, as_of=rep.paid_on),
-        },
-        request=request,
-    )
+    html = receipt_pdf_html(request, rep)
     from django.contrib.staticfiles import finders
     from weasyprint import CSS, HTML
 
@@ -640,11 +629,12 @@ def collection_sheet(request: HttpRequest, upk_id: int) -> HttpResponse:
                 return redirect("upk:collection_sheet_done", upk_id=upk.pk, sheet_id=sheet.pk)
         if row_errors:
             errors.insert(0, _("Tidak ada yang dicatat. Perbaiki baris yang ditandai merah lalu kirim lagi."))
+    # Member inputs come on demand (upk.views_field.collection_split); they are rendered here only
+    # for the loans whose parts were typed in a sheet sent back with errors.
     sharers: dict[int, list[LoanMember]] = defaultdict(list)
-    if not printing and permissions.can_post(request.user, upk) and rows:
-        for lm in (
-            LoanMember.objects.filter(loan_id__in=[r.loan.pk for r in rows]).select_related("member").order_by("pk")
-        ):
+    typed = {loan_pk for (loan_pk, _lm), text in entered_split.items() if text}
+    if not printing and typed and permissions.can_post(request.user, upk):
+        for lm in LoanMember.objects.filter(loan_id__in=typed).select_related("member").order_by("pk"):
             sharers[lm.loan_id].append(lm)
     table = []
     for r in rows:
@@ -732,7 +722,8 @@ def collection_sheet_done(request: HttpRequest, upk_id: int, sheet_id: int) -> H
     reps = list(sheet.repayments.select_related("loan", "loan__ksm").order_by("loan__ksm__name"))
     positions = selectors.loan_positions(upk_ids=[upk.pk], as_of=sheet.date, loan_ids=[r.loan_id for r in reps])
     kol = selectors.kolektibilitas(upk=upk, as_of=sheet.date)
-    rows = [(r, positions.get(r.loan_id)) for r in reps]
+    shares = receipt_shares(request, reps, positions=positions)
+    rows = [(r, positions.get(r.loan_id), shares[r.pk]) for r in reps]
     return render(
         request, "upk/collection_done.html", {**screen_flags(request, upk), "sheet": sheet, "rows": rows, "kol": kol}
     )

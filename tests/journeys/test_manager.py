@@ -1,7 +1,7 @@
 """A UPK manager on a 390 px phone, every step a tap on what the page renders (issue 10, item 2).
 
 Landing page -> the UPK's arrears worklist -> today's collection sheet, amounts typed the way the portal
-prints them ("560.500", "Rp 560.500") -> the receipts of the posted sheet -> one receipt opens as a PDF.
+prints them ("560.500", "Rp 560.500") -> the receipts of the posted sheet -> one receipt's page -> its PDF.
 """
 
 from __future__ import annotations
@@ -70,8 +70,11 @@ def test_manager_journey_on_phone_collects_amounts_typed_as_printed(phone, bkm, 
     receipt = Repayment.objects.get(loan=first, collection_sheet__isnull=False)
     # The phone's browser opens the PDF itself (inline) and keeps no body for that navigation: the
     # bytes are fetched again from the very URL it opened, with its session.
+    # The receipt number opens the kuitansi page (issue 14); its PDF is one tap further.
+    result.get_by_role("link", name=receipt.receipt_number).tap()
+    page.get_by_test_id("receipt-words").wait_for()
     with page.expect_response(lambda r: "/kuitansi.pdf" in r.url) as answer:
-        result.get_by_role("link", name=receipt.receipt_number).tap()
+        page.get_by_role("link", name="Unduh PDF").tap()
     assert answer.value.status == 200
     assert answer.value.headers["content-type"] == "application/pdf"
     target = tmp_path / "kuitansi.pdf"

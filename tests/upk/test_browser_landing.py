@@ -35,7 +35,7 @@ def test_manager_phone_landing_to_repayment_typed_as_printed(page, bkm):
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "upk-landing-phone")
 
-    page.locator(f"[data-testid=arrears] tr[data-loan='{loan.number}'] a").click()
+    page.locator(f"[data-testid=arrears] tr[data-loan='{loan.number}']").get_by_role("link", name=loan.number).click()
     page.wait_for_url(f"**/upk/pinjaman/{loan.pk}/")
     page.goto(f"{page.base_url}/upk/pinjaman/{loan.pk}/bayar/")
     amount = page.locator("input[name=amount]")

@@ -101,8 +101,13 @@ def test_collection_sheet_member_split_stores_member_parts(client, manager, upk)
     body = page.content.decode()
     split_loan, plain_loan = loans
     members = list(split_loan.loan_members.order_by("pk"))
+    # The member inputs are not on the sheet: opening "Bagi per anggota" fetches them (htmx).
+    assert "split-input" not in body
+    split_url = reverse("upk:collection_split", args=[upk.pk, split_loan.pk])
+    assert f'hx-get="{split_url}"' in body
+    fragment = client.get(split_url).content.decode()
     for lm in members:
-        assert f'name="split-{split_loan.pk}-{lm.pk}"' in body
+        assert f'name="split-{split_loan.pk}-{lm.pk}"' in fragment
     data[f"amount-{split_loan.pk}"] = "300.000"
     data[f"split-{split_loan.pk}-{members[0].pk}"] = "200.000"
     data[f"split-{split_loan.pk}-{members[1].pk}"] = "100000"

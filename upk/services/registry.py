@@ -5,6 +5,7 @@ Public API (keyword-only arguments):
     ksm_create(*, upk, code, name, kelurahan, formed_on, actor, rt="") -> KSM
     ksm_update(*, ksm, actor, reason="", **fields) -> KSM
     ksm_set_active(*, ksm, active, actor, reason) -> KSM
+    ksm_chair_update(*, ksm, actor, chair_name, chair_phone) -> KSM
     ksm_member_add(*, ksm, nik, name, gender, actor, address="", is_poor=True, business="") -> KSMMember
     ksm_member_update(*, member, actor, reason="", **fields) -> KSMMember
     ksm_member_set_active(*, member, active, actor, reason) -> KSMMember
@@ -238,3 +239,24 @@ def product_update(*, product: LoanProduct, actor: Actor, **terms: Any) -> LoanP
     _validate_product(product)
     save_with_history(product, actor, _("Syarat produk diubah"), update_fields=list(terms) or None)
     return product
+
+
+@transaction.atomic
+def ksm_chair_update(*, ksm: KSM, actor: Actor, chair_name: str, chair_phone: str) -> KSM:
+    """The KSM chair, to whom receipts and reminders go by WhatsApp (upk/receipts.py): the phone is
+    stored as 62… (empty clears it); the history keeps the old values."""
+    from ..receipts import wa_phone
+
+    user = permissions.check_post(actor, ksm.upk_id)
+    phone = (chair_phone or "").strip()
+    normalised = wa_phone(phone) if phone else ""
+    if phone and not normalised:
+        raise LedgerError(
+            _("Nomor WhatsApp %(phone)s tidak dikenali: tulis nomor Indonesia, misalnya 0812 3456 7890.")
+            % {"phone": phone}
+        )
+    ksm = KSM.objects.select_for_update().get(pk=ksm.pk)
+    ksm.chair_name = (chair_name or "").strip()
+    ksm.chair_phone = normalised
+    save_with_history(ksm, user, _("Kontak ketua diubah"), update_fields=["chair_name", "chair_phone"])
+    return ksm
