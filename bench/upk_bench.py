@@ -399,8 +399,9 @@ CREATE TEMP TABLE g_share ON COMMIT DROP AS
 SELECT * FROM unnest(%(share_number)s::int[], %(share_member)s::int[], %(share_pokok)s::bigint[],
                      %(share_jasa)s::bigint[]) AS t(number, member, pokok, jasa);
 
-INSERT INTO upk_ksm (code, name, rt, formed_on, joint_liability_doc, is_active, created_at, kelurahan_id, upk_id)
-SELECT 'B-' || seq, 'KSM bench ' || seq, '', disbursed - 200, '', true, now(), %(kel)s, upk_id FROM g_loan;
+INSERT INTO upk_ksm (code, name, rt, formed_on, joint_liability_doc, is_active, created_at, kelurahan_id, upk_id,
+                     chair_name, chair_phone)
+SELECT 'B-' || seq, 'KSM bench ' || seq, '', disbursed - 200, '', true, now(), %(kel)s, upk_id, '', '' FROM g_loan;
 UPDATE g_loan g SET ksm_id = k.id FROM upk_ksm k WHERE k.upk_id = g.upk_id AND k.code = 'B-' || g.seq;
 INSERT INTO upk_ksmmember (nik, name, gender, address, is_poor, business, is_active, ksm_id)
 SELECT '6271' || lpad((g.seq * %(members)s + m)::text, 12, '0'), 'Anggota ' || g.seq || '-' || m,
