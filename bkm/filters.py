@@ -11,8 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.filters import PortalFilterSet, YearFilter
 
-from .models import BKM, OPD, BKMStatus, FundingSource, Kecamatan, Kelurahan, Proposal, ProposalStatus
-from .selectors import WARNING_FILTER_CHOICES, filter_bkms_by_warning
+from .models import (
+    BKM,
+    OPD,
+    BKMStatus,
+    FundingSource,
+    Kecamatan,
+    Kelurahan,
+    Proposal,
+    ProposalStatus,
+    SubmissionKind,
+)
+from .selectors import WARNING_FILTER_CHOICES, Stage, filter_bkms_by_warning
 
 HANDOVER_CHOICES = [("ya", _("Sudah")), ("tidak", _("Belum"))]
 
@@ -93,3 +103,44 @@ class ProposalFilterSet(PortalFilterSet):
         if not term:
             return qs
         return qs.filter(Q(title__icontains=term) | Q(programme__icontains=term) | Q(bkm__name__icontains=term))
+
+
+class SubmissionFilterSet(PortalFilterSet):
+    """Filters of the self-service submissions list (`bkm:submissions`) and its exports.
+
+    That list combines proposals, LPJs and measure updates, so it is no one queryset:
+    the FilterSet validates and renders the filters, and `selectors.submission_rows` applies
+    its cleaned values (`selector_kwargs`), where the three queries and their scoping live.
+    Its `queryset` is the BKMs the user may see (the "BKM" choices); `qs` is not used.
+    The BKM filter is a staff one: a coordinator sees only their own BKM anyway."""
+
+    tahap = django_filters.ChoiceFilter(label=_("Tahap"), choices=list(Stage.LABELS.items()), empty_label=_("Semua"))
+    jenis = django_filters.ChoiceFilter(label=_("Jenis"), choices=SubmissionKind.choices, empty_label=_("Semua jenis"))
+    bkm = django_filters.ModelChoiceFilter(label=_("BKM/LKM"), queryset=BKM.objects.none(), empty_label=_("Semua BKM"))
+    tahun = YearFilter(label=_("Tahun"))
+
+    class Meta:
+        model = BKM
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, staff: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if staff:
+            self.filters["bkm"].queryset = self.queryset.order_by("name")
+        else:
+            del self.filters["bkm"]
+
+    def selector_kwargs(self) -> dict[str, Any]:
+        """The valid filter values as `submission_rows` arguments; an invalid one is left out (and shown)."""
+        if not self.is_bound:
+            return {}
+        form = self.form
+        form.is_valid()
+        data = getattr(form, "cleaned_data", {})
+        bkm = data.get("bkm")
+        return {
+            "stage": data.get("tahap") or None,
+            "kind": data.get("jenis") or None,
+            "bkm_id": bkm.pk if bkm is not None else None,
+            "year": data.get("tahun"),
+        }

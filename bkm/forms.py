@@ -338,15 +338,6 @@ class ProposalAttachmentForm(forms.Form):
         return upload
 
 
-class SubmissionFilterForm(forms.Form):
-    tahap = forms.ChoiceField(label=_("Tahap"), required=False)
-
-    def __init__(self, *args: Any, stages: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _model_field(self, "tahap").choices = [("", _("Semua")), *((k, v) for k, v in stages.items())]
-        self.fields["tahap"].widget.attrs["class"] = "form-select form-select-sm"
-
-
 class AssessmentForm(forms.Form):
     year = forms.IntegerField(label=_("Tahun"), min_value=2000, max_value=2100)
     assessed_on = forms.DateField(label=_("Tanggal penilaian"), required=False, widget=DateInput())

@@ -639,8 +639,16 @@ def _self_service_proposals() -> QuerySet[Proposal]:
     )
 
 
-def submission_rows(*, user: Any, stage: str | None = None, bkm_id: int | None = None) -> list[SubmissionRow]:
-    """The user's visible submissions of every kind, newest first (three queries)."""
+def submission_rows(
+    *,
+    user: Any,
+    stage: str | None = None,
+    bkm_id: int | None = None,
+    kind: str | None = None,
+    year: int | None = None,
+) -> list[SubmissionRow]:
+    """The user's visible submissions of every kind, newest first (at most three queries; a kind
+    filter skips the other kinds' queries). The filters are those of `bkm.filters.SubmissionFilterSet`."""
     proposal_statuses: set[str] | None = None
     submission_statuses: set[str] | None = None
     if stage in Stage.STATUSES:
@@ -650,6 +658,17 @@ def submission_rows(*, user: Any, stage: str | None = None, bkm_id: int | None =
     updates = filter_measure_updates_for(user).select_related("bkm", "slum_area")
     if bkm_id is not None:
         proposals, lpjs, updates = (qs.filter(bkm_id=bkm_id) for qs in (proposals, lpjs, updates))  # type: ignore[assignment]
+    if year is not None:
+        proposals, lpjs, updates = (qs.filter(year=year) for qs in (proposals, lpjs, updates))  # type: ignore[assignment]
+    if kind in SubmissionKind.values:
+        proposals, lpjs, updates = (  # type: ignore[assignment]
+            qs if k == kind else qs.none()
+            for k, qs in (
+                (SubmissionKind.PROPOSAL, proposals),
+                (SubmissionKind.LPJ, lpjs),
+                (SubmissionKind.MEASURE, updates),
+            )
+        )
     if proposal_statuses is not None:
         proposals = proposals.filter(status__in=proposal_statuses)
         lpjs = lpjs.filter(status__in=submission_statuses)

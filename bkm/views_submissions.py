@@ -13,20 +13,23 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import exports
+from core.filters import filterset
 from core.permissions import is_staff
 from core.storage import open_stored
 
 from . import permissions as perms
 from . import selectors, services
+from .filters import SubmissionFilterSet
 from .forms import (
     LPJForm,
     ProposalAttachmentForm,
     SlumMeasureUpdateForm,
-    SubmissionFilterForm,
     VerifyForm,
     add_service_errors,
 )
@@ -48,16 +51,22 @@ PAGE_SIZE = 25
 # --- Where each submission stands ----------------------------------------------------------
 
 
-@login_required
-def submissions(request: HttpRequest) -> HttpResponse:
-    """ "Pengajuan saya" for a BKM's users; the verification queue for staff (waiting ones first by default)."""
+def _submission_filterset(request: HttpRequest) -> tuple[SubmissionFilterSet, list[selectors.SubmissionRow]]:
+    """The list's filters and the rows they keep: the page, page 2 and both exports use it.
+    Staff land on the verification queue: waiting submissions unless they chose a stage ("Semua" is one)."""
     staff = is_staff(request.user)
     data = request.GET.copy()
     if staff and "tahap" not in data:
         data["tahap"] = selectors.Stage.WAITING
-    form = SubmissionFilterForm(data, stages=selectors.Stage.LABELS)
-    stage = form.cleaned_data["tahap"] if form.is_valid() else None
-    rows = selectors.submission_rows(user=request.user, stage=stage or None)
+    fs = filterset(SubmissionFilterSet, data, perms.filter_bkms_for(request.user), staff=staff)
+    return fs, selectors.submission_rows(user=request.user, **fs.selector_kwargs())
+
+
+@login_required
+def submissions(request: HttpRequest) -> HttpResponse:
+    """ "Pengajuan saya" for a BKM's users; the verification queue for staff (waiting ones first by default)."""
+    staff = is_staff(request.user)
+    fs, rows = _submission_filterset(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     bkm: BKM | None = None
     areas: list[SlumArea] = []
@@ -69,14 +78,60 @@ def submissions(request: HttpRequest) -> HttpResponse:
         request,
         "bkm/submissions.html",
         {
-            "form": form,
+            "form": fs.form,
             "page_obj": page,
             "is_staff": staff,
             "bkm": bkm,
             "can_submit": bkm is not None and perms.can_submit_for(request.user, bkm),
             "areas": areas,
             "notices": selectors.notices_for(user=request.user),
+            "querystring": request.GET.urlencode(),
         },
+    )
+
+
+def _submission_export_rows(request: HttpRequest) -> list[list[Any]]:
+    """Exactly the filtered rows of the page (every page), with the same scoping."""
+    _fs, rows = _submission_filterset(request)
+    header = [
+        _("Jenis"),
+        _("Pengajuan"),
+        _("BKM/LKM"),
+        _("Tahap"),
+        _("Status"),
+        _("Terakhir"),
+        _("Catatan pengembalian"),
+    ]
+    return [
+        header,
+        *(
+            [
+                r.kind_label,
+                r.title,
+                r.bkm.name,
+                r.stage_label,
+                r.status_label,
+                timezone.localtime(r.at).strftime("%d-%m-%Y %H:%M") if r.at else "",
+                r.review_note,
+            ]
+            for r in rows
+        ),
+    ]
+
+
+def _submission_export_name(ext: str) -> str:
+    return f"pengajuan-bkm-{timezone.localdate():%Y%m%d}.{ext}"
+
+
+@login_required
+def submissions_export_csv(request: HttpRequest) -> HttpResponse:
+    return exports.csv_response(filename=_submission_export_name("csv"), rows=_submission_export_rows(request))
+
+
+@login_required
+def submissions_export_xlsx(request: HttpRequest) -> HttpResponse:
+    return exports.xlsx_response(
+        filename=_submission_export_name("xlsx"), rows=_submission_export_rows(request), title=_("Pengajuan BKM")
     )
 
 
