@@ -117,7 +117,9 @@ class InertChecker(HTMLParser):
                 self.problems.append(f"script element {attrs_d}")
             self._in_script = True
         elif tag == "link":
-            if not attrs_d.get("href", "").startswith("/static/"):
+            # Our own: static files and the web app manifest (served at the root for its scope).
+            href = attrs_d.get("href", "")
+            if not (href.startswith("/static/") or href == "/manifest.webmanifest"):
                 self.problems.append(f"link element {attrs_d}")
         elif tag in DANGEROUS_TAGS:
             self.problems.append(f"<{tag}> element")
