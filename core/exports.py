@@ -120,3 +120,19 @@ def xlsx_bytes(*, rows: Iterable[Sequence[Any]], title: str = "Data", bold_heade
 def xlsx_response(*, filename: str, rows: Iterable[Sequence[Any]], title: str = "Data") -> HttpResponse:
     """An XLSX download (``filename`` with its extension); the first row is the header."""
     return _attachment(HttpResponse(xlsx_bytes(rows=rows, title=title), content_type=XLSX_CONTENT_TYPE), filename)
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def requested_format(request: Any) -> str | None:
+    """The export a list was asked for (`?format=csv|xlsx`), or None for the page itself."""
+    fmt = request.GET.get("format")
+    return fmt if fmt in EXPORT_FORMATS else None
+
+
+def table_response(*, fmt: str, filename: str, rows: Iterable[Sequence[Any]], title: str = "Data") -> HttpResponse:
+    """The same rows as CSV or XLSX (``filename`` without its extension); the first row is the header."""
+    if fmt == "xlsx":
+        return xlsx_response(filename=f"{filename}.xlsx", rows=rows, title=title)
+    return csv_response(filename=f"{filename}.csv", rows=rows)

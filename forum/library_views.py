@@ -35,16 +35,6 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, message)
 
 
-def _export(request: HttpRequest, rows: list[list[Any]], name: str, title: str) -> HttpResponse | None:
-    kind = request.GET.get("format")
-    filename = f"{name}-{timezone.localdate():%Y%m%d}"
-    if kind == "csv":
-        return exports.csv_response(filename=f"{filename}.csv", rows=rows)
-    if kind == "xlsx":
-        return exports.xlsx_response(filename=f"{filename}.xlsx", rows=rows, title=title)
-    return None
-
-
 # --- Library ----------------------------------------------------------------------------------
 
 
@@ -52,10 +42,13 @@ def _export(request: HttpRequest, rows: list[list[Any]], name: str, title: str) 
 def library(request: HttpRequest) -> HttpResponse:
     perms.check_read_library(request.user)
     fs = filterset(MaterialFilterSet, request.GET, selectors.material_list(user=request.user))
-    if request.GET.get("format") in ("csv", "xlsx"):
-        response = _export(request, selectors.material_export_rows(fs.qs), "pustaka", _("Pustaka"))
-        assert response is not None
-        return response
+    if fmt := exports.requested_format(request):
+        return exports.table_response(
+            fmt=fmt,
+            filename=f"pustaka-{timezone.localdate():%Y%m%d}",
+            rows=selectors.material_export_rows(fs.qs),
+            title=_("Pustaka"),
+        )
     page = Paginator(fs.qs, conf.get("FORUM_LIBRARY_PER_PAGE")).get_page(request.GET.get("page"))
     return render(
         request,
@@ -198,10 +191,13 @@ def material_download(request: HttpRequest, pk: int, number: int) -> FileRespons
 def training_list(request: HttpRequest) -> HttpResponse:
     perms.check_read_library(request.user)
     fs = filterset(TrainingFilterSet, request.GET, selectors.training_list(user=request.user))
-    if request.GET.get("format") in ("csv", "xlsx"):
-        response = _export(request, selectors.training_export_rows(fs.qs), "pelatihan", _("Pelatihan"))
-        assert response is not None
-        return response
+    if fmt := exports.requested_format(request):
+        return exports.table_response(
+            fmt=fmt,
+            filename=f"pelatihan-{timezone.localdate():%Y%m%d}",
+            rows=selectors.training_export_rows(fs.qs),
+            title=_("Pelatihan"),
+        )
     # One list by date, latest first (upcoming ones on top), each marked upcoming or past; the
     # `waktu` filter keeps one kind.
     qs = fs.qs.order_by("-starts_on", "-id")

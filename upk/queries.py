@@ -145,12 +145,9 @@ def export_response(
     fmt: str, filename: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = ""
 ) -> HttpResponse:
     """CSV or XLSX through the one export writer (core.exports)."""
-    all_rows = itertools.chain([list(headers)], rows)
-    if fmt == "xlsx":
-        return exports.xlsx_response(filename=f"{filename}.xlsx", rows=all_rows, title=title or "Data")
-    return exports.csv_response(filename=f"{filename}.csv", rows=all_rows)
+    return exports.table_response(
+        fmt=fmt, filename=filename, rows=itertools.chain([list(headers)], rows), title=title or "Data"
+    )
 
 
-def export_format(request: HttpRequest) -> str | None:
-    fmt = request.GET.get("format")
-    return fmt if fmt in ("csv", "xlsx") else None
+export_format = exports.requested_format
