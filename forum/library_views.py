@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from bkm.models import BKM
 from core import exports
 from core.filters import filterset
+from core.params import is_number
 from core.storage import open_stored
 
 from . import conf
@@ -334,7 +335,7 @@ def training_participant_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def training_attendance(request: HttpRequest, pk: int) -> HttpResponse:
     training = _get_training(request, pk)
-    present = [int(v) for v in request.POST.getlist("present") if v.isdigit()]
+    present = [int(v) for v in request.POST.getlist("present") if is_number(v) and len(v) < 12]
     try:
         n = services.training_record_attendance(user=request.user, training=training, present_ids=present)
     except ValidationError as exc:

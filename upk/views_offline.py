@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.params import is_number
+
 from . import offline, services
 from .ledger.errors import LedgerError
 from .queries import parse_date, screen_flags, today, upk_for_posting
@@ -119,7 +121,7 @@ def offline_sheets(request: HttpRequest, upk: Any) -> HttpResponse:
     """?dari=YYYY-MM-DD (default today) &hari=N (default 7, at most 14)."""
     start = parse_date(request.GET.get("dari"), today())
     days_text = request.GET.get("hari") or ""
-    days = int(days_text) if days_text.isdigit() else offline.OFFLINE_DAYS
+    days = int(days_text) if is_number(days_text) and len(days_text) < 4 else offline.OFFLINE_DAYS
     return JsonResponse(offline.offline_sheets(upk=upk, start=start, days=days))
 
 

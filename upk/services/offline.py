@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.fields import RupiahField
+from core.params import is_number
 
 from .. import permissions
 from ..ledger.errors import LedgerError
@@ -108,7 +109,7 @@ def _entry_post(*, upk: Unit, actor: User, entry: Mapping[str, Any]) -> EntryRes
         return _accepted(key, existing)
     loan = (
         Loan.objects.select_related("ksm", "upk").filter(upk=upk, pk=int(loan_text)).first()
-        if loan_text.isdigit() and len(loan_text) < 12
+        if is_number(loan_text) and len(loan_text) < 12
         else None
     )
     if loan is None:

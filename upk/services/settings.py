@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.params import is_number
+
 from .. import permissions
 from ..ledger.actors import Actor
 from ..ledger.chart import get_settings
@@ -234,7 +236,7 @@ def account_create(*, upk: Unit, actor: Actor, code: str, name: str, kind: str, 
     actor = permissions.check_configure(actor, upk)
     code, name = code.strip(), name.strip()
     errors: list[str] = []
-    if not code.isdigit() or len(code) > 10:
+    if not is_number(code) or len(code) > 10:
         errors.append(_("Kode akun harus angka, paling banyak 10 digit."))
     if not name:
         errors.append(_("Nama akun wajib diisi."))
