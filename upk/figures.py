@@ -49,9 +49,21 @@ def enabled() -> bool:
 def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dict[Key, list[int]]]:
     """The UPKs' current versions (0 when none yet) and their valid stored
     figures at `dates`: one query (raw SQL on the primary, like the aggregate
-    itself, so a replica's lag never mixes versions)."""
+    itself, so a replica's lag never mixes versions).
+
+    A transaction raises a UPK's version only at its first write (`bumped_in`,
+    migration 0022). Reading inside a transaction that has written clears
+    that mark (`rearm`), so its next write raises the version again: figures
+    computed from what was read here can never look current after a later
+    write of the same transaction. (Nothing to clear, and no write, in a
+    transaction that has not written: the condition is checked first.)"""
     days = sorted(set(dates))
     sql = """
+        WITH rearm AS (
+            UPDATE upk_figuresversion SET bumped_in = NULL
+             WHERE pg_current_xact_id_if_assigned() IS NOT NULL
+               AND upk_id = ANY(%s::bigint[]) AND bumped_in = pg_current_xact_id_if_assigned()::text::bigint
+        )
         SELECT u.upk_id, COALESCE(v.version, 0), f.as_of, f.values
           FROM unnest(%s::bigint[]) AS u(upk_id)
           LEFT JOIN upk_figuresversion v ON v.upk_id = u.upk_id
@@ -61,7 +73,7 @@ def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dic
     versions: dict[int, int] = {}
     found: dict[Key, list[int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [upk_ids, days])
+        cursor.execute(sql, [upk_ids, upk_ids, days])
         for upk_id, version, as_of, values in cursor.fetchall():
             versions[upk_id] = version
             if as_of is not None:

@@ -1051,6 +1051,9 @@ class FiguresVersion(models.Model):
 
     upk_id = models.BigIntegerField(primary_key=True)
     version = models.BigIntegerField(default=0)
+    # The transaction that last raised `version` (pg_current_xact_id): it rises
+    # once per transaction (migration 0022; `figures.store` clears it).
+    bumped_in = models.BigIntegerField(null=True)
 
 
 class UpkFigures(models.Model):

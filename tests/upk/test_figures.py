@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from django.db import transaction
+
 from upk import figures, selectors, services
-from upk.models import Allocation, FiguresVersion, UpkFigures
+from upk.models import Account, Allocation, FiguresVersion, UpkFigures
 
 from .test_indicators import INSTALMENT, SEP, portfolio  # noqa: F401 - the fixture
 
@@ -109,3 +112,49 @@ def test_store_skips_figures_computed_under_an_old_version(upk, portfolio):  # n
     Allocation.objects.filter(upk_id=upk.pk).update(amount=1)  # a write after the computation
     assert figures.store({(upk.pk, SEP): raw[upk.pk]}, versions) == 0
     assert not UpkFigures.objects.filter(upk_id=upk.pk).exists()
+
+
+def _version(upk):
+    return FiguresVersion.objects.get(upk_id=upk.pk).version
+
+
+def test_figures_version_rises_once_per_transaction(upk, portfolio):  # noqa: F811
+    """An import writes thousands of statements in one transaction: the counter rises at its first
+    write only (migration 0022), which is all other sessions can see."""
+    version = _version(upk)  # the portfolio was written in this (the test's) transaction
+    Allocation.objects.filter(upk_id=upk.pk, component="pokok").update(amount=1)
+    Allocation.objects.filter(upk_id=upk.pk, component="jasa").update(amount=1)
+    assert _version(upk) == version
+
+
+def test_figures_stored_in_a_writing_transaction_go_stale_at_its_next_write(upk, portfolio):  # noqa: F811
+    selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP)  # stored in this transaction
+    version = _version(upk)
+    assert figures.read([upk.pk], [SEP])[1]
+    Allocation.objects.filter(upk_id=upk.pk, component="pokok").update(amount=1)
+    assert _version(upk) == version + 1
+    assert figures.read([upk.pk], [SEP])[1] == {}
+    _same(selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP)[upk.pk], _live(upk.pk, SEP))
+
+
+def test_figures_version_rise_rolled_back_with_its_savepoint(upk, portfolio):  # noqa: F811
+    selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP)  # clears this transaction's mark
+    version = _version(upk)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Allocation.objects.filter(upk_id=upk.pk, component="pokok").update(amount=1)
+        assert _version(upk) == version + 1
+        raise RuntimeError
+    assert _version(upk) == version
+    Allocation.objects.filter(upk_id=upk.pk, component="jasa").update(amount=1)
+    assert _version(upk) == version + 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # as tests/upk/test_concurrency.py
+def test_figures_version_rises_in_every_committed_transaction(upk):
+    """Outside a test's own transaction: each committed write raises the counter again."""
+    version = _version(upk)
+    for n in range(2):
+        with transaction.atomic():
+            Account.objects.filter(upk_id=upk.pk, code="51010").update(name=f"Biaya {n}")
+            Account.objects.filter(upk_id=upk.pk, code="51010").update(name=f"Biaya {n}!")
+    assert _version(upk) == version + 2

@@ -360,3 +360,36 @@ def test_import_upload_runs_on_worker_and_shows_progress(client, celery_worker, 
     body = partial.content.decode()
     assert "<progress" in body and 'value="100"' in body and "hx-get" not in body
     assert Loan.objects.filter(upk=upk).count() == 2
+
+
+def test_post_good_file_runs_without_a_savepoint_per_row(upk, manager):
+    """A file that posts cleanly is posted in one pass without a savepoint per row (two round trips
+    each); only the services' own savepoints remain."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from upk.services.imports import parse, post, validate
+
+    parsed = parse(_workbook(_good_data(upk.bkm.kelurahan.name)), "buku.xlsx")
+    plan, errors = validate(parsed, upk)
+    assert not errors
+    with CaptureQueriesContext(connection) as queries:
+        counts, errors = post(plan, upk=upk, actor=manager, key_prefix="t")
+    assert not errors and counts["pembayaran"] == 3
+    savepoints = [q for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    rows = sum(counts.values())
+    assert len(savepoints) < rows, (len(savepoints), rows)  # with a savepoint per row: 46 for 26 rows
+
+
+def test_role_accounts_memoized_within_the_block_only(upk, django_assert_num_queries):
+    from django.db import transaction
+
+    from upk.ledger import chart
+
+    chart.ACCOUNTS_CACHE.pop(upk.pk, None)
+    with transaction.atomic(), chart.accounts_memoized():
+        first = chart.role_accounts(upk.pk)
+        with django_assert_num_queries(0):
+            assert chart.role_accounts(upk.pk) == first
+    with django_assert_num_queries(1):  # not committed yet (the test's transaction): read again
+        chart.role_accounts(upk.pk)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -90,11 +92,33 @@ def get_settings(upk: Unit) -> UpkSettings:
 # is never served.
 ACCOUNTS_CACHE: dict[int, dict[str, Account]] = {}
 
+# Within one long transaction that sets a UPK up and then posts thousands of
+# events (the import), the process cache above stays empty until commit and
+# every posting would read the accounts again (≈ 10 % of an import's time).
+# `accounts_memoized()` keeps them for the duration of a block that lies
+# inside that one transaction, so nothing read there outlives it.
+_IN_TRANSACTION: ContextVar[dict[int, dict[str, Account]] | None] = ContextVar("upk_role_accounts", default=None)
+
+
+@contextmanager
+def accounts_memoized() -> Iterator[None]:
+    """Reuse each UPK's role accounts inside this block, which must lie
+    within one transaction (`transaction.atomic()` around it)."""
+    assert transaction.get_connection().in_atomic_block, "accounts_memoized() belongs inside one transaction"
+    token = _IN_TRANSACTION.set({})
+    try:
+        yield
+    finally:
+        _IN_TRANSACTION.reset(token)
+
 
 def role_accounts(upk_id: int) -> dict[str, Account]:
     cached = ACCOUNTS_CACHE.get(upk_id)
     if cached is not None:
         return cached
+    memo = _IN_TRANSACTION.get()
+    if memo is not None and upk_id in memo:
+        return memo[upk_id]
     accounts = {a.role: a for a in Account.objects.filter(upk_id=upk_id).exclude(role="")}
     if len(accounts) < len(AccountRole):
         from bkm.models import Unit
@@ -102,6 +126,8 @@ def role_accounts(upk_id: int) -> dict[str, Account]:
         upk_setup(upk=Unit.objects.get(pk=upk_id))
         accounts = {a.role: a for a in Account.objects.filter(upk_id=upk_id).exclude(role="")}
     transaction.on_commit(lambda: ACCOUNTS_CACHE.setdefault(upk_id, accounts))
+    if memo is not None:
+        memo[upk_id] = accounts
     return accounts
 
 
