@@ -12,7 +12,9 @@ lookup can ever find another UPK's or another actor's row.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from django.core import signing
@@ -26,6 +28,28 @@ from .errors import LedgerError
 
 M = TypeVar("M", bound=models.Model)
 R = TypeVar("R")
+
+# Inside `all_or_nothing()` a failure ends the whole transaction anyway, so the
+# savepoint that lets `idempotent` look up the first row after a duplicate key
+# has nothing to recover; the import's first pass posts thousands of rows and
+# each savepoint is two round trips.
+_ALL_OR_NOTHING: ContextVar[bool] = ContextVar("upk_all_or_nothing", default=False)
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """A block whose caller rolls the whole transaction back at the first
+    error (the import's first pass; its careful second pass does not use
+    this, so a duplicate key there is found and reported as usual)."""
+    token = _ALL_OR_NOTHING.set(True)
+    try:
+        yield
+    finally:
+        _ALL_OR_NOTHING.reset(token)
+
+
+def _keyed_block() -> transaction.Atomic:
+    return transaction.atomic(savepoint=not _ALL_OR_NOTHING.get())
 
 
 def existing_by_key(model: type[M], key: str) -> M | None:
@@ -80,7 +104,7 @@ def idempotent(model: type[M], key: str, fn: Callable[[], M], same: Callable[[M]
     is rolled back and the first row is returned — or refused when `same`
     says it was a different action."""
     try:
-        with transaction.atomic():
+        with _keyed_block():
             return fn()
     except IntegrityError:
         existing = existing_by_key(model, key)
@@ -98,7 +122,7 @@ def idempotent_entry(key: str, run: Callable[[], R], found: Callable[[JournalEnt
     (looked up first) or by a concurrent twin (the UNIQUE constraint fires,
     everything here rolls back)."""
     try:
-        with transaction.atomic():
+        with _keyed_block():
             existing = existing_by_key(JournalEntry, key)
             if existing is not None:
                 return found(existing)

@@ -29,6 +29,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -45,6 +46,7 @@ from core.nik import NIK_INVALID, is_valid_nik, normalize_nik
 from ..ledger.actors import Actor
 from ..ledger.chart import accounts_memoized
 from ..ledger.errors import LedgerError
+from ..ledger.idempotency import all_or_nothing
 from ..models import CAPITAL_ROLES, KSM, Account, ImportJob, KSMMember, LoanProduct
 from .cash import capital_receive
 from .loans import loan_apply, loan_decide, loan_disburse
@@ -582,7 +584,7 @@ def _post_pass(
         return None
 
     try:
-        with transaction.atomic(), accounts_memoized():
+        with transaction.atomic(), accounts_memoized(), nullcontext() if careful else all_or_nothing():
             upk_setup(upk=upk)
             ksm_by_code: dict[str, KSM] = {k.code: k for k in KSM.objects.filter(upk=upk)}
             for item in plan.ksms:
