@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> None:
         return is_usable()
 
     connection.is_usable = counted_is_usable  # type: ignore[method-assign]
-    print(f"# {args.scale}: {pages_bench.SCALES[args.scale]}, {args.requests} requests each, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"# {args.scale}: {pages_bench.SCALES[args.scale]}, {args.requests} requests each, load {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'request':<28} {'role':<8} {'CPU/req':>9} {'median':>9} {'fastest':>9}  queries")
     for name, role, url in rows:
         for _ in range(3):
