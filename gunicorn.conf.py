@@ -16,6 +16,9 @@ fork, and collection is turned back on in the new worker. A full collection in a
 only what requests allocate, not the ~0.5 million objects of the loaded application — those full
 collections were the pauses of several milliseconds that showed in request profiles — and the
 collector never writes to the shared pages (no copy-on-write of the application's memory).
+
+Because the master holds the loaded code, a new release needs the master restarted (the container,
+as `docker compose up` does); a HUP to the master would fork workers from the old code.
 """
 
 from __future__ import annotations

@@ -66,3 +66,14 @@ def test_cached_session_store_ignores_malformed_keys(client):
         assert sessions_cached.SessionStore(key).session_key is None
     client.cookies[settings.SESSION_COOKIE_NAME] = "abc\x00def12345"
     assert client.get(reverse("login")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_cached_session_copy_lives_minutes_not_the_session_age(client, staff_admin):
+    """A logout whose cache delete Redis refused leaves the copy alive at most CACHE_SECONDS."""
+    client.force_login(staff_admin)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.get(reverse("password_change"))
+    redis = cache._cache.get_client()  # type: ignore[attr-defined]
+    ttl = redis.ttl(cache.make_key(sessions_cached.SessionStore.cache_key_prefix + key))
+    assert 0 < ttl <= sessions_cached.CACHE_SECONDS < settings.SESSION_COOKIE_AGE
