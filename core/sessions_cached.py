@@ -43,6 +43,8 @@ class _ShortLivedCache:
 
 
 class SessionStore(ValidKeyMixin, CachedDBSessionStore):
+    _cache: Any
+
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
         self._cache = _ShortLivedCache(self._cache)
