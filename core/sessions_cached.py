@@ -9,14 +9,16 @@ process, a logout in one worker would leave the session alive in another's cache
 
 A cached copy lives at most CACHE_SECONDS, not the session's two weeks: if Redis refuses the delete
 of a logout (it is down, or the network drops the command), the database row is gone but the copy
-would still open the session; the short life bounds that to minutes. An active user's session is
-read from the database again once per CACHE_SECONDS.
+would still open the session; the short life bounds that to minutes (and the logout itself stands:
+the failed cache delete is logged, not raised). An active user's session is read from the database
+again once per CACHE_SECONDS.
 
 Malformed cookies are refused as in `core.sessions` (before they reach the cache or a query).
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBSessionStore
@@ -24,6 +26,8 @@ from django.contrib.sessions.backends.cached_db import SessionStore as CachedDBS
 from core.sessions import ValidKeyMixin
 
 CACHE_SECONDS = 300
+
+logger = logging.getLogger(__name__)
 
 
 class _ShortLivedCache:
@@ -34,6 +38,13 @@ class _ShortLivedCache:
 
     def set(self, key: str, value: Any, timeout: int | None = None) -> None:
         self._cache.set(key, value, CACHE_SECONDS if timeout is None else min(timeout, CACHE_SECONDS))
+
+    def delete(self, key: str) -> None:
+        # The database row is already deleted (the record): the logout stands, and the copy expires soon.
+        try:
+            self._cache.delete(key)
+        except Exception:
+            logger.exception("Session %s… not deleted from the cache; it expires within %d s", key[-6:], CACHE_SECONDS)
 
     def __contains__(self, key: str) -> bool:
         return key in self._cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -77,3 +77,18 @@ def test_cached_session_copy_lives_minutes_not_the_session_age(client, staff_adm
     redis = cache._cache.get_client()  # type: ignore[attr-defined]
     ttl = redis.ttl(cache.make_key(sessions_cached.SessionStore.cache_key_prefix + key))
     assert 0 < ttl <= sessions_cached.CACHE_SECONDS < settings.SESSION_COOKIE_AGE
+
+
+@pytest.mark.django_db
+def test_logout_stands_when_redis_refuses_the_cache_delete(client, staff_admin, monkeypatch):
+    client.force_login(staff_admin)
+    key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.get(reverse("password_change"))
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(type(caches["default"]), "delete", refuse)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
