@@ -19,4 +19,4 @@ RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=build python manage.py 
 RUN useradd --system --home /app pokja && mkdir -p /var/lib/pokja/media && chown -R pokja /var/lib/pokja
 USER pokja
 EXPOSE 8000
-CMD ["gunicorn", "pokja_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "pokja_portal.wsgi:application", "-c", "gunicorn.conf.py"]

@@ -203,7 +203,8 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn with 2 sync workers on 127.0.0.1, stopped on exit."""
+    """gunicorn with 2 sync workers on 127.0.0.1, stopped on exit: the deployment's configuration
+    (gunicorn.conf.py: preloaded application, frozen garbage collection) with the bench's worker count."""
 
     def __init__(self, scale: str, workers: int = 2):
         self.port = _free_port()
@@ -213,10 +214,12 @@ class Server:
         env.update({k: os.environ[k] for k in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "SECURE_COOKIES")})
         env.update({k: os.environ[k] for k in ("ALLOWED_HOSTS", "CELERY_BROKER_URL", "STATICFILES_BACKEND")})
         env["PYTHONWARNINGS"] = "ignore::UserWarning"  # whitenoise: no collected static files (not served here)
+        env["GUNICORN_MAX_REQUESTS"] = "0"  # no worker recycled mid-run: each run compares like with like
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
-            [gunicorn, "pokja_portal.wsgi:application", "--workers", str(workers), "--worker-class", "sync"]
-            + ["--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--log-level", "warning"],
+            [gunicorn, "pokja_portal.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py")]
+            + ["--workers", str(workers), "--bind", f"127.0.0.1:{self.port}", "--timeout", "300"]
+            + ["--log-level", "warning"],
             cwd=ROOT,
             env=env,
             start_new_session=True,

@@ -4,6 +4,7 @@ Served only by the page bench's gunicorn (settings `bench.pages_settings`), neve
 """
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import include, path
 
 from core.models import User
@@ -14,7 +15,18 @@ def floor(request: HttpRequest) -> HttpResponse:
     return HttpResponse(f"{pk}", content_type="text/plain")
 
 
+def layout(request: HttpRequest) -> HttpResponse:
+    """The floor's row inside the portal's page layout (base.html: navigation, messages, footer).
+
+    Not the floor the ratios are taken to: it shows what every HTML page pays for its layout, the
+    difference between a page and this being the page's own work.
+    """
+    pk = User.objects.order_by("pk").values_list("pk", flat=True).first()
+    return render(request, "bench_layout.html", {"pk": pk})
+
+
 urlpatterns = [
     path("__floor__/", floor),
+    path("__layout__/", layout),
     path("", include("pokja_portal.urls")),
 ]

@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Subquery, Value
 from django.http import Http404
 
+from bkm.models import BKM
 from core.permissions import is_staff, is_staff_admin
 
 from .models import (
@@ -34,13 +35,19 @@ from .models import (
 
 P = CategoryPermissionKind
 _CACHE_ATTR = "_forum_grants"
+_MODERATED_ATTR = "_forum_moderated"
 
 
-def _user_kecamatan_id(user: Any) -> int | None:
+def _user_kecamatan(user: Any) -> Subquery | None:
+    """The kecamatan of a BKM member's BKM, as a subquery of the grants query (None for other users).
+
+    The navigation reads the grants on every page: one query for the grants and the member's
+    kecamatan, not three (the BKM row and its kelurahan row with its boundary polygon were loaded
+    only for this id).
+    """
     if not user.is_bkm_member:
         return None
-    bkm = user.bkm
-    return bkm.kelurahan.kecamatan_id if bkm is not None else None
+    return Subquery(BKM.objects.filter(pk=user.bkm_id).values("kelurahan__kecamatan_id")[:1])
 
 
 def category_grants(user: Any) -> dict[int, frozenset[str]]:
@@ -55,11 +62,15 @@ def category_grants(user: Any) -> dict[int, frozenset[str]]:
         for cat_id in Category.objects.values_list("id", flat=True):
             grants[cat_id] = set(P.values)
     else:
-        kecamatan_id = _user_kecamatan_id(user)
+        kecamatan = _user_kecamatan(user)
         rows = CategoryPermission.objects.filter(role=user.role).values_list(
-            "category_id", "permission", "own_kecamatan_only", "category__kecamatan_id"
+            "category_id",
+            "permission",
+            "own_kecamatan_only",
+            "category__kecamatan_id",
+            kecamatan if kecamatan is not None else Value(None, output_field=IntegerField()),
         )
-        for cat_id, perm, scoped, cat_kecamatan_id in rows:
+        for cat_id, perm, scoped, cat_kecamatan_id, kecamatan_id in rows:
             if scoped and (kecamatan_id is None or cat_kecamatan_id != kecamatan_id):
                 continue
             grants.setdefault(cat_id, set()).add(perm)
@@ -69,8 +80,9 @@ def category_grants(user: Any) -> dict[int, frozenset[str]]:
 
 
 def clear_cache(user: Any) -> None:
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _MODERATED_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def categories_with(user: Any, perm: str) -> set[int]:
@@ -90,12 +102,13 @@ def moderated_category_ids(user: Any) -> set[int]:
     """Staff admins moderate every category; others only those they are named moderator of."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    if is_staff_admin(user):
-        return set(Category.objects.values_list("id", flat=True))
-    cached = getattr(user, "_forum_moderated", None)
+    cached = getattr(user, _MODERATED_ATTR, None)
     if cached is None:
-        cached = set(user.moderated_forum_categories.values_list("id", flat=True))
-        user._forum_moderated = cached
+        if is_staff_admin(user):
+            cached = set(Category.objects.values_list("id", flat=True))
+        else:
+            cached = set(user.moderated_forum_categories.values_list("id", flat=True))
+        setattr(user, _MODERATED_ATTR, cached)
     return set(cached)
 
 

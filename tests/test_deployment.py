@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
+import os
+import runpy
 import shlex
 from pathlib import Path
 
@@ -46,7 +49,7 @@ def test_compose_runs_a_worker_for_every_queue():
 def test_compose_app_services_point_at_the_project():
     services = _compose()["services"]
     web = services["web"]["command"]
-    assert "gunicorn pokja_portal.wsgi:application" in web
+    assert "gunicorn pokja_portal.wsgi:application -c gunicorn.conf.py" in web
     module = importlib.import_module("pokja_portal.wsgi")
     assert hasattr(module, "application")
     assert "manage.py migrate" in web
@@ -78,6 +81,7 @@ def test_compose_volumes_are_declared():
 
 def test_dockerfile_installs_requirements_and_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
+    assert 'CMD ["gunicorn", "pokja_portal.wsgi:application", "-c", "gunicorn.conf.py"]' in dockerfile
     assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
     requirements = (ROOT / "requirements.txt").read_text()
     for package in ("gunicorn", "celery", "django-celery-beat", "weasyprint", "psycopg"):
@@ -103,3 +107,47 @@ def test_compose_healthchecks_use_the_portal_health_view():
         assert services[name]["healthcheck"]["test"]
     # Redis keeps queued tasks across restarts (docs/operations.md).
     assert "--appendonly yes" in services["redis"]["command"]
+
+
+def _gunicorn_config(monkeypatch, **environ: str) -> dict:
+    for name in ("GUNICORN_WORKERS", "GUNICORN_BIND", "GUNICORN_TIMEOUT", "GUNICORN_MAX_REQUESTS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    enabled = gc.isenabled()
+    try:
+        return runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        (gc.enable if enabled else gc.disable)()
+
+
+def test_gunicorn_config_preloads_and_reads_the_environment(monkeypatch):
+    from gunicorn.config import Config
+
+    config = _gunicorn_config(monkeypatch)
+    assert config["preload_app"] is True and config["worker_class"] == "sync"
+    assert config["workers"] == 2 * len(os.sched_getaffinity(0)) + 1
+    assert config["bind"] == "0.0.0.0:8000" and config["timeout"] == 60 and config["max_requests"] == 2000
+    config = _gunicorn_config(monkeypatch, GUNICORN_WORKERS="2", GUNICORN_MAX_REQUESTS="0", GUNICORN_TIMEOUT="300")
+    assert (config["workers"], config["max_requests"], config["timeout"]) == (2, 0, 300)
+    # Every name the file sets is a gunicorn setting or one of its hooks (a typo would be ignored silently).
+    known = set(Config().settings)
+    assert {
+        name for name in config if not name.startswith("_") and name not in {"gc", "os", "Any", "annotations"}
+    } <= known
+
+
+def test_gunicorn_hooks_freeze_the_loaded_objects_before_each_fork(monkeypatch):
+    """Collection off while the master loads, the loaded objects frozen before a fork, on again in the worker."""
+    enabled = gc.isenabled()
+    try:
+        config = _gunicorn_config(monkeypatch)
+        gc.disable()  # as the file leaves the master
+        config["when_ready"](None)  # loads the URLconf and the layout in the master
+        config["pre_fork"](None, None)
+        assert gc.get_freeze_count() > 0
+        config["post_fork"](None, None)
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        (gc.enable if enabled else gc.disable)()

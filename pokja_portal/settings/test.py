@@ -19,7 +19,7 @@ os.environ.setdefault("AXES_FAILURE_LIMIT", "5")
 from pokja_portal.celery_queues import task_routes  # noqa: E402
 
 from .base import *  # noqa: E402,F401,F403
-from .base import BASE_DIR, CELERY_BROKER_URL  # noqa: E402
+from .base import BASE_DIR, CELERY_BROKER_URL, session_engine  # noqa: E402
 
 # Queues of our own (the default one and one per kind of work) so a worker
 # started by one checkout's tests does not steal tasks queued by another's.
@@ -45,3 +45,4 @@ CACHES = {
         "KEY_PREFIX": "pokja-test-" + os.environ.get("POKJA_TEST_DB", "pokja"),
     }
 }
+SESSION_ENGINE = session_engine(CACHES)  # sessions through that Redis cache, as in production
