@@ -23,8 +23,10 @@ indicator, band or reserve: those are derived at read time by the same code as
 the live path, so no rule is written twice. PostgreSQL only (the embedded
 SQLite demo computes live, like the per-loan states).
 
-This module only reads and writes the rows; `selectors.portfolio_summary_dates`
-decides what to compute.
+This module only reads, writes and prunes the rows; `selectors.portfolio_summary_dates`
+decides what to compute. Rows of past days that are not month ends are pruned
+and today's figures computed for every UPK by the nightly task
+(`tasks.figures_nightly`).
 """
 
 from __future__ import annotations
@@ -139,3 +141,29 @@ def forget(*, upk_ids: Iterable[int] | None = None) -> None:
             cursor.execute("DELETE FROM upk_upkfigures")
         else:
             cursor.execute("DELETE FROM upk_upkfigures WHERE upk_id = ANY(%s::bigint[])", [sorted(set(upk_ids))])
+
+
+def prune(*, before: date) -> int:
+    """Delete stored figures of dates before `before` that are not month ends; returns how many.
+
+    Why: a row is stored for every date asked for, and "today" is asked for every day (the dashboard, the
+    UPK home, the API), so a 1,000-UPK province adds ~365,000 rows a year that nothing reads again once the
+    day is over; month ends are what the PAR warnings, the trend and the reports read back. A pruned date
+    asked for again is only recomputed (a cache)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            DELETE FROM upk_upkfigures
+             WHERE as_of < %s
+               AND as_of <> (date_trunc('month', as_of) + interval '1 month' - interval '1 day')::date
+            """,
+            [before],
+        )
+        return cursor.rowcount
+
+
+def upk_ids() -> list[int]:
+    """Every UPK with books (set up in the ledger): the ones whose figures the city pages read."""
+    from .models import UpkSettings
+
+    return sorted(UpkSettings.objects.values_list("upk_id", flat=True))

@@ -3,7 +3,7 @@ their inputs, kept across postings for closed months until a reopening."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from upk import figures, selectors, services
 from upk.models import Allocation, FiguresVersion, UpkFigures
@@ -109,3 +109,40 @@ def test_store_skips_figures_computed_under_an_old_version(upk, portfolio):  # n
     Allocation.objects.filter(upk_id=upk.pk).update(amount=1)  # a write after the computation
     assert figures.store({(upk.pk, SEP): raw[upk.pk]}, versions) == 0
     assert not UpkFigures.objects.filter(upk_id=upk.pk).exists()
+
+
+def test_prune_deletes_past_days_but_keeps_month_ends_and_today(upk, portfolio):  # noqa: F811
+    past_day, month_end, today = date(2024, 9, 10), date(2024, 8, 31), date(2024, 9, 20)
+    selectors.portfolio_summary_dates(upk_ids=[upk.pk], dates=[past_day, month_end, today])
+    assert figures.prune(before=today) == 1
+    assert sorted(UpkFigures.objects.filter(upk_id=upk.pk).values_list("as_of", flat=True)) == [month_end, today]
+    # A pruned date asked for again is recomputed, the same figures as the ledger's.
+    _same(selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=past_day)[upk.pk], _live(upk.pk, past_day))
+
+
+def test_figures_nightly_prunes_then_stores_today_and_the_last_month_end(upk, portfolio):  # noqa: F811
+    from django.utils import timezone
+
+    from upk import tasks
+
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    yesterday_not_month_end = last_month_end - timedelta(days=1)
+    selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=yesterday_not_month_end)
+    assert tasks.figures_nightly() == {"pruned": 1, "upks": 1}
+    stored = set(UpkFigures.objects.filter(upk_id=upk.pk).values_list("as_of", flat=True))
+    assert stored == {today, last_month_end}
+    versions, found = figures.read([upk.pk], [today, last_month_end])
+    assert set(found) == {(upk.pk, today), (upk.pk, last_month_end)}  # valid: the next reader reads them
+
+
+def test_figures_nightly_periodic_task_is_scheduled(db):
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    if not PeriodicTask.objects.filter(task="upk.tasks.figures_nightly").exists():  # flushed by a worker test
+        importlib.import_module("upk.migrations.0022_figures_nightly_task").forwards(apps, None)
+    task = PeriodicTask.objects.get(task="upk.tasks.figures_nightly")
+    assert task.enabled and task.crontab.hour == "0" and str(task.crontab.timezone) == "Asia/Jakarta"
