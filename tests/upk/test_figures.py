@@ -146,3 +146,36 @@ def test_figures_nightly_periodic_task_is_scheduled(db):
         importlib.import_module("upk.migrations.0022_figures_nightly_task").forwards(apps, None)
     task = PeriodicTask.objects.get(task="upk.tasks.figures_nightly")
     assert task.enabled and task.crontab.hour == "0" and str(task.crontab.timezone) == "Asia/Jakarta"
+
+
+def _versions(*upk_ids):
+    from bkm.models import Unit
+
+    return dict(figures.with_versions(Unit.objects.filter(pk__in=upk_ids)).values_list("pk", "figures_version"))
+
+
+def test_derived_computes_again_only_the_upk_whose_figures_changed(upk, manager, portfolio, other_bkm):  # noqa: F811
+    other = other_bkm.units.get(unit_type="upk")
+    services.settings.upk_setup(upk=other)
+    computed = []
+
+    def outstanding(ids):
+        computed.append(sorted(ids))
+        return {
+            i: s[0].figures.outstanding for i, s in selectors.portfolio_summary_many(upk_ids=ids, as_of=SEP).items()
+        }
+
+    first = figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
+    assert figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding) == first
+    assert computed == [sorted([upk.pk, other.pk])]  # the second read computed nothing
+    good, _late, _bad = portfolio
+    services.repayments.repayment_record(
+        loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="derived"
+    )
+    again = figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
+    assert computed[1:] == [[upk.pk]]
+    assert again[upk.pk] == _live(upk.pk, SEP)[0].figures.outstanding < first[upk.pk]
+    assert again[other.pk] == first[other.pk]
+    figures.derived_forget()
+    figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
+    assert computed[2:] == [sorted([upk.pk, other.pk])]
