@@ -905,7 +905,7 @@ class UpkSnapshot:
     kol_buckets: list[tuple[str, str, int, int, int]]
 
 
-def _upk_places() -> list[tuple[int, str, int]]:
+def _upk_places() -> list[tuple[int, str, str]]:
     """(UPK id, kecamatan name, figures version) of `upk_units`, in its order; values, not 1,000 units
     with their places."""
     from upk.figures import with_versions

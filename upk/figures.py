@@ -180,15 +180,20 @@ DERIVED_SECONDS = 2 * 24 * 3600
 
 
 def with_versions(units: QuerySet) -> QuerySet:
-    """`units` (UPK units) annotated with `figures_version`, their current figures version (0 when none
-    yet), for `derived`: the caller reads it with the rows it needs anyway, in the same query."""
-    from django.db.models import OuterRef, Subquery, Value
+    """`units` (UPK units) annotated with `figures_version`, a token of their current figures version for
+    `derived` (the caller reads it with the rows it needs anyway, in the same query): the version and the
+    transaction that wrote it (`xmin` of the version row). Why both: a version raised by a transaction that
+    was rolled back is raised again by the next write, to the same number; results kept in the cache
+    (which no rollback reaches) under the rolled-back one must not look current then."""
+    from django.db.models import CharField, OuterRef, Subquery, Value
+    from django.db.models.expressions import RawSQL
     from django.db.models.functions import Coalesce
 
     from .models import FiguresVersion
 
-    version = FiguresVersion.objects.filter(upk_id=OuterRef("pk")).values("version")[:1]
-    return units.annotate(figures_version=Coalesce(Subquery(version), Value(0)))
+    token = RawSQL("version::text || ':' || xmin::text", (), output_field=CharField())
+    version = FiguresVersion.objects.filter(upk_id=OuterRef("pk")).annotate(token=token).values("token")[:1]
+    return units.annotate(figures_version=Coalesce(Subquery(version), Value("0"), output_field=CharField()))
 
 
 def _derived_generation() -> int:
@@ -208,9 +213,9 @@ def derived_forget(**_kwargs: Any) -> None:
         cache.add(DERIVED_GENERATION_KEY, 2, timeout=None)
 
 
-def derived(name: str, versions: Mapping[int, int], compute: Callable[[list[int]], Mapping[int, T]]) -> dict[int, T]:
-    """`compute(ids)` of each UPK of `versions` (UPK id → its figures version, read by the caller through
-    `with_versions`), kept in the cache (Redis) under that version.
+def derived(name: str, versions: Mapping[int, str], compute: Callable[[list[int]], Mapping[int, T]]) -> dict[int, T]:
+    """`compute(ids)` of each UPK of `versions` (UPK id → its figures version token, read by the caller
+    through `with_versions`), kept in the cache (Redis) under that version.
 
     For results that are a function of one UPK's figures and rules alone (its indicators at some dates,
     its share of a city aggregate): the version is raised by the database triggers on every write to
@@ -229,7 +234,7 @@ def derived(name: str, versions: Mapping[int, int], compute: Callable[[list[int]
         return dict(compute(upk_ids))
     try:
         key = f"upk:derived:{_derived_generation()}:{name}"
-        kept: dict[int, tuple[int, T]] = cache.get(key) or {}
+        kept: dict[int, tuple[str, T]] = cache.get(key) or {}
     except Exception:  # the cache down: compute, as without one
         logger.warning("Derived figures cache unavailable", exc_info=True)
         return dict(compute(upk_ids))

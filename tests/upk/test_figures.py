@@ -179,3 +179,37 @@ def test_derived_computes_again_only_the_upk_whose_figures_changed(upk, manager,
     figures.derived_forget()
     figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
     assert computed[2:] == [sorted([upk.pk, other.pk])]
+
+
+def test_derived_result_of_a_rolled_back_write_is_never_reused(upk, manager, portfolio):  # noqa: F811
+    """The cache is not rolled back with the database: a version raised again to the same number by
+    another write must not find the result computed under the rolled-back one."""
+    from django.db import transaction
+
+    def outstanding(ids):
+        return {
+            i: s[0].figures.outstanding for i, s in selectors.portfolio_summary_many(upk_ids=ids, as_of=SEP).items()
+        }
+
+    class Rollback(Exception):
+        pass
+
+    good, late, _bad = portfolio
+    before = figures.derived("test-rollback", _versions(upk.pk), outstanding)[upk.pk]
+    try:
+        with transaction.atomic():
+            services.repayments.repayment_record(
+                loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="gone"
+            )
+            rolled_back = _versions(upk.pk)
+            inside = figures.derived("test-rollback", rolled_back, outstanding)[upk.pk]
+            assert inside == _live(upk.pk, SEP)[0].figures.outstanding != before
+            raise Rollback
+    except Rollback:
+        pass
+    services.repayments.repayment_record(
+        loan=late, amount=2 * INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="kept"
+    )
+    now = _versions(upk.pk)
+    assert now[upk.pk].split(":")[0] == rolled_back[upk.pk].split(":")[0]  # the same version number again
+    assert figures.derived("test-rollback", now, outstanding)[upk.pk] == _live(upk.pk, SEP)[0].figures.outstanding
