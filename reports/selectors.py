@@ -1025,6 +1025,9 @@ def upk_par_alerts(*, year: int, month: int, upk_ids: list[int] | None = None) -
 
 
 def upk_packages_missing(*, year: int, month: int, today: date, upk_ids: list[int] | None = None) -> list[Any]:
-    """UPKs whose package of (year, month) is missing as of `today` (`upk_packages_missing_ids`; 3 queries)."""
+    """UPKs whose package of (year, month) is missing as of `today` (`upk_packages_missing_ids`; 3 queries,
+    none before the due day)."""
+    if today <= package_due_date(year, month):  # nothing is missing yet: no need for the UPKs' ids
+        return []
     missing = upk_packages_missing_ids(upk_ids=upk_unit_ids(upk_ids=upk_ids), year=year, month=month, today=today)
     return upk_units(upk_ids=sorted(missing)) if missing else []
