@@ -75,8 +75,7 @@ def _upk_panel(user: Any) -> dict[str, Any]:
     snapshot = upk_snapshot(as_of=timezone.localdate())
     return {
         "snapshot": snapshot,
-        "indicators": (columns := indicator_columns()),
-        "indicator_codes": [c.code for c in columns],
+        "indicators": indicator_columns(),
         "charts": {
             "par": bar_chart(
                 [(k.label, (k.values["par"] or Decimal(0),)) for k in snapshot.by_kecamatan],

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db import connections, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -32,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
-from bkm.models import BKM, BKMStatus, Kecamatan, Kelurahan, Proposal, ProposalStatus
+from bkm.models import BKM, BKMStatus, Kecamatan, Proposal, ProposalStatus
 from bkm.permissions import filter_city_proposals, filter_proposals_for
 
 from .models import ReportRun
@@ -165,7 +166,22 @@ def proposals_stuck(*, older_than: datetime, proposal_ids: Collection[int] | Non
     qs = proposals_with_status_since().filter(status_since__lt=older_than)  # type: ignore[misc]
     if proposal_ids is not None:
         qs = qs.filter(pk__in=proposal_ids)
-    return list(qs.order_by("status_since"))
+    return _without_jit(qs.order_by("status_since"))
+
+
+def _without_jit(qs: QuerySet[Any]) -> list[Any]:
+    """The rows of `qs` with PostgreSQL's JIT compilation off for the statement's transaction.
+
+    Why: the planner prices the two correlated history look-ups per open proposal high enough
+    (~2,000 proposals at province scale) to JIT-compile the query, which then spends ~75 ms compiling to
+    save nothing on a 2 ms scan (EXPLAIN ANALYZE: JIT 74 ms of 125 ms). Same setting as the ledger's
+    aggregates (upk.selectors._tune_aggregate); no savepoint, so no extra round trips."""
+    connection = connections[qs.db]
+    if connection.vendor != "postgresql":
+        return list(qs)
+    with transaction.atomic(using=qs.db, savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'off', true)")
+        return list(qs)
 
 
 # --- BKMs ---------------------------------------------------------------------
@@ -265,7 +281,8 @@ class CityFigures:
 
 
 def city_figures() -> CityFigures:
-    """The city's registry and collaboration figures, in a fixed number of queries."""
+    """The city's registry and collaboration figures: 3 queries (the city totals are the sums of the
+    kecamatan rows, every kelurahan being in one kecamatan, and of the proposal groups)."""
     kec_rows = (
         Kecamatan.objects.annotate(
             n_kel=Count("kelurahan", distinct=True),
@@ -275,18 +292,23 @@ def city_figures() -> CityFigures:
         .order_by("name")
         .values("id", "name", "n_kel", "n_bkm", "n_active")
     )
+    # Every proposal is in one group (those without a kelurahan in the None group), so the groups add
+    # up to the city's totals.
     prop_by_kec = {
         d["kelurahan__kecamatan_id"]: d
         for d in Proposal.objects.order_by()
         .values("kelurahan__kecamatan_id")
         .annotate(
             n=Count("id"),
+            n_open=Count("id", filter=~Q(status__in=TERMINAL_PROPOSAL_STATUSES)),
             proposed=Coalesce(Sum("budget_proposed"), Value(ZERO)),
             approved=Coalesce(Sum("budget_approved"), Value(ZERO)),
         )
     }
     by_kecamatan = []
+    kelurahan = 0
     for row in kec_rows:
+        kelurahan += row["n_kel"]
         p = prop_by_kec.get(row["id"], {"n": 0, "proposed": ZERO, "approved": ZERO})
         by_kecamatan.append(
             KecamatanFigures(
@@ -301,20 +323,15 @@ def city_figures() -> CityFigures:
             )
         )
     by_status = {d["status"]: d["n"] for d in BKM.objects.order_by().values("status").annotate(n=Count("id"))}
-    totals = Proposal.objects.order_by().aggregate(
-        n=Count("id"),
-        n_open=Count("id", filter=~Q(status__in=TERMINAL_PROPOSAL_STATUSES)),
-        proposed=Coalesce(Sum("budget_proposed"), Value(ZERO)),
-        approved=Coalesce(Sum("budget_approved"), Value(ZERO)),
-    )
+    groups = prop_by_kec.values()
     return CityFigures(
-        kelurahan=Kelurahan.objects.count(),
+        kelurahan=kelurahan,
         bkm_total=sum(by_status.values()),
         bkm_by_status={value: by_status.get(value, 0) for value in BKMStatus.values},
-        proposals=totals["n"],
-        proposals_open=totals["n_open"],
-        budget_proposed=totals["proposed"],
-        budget_approved=totals["approved"],
+        proposals=sum(g["n"] for g in groups),
+        proposals_open=sum(g["n_open"] for g in groups),
+        budget_proposed=sum((g["proposed"] for g in groups), ZERO),
+        budget_approved=sum((g["approved"] for g in groups), ZERO),
         by_kecamatan=by_kecamatan,
     )
 
@@ -576,25 +593,33 @@ def upk_label(unit: Any) -> str:
     return f"UPK {unit.bkm.name}"
 
 
+# The PortfolioFigures fields that add up over UPKs (KSMs belong to one UPK, so counts add up too).
+_SUMMED_FIELDS = (
+    "outstanding",
+    "active_ksm",
+    "at_risk_ksm",
+    "at_risk_outstanding",
+    "at_risk_arrears_pokok",
+    "due_total",
+    "paid_on_due",
+    "income_ytd",
+    "cost_ytd",
+    "capital",
+)
+
+
 def aggregate_figures(figures: list[Any], as_of: Any) -> Any:
-    """Sum of UPKs' PortfolioFigures (KSMs belong to one UPK, so counts add up)."""
+    """Sum of UPKs' PortfolioFigures."""
+    return _summed_figures([tuple(getattr(f, name) for name in _SUMMED_FIELDS) for f in figures], as_of)
+
+
+def _summed_figures(rows: list[tuple[int, ...]], as_of: Any) -> Any:
+    """PortfolioFigures of the sum of `_SUMMED_FIELDS` tuples."""
     from upk.selectors import PortfolioFigures
 
     total = PortfolioFigures(as_of)
-    for f in figures:
-        for name in (
-            "outstanding",
-            "active_ksm",
-            "at_risk_ksm",
-            "at_risk_outstanding",
-            "at_risk_arrears_pokok",
-            "due_total",
-            "paid_on_due",
-            "income_ytd",
-            "cost_ytd",
-            "capital",
-        ):
-            setattr(total, name, getattr(total, name) + getattr(f, name))
+    for name, value in zip(_SUMMED_FIELDS, (sum(col) for col in zip(*rows, strict=True)), strict=False):
+        setattr(total, name, value)
     return total
 
 
@@ -875,42 +900,80 @@ def _kol_totals(rows: list[UpkRow]) -> list[tuple[str, str, int, int, int]]:
 @dataclass
 class UpkSnapshot:
     as_of: Any
-    rows: list[UpkRow]
     by_kecamatan: list[AreaFigures]
     city: AreaFigures
     kol_buckets: list[tuple[str, str, int, int, int]]
 
 
-def upk_snapshot(*, as_of: Any) -> UpkSnapshot:
-    """Every UPK's indicators and kolektibilitas as of a day, with kecamatan and city aggregates (4 queries)."""
+def _upk_places() -> list[tuple[int, str, str]]:
+    """(UPK id, kecamatan name, figures version) of `upk_units`, in its order; values, not 1,000 units
+    with their places."""
+    from upk.figures import with_versions
+
+    qs = _upk_units_qs().order_by("bkm__kelurahan__kecamatan__name", "bkm__kelurahan__name", "bkm__name", "pk")
+    return list(with_versions(qs).values_list("pk", "bkm__kelurahan__kecamatan__name", "figures_version"))
+
+
+# One UPK's share of the snapshot: its summed figures, kolektibilitas buckets (loans, outstanding,
+# required reserve), required and booked reserve — each as the ledger's selectors computed it.
+_ShareOfSnapshot = tuple[tuple[int, ...], tuple[tuple[int, int, int], ...], int, int]
+
+
+def _snapshot_shares(upk_ids: list[int], as_of: Any) -> dict[int, _ShareOfSnapshot]:
     from upk.selectors import portfolio_summary_many
 
-    units = upk_units()
-    summary = portfolio_summary_many(upk_ids=[u.pk for u in units], as_of=as_of)
-    rows = [
-        UpkRow(
-            unit=u,
-            label=upk_label(u),
-            kecamatan=u.bkm.kelurahan.kecamatan.name,
-            indicators=summary[u.pk][0],
-            kolektibilitas=summary[u.pk][1],
-            par_history=[summary[u.pk][0]["par"]],
-            submitted=False,
-            expected=False,
-            reasons=[],
+    return {
+        upk_id: (
+            tuple(getattr(ind.figures, name) for name in _SUMMED_FIELDS),
+            tuple((b.loans, b.outstanding, b.required) for b in kol.buckets),
+            kol.required_reserve,
+            kol.booked_reserve,
         )
-        for u in units
-        if u.pk in summary
-    ]
-    by_kec: dict[str, list[UpkRow]] = {}
-    for r in rows:
-        by_kec.setdefault(r.kecamatan, []).append(r)
+        for upk_id, (ind, kol) in portfolio_summary_many(upk_ids=upk_ids, as_of=as_of).items()
+    }
+
+
+def _area_of_shares(label: str, shares: list[_ShareOfSnapshot], as_of: Any) -> AreaFigures:
+    figures = _summed_figures([s[0] for s in shares], as_of)
+    return AreaFigures(
+        label=label,
+        upks=len(shares),
+        figures=figures,
+        values=indicator_values(figures),
+        required_reserve=sum(s[2] for s in shares),
+        booked_reserve=sum(s[3] for s in shares),
+    )
+
+
+def upk_snapshot(*, as_of: Any) -> UpkSnapshot:
+    """The city's and each kecamatan's UPK figures, indicators and reserves as of a day, and the
+    kolektibilitas totals (the dashboard's UPK panel). Each UPK's share is the ledger's summary
+    (`portfolio_summary_many`), kept under the UPK's figures version (`upk.figures.derived`): after a
+    posting only that UPK's is computed again. 3 queries when nothing changed."""
+    from upk import figures as stored
+    from upk.selectors import KOL_NAMES
+
+    places = _upk_places()
+    shares = stored.derived(
+        f"snapshot:{as_of:%Y-%m-%d}", {upk_id: v for upk_id, _k, v in places}, lambda ids: _snapshot_shares(ids, as_of)
+    )
+    by_kec: dict[str, list[_ShareOfSnapshot]] = {}
+    for upk_id, kecamatan, _v in places:
+        if upk_id in shares:
+            by_kec.setdefault(kecamatan, []).append(shares[upk_id])
+    every = [s for items in by_kec.values() for s in items]
+    kol_buckets = []
+    for b, (code, name) in enumerate(KOL_NAMES):
+        loans = outstanding = required = 0
+        for share in every:
+            n, o, r = share[1][b]
+            loans, outstanding, required = loans + n, outstanding + o, required + r
+        kol_buckets.append((code, str(name), loans, outstanding, required))
     return UpkSnapshot(
         as_of=as_of,
-        rows=rows,
-        by_kecamatan=[_area(name, items, as_of) for name, items in by_kec.items()],
-        city=_area("Kota Palangka Raya", rows, as_of),
-        kol_buckets=_kol_totals(rows),
+        by_kecamatan=[_area_of_shares(name, items, as_of) for name, items in by_kec.items()],
+        city=_area_of_shares("Kota Palangka Raya", every, as_of),
+        kol_buckets=kol_buckets,
     )
 
 
@@ -923,33 +986,48 @@ class ParAlert:
     as_of: Any
 
 
-def upk_par_alerts(*, year: int, month: int, upk_ids: list[int] | None = None) -> list[ParAlert]:
-    """UPKs whose PAR moved into a worse band at the end of (year, month), or rose at each of its last
-    three month ends (figures at 4 month ends: stored ones read at once, upk/figures.py)."""
+# A UPK's PAR verdict at a month end: worsened, rising, and the PAR history when either (else empty).
+_ParVerdict = tuple[bool, bool, tuple[Any, ...]]
+
+
+def _par_verdicts(upk_ids: list[int], ends: list[Any]) -> dict[int, _ParVerdict]:
     from upk.selectors import indicators_dates
 
-    ids = upk_unit_ids(upk_ids=upk_ids)
-    ends = month_ends(year, month, 4)
-    history: dict[int, list[Any]] = {i: [] for i in ids}
-    by_date = indicators_dates(upk_ids=ids, dates=ends)
-    for end in ends:
-        for upk_id, ind in by_date[end].items():
-            history[upk_id].append(ind["par"])
-    flags = {}
-    for upk_id, h in history.items():
+    by_date = indicators_dates(upk_ids=upk_ids, dates=ends)
+    verdicts: dict[int, _ParVerdict] = {}
+    for upk_id in upk_ids:
+        h = [by_date[end][upk_id]["par"] for end in ends]
         worsened = len(h) >= 2 and par_band_worsened(h[-2], h[-1])
         rising = par_rising([v.value for v in h])
-        if worsened or rising:
-            flags[upk_id] = (worsened, rising)
+        verdicts[upk_id] = (worsened, rising, tuple(h) if worsened or rising else ())
+    return verdicts
+
+
+def upk_par_alerts(*, year: int, month: int, upk_ids: list[int] | None = None) -> list[ParAlert]:
+    """UPKs whose PAR moved into a worse band at the end of (year, month), or rose at each of its last
+    three month ends. Each UPK's verdict (PAR at 4 month ends: stored figures, upk/figures.py) is kept
+    under its figures version (`upk.figures.derived`), so a request reads 1,000 verdicts, not 4,000
+    figures, and a posting makes only its UPK's be judged again."""
+    from upk import figures as stored
+
+    versions = dict(
+        stored.with_versions(_upk_units_qs(upk_ids=upk_ids)).order_by("pk").values_list("pk", "figures_version")
+    )
+    ends = month_ends(year, month, 4)
+    verdicts = stored.derived(f"par-alert:{ends[-1]:%Y-%m}", versions, lambda stale: _par_verdicts(stale, ends))
+    flags = {upk_id: v for upk_id, v in verdicts.items() if v[0] or v[1]}
     # Units (with their BKM and place) only for the UPKs that alert, in the usual order.
     units = upk_units(upk_ids=list(flags)) if flags else []
     return [
-        ParAlert(unit=u, worsened=flags[u.pk][0], rising=flags[u.pk][1], history=history[u.pk], as_of=ends[-1])
+        ParAlert(unit=u, worsened=flags[u.pk][0], rising=flags[u.pk][1], history=list(flags[u.pk][2]), as_of=ends[-1])
         for u in units
     ]
 
 
 def upk_packages_missing(*, year: int, month: int, today: date, upk_ids: list[int] | None = None) -> list[Any]:
-    """UPKs whose package of (year, month) is missing as of `today` (`upk_packages_missing_ids`; 3 queries)."""
+    """UPKs whose package of (year, month) is missing as of `today` (`upk_packages_missing_ids`; 3 queries,
+    none before the due day)."""
+    if today <= package_due_date(year, month):  # nothing is missing yet: no need for the UPKs' ids
+        return []
     missing = upk_packages_missing_ids(upk_ids=upk_unit_ids(upk_ids=upk_ids), year=year, month=month, today=today)
     return upk_units(upk_ids=sorted(missing)) if missing else []

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,10 +41,11 @@ from .services import (
     report_subscription_set,
     warning_acknowledge,
 )
-from .warnings import WarningSummary, collect_warnings, group_by_kind, warning_summary
+from .warnings import KIND_LABELS, collect_warnings, group_by_kind, warning_summary
 
 RUNS_PER_PAGE = 20
 WARNINGS_SHOWN = 25
+WARNINGS_PER_PAGE = 50
 
 
 @login_required
@@ -170,19 +173,15 @@ def subscription_toggle(request: HttpRequest, report_type: str) -> HttpResponse:
 @use_replica  # reads from the read replica when one is configured (core/db_router.py)
 def dashboard(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
+    if request.GET.get("peringatan") == "semua":
+        # Every warning is the warnings list's job (paginated, filtered by kind): at province scale there are
+        # thousands, which the dashboard built and rendered in one table.
+        kind = request.GET.get("jenis", "")
+        query = f"?{urlencode({'jenis': kind})}" if kind in KIND_LABELS else ""
+        return redirect(reverse("reports:warning_list") + query)
     panels = [(panel, panel.build(request.user)) for panel in dashboard_panels()]
-    show_all = request.GET.get("peringatan") == "semua"
-    if show_all:
-        items = collect_warnings()
-        summary = WarningSummary(
-            items=items,
-            groups=group_by_kind(items),
-            total=len(items),
-            open_total=sum(1 for i in items if not i.is_acknowledged),
-        )
-    else:
-        # Counted per kind, only the shown ones built (thousands of BKM warnings at province scale).
-        summary = warning_summary(shown=WARNINGS_SHOWN)
+    # Counted per kind, only the shown ones built (thousands of BKM warnings at province scale).
+    summary = warning_summary(shown=WARNINGS_SHOWN)
     return render(
         request,
         "reports/dashboard.html",
@@ -192,7 +191,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "warnings_total": summary.total,
             "warnings_open": summary.open_total,
             "warning_groups": summary.groups,
-            "show_all": show_all,
             "can_acknowledge": is_staff_admin(request.user),
         },
     )
@@ -200,16 +198,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def warning_list(request: HttpRequest) -> HttpResponse:
-    """Every early warning, filtered (WarningFilterSet: kind, severity, kecamatan, answered) and grouped by kind."""
+    """Early warnings, filtered (WarningFilterSet: kind, severity, kecamatan, answered), a page of
+    WARNINGS_PER_PAGE at a time grouped by kind; the counts are of every matching warning. A kind asked for
+    runs only its providers."""
     check_dashboard(request.user)
-    fs = filterset(WarningFilterSet, request.GET, collect_warnings())
+    kind = request.GET.get("jenis", "")
+    fs = filterset(WarningFilterSet, request.GET, collect_warnings(kind=kind if kind in KIND_LABELS else ""))
     items = fs.qs
+    page = Paginator(items, WARNINGS_PER_PAGE).get_page(request.GET.get("page"))
+    totals = {g.kind: g for g in group_by_kind(items)}
+    groups = group_by_kind(page.object_list)
+    for g in groups:
+        g.total, g.open_total = len(totals[g.kind].items), totals[g.kind].open_count
     return render(
         request,
         "reports/warning_list.html",
         {
             "filter": fs.form,
-            "groups": group_by_kind(items),
+            "page_obj": page,
+            "groups": groups,
             "total": len(items),
             "open_total": sum(1 for i in items if not i.is_acknowledged),
             "can_acknowledge": is_staff_admin(request.user),

@@ -16,11 +16,13 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Collection, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils import timezone
@@ -96,6 +98,7 @@ Provider = Callable[..., Iterable[EarlyWarning]]
 class _Registry:
     providers: dict[str, Provider] = field(default_factory=dict)
     subjects: dict[str, str] = field(default_factory=dict)  # provider name → subject type
+    kinds: dict[str, str] = field(default_factory=dict)  # provider name → the one kind it reports, when declared
     # provider name → (kind, its rule as a queryset of subjects, one warning each): see `warning_summary`.
     counted: dict[str, tuple[str, Callable[[], QuerySet]]] = field(default_factory=dict)
 
@@ -108,6 +111,8 @@ def warning_provider(
 ) -> Any:
     """Register a provider: `@warning_provider(subject="bkm")` (or bare `@warning_provider`, no subject page).
 
+    `kind`: the one kind of warning the provider reports, when it reports one (`collect_warnings(kind=…)`
+    then runs only the providers of that kind, and those that declare none).
     A provider whose warnings are one per row of a queryset names it: `rows` (the rule, a queryset of its
     subjects ordered as the warnings are, one `kind`), and accepts `rows=` (a narrowed or sliced copy) besides
     `only=`. The dashboard then counts the rule in SQL and builds only the warnings it shows."""
@@ -116,6 +121,8 @@ def warning_provider(
         name = f"{f.__module__}.{f.__name__}"
         _registry.providers[name] = f
         _registry.subjects[name] = subject
+        if kind:
+            _registry.kinds[name] = kind
         if rows is not None:
             _registry.counted[name] = (kind, rows)
         return f
@@ -166,12 +173,15 @@ def _reverse(name: str, args: tuple) -> str | None:
         return None
 
 
-def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -> list[WarningItem]:
-    """All current warnings (or those of one subject, from its type's providers only), unacknowledged
-    first, then by severity; acknowledgements in one query."""
+def collect_warnings(*, subject_type: str = "", subject_id: int | None = None, kind: str = "") -> list[WarningItem]:
+    """All current warnings (or those of one subject, from its type's providers only; or those of one
+    `kind`, from the providers of that kind only), unacknowledged first, then by severity; acknowledgements
+    in one query."""
     warnings: list[EarlyWarning] = []
     for name, provider in _registry.providers.items():
         if subject_type and _registry.subjects.get(name) != subject_type:
+            continue
+        if kind and _registry.kinds.get(name, kind) != kind:
             continue
         try:
             if subject_type:
@@ -180,6 +190,8 @@ def collect_warnings(*, subject_type: str = "", subject_id: int | None = None) -
                 warnings.extend(provider())
         except Exception:
             warnings.append(_provider_error(name))
+    if kind:
+        warnings = [w for w in warnings if w.kind == kind]
     return _items(warnings)
 
 
@@ -227,6 +239,8 @@ def warning_summary(*, shown: int) -> WarningSummary:
     warnings: list[EarlyWarning] = []
     counts: dict[str, int] = {}
     acked_by_kind = _acknowledged_subject_ids([kind for kind, _rule in _registry.counted.values()])
+    rules = {name: rule() for name, (_kind, rule) in _registry.counted.items()}
+    counted_rows = _count_rows(rules)
     for name, provider in _registry.providers.items():
         counted = _registry.counted.get(name)
         try:
@@ -236,9 +250,9 @@ def warning_summary(*, shown: int) -> WarningSummary:
                     counts[w.kind] = counts.get(w.kind, 0) + 1
                 warnings.extend(built)
                 continue
-            kind, rule = counted
-            rows = rule()
-            counts[kind] = rows.count()
+            kind, _rule = counted
+            rows = rules[name]
+            counts[kind] = counted_rows[name] if name in counted_rows else rows.count()
             if not counts[kind]:
                 continue
             # Subjects with an acknowledgement of this kind (the subject id follows the kind in every key):
@@ -259,6 +273,34 @@ def warning_summary(*, shown: int) -> WarningSummary:
         total += g.total
         open_total += g.open_total
     return WarningSummary(items=items[:shown], groups=groups, total=total, open_total=open_total)
+
+
+def _count_rows(rows: dict[str, QuerySet]) -> dict[str, int]:
+    """The number of rows of each queryset, in one statement per database (a round trip each was a
+    tenth of the dashboard's on a loaded host). Empty when that statement fails: each is then counted
+    on its own, so one broken rule still only breaks its own provider."""
+    by_db: dict[str, list[tuple[str, QuerySet]]] = {}
+    for name, qs in rows.items():
+        by_db.setdefault(qs.db, []).append((name, qs))
+    counts: dict[str, int] = {}
+    for db, items in by_db.items():
+        parts, params = [], []
+        for n, (_name, qs) in enumerate(items):
+            sql, p = qs.order_by().query.get_compiler(using=db).as_sql()
+            parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted_{n})")  # noqa: S608 - the ORM's SQL, params apart
+            params.extend(p)
+        connection = connections[db]
+        try:
+            # A savepoint only inside a caller's transaction (a failed statement would abort it).
+            savepoint = transaction.atomic(using=db) if connection.in_atomic_block else nullcontext()
+            with savepoint, connection.cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(parts), params)
+                row = cursor.fetchone()
+        except Exception:
+            logger.warning("Warning rules not counted together (counted one by one)", exc_info=True)
+            continue
+        counts.update({name: int(value) for (name, _qs), value in zip(items, row, strict=True)})
+    return counts
 
 
 def _acknowledged_subject_ids(kinds: list[str]) -> dict[str, list[int]]:
@@ -326,7 +368,7 @@ def _upk_place(unit: Any) -> dict[str, Any]:
 # --- Providers available now (registry core) -------------------------------------
 
 
-@warning_provider(subject="proposal")
+@warning_provider(subject="proposal", kind="proposal-stuck")
 def proposals_stuck(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .selectors import proposals_stuck as select_stuck
 
@@ -453,7 +495,7 @@ def _board_warnings(
                 yield bkm, warning, codes[warning.code]
 
 
-@warning_provider(subject="bkm")
+@warning_provider(subject="bkm", kind="bkm-term")
 def bkm_board_term(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """A BKM whose board term has expired or ends within settings.BKM_TERM_WARNING_DAYS."""
     for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES, only):
@@ -498,7 +540,7 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-@warning_provider(subject="bkm")
+@warning_provider(subject="bkm", kind="bkm-forum-silent")
 def bkm_forum_silent(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .pdf import format_date
     from .selectors import bkm_forum_last_post
@@ -536,7 +578,7 @@ def _last_month(today: date) -> tuple[int, int]:
     return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
 
 
-@warning_provider(subject="upk")
+@warning_provider(subject="upk", kind="upk-par")
 def upk_par_worse(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """PAR crossed into a worse band at the last month end, or rose three month ends running."""
     from .pdf import format_month
@@ -572,7 +614,7 @@ def upk_par_worse(only: Collection[int] | None = None) -> Iterable[EarlyWarning]
         )
 
 
-@warning_provider(subject="upk")
+@warning_provider(subject="upk", kind="upk-package-missing")
 def upk_month_not_submitted(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """Last month's package not submitted (the ledger: submitting closes the month) after its due day
     (`selectors.upk_packages_missing_ids`, the rule the city report uses)."""

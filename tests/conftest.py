@@ -31,8 +31,10 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture(autouse=True)
 def _public_cache_generation():
     from public.cache import invalidate
+    from upk.figures import derived_forget
 
     invalidate()
+    derived_forget()  # results kept per UPK and figures version: test databases reuse both
 
 
 # --- Reference data ------------------------------------------------------------

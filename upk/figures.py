@@ -23,19 +23,23 @@ indicator, band or reserve: those are derived at read time by the same code as
 the live path, so no rule is written twice. PostgreSQL only (the embedded
 SQLite demo computes live, like the per-loan states).
 
-This module only reads and writes the rows; `selectors.portfolio_summary_dates`
-decides what to compute.
+This module only reads, writes and prunes the rows; `selectors.portfolio_summary_dates`
+decides what to compute. Rows of past days that are not month ends are pruned
+and today's figures computed for every UPK by the nightly task
+(`tasks.figures_nightly`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import nullcontext
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
 
@@ -151,3 +155,115 @@ def forget(*, upk_ids: Iterable[int] | None = None) -> None:
             cursor.execute("DELETE FROM upk_upkfigures")
         else:
             cursor.execute("DELETE FROM upk_upkfigures WHERE upk_id = ANY(%s::bigint[])", [sorted(set(upk_ids))])
+
+
+def prune(*, before: date) -> int:
+    """Delete stored figures of dates before `before` that are not month ends; returns how many.
+
+    Why: a row is stored for every date asked for, and "today" is asked for every day (the dashboard, the
+    UPK home, the API), so a 1,000-UPK province adds ~365,000 rows a year that nothing reads again once the
+    day is over; month ends are what the PAR warnings, the trend and the reports read back. A pruned date
+    asked for again is only recomputed (a cache)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            DELETE FROM upk_upkfigures
+             WHERE as_of < %s
+               AND as_of <> (date_trunc('month', as_of) + interval '1 month' - interval '1 day')::date
+            """,
+            [before],
+        )
+        return cursor.rowcount
+
+
+def upk_ids() -> list[int]:
+    """Every UPK with books (set up in the ledger): the ones whose figures the city pages read."""
+    from .models import UpkSettings
+
+    return sorted(UpkSettings.objects.values_list("upk_id", flat=True))
+
+
+# --- Results derived from a UPK's figures, kept under its version -------------------------------------
+
+T = TypeVar("T")
+
+DERIVED_GENERATION_KEY = "upk:derived:generation"
+DERIVED_SECONDS = 2 * 24 * 3600
+
+
+def with_versions(units: QuerySet) -> QuerySet:
+    """`units` (UPK units) annotated with `figures_version`, a token of their current figures version for
+    `derived` (the caller reads it with the rows it needs anyway, in the same query): the version and the
+    transaction that wrote it (`xmin` of the version row). Why both: a version raised by a transaction that
+    was rolled back is raised again by the next write, to the same number; results kept in the cache
+    (which no rollback reaches) under the rolled-back one must not look current then."""
+    from django.db.models import CharField, OuterRef, Subquery, Value
+    from django.db.models.expressions import RawSQL
+    from django.db.models.functions import Coalesce
+
+    from .models import FiguresVersion
+
+    token = RawSQL("version::text || ':' || xmin::text", (), output_field=CharField())
+    version = FiguresVersion.objects.filter(upk_id=OuterRef("pk")).annotate(token=token).values("token")[:1]
+    return units.annotate(figures_version=Coalesce(Subquery(version), Value("0"), output_field=CharField()))
+
+
+def _derived_generation() -> int:
+    value = cache.get(DERIVED_GENERATION_KEY)
+    if value is None:
+        cache.add(DERIVED_GENERATION_KEY, 1, timeout=None)
+        value = cache.get(DERIVED_GENERATION_KEY, 1)
+    return int(value)
+
+
+def derived_forget(**_kwargs: Any) -> None:
+    """Every kept derived result is stale from now on (after `migrate`, i.e. a deploy whose code may
+    derive differently; and between tests, whose databases reuse UPK ids and versions)."""
+    try:
+        cache.incr(DERIVED_GENERATION_KEY)
+    except ValueError:
+        cache.add(DERIVED_GENERATION_KEY, 2, timeout=None)
+
+
+def derived(name: str, versions: Mapping[int, str], compute: Callable[[list[int]], Mapping[int, T]]) -> dict[int, T]:
+    """`compute(ids)` of each UPK of `versions` (UPK id → its figures version token, read by the caller
+    through `with_versions`), kept in the cache (Redis) under that version.
+
+    For results that are a function of one UPK's figures and rules alone (its indicators at some dates,
+    its share of a city aggregate): the version is raised by the database triggers on every write to
+    any of their inputs, so a result kept under the current version is the one `compute` would return
+    now, and a posting makes exactly its own UPK's result be computed again, by the next reader. The
+    rule stays in `compute` (the usual selectors); only its result is kept. `name` says what was
+    computed and for which dates (a new date is a new name). Versions are read before computing, so a
+    write meanwhile only costs a recomputation (and a version read on a lagging replica only keys
+    figures at least as new as it). The results of one `name` are one cache entry (one round trip,
+    whatever the number of UPKs; rewritten when some were computed). Without stored figures (SQLite) or
+    without the cache, everything is computed."""
+    upk_ids = list(versions)
+    if not upk_ids:
+        return {}
+    if not enabled():
+        return dict(compute(upk_ids))
+    try:
+        key = f"upk:derived:{_derived_generation()}:{name}"
+        kept: dict[int, tuple[str, T]] = cache.get(key) or {}
+    except Exception:  # the cache down: compute, as without one
+        logger.warning("Derived figures cache unavailable", exc_info=True)
+        return dict(compute(upk_ids))
+    out: dict[int, T] = {}
+    missing = []
+    for upk_id in upk_ids:
+        found = kept.get(upk_id)
+        if found is not None and found[0] == versions[upk_id]:
+            out[upk_id] = found[1]
+        else:
+            missing.append(upk_id)
+    if missing:
+        fresh = compute(missing)
+        out.update(fresh)
+        kept = {**kept, **{i: (versions[i], fresh[i]) for i in missing}}
+        try:
+            cache.set(key, kept, DERIVED_SECONDS)
+        except Exception:
+            logger.warning("Derived figures not kept (computed again next time)", exc_info=True)
+    return out

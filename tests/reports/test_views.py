@@ -227,3 +227,20 @@ def test_request_form_in_embedded_mode_answers_before_the_run_is_built(client, s
     assert run.status == RunStatus.DONE and run.worker_pid == os.getpid()
     fragment = client.get(reverse("reports:run_status", args=[run.pk])).content.decode()
     assert reverse("reports:run_download", args=[run.pk]) in fragment
+
+
+@pytest.mark.django_db
+def test_city_figures_totals_equal_the_city_counts(collaboration, django_assert_num_queries):
+    from django.db.models import Sum
+
+    from bkm.models import Kelurahan, Proposal
+    from reports.selectors import TERMINAL_PROPOSAL_STATUSES
+
+    with django_assert_num_queries(3):
+        figures = city_figures()
+    proposals = Proposal.objects.all()
+    assert figures.kelurahan == Kelurahan.objects.count() > 0
+    assert figures.proposals == proposals.count() > 0
+    assert figures.proposals_open == proposals.exclude(status__in=TERMINAL_PROPOSAL_STATUSES).count() > 0
+    assert figures.budget_proposed == proposals.aggregate(s=Sum("budget_proposed"))["s"]
+    assert figures.budget_approved == (proposals.aggregate(s=Sum("budget_approved"))["s"] or 0)

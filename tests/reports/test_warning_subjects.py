@@ -157,3 +157,54 @@ def test_proposals_with_status_since_reads_each_proposals_own_history(bkm):
     ProposalFactory(id=record.history_id, bkm=bkm, status=ProposalStatus.DISETUJUI)
 
     assert proposals_with_status_since().get(pk=stuck.pk).status_since == record.history_date
+
+
+def test_warning_list_paginates_with_counts_of_every_matching_warning(client, staff_admin, city, monkeypatch):
+    from reports import views
+
+    items = collect_warnings()
+    assert len(items) > 3
+    monkeypatch.setattr(views, "WARNINGS_PER_PAGE", 3)
+    client.force_login(staff_admin)
+    url = reverse("reports:warning_list")
+    seen = []
+    pages = -(-len(items) // 3)
+    for number in range(1, pages + 1):
+        context = client.get(url, {"page": number}).context
+        assert context["total"] == len(items)
+        assert context["page_obj"].paginator.num_pages == pages
+        shown = [i.warning.key for g in context["groups"] for i in g.items]
+        assert 0 < len(shown) <= 3
+        for g in context["groups"]:  # a group's count is the kind's, not the page's
+            assert g.count == sum(1 for i in items if i.warning.kind == g.kind)
+        seen += shown
+    assert sorted(seen) == sorted(i.warning.key for i in items)
+    assert f'href="?page={pages}"' in client.get(url, {"page": pages - 1}).content.decode()
+
+
+def test_warning_list_of_one_kind_runs_only_its_providers(client, staff_admin, city, monkeypatch):
+    from reports import warnings
+
+    ran = []
+
+    def other_kind(only=None):
+        ran.append("bkm-forum-silent")
+        return []
+
+    monkeypatch.setitem(warnings._registry.providers, "reports.warnings.bkm_forum_silent", other_kind)
+    assert [i.warning.kind for i in collect_warnings(kind="proposal-stuck")] == ["proposal-stuck"]
+    client.force_login(staff_admin)
+    context = client.get(reverse("reports:warning_list"), {"jenis": "proposal-stuck"}).context
+    assert [i.warning.subject_id for g in context["groups"] for i in g.items] == [city["stuck"].pk]
+    assert ran == []
+    collect_warnings()
+    assert ran == ["bkm-forum-silent"]
+
+
+def test_dashboard_all_warnings_opens_the_warnings_list(client, staff_admin, city):
+    client.force_login(staff_admin)
+    response = client.get(reverse("reports:dashboard"), {"peringatan": "semua", "jenis": "proposal-stuck"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('reports:warning_list')}?jenis=proposal-stuck"
+    response = client.get(reverse("reports:dashboard"), {"peringatan": "semua", "jenis": "<x>"})
+    assert response["Location"] == reverse("reports:warning_list")

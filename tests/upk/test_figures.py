@@ -3,7 +3,7 @@ their inputs, kept across postings for closed months until a reopening."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
@@ -158,3 +158,106 @@ def test_figures_version_rises_in_every_committed_transaction(upk):
             Account.objects.filter(upk_id=upk.pk, code="51010").update(name=f"Biaya {n}")
             Account.objects.filter(upk_id=upk.pk, code="51010").update(name=f"Biaya {n}!")
     assert _version(upk) == version + 2
+
+def test_prune_deletes_past_days_but_keeps_month_ends_and_today(upk, portfolio):  # noqa: F811
+    past_day, month_end, today = date(2024, 9, 10), date(2024, 8, 31), date(2024, 9, 20)
+    selectors.portfolio_summary_dates(upk_ids=[upk.pk], dates=[past_day, month_end, today])
+    assert figures.prune(before=today) == 1
+    assert sorted(UpkFigures.objects.filter(upk_id=upk.pk).values_list("as_of", flat=True)) == [month_end, today]
+    # A pruned date asked for again is recomputed, the same figures as the ledger's.
+    _same(selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=past_day)[upk.pk], _live(upk.pk, past_day))
+
+
+def test_figures_nightly_prunes_then_stores_today_and_the_last_month_end(upk, portfolio):  # noqa: F811
+    from django.utils import timezone
+
+    from upk import tasks
+
+    today = timezone.localdate()
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    yesterday_not_month_end = last_month_end - timedelta(days=1)
+    selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=yesterday_not_month_end)
+    assert tasks.figures_nightly() == {"pruned": 1, "upks": 1}
+    stored = set(UpkFigures.objects.filter(upk_id=upk.pk).values_list("as_of", flat=True))
+    assert stored == {today, last_month_end}
+    versions, found = figures.read([upk.pk], [today, last_month_end])
+    assert set(found) == {(upk.pk, today), (upk.pk, last_month_end)}  # valid: the next reader reads them
+
+
+def test_figures_nightly_periodic_task_is_scheduled(db):
+    import importlib
+
+    from django.apps import apps
+    from django_celery_beat.models import PeriodicTask
+
+    if not PeriodicTask.objects.filter(task="upk.tasks.figures_nightly").exists():  # flushed by a worker test
+        importlib.import_module("upk.migrations.0022_figures_nightly_task").forwards(apps, None)
+    task = PeriodicTask.objects.get(task="upk.tasks.figures_nightly")
+    assert task.enabled and task.crontab.hour == "0" and str(task.crontab.timezone) == "Asia/Jakarta"
+
+
+def _versions(*upk_ids):
+    from bkm.models import Unit
+
+    return dict(figures.with_versions(Unit.objects.filter(pk__in=upk_ids)).values_list("pk", "figures_version"))
+
+
+def test_derived_computes_again_only_the_upk_whose_figures_changed(upk, manager, portfolio, other_bkm):  # noqa: F811
+    other = other_bkm.units.get(unit_type="upk")
+    services.settings.upk_setup(upk=other)
+    computed = []
+
+    def outstanding(ids):
+        computed.append(sorted(ids))
+        return {
+            i: s[0].figures.outstanding for i, s in selectors.portfolio_summary_many(upk_ids=ids, as_of=SEP).items()
+        }
+
+    first = figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
+    assert figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding) == first
+    assert computed == [sorted([upk.pk, other.pk])]  # the second read computed nothing
+    good, _late, _bad = portfolio
+    services.repayments.repayment_record(
+        loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="derived"
+    )
+    again = figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
+    assert computed[1:] == [[upk.pk]]
+    assert again[upk.pk] == _live(upk.pk, SEP)[0].figures.outstanding < first[upk.pk]
+    assert again[other.pk] == first[other.pk]
+    figures.derived_forget()
+    figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
+    assert computed[2:] == [sorted([upk.pk, other.pk])]
+
+
+def test_derived_result_of_a_rolled_back_write_is_never_reused(upk, manager, portfolio):  # noqa: F811
+    """The cache is not rolled back with the database: a version raised again to the same number by
+    another write must not find the result computed under the rolled-back one."""
+    from django.db import transaction
+
+    def outstanding(ids):
+        return {
+            i: s[0].figures.outstanding for i, s in selectors.portfolio_summary_many(upk_ids=ids, as_of=SEP).items()
+        }
+
+    class Rollback(Exception):
+        pass
+
+    good, late, _bad = portfolio
+    before = figures.derived("test-rollback", _versions(upk.pk), outstanding)[upk.pk]
+    try:
+        with transaction.atomic():
+            services.repayments.repayment_record(
+                loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="gone"
+            )
+            rolled_back = _versions(upk.pk)
+            inside = figures.derived("test-rollback", rolled_back, outstanding)[upk.pk]
+            assert inside == _live(upk.pk, SEP)[0].figures.outstanding != before
+            raise Rollback
+    except Rollback:
+        pass
+    services.repayments.repayment_record(
+        loan=late, amount=2 * INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="kept"
+    )
+    now = _versions(upk.pk)
+    assert now[upk.pk].split(":")[0] == rolled_back[upk.pk].split(":")[0]  # the same version number again
+    assert figures.derived("test-rollback", now, outstanding)[upk.pk] == _live(upk.pk, SEP)[0].figures.outstanding
