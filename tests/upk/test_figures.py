@@ -159,6 +159,7 @@ def test_figures_version_rises_in_every_committed_transaction(upk):
             Account.objects.filter(upk_id=upk.pk, code="51010").update(name=f"Biaya {n}!")
     assert _version(upk) == version + 2
 
+
 def test_prune_deletes_past_days_but_keeps_month_ends_and_today(upk, portfolio):  # noqa: F811
     past_day, month_end, today = date(2024, 9, 10), date(2024, 8, 31), date(2024, 9, 20)
     selectors.portfolio_summary_dates(upk_ids=[upk.pk], dates=[past_day, month_end, today])
