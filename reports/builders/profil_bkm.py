@@ -38,7 +38,9 @@ from bkm.models import (
 )
 from bkm.selectors import annotate_bkm_stats, bkm_warnings, women_share_pct
 from core.permissions import is_staff
+from reports import conf
 from reports.forms import ReportParamsForm, bkm_field, kecamatan_field
+from reports.pdf import LongTable
 from reports.selectors import bkm_missing_fields, bkm_profile_list
 
 TEMPLATE = "reports/pdf/profil_bkm.html"
@@ -269,6 +271,16 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
             (_("Jumlah BKM"), str(len(bkms))),
         ],
         "groups": groups,
+        # Each profile starts a page: the book is laid out a few hundred profiles at a time (reports.pdf).
+        "long_table": LongTable(
+            template="reports/pdf/_profil_rows.html",
+            rows=[
+                {**p, "kecamatan": kecamatan, "first_in_kecamatan": i == 0}
+                for kecamatan, items in groups
+                for i, p in enumerate(items)
+            ],
+            rows_per_part=conf.get("REPORTS_PDF_PROFILES_PER_PART"),
+        ),
         "single": single,
         "overview": [
             {
