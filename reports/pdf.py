@@ -102,6 +102,8 @@ class LongTable:
     rows: Sequence[Any]
     # Rows laid out at a time; None: REPORTS_PDF_ROWS_PER_PART (table rows, ~16 a page).
     rows_per_part: int | None = None
+    # The rows are rows of one table (whose columns every part must share); False: page-sized blocks.
+    table: bool = True
 
 
 ProgressCallback = Callable[[float, str], None]
@@ -135,11 +137,11 @@ def _render_in_parts(
     (~4.5 MiB per page of table); the province's Rekap Kolaborasi (3,000 proposals, ~160 pages)
     peaked at 865-950 MiB. A part holds a few dozen pages at a time.
 
-    The join changes nothing the reader sees: a part other than the last ends after its last full
-    page (the rows of its last page, which the next rows would have joined, go to the next part, so
-    every page breaks where the whole document breaks), and "Halaman n dari N" (known only once every
-    part is laid out) comes from a frame of blank pages of the same sizes carrying just that footer,
-    laid out by WeasyPrint with the same page style and merged onto the parts' pages."""
+    The join changes nothing the reader sees: a part other than the last ends at a page where the whole
+    document's page also ends (below), the table's columns are the whole table's (`long_table_columns`),
+    and "Halaman n dari N" (known only once every part is laid out) comes from a frame of blank pages of
+    the same sizes carrying just that footer, laid out by WeasyPrint with the same page style and merged
+    onto the parts' pages (`join_pdfs`)."""
     from weasyprint import HTML
 
     from . import conf
@@ -227,6 +229,8 @@ def long_table_columns(*, context: dict[str, Any]) -> list[str] | None:
     from weasyprint import HTML
 
     long_table = context["long_table"]
+    if not long_table.table or not long_table.rows:
+        return None
     part = {**context, "rows": long_table.rows, "first_number": 1, "continued": False}
     with translation.override("id"):
         html = render_to_string(long_table.template, part)

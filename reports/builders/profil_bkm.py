@@ -280,6 +280,7 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
                 for i, p in enumerate(items)
             ],
             rows_per_part=conf.get("REPORTS_PDF_PROFILES_PER_PART"),
+            table=False,
         ),
         "single": single,
         "overview": [
