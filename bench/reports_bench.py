@@ -2,6 +2,8 @@
 
     python -m bench.reports_bench            # both sizes, every report
     python -m bench.reports_bench --sizes 30 --reports kinerja_upk_kota
+    POKJA_BENCH_REPORTS_DB=pokja_bench_pages_province python -m bench.reports_bench --existing --sizes 0 \
+        --reports rekap_forum bulanan_upk --user staf    # on a database as it is (forum data), as a staff user
 
 Runs on PostgreSQL with the test settings, in a scratch database
 `pokja_bench_reports` (POKJA_BENCH_REPORTS_DB), created if missing and kept. For each size the data are generated once (synthetic
