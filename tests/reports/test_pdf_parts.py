@@ -35,6 +35,21 @@ def _whole_pdf(template: str, context: dict) -> bytes:
     ).write_pdf()
 
 
+def _bookmarks(reader: PdfReader) -> list[tuple[str, int]]:
+    """The PDF's bookmarks (WeasyPrint's, from the headings) as (title, page), flattened."""
+
+    def walk(items: list) -> list[tuple[str, int]]:
+        out: list[tuple[str, int]] = []
+        for item in items:
+            if isinstance(item, list):
+                out += walk(item)
+            else:
+                out.append((item.title, reader.get_destination_page_number(item)))
+        return out
+
+    return walk(reader.outline)
+
+
 def _same_pages(report_type: str, *, params: dict | None = None) -> tuple[PdfReader, list[tuple[float, str]]]:
     """The report laid out in parts, checked page by page against the whole document; with its progress."""
     messages: list[tuple[float, str]] = []
@@ -57,6 +72,7 @@ def _same_pages(report_type: str, *, params: dict | None = None) -> tuple[PdfRea
         assert FOOTER.findall(text) == FOOTER.findall(expected) == [(str(number), str(total))]
         assert FOOTER.sub("", text) == FOOTER.sub("", expected), f"page {number}"
     assert parted.metadata.title == whole.metadata.title
+    assert _bookmarks(whole) and _bookmarks(parted) == _bookmarks(whole)
     if context["column_widths"] is not None:
         # The columns are those of the automatic table layout of the whole table, as before the parts.
         with translation.override("id"), timezone.override("Asia/Jakarta"):
