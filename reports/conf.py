@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "REPORTS_PDF_ROWS_PER_PART": 400,
     # The same for the Profil book, in BKM profiles (two to three pages each, ~2.7 MiB a page laid out).
     "REPORTS_PDF_PROFILES_PER_PART": 30,
+    # A Profil book of more BKMs than this is asked per kecamatan: ~2 pages a BKM, so the whole province
+    # (1,000 BKMs, 2,060 pages) took 853 s on a loaded host, close to REPORTS_SOFT_TIME_LIMIT; 300 BKMs
+    # is ~600 pages, a few minutes at most.
+    "REPORTS_PROFIL_BOOK_MAX_BKMS": 300,
 }
 
 

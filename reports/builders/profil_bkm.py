@@ -40,7 +40,7 @@ from bkm.selectors import annotate_bkm_stats, bkm_warnings, women_share_pct
 from core.permissions import is_staff
 from reports import conf
 from reports.forms import ReportParamsForm, bkm_field, kecamatan_field
-from reports.pdf import LongTable
+from reports.pdf import LongTable, format_number
 from reports.selectors import bkm_missing_fields, bkm_profile_list
 
 TEMPLATE = "reports/pdf/profil_bkm.html"
@@ -59,6 +59,20 @@ class Params(ReportParamsForm):
             field.required = True
             field.empty_label = None  # type: ignore[attr-defined]
             del self.fields["kecamatan"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("bkm") and not cleaned.get("kecamatan") and "kecamatan" in self.fields:
+            limit = conf.get("REPORTS_PROFIL_BOOK_MAX_BKMS")
+            count = bkm_profile_list().count()
+            if limit is not None and count > limit:
+                # One book of every BKM would run past the worker's time limit: one per kecamatan instead.
+                self.add_error(
+                    "kecamatan",
+                    _("Buku profil %(n)s BKM terlalu besar untuk satu berkas; pilih satu kecamatan.")
+                    % {"n": format_number(count)},
+                )
+        return cleaned
 
 
 @dataclass(frozen=True)
