@@ -2,6 +2,8 @@
 
     python -m bench.reports_bench            # both sizes, every report
     python -m bench.reports_bench --sizes 30 --reports kinerja_upk_kota
+    POKJA_BENCH_REPORTS_DB=pokja_bench_pages_province python -m bench.reports_bench --existing --sizes 0 \
+        --reports rekap_forum bulanan_upk --user staf    # on a database as it is (forum data), as a staff user
 
 Runs on PostgreSQL with the test settings, in a scratch database
 `pokja_bench_reports` (POKJA_BENCH_REPORTS_DB), created if missing and kept. For each size the data are generated once (synthetic
@@ -29,6 +31,7 @@ import argparse
 import json
 import os
 import time
+from collections.abc import Callable
 from decimal import Decimal
 
 from bench import peak
@@ -54,10 +57,28 @@ def _previous_month() -> str:
     return f"{year:04d}-{month:02d}"
 
 
-REPORTS: dict[str, dict] = {"kolaborasi": {}, "profil_bkm": {}, "kinerja_upk_kota": {"period": _previous_month()}}
+def _one_upk() -> dict:
+    """The Laporan Bulanan UPK of the first UPK with books, last month (one UPK's package: its size does not
+    grow with the province, but it runs on the province's tables)."""
+    from bkm.models import Unit, UnitType
+
+    upk = Unit.objects.filter(unit_type=UnitType.UPK, upk_settings__isnull=False).order_by("pk").first()
+    assert upk is not None, "no UPK with books"
+    return {"upk": upk.pk, "period": _previous_month()}
+
+
+REPORTS: dict[str, dict | Callable[[], dict]] = {
+    "kolaborasi": {},
+    "profil_bkm": {},
+    "kinerja_upk_kota": {"period": _previous_month()},
+    "bulanan_upk": _one_upk,
+    # Read as the person who asked (the forum's permission filter): only with --user (a staff member).
+    "rekap_forum": {},
+}
+NEEDS_USER = {"rekap_forum"}
 # The sanity baseline: a report with nothing in it (no proposal is dated 2000).
 EMPTY_REPORT = ("kolaborasi", {"year": 2000})
-UPK_REPORTS = {"kinerja_upk_kota"}
+UPK_REPORTS = {"kinerja_upk_kota", "bulanan_upk"}
 
 
 def _setup(create: bool) -> None:
@@ -198,6 +219,13 @@ def generate(size: int, *, with_books: bool = False, checked: bool = False) -> d
     return {"bkm": len(bkms), "proposals": 3 * len(bkms), "loans": loans}
 
 
+def _counts() -> dict[str, int]:
+    from bkm.models import BKM, Proposal
+    from upk.models import Loan
+
+    return {"bkm": BKM.objects.count(), "proposals": Proposal.objects.count(), "loans": Loan.objects.count()}
+
+
 def existing(size: int, *, with_books: bool) -> dict[str, int] | None:
     """The counts of the data a previous run left, if it has `size` BKMs (and their books when needed)."""
     from bench.upk_bench import LOANS_PER_UPK
@@ -210,18 +238,30 @@ def existing(size: int, *, with_books: bool) -> dict[str, int] | None:
     return {"bkm": bkms, "proposals": Proposal.objects.count(), "loans": loans}
 
 
-def measure(report_type: str, params: str = "") -> dict[str, float]:
-    """Produce one report in this process; returns seconds, pages and size. Run by `bench.peak` in a
-    process of its own (`measure_child`), which adds the process's peak memory."""
+def _params(report_type: str) -> dict:
+    params = REPORTS[report_type]
+    return params() if callable(params) else params
+
+
+def measure(report_type: str, params: str = "", username: str = "") -> dict[str, float]:
+    """Produce one report in this process (as `username` when given); returns seconds, pages and size.
+    Run by `bench.peak` in a process of its own (`measure_child`), which adds the process's peak memory."""
     from django.core.files.storage import default_storage
+    from django.test import override_settings
     from pypdf import PdfReader
 
+    from core.models import User
     from reports.models import ReportRun, RunStatus
     from reports.services import report_run_create, report_run_generate
 
-    run = report_run_create(
-        user=None, report_type=report_type, params=json.loads(params) if params else REPORTS[report_type]
-    )
+    user = User.objects.get(username=username) if username else None
+    # The bench measures the whole province's Profil book too, which the form refuses above this limit.
+    with override_settings(REPORTS_PROFIL_BOOK_MAX_BKMS=None):
+        run = report_run_create(
+            user=user, report_type=report_type, params=json.loads(params) if params else _params(report_type)
+        )
+    if user is not None:
+        ReportRun.objects.filter(pk=run.pk).update(requested_by=user)
     ReportRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     run.refresh_from_db()
     start = time.perf_counter()
@@ -233,16 +273,18 @@ def measure(report_type: str, params: str = "") -> dict[str, float]:
     return {"seconds": round(elapsed, 2), "pages": pages, "bytes": run.pdf_size or 0}
 
 
-def measure_child(report_type: str, params: str = "") -> dict[str, float]:
-    """The measuring entry point: `python -m bench.peak bench.reports_bench:measure_child TYPE [PARAMS]`."""
+def measure_child(report_type: str, params: str = "", username: str = "") -> dict[str, float]:
+    """The measuring entry point: `python -m bench.peak bench.reports_bench:measure_child TYPE [PARAMS [USER]]`."""
     _environment()
     _setup(create=False)
-    return measure(report_type, params)
+    return measure(report_type, params, username)
 
 
-def measure_fresh(report_type: str, params: dict | None = None, *, outside: bool = False) -> dict[str, float]:
+def measure_fresh(
+    report_type: str, params: dict | None = None, *, outside: bool = False, username: str = ""
+) -> dict[str, float]:
     """`measure` in a fresh process (see bench.peak): adds `peak_mib` (and `outside_mib`)."""
-    args = [json.dumps(params)] if params is not None else []
+    args = [json.dumps(params) if params is not None else "", username]
     return peak.run("bench.reports_bench:measure_child", report_type, *args, outside=outside)
 
 
@@ -257,8 +299,15 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the data of the previous run when it has the same size"
     )
+    parser.add_argument("--user", default="", help="produce the reports as this user (needed by rekap_forum)")
+    parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure on the database as it is (POKJA_BENCH_REPORTS_DB, e.g. a pages bench database): "
+        "generate and delete nothing",
+    )
     args = parser.parse_args()
-    _setup(create=True)
+    _setup(create=not args.existing)
     outside = args.outside and os.path.exists("/usr/bin/time")
     header = (
         f"{'report':<17} {'BKMs/UPKs':>9} {'proposals':>9} {'loans':>8} {'pages':>6} {'PDF KiB':>8} "
@@ -268,17 +317,22 @@ def main() -> None:
     for size in args.sizes:
         t = time.perf_counter()
         # A province-sized Profil book needs several GB (see docs/performance.md): only when asked for.
-        reports = args.reports or [r for r in REPORTS if r != "profil_bkm" or size <= 100]
+        reports = args.reports or [
+            r for r in REPORTS if (r != "profil_bkm" or size <= 100) and (r not in NEEDS_USER or args.user)
+        ]
         with_books = bool(UPK_REPORTS & set(reports))
         counts = existing(size, with_books=with_books) if args.reuse else None
-        if counts is None:
+        if args.existing:
+            counts = _counts()
+            print(f"# measuring on {DB_NAME} as it is", flush=True)
+        elif counts is None:
             counts = generate(size, with_books=with_books)
             print(f"# generated {size} BKMs in {time.perf_counter() - t:.0f} s", flush=True)
         else:
             print(f"# reusing the previous run's {size} BKMs", flush=True)
         empty = measure_fresh(EMPTY_REPORT[0], EMPTY_REPORT[1], outside=outside)
         for report_type in reports:
-            r = measure_fresh(report_type, outside=outside)
+            r = measure_fresh(report_type, _params(report_type), outside=outside, username=args.user)
             line = (
                 f"{report_type:<17} {counts['bkm']:>9} {counts['proposals']:>9} {counts['loans']:>8} {r['pages']:>6} "
                 f"{r['bytes'] / 1024:>8.0f} {r['seconds']:>8.2f} {r['peak_mib']:>9.0f} {empty['peak_mib']:>9.0f}"

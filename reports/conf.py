@@ -26,6 +26,15 @@ DEFAULTS: dict[str, Any] = {
     "REPORTS_FORUM_SILENT_MONTHS": 3,
     # Early warning: last month's UPK package not submitted by this day of the month.
     "REPORTS_UPK_PACKAGE_DUE_DAY": 10,
+    # A report's long table (reports.pdf.LongTable) is laid out this many rows at a time: WeasyPrint holds
+    # one part's pages (~25 landscape pages of proposals, ~100 MiB) instead of the whole document's.
+    "REPORTS_PDF_ROWS_PER_PART": 400,
+    # The same for the Profil book, in BKM profiles (two to three pages each, ~2.7 MiB a page laid out).
+    "REPORTS_PDF_PROFILES_PER_PART": 30,
+    # A Profil book of more BKMs than this is asked per kecamatan: ~2 pages a BKM, so the whole province
+    # (1,000 BKMs, 2,060 pages) took 853 s on a loaded host, close to REPORTS_SOFT_TIME_LIMIT; 300 BKMs
+    # is ~600 pages, a few minutes at most.
+    "REPORTS_PROFIL_BOOK_MAX_BKMS": 300,
 }
 
 

@@ -666,11 +666,9 @@ def par_rising(values: list[Decimal | None], months: int = 3) -> bool:
 
 def packages_submitted(*, upk_ids: list[int], year: int, month: int) -> set[int]:
     """UPKs that submitted the month's package (the ledger: submitting closes the month); one query."""
-    from upk.models import MonthlyPackage
+    from upk.selectors import upks_with_package
 
-    return set(
-        MonthlyPackage.objects.filter(upk_id__in=upk_ids, year=year, month=month).values_list("upk_id", flat=True)
-    )
+    return upks_with_package(upk_ids=upk_ids, year=year, month=month)
 
 
 def package_due_date(year: int, month: int) -> date:
@@ -700,15 +698,9 @@ def upk_packages_missing_ids(*, upk_ids: list[int], year: int, month: int, today
 
 def upks_with_books_before(*, upk_ids: list[int], day: Any) -> set[int]:
     """UPKs that posted anything on or before `day` (a month with no books is not expected); one query."""
-    from django.db.models import Exists, OuterRef
+    from upk.selectors import upks_posted_by
 
-    from bkm.models import Unit
-    from upk.models import JournalEntry
-
-    # One index probe per UPK (upk_je_upk_date) rather than DISTINCT over every entry: at 1,000 UPKs
-    # and ~2M entries the DISTINCT read them all (0.2-0.5 s of the dashboard).
-    posted = JournalEntry.objects.filter(upk_id=OuterRef("pk"), date__lte=day)
-    return set(Unit.objects.filter(pk__in=upk_ids).filter(Exists(posted)).values_list("pk", flat=True))
+    return upks_posted_by(upk_ids=upk_ids, day=day)
 
 
 @dataclass

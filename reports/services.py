@@ -233,7 +233,9 @@ def report_run_generate(*, run: ReportRun) -> None:
             )
         report_run_set_progress(run_id=run.pk, percent=85, message=_("Menyusun PDF"))
         with replica_reads():  # querysets the template evaluates
-            pdf = render_pdf(template=rt.module().TEMPLATE, context=context)
+            pdf = render_pdf(
+                template=rt.module().TEMPLATE, context=context, progress=ProgressReporter(run.pk, low=85, high=95)
+            )
     report_run_set_progress(run_id=run.pk, percent=95, message=_("Menyimpan berkas"))
     name = report_file_name(run)
     path = Path(default_storage.path(name))

@@ -1682,6 +1682,34 @@ def _jasa_allocated_between(upk_id: int, date_from: date, date_to: date) -> int:
     return as_of(date_to) - as_of(date_from - timedelta(days=1))
 
 
+# --- Reads other apps make of the books (reports, dashboard) ---------------------------------------
+# Other apps never import upk.models (issue 11: the ledger's one door is this module).
+
+
+def ksm_names(*, ksm_ids: Iterable[int]) -> dict[int, str]:
+    """KSM id → name for the given ids; one query."""
+    return dict(KSM.objects.filter(pk__in=set(ksm_ids)).values_list("pk", "name"))
+
+
+def upks_with_package(*, upk_ids: Iterable[int], year: int, month: int) -> set[int]:
+    """UPKs that submitted the package of (year, month) (submitting closes the month); one query."""
+    return set(
+        MonthlyPackage.objects.filter(upk_id__in=list(upk_ids), year=year, month=month).values_list("upk_id", flat=True)
+    )
+
+
+def upks_posted_by(*, upk_ids: Iterable[int], day: date) -> set[int]:
+    """UPKs that posted any journal entry on or before `day` (a month with no books is not expected); one query."""
+    from django.db.models import Exists, OuterRef
+
+    from bkm.models import Unit
+
+    # One index probe per UPK (upk_je_upk_date) rather than DISTINCT over every entry: at 1,000 UPKs
+    # and ~2M entries the DISTINCT read them all (0.2-0.5 s of the dashboard).
+    posted = JournalEntry.objects.filter(upk_id=OuterRef("pk"), date__lte=day)
+    return set(Unit.objects.filter(pk__in=list(upk_ids)).filter(Exists(posted)).values_list("pk", flat=True))
+
+
 # --- Drift check (pitfall 9) -------------------------------------------------------------------------
 
 

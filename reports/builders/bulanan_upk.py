@@ -45,9 +45,8 @@ class Params(ReportParamsForm):
 
 
 def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
-    from upk.models import KSM
     from upk.packages import submitted_package
-    from upk.selectors import monthly_package
+    from upk.selectors import ksm_names, monthly_package
 
     year, month = parse_period(params["period"])
     unit = Unit.objects.select_related("bkm__kelurahan__kecamatan").filter(pk=params.get("upk") or 0).first()
@@ -61,7 +60,7 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
     progress(60, _("Membaca nama KSM"))
     lpp: list[Any] = frozen.lpp_rows if frozen is not None and frozen.lpp_rows is not None else package.lpp.rows
     ksm_ids = {r["ksm_id"] if isinstance(r, dict) else r.ksm_id for r in lpp}
-    names = dict(KSM.objects.filter(pk__in=ksm_ids).values_list("pk", "name"))
+    names = ksm_names(ksm_ids=ksm_ids)
     submitted = bool(packages_submitted(upk_ids=[unit.pk], year=year, month=month))
     label = format_month(package.kolektibilitas.as_of)
     progress(80, _("Data siap"))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from bkm.models import Kecamatan
 from reports.charts import bar_chart, line_chart
 from reports.forms import PeriodField, ReportParamsForm, kecamatan_field
-from reports.pdf import format_month, format_rupiah
+from reports.pdf import LongTable, format_month, format_rupiah
 from reports.selectors import indicator_columns, parse_period, upk_city
 
 TEMPLATE = "reports/pdf/kinerja_upk_kota.html"
@@ -78,6 +78,7 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
             (_("Jumlah UPK"), str(len(city.rows))),
         ],
         "city": city,
+        "long_table": LongTable(template="reports/pdf/_kinerja_upk_rows.html", rows=city.rows),
         "indicators": (columns := indicator_columns()),
         "indicator_codes": [c.code for c in columns],
         "charts": charts,

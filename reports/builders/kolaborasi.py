@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from bkm.models import Kecamatan
 from reports.charts import bar_chart
 from reports.forms import ReportParamsForm, kecamatan_field
-from reports.pdf import format_rupiah
+from reports.pdf import LongTable, format_rupiah
 from reports.selectors import proposal_list, proposal_summary
 
 TEMPLATE = "reports/pdf/kolaborasi.html"
@@ -75,6 +75,6 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
             (_("Kecamatan"), kecamatan.name if kecamatan else _("Semua kecamatan")),
         ],
         "summary": summary,
-        "proposals": proposals,
+        "long_table": LongTable(template="reports/pdf/_kolaborasi_rows.html", rows=proposals),
         "charts": charts,
     }

@@ -38,7 +38,9 @@ from bkm.models import (
 )
 from bkm.selectors import annotate_bkm_stats, bkm_warnings, women_share_pct
 from core.permissions import is_staff
+from reports import conf
 from reports.forms import ReportParamsForm, bkm_field, kecamatan_field
+from reports.pdf import LongTable, format_number
 from reports.selectors import bkm_missing_fields, bkm_profile_list
 
 TEMPLATE = "reports/pdf/profil_bkm.html"
@@ -57,6 +59,20 @@ class Params(ReportParamsForm):
             field.required = True
             field.empty_label = None  # type: ignore[attr-defined]
             del self.fields["kecamatan"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("bkm") and not cleaned.get("kecamatan") and "kecamatan" in self.fields:
+            limit = conf.get("REPORTS_PROFIL_BOOK_MAX_BKMS")
+            count = bkm_profile_list().count()
+            if limit is not None and count > limit:
+                # One book of every BKM would run past the worker's time limit: one per kecamatan instead.
+                self.add_error(
+                    "kecamatan",
+                    _("Buku profil %(n)s BKM terlalu besar untuk satu berkas; pilih satu kecamatan.")
+                    % {"n": format_number(count)},
+                )
+        return cleaned
 
 
 @dataclass(frozen=True)
@@ -269,6 +285,17 @@ def build(*, params: dict[str, Any], progress: Callable[[float, str], None]) -> 
             (_("Jumlah BKM"), str(len(bkms))),
         ],
         "groups": groups,
+        # Each profile starts a page: the book is laid out a few hundred profiles at a time (reports.pdf).
+        "long_table": LongTable(
+            template="reports/pdf/_profil_rows.html",
+            rows=[
+                {**p, "kecamatan": kecamatan, "first_in_kecamatan": i == 0}
+                for kecamatan, items in groups
+                for i, p in enumerate(items)
+            ],
+            rows_per_part=conf.get("REPORTS_PDF_PROFILES_PER_PART"),
+            table=False,
+        ),
         "single": single,
         "overview": [
             {

@@ -41,3 +41,18 @@ def test_profil_bkm_build_board_section_uses_registry_warnings():
     assert sections["dokumen"]["missing_required"] == ["AD/ART", "PJM Pronangkis / RPLP"]
     (area,) = sections["kumuh"]["areas"]
     assert [m.year for m in area["measures"]] == [2022, 2024, 2026]
+
+
+@pytest.mark.django_db
+def test_profil_bkm_params_refuse_a_book_above_the_limit_without_kecamatan(settings, staff_admin):
+    bkms = BKMFactory.create_batch(3)
+    settings.REPORTS_PROFIL_BOOK_MAX_BKMS = 2
+    whole = profil_bkm.Params.from_params({}, user=staff_admin)
+    assert not whole.is_valid()
+    assert whole.errors["kecamatan"] == ["Buku profil 3 BKM terlalu besar untuk satu berkas; pilih satu kecamatan."]
+    # One kecamatan, or one BKM, is fine; so is the whole book within the limit.
+    kecamatan = bkms[0].kelurahan.kecamatan
+    assert profil_bkm.Params.from_params({"kecamatan": kecamatan.pk}, user=staff_admin).is_valid()
+    assert profil_bkm.Params.from_params({"bkm": bkms[0].pk}, user=staff_admin).is_valid()
+    settings.REPORTS_PROFIL_BOOK_MAX_BKMS = 3
+    assert profil_bkm.Params.from_params({}, user=staff_admin).is_valid()
