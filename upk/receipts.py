@@ -159,7 +159,10 @@ def chair_phones(ksm_ids: Iterable[int]) -> dict[int, str]:
         return {}
     return {
         pk: phone
-        for pk, phone in KSM.objects.filter(pk__in=ids).exclude(chair_phone="").values_list("pk", "chair_phone")
+        for pk, phone in KSM.objects.filter(pk__in=ids)
+        .exclude(chair_phone="")
+        .order_by()
+        .values_list("pk", "chair_phone")
     }
 
 

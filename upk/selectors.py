@@ -69,6 +69,7 @@ from .models import (
     LoanMonthEnd,
     LoanStatus,
     MonthlyPackage,
+    Repayment,
     SavingsKind,
     SavingsTransaction,
     UpkMonthEnd,
@@ -129,7 +130,8 @@ def account_balances(
         qs = qs.filter(date__gte=date_from)
     if exclude_year_end:
         qs = qs.exclude(entry__kind=EntryKind.YEAR_END)
-    rows = qs.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+    # No ORDER BY: the model's ordering is dropped from GROUP BY queries but its joins would stay.
+    rows = qs.order_by().values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
     return {r["account_id"]: int(r["d"] - r["c"]) for r in rows}
 
 
@@ -293,7 +295,11 @@ def general_ledger(*, account: Account, date_from: date, date_to: date) -> Book:
     """Buku besar of one account: opening balance, lines, running balance
     (on the account's normal side)."""
     sign = 1 if account.debit_normal else -1
-    before = JournalLine.objects.filter(account=account, date__lt=date_from).aggregate(d=Sum("debit"), c=Sum("credit"))
+    before = (
+        JournalLine.objects.filter(account=account, date__lt=date_from)
+        .order_by()
+        .aggregate(d=Sum("debit"), c=Sum("credit"))
+    )
     opening = sign * int((before["d"] or 0) - (before["c"] or 0))
     rows = []
     balance = opening
@@ -388,7 +394,7 @@ def loan_positions(
         loans = loans.filter(pk__in=only)
     positions = {
         row["pk"]: LoanPosition(row["pk"], row["upk_id"], row["ksm_id"], row["number"], int(row["principal"]))
-        for row in loans.values("pk", "upk_id", "ksm_id", "number", "principal")
+        for row in loans.order_by().values("pk", "upk_id", "ksm_id", "number", "principal")
     }
     if not positions:
         return {}
@@ -397,7 +403,8 @@ def loan_positions(
     )
     if only is not None:
         allocs = allocs.filter(loan_id__in=only)
-    for row in allocs.values("loan_id", "component").annotate(s=Sum("amount")):
+    # order_by(): Allocation's ordering (repayment → loan → UPK → BKM name) would join five tables per row.
+    for row in allocs.order_by().values("loan_id", "component").annotate(s=Sum("amount")):
         pos = positions.get(row["loan_id"])
         if pos is not None:
             setattr(pos, f"paid_{row['component']}", int(row["s"]))
@@ -481,7 +488,7 @@ def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorkl
     kolektibilitas, worst first (five queries whatever the portfolio)."""
     positions = arrears_list(upk=upk, as_of=as_of)
     shown = positions[:limit]
-    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
+    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).order_by().values_list("pk", "name"))
     rules = _settings([upk.pk], as_of)[upk.pk]
     rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
     return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
@@ -514,6 +521,7 @@ def due_list(*, upk: Unit, on: date, within_days: int = 0) -> list[DueRow]:
             due_date__lte=until,
         )
         .filter(total__gt=F("paid_pokok") + F("paid_jasa") + F("paid_bop"))
+        .order_by()  # summed per loan below: the model's ordering would only add joins
         .values_list(
             "loan_id",
             "number",
@@ -1375,7 +1383,7 @@ def loan_card(loan: Loan) -> LoanCard:
     )
     repayments = list(
         loan.repayments.select_related("reversal", "collection_sheet")
-        .prefetch_related(current)
+        .prefetch_related(current, "member_parts")  # member parts: member_positions(repayments=…) reuses them
         .order_by("paid_on", "pk")
     )
     events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
@@ -1395,10 +1403,13 @@ class MemberPosition:
         return max(self.due - self.paid, 0)
 
 
-def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
+def member_positions(loan: Loan, *, as_of: date, repayments: list[Repayment] | None = None) -> list[MemberPosition]:
     """Per member: due (member shares of instalments due ≤ as_of, current
     schedule) against paid (their recorded parts of repayments; a repayment
-    without a split counts for members by principal, largest remainder)."""
+    without a split counts for members by principal, largest remainder).
+
+    `repayments`: the loan's repayments already read with their `reversal`
+    and `member_parts` (the loan card's), so they are not read again."""
     from .ledger.engine import largest_remainder
 
     members = list(loan.loan_members.select_related("member").order_by("pk"))
@@ -1407,13 +1418,19 @@ def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
     for row in (
         Instalment.objects.filter(loan=loan, due_date__lte=as_of, schedule__effective_from__lte=as_of)
         .filter(Q(schedule__effective_to__isnull=True) | Q(schedule__effective_to__gt=as_of))
+        .order_by()
         .values("member_shares__loan_member_id")
         .annotate(s=Sum(F("member_shares__pokok") + F("member_shares__jasa") + F("member_shares__bop")))
     ):
         due[row["member_shares__loan_member_id"]] = int(row["s"] or 0)
     paid: dict[int, int] = defaultdict(int)
-    reps = loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
-    for rep in reps:
+    if repayments is None:
+        repayments = list(
+            loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
+        )
+    for rep in repayments:
+        if rep.paid_on > as_of:
+            continue
         if rep.is_reversed and rep.reversal.reversed_on <= as_of:
             continue
         parts = {p.loan_member_id: int(p.amount) for p in rep.member_parts.all()}
