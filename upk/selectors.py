@@ -325,8 +325,13 @@ def general_ledger(*, account: Account, date_from: date, date_to: date) -> Book:
 
 
 def cash_book(*, upk: Unit, date_from: date, date_to: date, role: str = AccountRole.KAS) -> Book:
-    """Buku kas harian (role="kas") or the bank book (role="bank")."""
-    account = Account.objects.get(upk=upk, role=role)
+    """Buku kas harian (role="kas") or the bank book (role="bank"). The role
+    account comes from the chart's per-process cache (`ledger.chart.role_accounts`,
+    which sets a UPK's chart up on first use, as a posting would; a renamed
+    account's cached name may be older — the book's title is its own)."""
+    from .ledger.chart import role_accounts
+
+    account = role_accounts(upk.pk)[role]
     return general_ledger(account=account, date_from=date_from, date_to=date_to)
 
 
@@ -474,6 +479,12 @@ class ArrearsRow:
     position: LoanPosition
     ksm_name: str
     kol_name: str  # the loan's kolektibilitas bucket under the UPK's rules
+    chair_phone: str = ""  # the KSM chair's WhatsApp number, for the reminder link
+
+    @staticmethod
+    def phones(rows: Iterable[ArrearsRow]) -> dict[int, str]:
+        """KSM id → chair's number, for the KSMs that have one."""
+        return {row.position.ksm_id: row.chair_phone for row in rows if row.chair_phone}
 
 
 @dataclass(frozen=True)
@@ -484,13 +495,23 @@ class ArrearsWorklist:
 
 
 def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorklist:
-    """The manager's arrears worklist: loans in arrears with their KSM and
-    kolektibilitas, worst first (five queries whatever the portfolio)."""
+    """The manager's arrears worklist: loans in arrears with their KSM (name,
+    chair's phone) and kolektibilitas, worst first (five queries whatever the
+    portfolio)."""
     positions = arrears_list(upk=upk, as_of=as_of)
     shown = positions[:limit]
-    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).order_by().values_list("pk", "name"))
+    ksms = {
+        pk: (name, phone)
+        for pk, name, phone in KSM.objects.filter(pk__in={p.ksm_id for p in shown})
+        .order_by()
+        .values_list("pk", "name", "chair_phone")
+    }
     rules = _settings([upk.pk], as_of)[upk.pk]
-    rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
+    kol_names = [str(name) for _code, name in KOL_NAMES]
+    rows = []
+    for p in shown:
+        name, phone = ksms.get(p.ksm_id, ("", ""))
+        rows.append(ArrearsRow(p, name, kol_names[kol_bucket(p.n_arrears, rules)], phone))
     return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
 
 

@@ -29,9 +29,8 @@ from core.filters import filterset
 from core.nik import mask_nik
 from core.params import is_number, year_in_range, year_range_message
 
-from . import forms, permissions, receipts, selectors, services
+from . import forms, permissions, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
-from .ledger.chart import get_settings
 from .ledger.errors import LedgerError, month_label
 from .ledger.idempotency import form_key_issue, form_key_open, upk_scoped_key
 from .ledger.rules import rules_in_force
@@ -154,7 +153,7 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
         ctx["due_until"] = as_of + timedelta(days=7)
-        ctx["chair_phones"] = receipts.chair_phones(row.position.ksm_id for row in ctx["arrears"].rows)
+        ctx["chair_phones"] = selectors.ArrearsRow.phones(ctx["arrears"].rows)
     return render(request, "upk/upk_home.html", ctx)
 
 
@@ -1147,7 +1146,6 @@ def cash_book(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
     role = "bank" if request.GET.get("buku") == "bank" else "kas"
-    get_settings(upk)
     book = selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role)
     title = _("Buku bank") if role == "bank" else _("Buku kas harian")
     return _book_page(request, upk, book, title, f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}")
