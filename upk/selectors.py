@@ -387,76 +387,95 @@ def loan_positions(
 ) -> dict[int, LoanPosition]:
     """Every loan on the books at the end of `as_of` (disbursed on or before,
     not written off by then), with what was paid and what is in arrears —
-    from allocations effective on `as_of` only. Three queries in all."""
+    from allocations effective on `as_of` only. One statement (the loans, the
+    allocations valid on the date once, paid per loan and per instalment, and
+    what was due on the current schedule)."""
     ids = sorted(set(upk_ids))
     if not ids:
         return {}
-    loans = Loan.objects.filter(upk_id__in=ids, disbursed_on__lte=as_of).filter(
-        Q(written_off_on__isnull=True) | Q(written_off_on__gt=as_of)
-    )
     only = sorted(set(loan_ids)) if loan_ids is not None else None
-    if only is not None:
-        loans = loans.filter(pk__in=only)
-    positions = {
-        row["pk"]: LoanPosition(row["pk"], row["upk_id"], row["ksm_id"], row["number"], int(row["principal"]))
-        for row in loans.order_by().values("pk", "upk_id", "ksm_id", "number", "principal")
-    }
-    if not positions:
-        return {}
-    allocs = Allocation.objects.filter(upk_id__in=ids, effective_from__lte=as_of).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gt=as_of)
-    )
-    if only is not None:
-        allocs = allocs.filter(loan_id__in=only)
-    # order_by(): Allocation's ordering (repayment → loan → UPK → BKM name) would join five tables per row.
-    for row in allocs.order_by().values("loan_id", "component").annotate(s=Sum("amount")):
-        pos = positions.get(row["loan_id"])
-        if pos is not None:
-            setattr(pos, f"paid_{row['component']}", int(row["s"]))
-    loan_filter = f" AND i.loan_id IN ({_in_clause(only)})" if only is not None else ""
+    loan_filter = f" AND l.id IN ({_in_clause(only)})" if only is not None else ""
+    inst_filter = f" AND i.loan_id IN ({_in_clause(only)})" if only is not None else ""
     alloc_filter = f" AND a.loan_id IN ({_in_clause(only)})" if only is not None else ""
     # Only "%s" placeholders are interpolated into the text; values are parameters.
     sql = f"""
-        WITH paid AS (
-            SELECT a.instalment_id,
-                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok,
-                   SUM(CASE WHEN a.component <> 'denda' THEN a.amount ELSE 0 END) AS total
+        WITH loans AS (
+            SELECT l.id, l.upk_id, l.ksm_id, l.number, l.principal
+              FROM upk_loan l
+             WHERE l.upk_id IN ({_in_clause(ids)}) AND l.disbursed_on <= %s
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s){loan_filter}
+        ), alloc AS (
+            SELECT a.loan_id, a.instalment_id, a.component, a.amount
               FROM upk_allocation a
              WHERE a.upk_id IN ({_in_clause(ids)}) AND a.effective_from <= %s
                AND (a.effective_to IS NULL OR a.effective_to > %s){alloc_filter}
-             GROUP BY a.instalment_id
+        ), paid_loan AS (
+            SELECT loan_id,
+                   SUM(CASE WHEN component = 'pokok' THEN amount ELSE 0 END) AS pokok,
+                   SUM(CASE WHEN component = 'jasa' THEN amount ELSE 0 END) AS jasa,
+                   SUM(CASE WHEN component = 'bop' THEN amount ELSE 0 END) AS bop,
+                   SUM(CASE WHEN component = 'denda' THEN amount ELSE 0 END) AS denda
+              FROM alloc
+             GROUP BY loan_id
+        ), paid AS (
+            SELECT instalment_id,
+                   SUM(CASE WHEN component = 'pokok' THEN amount ELSE 0 END) AS pokok,
+                   SUM(CASE WHEN component <> 'denda' THEN amount ELSE 0 END) AS total
+              FROM alloc
+             GROUP BY instalment_id
+        ), due AS (
+            SELECT i.loan_id,
+                   COUNT(*) AS n_due,
+                   SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END) AS n_arrears,
+                   SUM(i.total) AS due_total,
+                   SUM(i.pokok) AS due_pokok,
+                   SUM(i.jasa) AS due_jasa,
+                   SUM(COALESCE(p.total, 0)) AS paid_on_due,
+                   SUM(i.pokok - COALESCE(p.pokok, 0)) AS arrears_pokok,
+                   MIN(CASE WHEN i.total > COALESCE(p.total, 0) THEN i.due_date END) AS oldest
+              FROM upk_instalment i
+              JOIN upk_schedule s ON s.id = i.schedule_id
+              LEFT JOIN paid p ON p.instalment_id = i.id
+             WHERE i.upk_id IN ({_in_clause(ids)}) AND i.due_date <= %s
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){inst_filter}
+             GROUP BY i.loan_id
         )
-        SELECT i.loan_id,
-               COUNT(*),
-               SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END),
-               SUM(i.total),
-               SUM(i.pokok),
-               SUM(i.jasa),
-               SUM(COALESCE(p.total, 0)),
-               SUM(i.pokok - COALESCE(p.pokok, 0)),
-               MIN(CASE WHEN i.total > COALESCE(p.total, 0) THEN i.due_date END)
-          FROM upk_instalment i
-          JOIN upk_schedule s ON s.id = i.schedule_id
-          LEFT JOIN paid p ON p.instalment_id = i.id
-         WHERE i.upk_id IN ({_in_clause(ids)}) AND i.due_date <= %s
-           AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){loan_filter}
-         GROUP BY i.loan_id
+        SELECT loans.id, loans.upk_id, loans.ksm_id, loans.number, loans.principal,
+               pl.pokok, pl.jasa, pl.bop, pl.denda,
+               due.n_due, due.n_arrears, due.due_total, due.due_pokok, due.due_jasa, due.paid_on_due,
+               due.arrears_pokok, due.oldest
+          FROM loans
+          LEFT JOIN paid_loan pl ON pl.loan_id = loans.id
+          LEFT JOIN due ON due.loan_id = loans.id
+         ORDER BY loans.id
     """  # noqa: S608
-    params: list[Any] = [*ids, as_of, as_of, *(only or []), *ids, as_of, as_of, as_of, *(only or [])]
+    extra = only or []
+    params: list[Any] = [*ids, as_of, as_of, *extra, *ids, as_of, as_of, *extra, *ids, as_of, as_of, as_of, *extra]
+    positions: dict[int, LoanPosition] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for loan_id, n_due, n_arr, due_total, due_pokok, due_jasa, paid_total, arr_pokok, oldest in cursor.fetchall():
-            pos = positions.get(loan_id)
-            if pos is None:
-                continue
-            pos.n_due = int(n_due)
-            pos.n_arrears = int(n_arr or 0)
-            pos.due_total = int(due_total or 0)
-            pos.due_pokok = int(due_pokok or 0)
-            pos.due_jasa = int(due_jasa or 0)
-            pos.paid_on_due = int(paid_total or 0)
-            pos.arrears_pokok = int(arr_pokok or 0)
-            pos.oldest_unpaid_due = states.row_date(oldest)
+        for row in cursor.fetchall():
+            loan_id, upk_id, ksm_id, number, principal, p_pokok, p_jasa, p_bop, p_denda = row[:9]
+            n_due, n_arr, due_total, due_pokok, due_jasa, paid_total, arr_pokok, oldest = row[9:]
+            positions[loan_id] = LoanPosition(
+                loan_id,
+                upk_id,
+                ksm_id,
+                number,
+                int(principal),
+                paid_pokok=int(p_pokok or 0),
+                paid_jasa=int(p_jasa or 0),
+                paid_bop=int(p_bop or 0),
+                paid_denda=int(p_denda or 0),
+                n_due=int(n_due or 0),
+                n_arrears=int(n_arr or 0),
+                due_total=int(due_total or 0),
+                due_pokok=int(due_pokok or 0),
+                due_jasa=int(due_jasa or 0),
+                paid_on_due=int(paid_total or 0),
+                arrears_pokok=int(arr_pokok or 0),
+                oldest_unpaid_due=states.row_date(oldest),
+            )
     return positions
 
 
@@ -496,7 +515,7 @@ class ArrearsWorklist:
 
 def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorklist:
     """The manager's arrears worklist: loans in arrears with their KSM (name,
-    chair's phone) and kolektibilitas, worst first (five queries whatever the
+    chair's phone) and kolektibilitas, worst first (three queries whatever the
     portfolio)."""
     positions = arrears_list(upk=upk, as_of=as_of)
     shown = positions[:limit]
@@ -741,7 +760,7 @@ def kolektibilitas_many(
     totals: dict | None = None,
     rules: dict[int, UpkSettings] | None = None,
 ) -> dict[int, Kolektibilitas]:
-    """Kolektibilitas of many UPKs from the same 4 set-based queries."""
+    """Kolektibilitas of many UPKs from the same 3 set-based queries (positions, role totals, rules)."""
     ids = sorted(set(upk_ids))
     positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
     totals = totals if totals is not None else _role_totals(ids, as_of)
