@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -68,6 +68,7 @@ from .models import (
     Loan,
     LoanMonthEnd,
     LoanStatus,
+    MemberInstalment,
     MonthlyPackage,
     Repayment,
     SavingsKind,
@@ -1452,17 +1453,23 @@ def member_positions(loan: Loan, *, as_of: date, repayments: list[Repayment] | N
     and `member_parts` (the loan card's), so they are not read again."""
     from .ledger.engine import largest_remainder
 
-    members = list(loan.loan_members.select_related("member").order_by("pk"))
-    weights = [int(m.amount) for m in members]
-    due: dict[int, int] = defaultdict(int)
-    for row in (
-        Instalment.objects.filter(loan=loan, due_date__lte=as_of, schedule__effective_from__lte=as_of)
-        .filter(Q(schedule__effective_to__isnull=True) | Q(schedule__effective_to__gt=as_of))
+    # Each member's shares of the instalments due by then on the schedule in force then, summed in
+    # the members' own query.
+    shares_due = (
+        MemberInstalment.objects.filter(
+            loan_member=OuterRef("pk"),
+            instalment__due_date__lte=as_of,
+            instalment__schedule__effective_from__lte=as_of,
+        )
+        .filter(Q(instalment__schedule__effective_to__isnull=True) | Q(instalment__schedule__effective_to__gt=as_of))
         .order_by()
-        .values("member_shares__loan_member_id")
-        .annotate(s=Sum(F("member_shares__pokok") + F("member_shares__jasa") + F("member_shares__bop")))
-    ):
-        due[row["member_shares__loan_member_id"]] = int(row["s"] or 0)
+        .values("loan_member")
+        .annotate(s=Sum(F("pokok") + F("jasa") + F("bop")))
+        .values("s")
+    )
+    members = list(loan.loan_members.select_related("member").annotate(due_by_then=Subquery(shares_due)).order_by("pk"))
+    weights = [int(m.amount) for m in members]
+    due: dict[int, int] = {m.pk: int(m.due_by_then or 0) for m in members}  # type: ignore[attr-defined]
     paid: dict[int, int] = defaultdict(int)
     if repayments is None:
         repayments = list(

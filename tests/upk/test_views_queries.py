@@ -46,7 +46,7 @@ def test_list_pages_query_count_is_flat(client, manager, upk, django_assert_max_
 # parts, status events, its position in one statement, its members — and reads the reschedule,
 # write-off and recovery lists only when an EXISTS says they are not empty).
 LOAN_AND_BOOK_QUERIES = {
-    "upk:loan_card": 13 + LAYOUT_QUERIES,
+    "upk:loan_card": 12 + LAYOUT_QUERIES,
     "upk:cash_book": 8 + LAYOUT_QUERIES,  # one is the role accounts, per process once committed
     "upk:trial_balance": 6 + LAYOUT_QUERIES,
     "upk:neraca": 6 + LAYOUT_QUERIES,
