@@ -81,9 +81,10 @@ def _form_page(request: HttpRequest, upk: Unit, form: Any, title: str, **extra: 
     return render(request, "upk/form.html", {**screen_flags(request, upk), "form": form, "title": title, **extra})
 
 
-def _loan(request: HttpRequest, pk: int) -> Loan:
+def _loan(request: HttpRequest, pk: int, **annotations: Any) -> Loan:
+    qs = Loan.objects.select_related("ksm", "upk", "upk__bkm", "product")
     return scoped_object(
-        request.user, Loan.objects.select_related("ksm", "upk", "upk__bkm", "product"), permissions.filter_loans, pk=pk
+        request.user, qs.annotate(**annotations) if annotations else qs, permissions.filter_loans, pk=pk
     )
 
 
@@ -366,15 +367,12 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
 def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
     # Most loans have no reschedule, write-off or recovery: three EXISTS in the loan's own query
     # spare the three list queries for them.
-    loan = scoped_object(
-        request.user,
-        Loan.objects.select_related("ksm", "upk", "upk__bkm", "product").annotate(
-            has_reschedules=Exists(Reschedule.objects.filter(loan=OuterRef("pk"))),
-            has_write_offs=Exists(WriteOff.objects.filter(loan=OuterRef("pk"))),
-            has_recoveries=Exists(Recovery.objects.filter(loan=OuterRef("pk"))),
-        ),
-        permissions.filter_loans,
-        pk=pk,
+    loan = _loan(
+        request,
+        pk,
+        has_reschedules=Exists(Reschedule.objects.filter(loan=OuterRef("pk"))),
+        has_write_offs=Exists(WriteOff.objects.filter(loan=OuterRef("pk"))),
+        has_recoveries=Exists(Recovery.objects.filter(loan=OuterRef("pk"))),
     )
     as_of = as_of_from(request)
     card = selectors.loan_card(loan)
