@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from bkm.links import UnitLink
 from bkm.models import Unit
 
-from . import permissions, receipts, selectors
+from . import permissions, selectors
 from .queries import today
 
 # A manager is bound to one UPK, rarely a few; the panel shows at most this many.
@@ -54,7 +54,7 @@ def manager_panel(user: Any) -> dict[str, Any] | None:
                 due_week,
                 sum(r.expected for r in due_week),
                 arrears,
-                receipts.chair_phones(row.position.ksm_id for row in arrears.rows),
+                selectors.ArrearsRow.phones(arrears.rows),
             )
         )
     return {"on": on, "days": days, "more": len(ids) > len(upks)}

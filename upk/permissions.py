@@ -44,7 +44,7 @@ def managed_upk_ids(user: Any) -> frozenset[int]:
         return frozenset()
     cached = user.__dict__.get(_MANAGED_CACHE)
     if cached is None:
-        cached = frozenset(user.upk_units.filter(unit_type="upk").values_list("pk", flat=True))
+        cached = frozenset(user.upk_units.filter(unit_type="upk").order_by().values_list("pk", flat=True))
         user.__dict__[_MANAGED_CACHE] = cached
     return cached
 

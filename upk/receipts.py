@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import quote
@@ -29,7 +28,7 @@ from num2words import num2words
 from core.money import format_rupiah
 
 from . import selectors
-from .models import KSM, Allocation, Component, Repayment
+from .models import Allocation, Component, Repayment
 
 # How long a shared receipt link opens (the paper kuitansi or the PDF stays valid for ever).
 SHARE_MAX_AGE_DAYS = 180
@@ -149,17 +148,6 @@ def receipt_facts_many(
             position=position_of.get(r.pk),
         )
         for r in reps
-    }
-
-
-def chair_phones(ksm_ids: Iterable[int]) -> dict[int, str]:
-    """KSM id → its chair's WhatsApp number, for the KSMs that have one. One query."""
-    ids = sorted(set(ksm_ids))
-    if not ids:
-        return {}
-    return {
-        pk: phone
-        for pk, phone in KSM.objects.filter(pk__in=ids).exclude(chair_phone="").values_list("pk", "chair_phone")
     }
 
 

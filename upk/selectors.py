@@ -45,7 +45,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import F, Prefetch, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -68,7 +68,9 @@ from .models import (
     Loan,
     LoanMonthEnd,
     LoanStatus,
+    MemberInstalment,
     MonthlyPackage,
+    Repayment,
     SavingsKind,
     SavingsTransaction,
     UpkMonthEnd,
@@ -129,7 +131,8 @@ def account_balances(
         qs = qs.filter(date__gte=date_from)
     if exclude_year_end:
         qs = qs.exclude(entry__kind=EntryKind.YEAR_END)
-    rows = qs.values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
+    # No ORDER BY: the model's ordering is dropped from GROUP BY queries but its joins would stay.
+    rows = qs.order_by().values("account_id").annotate(d=Sum("debit"), c=Sum("credit"))
     return {r["account_id"]: int(r["d"] - r["c"]) for r in rows}
 
 
@@ -293,7 +296,11 @@ def general_ledger(*, account: Account, date_from: date, date_to: date) -> Book:
     """Buku besar of one account: opening balance, lines, running balance
     (on the account's normal side)."""
     sign = 1 if account.debit_normal else -1
-    before = JournalLine.objects.filter(account=account, date__lt=date_from).aggregate(d=Sum("debit"), c=Sum("credit"))
+    before = (
+        JournalLine.objects.filter(account=account, date__lt=date_from)
+        .order_by()
+        .aggregate(d=Sum("debit"), c=Sum("credit"))
+    )
     opening = sign * int((before["d"] or 0) - (before["c"] or 0))
     rows = []
     balance = opening
@@ -319,8 +326,13 @@ def general_ledger(*, account: Account, date_from: date, date_to: date) -> Book:
 
 
 def cash_book(*, upk: Unit, date_from: date, date_to: date, role: str = AccountRole.KAS) -> Book:
-    """Buku kas harian (role="kas") or the bank book (role="bank")."""
-    account = Account.objects.get(upk=upk, role=role)
+    """Buku kas harian (role="kas") or the bank book (role="bank"). The role
+    account comes from the chart's per-process cache (`ledger.chart.role_accounts`,
+    which sets a UPK's chart up on first use, as a posting would; a renamed
+    account's cached name may be older — the book's title is its own)."""
+    from .ledger.chart import role_accounts
+
+    account = role_accounts(upk.pk)[role]
     return general_ledger(account=account, date_from=date_from, date_to=date_to)
 
 
@@ -376,75 +388,95 @@ def loan_positions(
 ) -> dict[int, LoanPosition]:
     """Every loan on the books at the end of `as_of` (disbursed on or before,
     not written off by then), with what was paid and what is in arrears —
-    from allocations effective on `as_of` only. Three queries in all."""
+    from allocations effective on `as_of` only. One statement (the loans, the
+    allocations valid on the date once, paid per loan and per instalment, and
+    what was due on the current schedule)."""
     ids = sorted(set(upk_ids))
     if not ids:
         return {}
-    loans = Loan.objects.filter(upk_id__in=ids, disbursed_on__lte=as_of).filter(
-        Q(written_off_on__isnull=True) | Q(written_off_on__gt=as_of)
-    )
     only = sorted(set(loan_ids)) if loan_ids is not None else None
-    if only is not None:
-        loans = loans.filter(pk__in=only)
-    positions = {
-        row["pk"]: LoanPosition(row["pk"], row["upk_id"], row["ksm_id"], row["number"], int(row["principal"]))
-        for row in loans.values("pk", "upk_id", "ksm_id", "number", "principal")
-    }
-    if not positions:
-        return {}
-    allocs = Allocation.objects.filter(upk_id__in=ids, effective_from__lte=as_of).filter(
-        Q(effective_to__isnull=True) | Q(effective_to__gt=as_of)
-    )
-    if only is not None:
-        allocs = allocs.filter(loan_id__in=only)
-    for row in allocs.values("loan_id", "component").annotate(s=Sum("amount")):
-        pos = positions.get(row["loan_id"])
-        if pos is not None:
-            setattr(pos, f"paid_{row['component']}", int(row["s"]))
-    loan_filter = f" AND i.loan_id IN ({_in_clause(only)})" if only is not None else ""
+    loan_filter = f" AND l.id IN ({_in_clause(only)})" if only is not None else ""
+    inst_filter = f" AND i.loan_id IN ({_in_clause(only)})" if only is not None else ""
     alloc_filter = f" AND a.loan_id IN ({_in_clause(only)})" if only is not None else ""
     # Only "%s" placeholders are interpolated into the text; values are parameters.
     sql = f"""
-        WITH paid AS (
-            SELECT a.instalment_id,
-                   SUM(CASE WHEN a.component = 'pokok' THEN a.amount ELSE 0 END) AS pokok,
-                   SUM(CASE WHEN a.component <> 'denda' THEN a.amount ELSE 0 END) AS total
+        WITH loans AS (
+            SELECT l.id, l.upk_id, l.ksm_id, l.number, l.principal
+              FROM upk_loan l
+             WHERE l.upk_id IN ({_in_clause(ids)}) AND l.disbursed_on <= %s
+               AND (l.written_off_on IS NULL OR l.written_off_on > %s){loan_filter}
+        ), alloc AS (
+            SELECT a.loan_id, a.instalment_id, a.component, a.amount
               FROM upk_allocation a
              WHERE a.upk_id IN ({_in_clause(ids)}) AND a.effective_from <= %s
                AND (a.effective_to IS NULL OR a.effective_to > %s){alloc_filter}
-             GROUP BY a.instalment_id
+        ), paid_loan AS (
+            SELECT loan_id,
+                   SUM(CASE WHEN component = 'pokok' THEN amount ELSE 0 END) AS pokok,
+                   SUM(CASE WHEN component = 'jasa' THEN amount ELSE 0 END) AS jasa,
+                   SUM(CASE WHEN component = 'bop' THEN amount ELSE 0 END) AS bop,
+                   SUM(CASE WHEN component = 'denda' THEN amount ELSE 0 END) AS denda
+              FROM alloc
+             GROUP BY loan_id
+        ), paid AS (
+            SELECT instalment_id,
+                   SUM(CASE WHEN component = 'pokok' THEN amount ELSE 0 END) AS pokok,
+                   SUM(CASE WHEN component <> 'denda' THEN amount ELSE 0 END) AS total
+              FROM alloc
+             GROUP BY instalment_id
+        ), due AS (
+            SELECT i.loan_id,
+                   COUNT(*) AS n_due,
+                   SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END) AS n_arrears,
+                   SUM(i.total) AS due_total,
+                   SUM(i.pokok) AS due_pokok,
+                   SUM(i.jasa) AS due_jasa,
+                   SUM(COALESCE(p.total, 0)) AS paid_on_due,
+                   SUM(i.pokok - COALESCE(p.pokok, 0)) AS arrears_pokok,
+                   MIN(CASE WHEN i.total > COALESCE(p.total, 0) THEN i.due_date END) AS oldest
+              FROM upk_instalment i
+              JOIN upk_schedule s ON s.id = i.schedule_id
+              LEFT JOIN paid p ON p.instalment_id = i.id
+             WHERE i.upk_id IN ({_in_clause(ids)}) AND i.due_date <= %s
+               AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){inst_filter}
+             GROUP BY i.loan_id
         )
-        SELECT i.loan_id,
-               COUNT(*),
-               SUM(CASE WHEN i.total > COALESCE(p.total, 0) THEN 1 ELSE 0 END),
-               SUM(i.total),
-               SUM(i.pokok),
-               SUM(i.jasa),
-               SUM(COALESCE(p.total, 0)),
-               SUM(i.pokok - COALESCE(p.pokok, 0)),
-               MIN(CASE WHEN i.total > COALESCE(p.total, 0) THEN i.due_date END)
-          FROM upk_instalment i
-          JOIN upk_schedule s ON s.id = i.schedule_id
-          LEFT JOIN paid p ON p.instalment_id = i.id
-         WHERE i.upk_id IN ({_in_clause(ids)}) AND i.due_date <= %s
-           AND s.effective_from <= %s AND (s.effective_to IS NULL OR s.effective_to > %s){loan_filter}
-         GROUP BY i.loan_id
+        SELECT loans.id, loans.upk_id, loans.ksm_id, loans.number, loans.principal,
+               pl.pokok, pl.jasa, pl.bop, pl.denda,
+               due.n_due, due.n_arrears, due.due_total, due.due_pokok, due.due_jasa, due.paid_on_due,
+               due.arrears_pokok, due.oldest
+          FROM loans
+          LEFT JOIN paid_loan pl ON pl.loan_id = loans.id
+          LEFT JOIN due ON due.loan_id = loans.id
+         ORDER BY loans.id
     """  # noqa: S608
-    params: list[Any] = [*ids, as_of, as_of, *(only or []), *ids, as_of, as_of, as_of, *(only or [])]
+    extra = only or []
+    params: list[Any] = [*ids, as_of, as_of, *extra, *ids, as_of, as_of, *extra, *ids, as_of, as_of, as_of, *extra]
+    positions: dict[int, LoanPosition] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for loan_id, n_due, n_arr, due_total, due_pokok, due_jasa, paid_total, arr_pokok, oldest in cursor.fetchall():
-            pos = positions.get(loan_id)
-            if pos is None:
-                continue
-            pos.n_due = int(n_due)
-            pos.n_arrears = int(n_arr or 0)
-            pos.due_total = int(due_total or 0)
-            pos.due_pokok = int(due_pokok or 0)
-            pos.due_jasa = int(due_jasa or 0)
-            pos.paid_on_due = int(paid_total or 0)
-            pos.arrears_pokok = int(arr_pokok or 0)
-            pos.oldest_unpaid_due = states.row_date(oldest)
+        for row in cursor.fetchall():
+            loan_id, upk_id, ksm_id, number, principal, p_pokok, p_jasa, p_bop, p_denda = row[:9]
+            n_due, n_arr, due_total, due_pokok, due_jasa, paid_total, arr_pokok, oldest = row[9:]
+            positions[loan_id] = LoanPosition(
+                loan_id,
+                upk_id,
+                ksm_id,
+                number,
+                int(principal),
+                paid_pokok=int(p_pokok or 0),
+                paid_jasa=int(p_jasa or 0),
+                paid_bop=int(p_bop or 0),
+                paid_denda=int(p_denda or 0),
+                n_due=int(n_due or 0),
+                n_arrears=int(n_arr or 0),
+                due_total=int(due_total or 0),
+                due_pokok=int(due_pokok or 0),
+                due_jasa=int(due_jasa or 0),
+                paid_on_due=int(paid_total or 0),
+                arrears_pokok=int(arr_pokok or 0),
+                oldest_unpaid_due=states.row_date(oldest),
+            )
     return positions
 
 
@@ -467,6 +499,12 @@ class ArrearsRow:
     position: LoanPosition
     ksm_name: str
     kol_name: str  # the loan's kolektibilitas bucket under the UPK's rules
+    chair_phone: str = ""  # the KSM chair's WhatsApp number, for the reminder link
+
+    @staticmethod
+    def phones(rows: Iterable[ArrearsRow]) -> dict[int, str]:
+        """KSM id → chair's number, for the KSMs that have one."""
+        return {row.position.ksm_id: row.chair_phone for row in rows if row.chair_phone}
 
 
 @dataclass(frozen=True)
@@ -477,13 +515,23 @@ class ArrearsWorklist:
 
 
 def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorklist:
-    """The manager's arrears worklist: loans in arrears with their KSM and
-    kolektibilitas, worst first (five queries whatever the portfolio)."""
+    """The manager's arrears worklist: loans in arrears with their KSM (name,
+    chair's phone) and kolektibilitas, worst first (three queries whatever the
+    portfolio)."""
     positions = arrears_list(upk=upk, as_of=as_of)
     shown = positions[:limit]
-    names = dict(KSM.objects.filter(pk__in={p.ksm_id for p in shown}).values_list("pk", "name"))
+    ksms = {
+        pk: (name, phone)
+        for pk, name, phone in KSM.objects.filter(pk__in={p.ksm_id for p in shown})
+        .order_by()
+        .values_list("pk", "name", "chair_phone")
+    }
     rules = _settings([upk.pk], as_of)[upk.pk]
-    rows = [ArrearsRow(p, names.get(p.ksm_id, ""), str(KOL_NAMES[kol_bucket(p.n_arrears, rules)][1])) for p in shown]
+    kol_names = [str(name) for _code, name in KOL_NAMES]
+    rows = []
+    for p in shown:
+        name, phone = ksms.get(p.ksm_id, ("", ""))
+        rows.append(ArrearsRow(p, name, kol_names[kol_bucket(p.n_arrears, rules)], phone))
     return ArrearsWorklist(rows, len(positions), sum(p.arrears_amount for p in positions))
 
 
@@ -514,6 +562,7 @@ def due_list(*, upk: Unit, on: date, within_days: int = 0) -> list[DueRow]:
             due_date__lte=until,
         )
         .filter(total__gt=F("paid_pokok") + F("paid_jasa") + F("paid_bop"))
+        .order_by()  # summed per loan below: the model's ordering would only add joins
         .values_list(
             "loan_id",
             "number",
@@ -712,7 +761,7 @@ def kolektibilitas_many(
     totals: dict | None = None,
     rules: dict[int, UpkSettings] | None = None,
 ) -> dict[int, Kolektibilitas]:
-    """Kolektibilitas of many UPKs from the same 4 set-based queries."""
+    """Kolektibilitas of many UPKs from the same 3 set-based queries (positions, role totals, rules)."""
     ids = sorted(set(upk_ids))
     positions = positions if positions is not None else loan_positions(upk_ids=ids, as_of=as_of)
     totals = totals if totals is not None else _role_totals(ids, as_of)
@@ -1375,7 +1424,7 @@ def loan_card(loan: Loan) -> LoanCard:
     )
     repayments = list(
         loan.repayments.select_related("reversal", "collection_sheet")
-        .prefetch_related(current)
+        .prefetch_related(current, "member_parts")  # member parts: member_positions(repayments=…) reuses them
         .order_by("paid_on", "pk")
     )
     events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
@@ -1395,25 +1444,40 @@ class MemberPosition:
         return max(self.due - self.paid, 0)
 
 
-def member_positions(loan: Loan, *, as_of: date) -> list[MemberPosition]:
+def member_positions(loan: Loan, *, as_of: date, repayments: list[Repayment] | None = None) -> list[MemberPosition]:
     """Per member: due (member shares of instalments due ≤ as_of, current
     schedule) against paid (their recorded parts of repayments; a repayment
-    without a split counts for members by principal, largest remainder)."""
+    without a split counts for members by principal, largest remainder).
+
+    `repayments`: the loan's repayments already read with their `reversal`
+    and `member_parts` (the loan card's), so they are not read again."""
     from .ledger.engine import largest_remainder
 
-    members = list(loan.loan_members.select_related("member").order_by("pk"))
+    # Each member's shares of the instalments due by then on the schedule in force then, summed in
+    # the members' own query.
+    shares_due = (
+        MemberInstalment.objects.filter(
+            loan_member=OuterRef("pk"),
+            instalment__due_date__lte=as_of,
+            instalment__schedule__effective_from__lte=as_of,
+        )
+        .filter(Q(instalment__schedule__effective_to__isnull=True) | Q(instalment__schedule__effective_to__gt=as_of))
+        .order_by()
+        .values("loan_member")
+        .annotate(s=Sum(F("pokok") + F("jasa") + F("bop")))
+        .values("s")
+    )
+    members = list(loan.loan_members.select_related("member").annotate(due_by_then=Subquery(shares_due)).order_by("pk"))
     weights = [int(m.amount) for m in members]
-    due: dict[int, int] = defaultdict(int)
-    for row in (
-        Instalment.objects.filter(loan=loan, due_date__lte=as_of, schedule__effective_from__lte=as_of)
-        .filter(Q(schedule__effective_to__isnull=True) | Q(schedule__effective_to__gt=as_of))
-        .values("member_shares__loan_member_id")
-        .annotate(s=Sum(F("member_shares__pokok") + F("member_shares__jasa") + F("member_shares__bop")))
-    ):
-        due[row["member_shares__loan_member_id"]] = int(row["s"] or 0)
+    due: dict[int, int] = {m.pk: int(m.due_by_then or 0) for m in members}  # type: ignore[attr-defined]
     paid: dict[int, int] = defaultdict(int)
-    reps = loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
-    for rep in reps:
+    if repayments is None:
+        repayments = list(
+            loan.repayments.filter(paid_on__lte=as_of).prefetch_related("member_parts").select_related("reversal")
+        )
+    for rep in repayments:
+        if rep.paid_on > as_of:
+            continue
         if rep.is_reversed and rep.reversal.reversed_on <= as_of:
             continue
         parts = {p.loan_member_id: int(p.amount) for p in rep.member_parts.all()}

@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,9 +29,8 @@ from core.filters import filterset
 from core.nik import mask_nik
 from core.params import is_number, year_in_range, year_range_message
 
-from . import forms, permissions, receipts, selectors, services
+from . import forms, permissions, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
-from .ledger.chart import get_settings
 from .ledger.errors import LedgerError, month_label
 from .ledger.idempotency import form_key_issue, form_key_open, upk_scoped_key
 from .ledger.rules import rules_in_force
@@ -47,6 +47,7 @@ from .models import (
     LoanStatus,
     MonthlyPackage,
     PeriodEvent,
+    Recovery,
     Repayment,
     Reschedule,
     WriteOff,
@@ -80,9 +81,10 @@ def _form_page(request: HttpRequest, upk: Unit, form: Any, title: str, **extra: 
     return render(request, "upk/form.html", {**screen_flags(request, upk), "form": form, "title": title, **extra})
 
 
-def _loan(request: HttpRequest, pk: int) -> Loan:
+def _loan(request: HttpRequest, pk: int, **annotations: Any) -> Loan:
+    qs = Loan.objects.select_related("ksm", "upk", "upk__bkm", "product")
     return scoped_object(
-        request.user, Loan.objects.select_related("ksm", "upk", "upk__bkm", "product"), permissions.filter_loans, pk=pk
+        request.user, qs.annotate(**annotations) if annotations else qs, permissions.filter_loans, pk=pk
     )
 
 
@@ -152,7 +154,7 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
         ctx["due_until"] = as_of + timedelta(days=7)
-        ctx["chair_phones"] = receipts.chair_phones(row.position.ksm_id for row in ctx["arrears"].rows)
+        ctx["chair_phones"] = selectors.ArrearsRow.phones(ctx["arrears"].rows)
     return render(request, "upk/upk_home.html", ctx)
 
 
@@ -363,11 +365,19 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
 
 @login_required
 def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
-    loan = _loan(request, pk)
+    # Most loans have no reschedule, write-off or recovery: three EXISTS in the loan's own query
+    # spare the three list queries for them.
+    loan = _loan(
+        request,
+        pk,
+        has_reschedules=Exists(Reschedule.objects.filter(loan=OuterRef("pk"))),
+        has_write_offs=Exists(WriteOff.objects.filter(loan=OuterRef("pk"))),
+        has_recoveries=Exists(Recovery.objects.filter(loan=OuterRef("pk"))),
+    )
     as_of = as_of_from(request)
     card = selectors.loan_card(loan)
     position = selectors.loan_position(loan, as_of=as_of)
-    members = selectors.member_positions(loan, as_of=as_of) if loan.disbursed_on else []
+    members = selectors.member_positions(loan, as_of=as_of, repayments=card.repayments) if loan.disbursed_on else []
     return render(
         request,
         "upk/loan_card.html",
@@ -378,9 +388,13 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
             "position": position,
             "members": members,
             "as_of": as_of,
-            "reschedules": list(loan.reschedules.select_related("proposed_by", "decided_by").order_by("proposed_at")),
-            "write_offs": list(loan.write_offs.select_related("proposed_by", "decided_by").order_by("proposed_at")),
-            "recoveries": list(loan.recoveries.order_by("received_on")),
+            "reschedules": list(loan.reschedules.select_related("proposed_by", "decided_by").order_by("proposed_at"))
+            if loan.has_reschedules  # type: ignore[attr-defined]
+            else [],
+            "write_offs": list(loan.write_offs.select_related("proposed_by", "decided_by").order_by("proposed_at"))
+            if loan.has_write_offs  # type: ignore[attr-defined]
+            else [],
+            "recoveries": list(loan.recoveries.order_by("received_on")) if loan.has_recoveries else [],  # type: ignore[attr-defined]
             "is_live": loan.status in (LoanStatus.ACTIVE, LoanStatus.RESCHEDULED),
         },
     )
@@ -1130,7 +1144,6 @@ def cash_book(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
     role = "bank" if request.GET.get("buku") == "bank" else "kas"
-    get_settings(upk)
     book = selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role)
     title = _("Buku bank") if role == "bank" else _("Buku kas harian")
     return _book_page(request, upk, book, title, f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}")
