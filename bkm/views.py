@@ -78,8 +78,10 @@ from .models import (
 PAGE_SIZE = 25
 
 
-def _get_bkm_for_view(request: HttpRequest, pk: int) -> BKM:
-    bkm = get_object_or_404(BKM.objects.select_related("kelurahan__kecamatan"), pk=pk)
+def _get_bkm_for_view(request: HttpRequest, pk: int, *, queryset: Any = None) -> BKM:
+    if queryset is None:
+        queryset = BKM.objects.select_related("kelurahan__kecamatan")
+    bkm = get_object_or_404(queryset, pk=pk)
     perms.check_bkm_view(request.user, bkm)
     return bkm
 
@@ -150,7 +152,8 @@ def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    bkm = _get_bkm_for_view(request, pk)
+    # Fetched as the profile reads it (annotated, with its handover): one query, not two.
+    bkm = _get_bkm_for_view(request, pk, queryset=selectors.bkm_profile_queryset())
     profile = selectors.bkm_profile(bkm=bkm)
     can = perms.editable_parts(request.user, bkm)
     return render(
