@@ -39,7 +39,8 @@ class BKMFilterSet(PortalFilterSet):
     )
     kelurahan = django_filters.ModelChoiceFilter(
         label=_("Kelurahan"),
-        queryset=Kelurahan.objects.select_related("kecamatan").order_by("name"),
+        # Only what an option shows: a kelurahan row also holds its boundary (GeoJSON).
+        queryset=Kelurahan.objects.only("pk", "name", "kecamatan_id").order_by("name"),
         empty_label=_("Semua kelurahan"),
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=BKMStatus.choices, empty_label=_("Semua status"))

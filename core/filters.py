@@ -43,7 +43,18 @@ class PortalFilterSet(django_filters.FilterSet):
                 is_select = isinstance(field.widget, forms.Select)
                 css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
                 field.widget.attrs.setdefault("class", css)
+                if isinstance(field, forms.ModelChoiceField):
+                    field.widget.choices = model_options(field)
         return self._form
+
+
+def model_options(field: forms.ModelChoiceField) -> list[tuple[Any, Any]]:
+    """A model choice field's options, read once in one plain query. Rendering the field's own
+    `ModelChoiceIterator` costs a COUNT and a server-side cursor (three round trips) each time a
+    template loops over it; validation still goes through the field's queryset."""
+    options: list[tuple[Any, Any]] = [] if field.empty_label is None else [("", field.empty_label)]
+    objects = list(field.queryset) if field.queryset is not None else []
+    return options + [(obj.pk, field.label_from_instance(obj)) for obj in objects]
 
 
 def filterset(cls: type[django_filters.FilterSet], data: Any, queryset: Any, **kwargs: Any) -> Any:
