@@ -87,7 +87,10 @@ def _loan(request: HttpRequest, pk: int) -> Loan:
 
 
 def _ksm(request: HttpRequest, pk: int) -> KSM:
-    return scoped_object(request.user, KSM.objects.select_related("upk", "kelurahan"), permissions.filter_ksms, pk=pk)
+    # upk__bkm: the UPK pages' header names the BKM (upk/_base.html).
+    return scoped_object(
+        request.user, KSM.objects.select_related("upk__bkm", "kelurahan"), permissions.filter_ksms, pk=pk
+    )
 
 
 def _band_class(band: str | None) -> str:
