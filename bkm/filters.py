@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import PortalFilterSet, YearFilter
+from core.params import is_number
 
 from .models import (
     BKM,
@@ -25,6 +26,16 @@ from .models import (
 from .selectors import WARNING_FILTER_CHOICES, Stage, filter_bkms_by_warning
 
 HANDOVER_CHOICES = [("ya", _("Sudah")), ("tidak", _("Belum"))]
+
+
+def kelurahan_options(*, kecamatan_id: int | None) -> QuerySet[Kelurahan]:
+    """The kelurahan the BKM list's kelurahan filter offers: those of the chosen kecamatan, none until
+    one is chosen (a province has ~1,000: rendering them all cost the list page ~20 ms; the page
+    refills them through `views.kelurahan_options` when the kecamatan changes). Any kelurahan is
+    still accepted as a filter value."""
+    if kecamatan_id is None:
+        return Kelurahan.objects.none()
+    return Kelurahan.objects.filter(kecamatan_id=kecamatan_id).only("pk", "name").order_by("name")
 
 
 class BKMFilterSet(PortalFilterSet):
@@ -54,6 +65,18 @@ class BKMFilterSet(PortalFilterSet):
     class Meta:
         model = BKM
         fields: list[str] = []
+
+    def options_queryset(self, name: str, field: Any) -> Any:
+        if name != "kelurahan":
+            return super().options_queryset(name, field)
+        data = self.data or {}
+        kecamatan, kelurahan = str(data.get("kecamatan") or ""), str(data.get("kelurahan") or "")
+        kecamatan_id: int | None = None
+        if is_number(kecamatan):
+            kecamatan_id = int(kecamatan)
+        elif is_number(kelurahan):  # no kecamatan chosen: that of the chosen kelurahan
+            kecamatan_id = Kelurahan.objects.filter(pk=int(kelurahan)).values_list("kecamatan_id", flat=True).first()
+        return kelurahan_options(kecamatan_id=kecamatan_id)
 
     def filter_q(self, qs: QuerySet[BKM], name: str, value: str) -> QuerySet[BKM]:
         term = value.strip()

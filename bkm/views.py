@@ -28,6 +28,7 @@ from core.storage import open_stored
 from . import geo, selectors, services
 from . import permissions as perms
 from .filters import BKMFilterSet, ProposalFilterSet
+from .filters import kelurahan_options as kelurahan_options_of
 from .forms import (
     AssessmentForm,
     AuditForm,
@@ -115,10 +116,9 @@ def bkm_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def kelurahan_options(request: HttpRequest) -> HttpResponse:
-    """htmx: the kelurahan <option>s of one kecamatan for the list filter."""
-    kelurahan = Kelurahan.objects.order_by("name")
-    if is_number(request.GET.get("kecamatan", "")):
-        kelurahan = kelurahan.filter(kecamatan_id=int(request.GET["kecamatan"]))
+    """htmx: the kelurahan <option>s of one kecamatan for the list filter (the list's own rule)."""
+    kecamatan = request.GET.get("kecamatan", "")
+    kelurahan = kelurahan_options_of(kecamatan_id=int(kecamatan) if is_number(kecamatan) else None)
     return render(request, "bkm/_kelurahan_options.html", {"kelurahan": kelurahan})
 
 

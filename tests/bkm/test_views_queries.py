@@ -100,3 +100,24 @@ def test_bkm_history_labels_a_score_with_its_aspect_and_shows_its_change(bkm):
     changed = [e for e in entries if e.obj == aspects[0].name and e.action == "diubah"]
     assert changed, [(e.model, e.obj, e.action) for e in entries]
     assert [(c.old, c.new) for c in changed[0].changes if c.old != c.new] == [("60.00", "85.00")]
+
+
+@pytest.mark.django_db
+def test_bkm_list_offers_the_kelurahan_of_the_chosen_kecamatan_only(client, staff_viewer):
+    from bkm.models import Kelurahan
+
+    client.force_login(staff_viewer)
+    chosen = Kelurahan.objects.order_by("pk").first()
+    elsewhere = Kelurahan.objects.exclude(kecamatan_id=chosen.kecamatan_id).order_by("pk").first()
+
+    def offered(**params) -> str:
+        page = client.get(reverse("bkm:list"), params).content.decode()
+        return page[page.index('id="id_kelurahan"') : page.index("</select>", page.index('id="id_kelurahan"'))]
+
+    assert chosen.name not in offered() and elsewhere.name not in offered()  # none before a kecamatan
+    options = offered(kecamatan=chosen.kecamatan_id)
+    assert f'value="{chosen.pk}"' in options and elsewhere.name not in options
+    # A kelurahan given alone (a shared link) shows its kecamatan's kelurahan, itself selected.
+    assert f'value="{chosen.pk}" selected' in offered(kelurahan=chosen.pk)
+    htmx = client.get(reverse("bkm:kelurahan_options"), {"kecamatan": ""}).content.decode()
+    assert chosen.name not in htmx and "Semua kelurahan" in htmx
