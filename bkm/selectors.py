@@ -466,60 +466,65 @@ def _display(model_field: Any, value: Any) -> str:
     return str(value)
 
 
-def _history_sources(bkm: BKM) -> list[tuple[Any, QuerySet[Any]]]:
-    """Each historical model of the registry and its rows that belong to this BKM (the children of
-    units, documents, proposals and assessments through subqueries, not lists fetched first)."""
-    from .models import AssessmentAspect
+def _history_sources(bkm: BKM) -> list[tuple[Any, str, list[Any]]]:
+    """Each historical model of the registry and the SQL condition (on its table, aliased `h`) of
+    its rows that belong to this BKM: the BKM's own records by their `bkm` column, those under
+    units, documents, proposals and assessments through their parent's."""
 
-    def ids(model: Any) -> QuerySet[Any]:
-        return model.objects.filter(bkm=bkm).values("pk")
+    def column(model: Any, name: str) -> str:
+        return str(model._meta.get_field(name).column)
 
-    def rows(hist_model: Any, condition: Q) -> tuple[Any, QuerySet[Any]]:
-        return hist_model, hist_model.objects.filter(condition)
+    def own(model: Any) -> tuple[Any, str, list[Any]]:
+        return model.history.model, f"h.{column(model, 'bkm')} = %s", [bkm.pk]
 
-    aspect_name = AssessmentAspect.objects.filter(pk=OuterRef("aspect_id")).values("name")[:1]
+    def under(model: Any, parent_field: str) -> tuple[Any, str, list[Any]]:
+        parent = model._meta.get_field(parent_field).related_model
+        sql = f"h.{column(model, parent_field)} IN (SELECT id FROM {parent._meta.db_table} WHERE {column(parent, 'bkm')} = %s)"  # noqa: S608, E501 - names from the models
+        return model.history.model, sql, [bkm.pk]
+
     return [
-        rows(BKM.history.model, Q(id=bkm.pk)),
-        rows(BoardMember.history.model, Q(bkm_id=bkm.pk)),
-        rows(Election.history.model, Q(bkm_id=bkm.pk)),
-        rows(Unit.history.model, Q(bkm_id=bkm.pk)),
-        rows(UnitPerson.history.model, Q(unit_id__in=ids(Unit))),
-        rows(Document.history.model, Q(bkm_id=bkm.pk)),
-        rows(DocumentVersion.history.model, Q(document_id__in=ids(Document))),
-        rows(BankAccount.history.model, Q(bkm_id=bkm.pk)),
-        rows(Handover.history.model, Q(bkm_id=bkm.pk)),
-        rows(Proposal.history.model, Q(bkm_id=bkm.pk)),
-        rows(ProposalEvent.history.model, Q(proposal_id__in=ids(Proposal))),
-        rows(Assessment.history.model, Q(bkm_id=bkm.pk)),
-        # A score is labelled with its aspect's name (`_object_label`), read in the same query.
-        (
-            AssessmentScore.history.model,
-            AssessmentScore.history.model.objects.filter(assessment_id__in=ids(Assessment)).annotate(
-                aspect_name=Subquery(aspect_name)
-            ),
-        ),
-        rows(AuditRecord.history.model, Q(bkm_id=bkm.pk)),
-        rows(RPLPItem.history.model, Q(bkm_id=bkm.pk)),
+        (BKM.history.model, "h.id = %s", [bkm.pk]),
+        own(BoardMember),
+        own(Election),
+        own(Unit),
+        under(UnitPerson, "unit"),
+        own(Document),
+        under(DocumentVersion, "document"),
+        own(BankAccount),
+        own(Handover),
+        own(Proposal),
+        under(ProposalEvent, "proposal"),
+        own(Assessment),
+        under(AssessmentScore, "assessment"),
+        own(AuditRecord),
+        own(RPLPItem),
     ]
 
 
 _HIDDEN_FIELDS = {"id", "created_at", "updated_at", "sha256", "file"}
 
 
-def _history_rows(sources: list[tuple[Any, QuerySet[Any]]]) -> list[list[dict[str, Any]]]:
+def _history_rows(sources: list[tuple[Any, str, list[Any]]]) -> list[list[dict[str, Any]]]:
     """The rows of every source, each as a dict of column → database value, in ONE query.
 
-    The fifteen historical tables have different columns, so each source's own SQL (built by the
-    ORM from its condition) is wrapped as a JSON row and the sources are joined with UNION ALL:
-    the BKM page paid one round trip per table before (15, plus 4 to list the children's ids).
-    Decimals are read back as Decimal, dates and times as ISO text (`_history_values` converts them).
+    The fifteen historical tables have different columns, so each source's rows are read as JSON
+    and the sources joined with UNION ALL: the BKM page paid one round trip per table before (15,
+    plus 4 to list the children's ids and one for the aspect names). A score row carries its
+    aspect's name (`_object_label`). Decimals are read back as Decimal, dates and times as ISO
+    text (`_history_values` converts them).
     """
+    from .models import AssessmentAspect
+
     parts: list[str] = []
     params: list[Any] = []
-    for index, (_hist_model, qs) in enumerate(sources):
-        sql, qs_params = qs.order_by().query.sql_with_params()
-        parts.append(f"SELECT {index} AS src, to_jsonb(h)::text AS row FROM ({sql}) h")  # noqa: S608 - ORM SQL
-        params.extend(qs_params)
+    for index, (hist_model, condition, condition_params) in enumerate(sources):
+        row = "to_jsonb(h)"
+        if hist_model.instance_type is AssessmentScore:
+            aspect = f"(SELECT a.name FROM {AssessmentAspect._meta.db_table} a WHERE a.id = h.aspect_id)"  # noqa: S608
+            row = f"to_jsonb(h) || jsonb_build_object('aspect_name', {aspect})"
+        table = hist_model._meta.db_table
+        parts.append(f"SELECT {index} AS src, ({row})::text AS row FROM {table} h WHERE {condition}")  # noqa: S608
+        params.extend(condition_params)
     rows: list[list[dict[str, Any]]] = [[] for _ in sources]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(parts), params)
@@ -554,7 +559,7 @@ def bkm_history(*, bkm: BKM, limit: int | None = 50) -> list[HistoryEntry]:
     all_rows = _history_rows(sources)
     user_ids = {r["history_user_id"] for rows in all_rows for r in rows if r.get("history_user_id")}
     users = get_user_model().objects.in_bulk(user_ids) if user_ids else {}
-    for (hist_model, _qs), rows in zip(sources, all_rows, strict=True):
+    for (hist_model, _condition, _params), rows in zip(sources, all_rows, strict=True):
         instance_model = hist_model.instance_type
         fields = {f.name: f for f in instance_model._meta.fields if f.name not in _HIDDEN_FIELDS and f.editable}
         previous: dict[int, dict[str, Any]] = {}
