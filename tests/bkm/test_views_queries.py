@@ -121,3 +121,25 @@ def test_bkm_list_offers_the_kelurahan_of_the_chosen_kecamatan_only(client, staf
     assert f'value="{chosen.pk}" selected' in offered(kelurahan=chosen.pk)
     htmx = client.get(reverse("bkm:kelurahan_options"), {"kecamatan": ""}).content.decode()
     assert chosen.name not in htmx and "Semua kelurahan" in htmx
+
+
+@pytest.mark.django_db
+def test_proposal_list_pages_keep_the_list_order_and_filters(client, staff_viewer):
+    from bkm.views import PAGE_SIZE
+    from tests.factories import BKMFactory
+
+    client.force_login(staff_viewer)
+    bkms = [BKMFactory(name=f"BKM Urut {c}") for c in "CAB"]
+    for i in range(PAGE_SIZE + 5):
+        ProposalFactory(bkm=bkms[i % 3], year=2024 + i % 2, title=f"Kegiatan {i:02d}", status="diajukan")
+    expected = [p.pk for p in selectors.proposal_list(user=staff_viewer)]
+    shown = []
+    for page in (1, 2):
+        response = client.get(reverse("bkm:proposal_list"), {"page": page})
+        shown += [p.pk for p in response.context["page_obj"]]
+    assert shown == expected
+    response = client.get(reverse("bkm:proposal_list"), {"q": "BKM Urut A", "year": 2025})
+    assert [p.pk for p in response.context["page_obj"]] == [
+        p.pk for p in selectors.proposal_list(user=staff_viewer) if p.bkm_id == bkms[1].pk and p.year == 2025
+    ]
+    assert response.context["page_obj"].paginator.count == len(response.context["page_obj"].object_list)
