@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import PortalFilterSet, YearFilter
@@ -28,14 +28,14 @@ from .selectors import WARNING_FILTER_CHOICES, Stage, filter_bkms_by_warning
 HANDOVER_CHOICES = [("ya", _("Sudah")), ("tidak", _("Belum"))]
 
 
-def kelurahan_options(*, kecamatan_id: int | None) -> QuerySet[Kelurahan]:
+def kelurahan_options(*, kecamatan_id: int | Subquery | None) -> QuerySet[Kelurahan]:
     """The kelurahan the BKM list's kelurahan filter offers: those of the chosen kecamatan, none until
     one is chosen (a province has ~1,000: rendering them all cost the list page ~20 ms; the page
     refills them through `views.kelurahan_options` when the kecamatan changes). Any kelurahan is
     still accepted as a filter value."""
     if kecamatan_id is None:
         return Kelurahan.objects.none()
-    return Kelurahan.objects.filter(kecamatan_id=kecamatan_id).only("pk", "name").order_by("name")
+    return Kelurahan.objects.filter(Q(kecamatan_id=kecamatan_id)).only("pk", "name").order_by("name")
 
 
 class BKMFilterSet(PortalFilterSet):
@@ -71,11 +71,11 @@ class BKMFilterSet(PortalFilterSet):
             return super().options_queryset(name, field)
         data = self.data or {}
         kecamatan, kelurahan = str(data.get("kecamatan") or ""), str(data.get("kelurahan") or "")
-        kecamatan_id: int | None = None
+        kecamatan_id: Any = None
         if is_number(kecamatan):
             kecamatan_id = int(kecamatan)
-        elif is_number(kelurahan):  # no kecamatan chosen: that of the chosen kelurahan
-            kecamatan_id = Kelurahan.objects.filter(pk=int(kelurahan)).values_list("kecamatan_id", flat=True).first()
+        elif is_number(kelurahan):  # no kecamatan chosen: that of the chosen kelurahan (a subquery: lazy)
+            kecamatan_id = Subquery(Kelurahan.objects.filter(pk=int(kelurahan)).values("kecamatan_id")[:1])
         return kelurahan_options(kecamatan_id=kecamatan_id)
 
     def filter_q(self, qs: QuerySet[BKM], name: str, value: str) -> QuerySet[BKM]:

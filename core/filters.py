@@ -46,7 +46,7 @@ class PortalFilterSet(django_filters.FilterSet):
                 css = "form-select form-select-sm" if is_select else "form-control form-control-sm"
                 field.widget.attrs.setdefault("class", css)
                 if isinstance(field, forms.ModelChoiceField):
-                    field.widget.choices = model_options(field, self.options_queryset(name, field))
+                    field.widget.choices = Options(field, self.options_queryset(name, field))
         return self._form
 
     def options_queryset(self, name: str, field: forms.ModelChoiceField) -> Any:
@@ -56,28 +56,31 @@ class PortalFilterSet(django_filters.FilterSet):
 
 
 class Options(BaseChoiceIterator):
-    """Choices already in their final (value, label) form. A plain list given to a widget is
-    normalised item by item (`django.utils.choices.normalize_choices`: ~20 µs an option, 20 ms
-    for the province's 1,000 kelurahan); an iterator is taken as it is."""
+    """A model choice field's options, read on first use (a page that only filters — an export, the
+    htmx table — never reads them) in one plain query, then kept. Rendering the field's own
+    `ModelChoiceIterator` costs a COUNT and a server-side cursor (three round trips) each time a
+    template loops over it; a plain list given to a widget is normalised option by option by Django
+    (`normalize_choices`: ~20 µs an option), an iterator is taken as it is. Values are text: an id
+    rendered as a number would get a thousand separator (1.664)."""
 
-    def __init__(self, options: list[tuple[Any, Any]]) -> None:
-        self.options = options
+    def __init__(self, field: forms.ModelChoiceField, queryset: Any) -> None:
+        self.field = field
+        self.queryset = queryset
+        self._options: list[tuple[Any, Any]] | None = None
+
+    def _read(self) -> list[tuple[Any, Any]]:
+        if self._options is None:
+            field = self.field
+            options: list[tuple[Any, Any]] = [] if field.empty_label is None else [("", field.empty_label)]
+            objects = list(self.queryset) if self.queryset is not None else []
+            self._options = options + [(str(obj.pk), field.label_from_instance(obj)) for obj in objects]
+        return self._options
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        return iter(self.options)
+        return iter(self._read())
 
     def __len__(self) -> int:
-        return len(self.options)
-
-
-def model_options(field: forms.ModelChoiceField, queryset: Any) -> Options:
-    """A model choice field's options (of `queryset`), read once in one plain query. Rendering the
-    field's own `ModelChoiceIterator` costs a COUNT and a server-side cursor (three round trips)
-    each time a template loops over it; validation still goes through the field's queryset.
-    Values are text: an id rendered as a number would get a thousand separator (1.664)."""
-    options: list[tuple[Any, Any]] = [] if field.empty_label is None else [("", field.empty_label)]
-    objects = list(queryset) if queryset is not None else []
-    return Options(options + [(str(obj.pk), field.label_from_instance(obj)) for obj in objects])
+        return len(self._read())
 
 
 def filterset(cls: type[django_filters.FilterSet], data: Any, queryset: Any, **kwargs: Any) -> Any:

@@ -143,3 +143,24 @@ def test_proposal_list_pages_keep_the_list_order_and_filters(client, staff_viewe
         p.pk for p in selectors.proposal_list(user=staff_viewer) if p.bkm_id == bkms[1].pk and p.year == 2025
     ]
     assert response.context["page_obj"].paginator.count == len(response.context["page_obj"].object_list)
+
+
+@pytest.mark.django_db
+def test_bkm_list_table_and_export_do_not_read_the_filter_options(client, staff_viewer, bkm):
+    client.force_login(staff_viewer)
+    params = {"kelurahan": bkm.kelurahan_id}
+    for url, extra in ((reverse("bkm:list"), {"HTTP_HX_REQUEST": "true"}), (reverse("bkm:export_csv"), {})):
+        client.get(url, params, **extra)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url, params, **extra)
+        assert response.status_code == 200
+        options = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if q["sql"].startswith('SELECT "bkm_kecamatan"') or q["sql"].endswith('ORDER BY "bkm_kelurahan"."name" ASC')
+        ]
+        assert not options, url
+    with CaptureQueriesContext(connection) as page:  # the full page does read them (the check above can fail)
+        client.get(reverse("bkm:list"), params)
+    assert any(q["sql"].startswith('SELECT "bkm_kecamatan"') for q in page.captured_queries)
+    assert any(q["sql"].endswith('ORDER BY "bkm_kelurahan"."name" ASC') for q in page.captured_queries)
