@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from core.filters import PortalFilterSet, YearFilter
+from core.params import is_number
 
 from .models import (
     BKM,
@@ -27,6 +28,16 @@ from .selectors import WARNING_FILTER_CHOICES, Stage, filter_bkms_by_warning
 HANDOVER_CHOICES = [("ya", _("Sudah")), ("tidak", _("Belum"))]
 
 
+def kelurahan_options(*, kecamatan_id: int | Subquery | None) -> QuerySet[Kelurahan]:
+    """The kelurahan the BKM list's kelurahan filter offers: those of the chosen kecamatan, none until
+    one is chosen (a province has ~1,000: rendering them all cost the list page ~20 ms; the page
+    refills them through `views.kelurahan_options` when the kecamatan changes). Any kelurahan is
+    still accepted as a filter value."""
+    if kecamatan_id is None:
+        return Kelurahan.objects.none()
+    return Kelurahan.objects.filter(Q(kecamatan_id=kecamatan_id)).only("pk", "name").order_by("name")
+
+
 class BKMFilterSet(PortalFilterSet):
     """Filters of the BKM list and its exports, over `selectors.bkm_list_with_warnings` (annotated)."""
 
@@ -39,7 +50,8 @@ class BKMFilterSet(PortalFilterSet):
     )
     kelurahan = django_filters.ModelChoiceFilter(
         label=_("Kelurahan"),
-        queryset=Kelurahan.objects.select_related("kecamatan").order_by("name"),
+        # Only what an option shows: a kelurahan row also holds its boundary (GeoJSON).
+        queryset=Kelurahan.objects.only("pk", "name", "kecamatan_id").order_by("name"),
         empty_label=_("Semua kelurahan"),
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=BKMStatus.choices, empty_label=_("Semua status"))
@@ -53,6 +65,18 @@ class BKMFilterSet(PortalFilterSet):
     class Meta:
         model = BKM
         fields: list[str] = []
+
+    def options_queryset(self, name: str, field: Any) -> Any:
+        if name != "kelurahan":
+            return super().options_queryset(name, field)
+        data = self.data or {}
+        kecamatan, kelurahan = str(data.get("kecamatan") or ""), str(data.get("kelurahan") or "")
+        kecamatan_id: Any = None
+        if is_number(kecamatan):
+            kecamatan_id = int(kecamatan)
+        elif is_number(kelurahan):  # no kecamatan chosen: that of the chosen kelurahan (a subquery: lazy)
+            kecamatan_id = Subquery(Kelurahan.objects.filter(pk=int(kelurahan)).values("kecamatan_id")[:1])
+        return kelurahan_options(kecamatan_id=kecamatan_id)
 
     def filter_q(self, qs: QuerySet[BKM], name: str, value: str) -> QuerySet[BKM]:
         term = value.strip()

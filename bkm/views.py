@@ -28,6 +28,7 @@ from core.storage import open_stored
 from . import geo, selectors, services
 from . import permissions as perms
 from .filters import BKMFilterSet, ProposalFilterSet
+from .filters import kelurahan_options as kelurahan_options_of
 from .forms import (
     AssessmentForm,
     AuditForm,
@@ -78,8 +79,10 @@ from .models import (
 PAGE_SIZE = 25
 
 
-def _get_bkm_for_view(request: HttpRequest, pk: int) -> BKM:
-    bkm = get_object_or_404(BKM.objects.select_related("kelurahan__kecamatan"), pk=pk)
+def _get_bkm_for_view(request: HttpRequest, pk: int, *, queryset: Any = None) -> BKM:
+    if queryset is None:
+        queryset = BKM.objects.select_related("kelurahan__kecamatan")
+    bkm = get_object_or_404(queryset, pk=pk)
     perms.check_bkm_view(request.user, bkm)
     return bkm
 
@@ -113,10 +116,9 @@ def bkm_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def kelurahan_options(request: HttpRequest) -> HttpResponse:
-    """htmx: the kelurahan <option>s of one kecamatan for the list filter."""
-    kelurahan = Kelurahan.objects.order_by("name")
-    if is_number(request.GET.get("kecamatan", "")):
-        kelurahan = kelurahan.filter(kecamatan_id=int(request.GET["kecamatan"]))
+    """htmx: the kelurahan <option>s of one kecamatan for the list filter (the list's own rule)."""
+    kecamatan = request.GET.get("kecamatan", "")
+    kelurahan = kelurahan_options_of(kecamatan_id=int(kecamatan) if is_number(kecamatan) else None)
     return render(request, "bkm/_kelurahan_options.html", {"kelurahan": kelurahan})
 
 
@@ -150,7 +152,8 @@ def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    bkm = _get_bkm_for_view(request, pk)
+    # Fetched as the profile reads it (annotated, with its handover): one query, not two.
+    bkm = _get_bkm_for_view(request, pk, queryset=selectors.bkm_profile_queryset())
     profile = selectors.bkm_profile(bkm=bkm)
     can = perms.editable_parts(request.user, bkm)
     return render(
@@ -645,8 +648,15 @@ def slum_area_geometry_form(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def proposal_list(request: HttpRequest) -> HttpResponse:
-    fs = filterset(ProposalFilterSet, request.GET, selectors.proposal_list(user=request.user))
-    page = Paginator(fs.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    proposals = selectors.proposal_list(user=request.user)
+    fs = filterset(ProposalFilterSet, request.GET, proposals)
+    # The page's ids first, sorted over the proposals and their BKM's name alone, then the page's 25
+    # rows with their names: sorting every proposal joined to its BKM, OPD, kelurahan and slum area
+    # (their boundaries included) cost the province's 2,600 proposals ~8 ms a page.
+    page: Any = Paginator(fs.qs.values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = {p.pk: p for p in proposals.filter(pk__in=ids)}
+    page.object_list = [rows[pk] for pk in ids if pk in rows]
     return render(request, "bkm/proposal_list.html", {"form": fs.form, "page_obj": page})
 
 

@@ -196,9 +196,10 @@ def submitted_package(
         return None
     current = next((p for p in submissions if not hasattr(p, "superseded_by")), submissions[0])
     snapshot = current.figures
-    accounts = dict(Account.objects.filter(upk=upk).values_list("code", "name"))
+    # order_by(): the models' orderings go through the UPK to its BKM's name, two joins for nothing.
+    accounts = dict(Account.objects.filter(upk=upk).order_by().values_list("code", "name"))
     now = (recalculated or selectors.monthly_package(upk=upk, year=year, month=month)).as_json()
-    period = AccountingPeriod.objects.filter(upk=upk, year=year, month=month).first()
+    period = AccountingPeriod.objects.filter(upk=upk, year=year, month=month).order_by("pk").first()
     reopenings = list(
         PeriodEvent.objects.filter(
             period__upk=upk,

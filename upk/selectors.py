@@ -1572,14 +1572,28 @@ class Lpp:
         return sum(r.outstanding for r in self.rows)
 
 
-def lpp(*, upk: Unit, year: int, month: int) -> Lpp:
+def lpp(
+    *,
+    upk: Unit,
+    year: int,
+    month: int,
+    now: dict[int, LoanPosition] | None = None,
+    before: dict[int, LoanPosition] | None = None,
+    rules: UpkSettings | None = None,
+) -> Lpp:
     """Laporan Perkembangan Pinjaman for a month: per loan, targets and
-    realisation up to last month, this month and to date, balance and arrears."""
+    realisation up to last month, this month and to date, balance and arrears.
+    `now`/`before`: the UPK's `loan_positions` at the month's end and the
+    previous month's, and `rules` in force at the month's end, when the caller
+    has them (the monthly package)."""
     end = month_end(year, month)
     prev_end = date(year, month, 1) - timedelta(days=1)
-    now = loan_positions(upk_ids=[upk.pk], as_of=end)
-    before = loan_positions(upk_ids=[upk.pk], as_of=prev_end)
-    rules = _settings([upk.pk], end)[upk.pk]
+    if now is None:
+        now = loan_positions(upk_ids=[upk.pk], as_of=end)
+    if before is None:
+        before = loan_positions(upk_ids=[upk.pk], as_of=prev_end)
+    if rules is None:
+        rules = _settings([upk.pk], end)[upk.pk]
     rows = []
     for pos in sorted(now.values(), key=lambda p: p.number):
         prev = before.get(pos.loan_id)
@@ -1675,8 +1689,15 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
     checks (reference §3.3)."""
     end = month_end(year, month)
     prev_end = date(year, month, 1) - timedelta(days=1)
-    report = lpp(upk=upk, year=year, month=month)
-    kol = kolektibilitas(upk=upk, as_of=end)
+    # The loan positions at the two month ends, read once (3 queries each) for the LPP, the
+    # kolektibilitas and the opening-balance check, which each read them again before.
+    # The same for the rules in force and the role totals (kolektibilitas and the jasa check).
+    positions = loan_positions(upk_ids=[upk.pk], as_of=end)
+    opening = loan_positions(upk_ids=[upk.pk], as_of=prev_end)
+    rules = _settings([upk.pk], end)
+    totals = _role_totals([upk.pk], end)
+    report = lpp(upk=upk, year=year, month=month, now=positions, before=opening, rules=rules[upk.pk])
+    kol = kolektibilitas_many(upk_ids=[upk.pk], as_of=end, positions=positions, totals=totals, rules=rules)[upk.pk]
     bs = neraca(upk=upk, as_of=end)
     pl = laba_rugi(upk=upk, date_from=date(year, 1, 1), date_to=end)
     ind = indicators(upk=upk, as_of=end)
@@ -1691,7 +1712,7 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
         Check(str(_("Neraca saldo seimbang")), tb.balanced, _compared(tb.total_debit, tb.total_credit)),
         Check(str(_("Neraca seimbang")), bs.balanced, _compared(bs.total_assets, bs.total_liabilities_equity)),
     ]
-    jasa_income_ytd = _role_totals([upk.pk], end)[upk.pk]["jasa"]
+    jasa_income_ytd = totals[upk.pk]["jasa"]
     jasa_alloc_ytd = _jasa_allocated_between(upk.pk, date(year, 1, 1), end)
     checks.append(
         Check(
@@ -1706,7 +1727,7 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
         .first()
     )
     if previous is not None:
-        opening_now = sum(p.outstanding for p in loan_positions(upk_ids=[upk.pk], as_of=prev_end).values())
+        opening_now = sum(p.outstanding for p in opening.values())
         prev_tb = {
             r.account.code: r.debit - r.credit
             for r in trial_balance(upk=upk, as_of=prev_end).rows
@@ -1735,15 +1756,14 @@ def _jasa_allocated_between(upk_id: int, date_from: date, date_to: date) -> int:
     """Jasa received by date_to minus jasa received by the day before date_from
     (as the allocations stood on each of those dates)."""
 
-    def as_of(d: date) -> int:
-        total = (
-            Allocation.objects.filter(upk_id=upk_id, component=Component.JASA, effective_from__lte=d)
-            .filter(Q(effective_to__isnull=True) | Q(effective_to__gt=d))
-            .aggregate(s=Sum("amount"))["s"]
-        )
-        return int(total or 0)
+    def as_of(d: date) -> Q:
+        return Q(effective_from__lte=d) & (Q(effective_to__isnull=True) | Q(effective_to__gt=d))
 
-    return as_of(date_to) - as_of(date_from - timedelta(days=1))
+    before = date_from - timedelta(days=1)
+    totals = Allocation.objects.filter(upk_id=upk_id, component=Component.JASA).aggregate(
+        to=Sum("amount", filter=as_of(date_to)), before=Sum("amount", filter=as_of(before))
+    )  # both dates in one query
+    return int(totals["to"] or 0) - int(totals["before"] or 0)
 
 
 # --- Reads other apps make of the books (reports, dashboard) ---------------------------------------

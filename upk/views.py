@@ -89,7 +89,10 @@ def _loan(request: HttpRequest, pk: int, **annotations: Any) -> Loan:
 
 
 def _ksm(request: HttpRequest, pk: int) -> KSM:
-    return scoped_object(request.user, KSM.objects.select_related("upk", "kelurahan"), permissions.filter_ksms, pk=pk)
+    # upk__bkm: the UPK pages' header names the BKM (upk/_base.html).
+    return scoped_object(
+        request.user, KSM.objects.select_related("upk__bkm", "kelurahan"), permissions.filter_ksms, pk=pk
+    )
 
 
 def _band_class(band: str | None) -> str:
@@ -998,7 +1001,8 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
             return redirect(reverse("upk:package", args=[upk.pk]) + f"?tahun={year}&bulan={month}")
     package = selectors.monthly_package(upk=upk, year=year, month=month)
     borrowers = permissions.can_view_borrowers(request.user, upk)
-    names = dict(KSM.objects.filter(upk=upk).values_list("pk", "name")) if borrowers else {}
+    # order_by(): KSM's ordering joins the UPK and its BKM, for a dict.
+    names = dict(KSM.objects.filter(upk=upk).order_by().values_list("pk", "name")) if borrowers else {}
     # Submitted means frozen: a submitted month is shown from its snapshot,
     # with today's recalculation and the difference beside it (upk.packages).
     frozen = submitted_package(upk=upk, year=year, month=month, recalculated=package)
