@@ -136,6 +136,8 @@ def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
         text = Replace(text, Value(entity), Value(char))
     rows = (
         visible.filter(id__in=candidates)
+        # A hit shows its snippet, computed in SQL: the post's text columns are not sent back.
+        .defer("body_source", "body_html", "search_vector")
         .annotate(
             rank=SearchRank(F("search_vector"), tsquery),
             snippet=SearchHeadline(
