@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from . import permissions as perms
@@ -30,12 +41,12 @@ def categories_for_index(*, user: Any) -> list[Category]:
     Both figures come from one aggregate over the readable threads (one row per category)."""
     readable = perms.categories_with(user, perms.P.READ)
     categories = list(perms.filter_visible_categories(user, Category.objects.all()))
-    threads = perms.filter_visible_threads(user, Thread.objects.all())
+    threads = _annotate_unread(user=user, qs=perms.filter_visible_threads(user, Thread.objects.all()))
     figures = {
         row["category_id"]: row
         for row in threads.order_by()
         .values("category_id")
-        .annotate(n=Count("id"), unread=Count("id", filter=_unread(user=user)))
+        .annotate(n=Count("id"), unread=Count("id", filter=Q(is_unread=True)))
     }
     for category in categories:
         row = figures.get(category.id, {"n": 0, "unread": 0})
@@ -45,15 +56,18 @@ def categories_for_index(*, user: Any) -> list[Category]:
     return categories
 
 
-def _unread(*, user: Any) -> Any:
-    """A thread (the outer row) has a post newer than the user's read watermark, or was never read."""
-    newer = ThreadRead.objects.filter(user=user, thread=OuterRef("pk"), last_read_at__gte=OuterRef("last_post_at"))
-    return ~Exists(newer)
-
-
 def _annotate_unread(*, user: Any, qs: QuerySet[Thread]) -> QuerySet[Thread]:
-    last_read = ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[:1]
-    return qs.annotate(last_read_at=Subquery(last_read), is_unread=_unread(user=user))
+    """Threads with the user's read watermark (`last_read_at`, None if never read) and `is_unread`:
+    a post newer than the watermark, or never read.
+
+    The watermark is one LEFT JOIN on the user's (user, thread) row — a hash join over all of a
+    list's threads, where a correlated subquery probed the reads once per thread (2,400 probes for
+    the forum index at province scale)."""
+    own_read = FilteredRelation("reads", condition=Q(reads__user=user))
+    unread = Q(own_read__isnull=True) | Q(own_read__last_read_at__lt=F("last_post_at"))
+    return qs.alias(own_read=own_read).annotate(
+        last_read_at=F("own_read__last_read_at"), is_unread=ExpressionWrapper(unread, output_field=BooleanField())
+    )
 
 
 def threads_for_category(*, user: Any, category: Category) -> QuerySet[Thread]:
