@@ -34,6 +34,13 @@ class ThreadFilterSet(PortalFilterSet):
         model = Thread
         fields: list[str] = []
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the BKMs some thread of this list is linked to: every BKM of the province (1,000 options,
+        # each a model instance rendered on every page view) would offer choices that can only list nothing.
+        linked = self.queryset.order_by().filter(bkm__isnull=False).values("bkm_id")
+        self.filters["bkm"].queryset = BKM.objects.filter(pk__in=linked).order_by("name")
+
     def filter_show(self, qs: QuerySet[Thread], name: str, value: Any) -> QuerySet[Thread]:
         if value == "belum-dibaca":
             return qs.filter(Q(is_unread=True))  # an annotation of selectors.threads_for_category

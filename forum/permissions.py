@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import IntegerField, Q, QuerySet, Subquery, Value
+from django.db.models import Q, QuerySet, Subquery, Value
 from django.http import Http404
 
 from bkm.models import BKM
@@ -34,55 +34,72 @@ from .models import (
 )
 
 P = CategoryPermissionKind
-_CACHE_ATTR = "_forum_grants"
-_MODERATED_ATTR = "_forum_moderated"
+_CACHE_ATTR = "_forum_access"
+# Marks a moderated category in the access query's rows; not a CategoryPermissionKind.
+_MODERATES = "moderates"
+_EVERY_GRANT = "*"
 
 
-def _user_kecamatan(user: Any) -> Subquery | None:
-    """The kecamatan of a BKM member's BKM, as a subquery of the grants query (None for other users).
+def _access_rows(user: Any) -> QuerySet[Any]:
+    """(category id, grant or _MODERATES) rows of an active user: their grants and the categories
+    they moderate in ONE query (a UNION), since every forum page and the navigation read both.
 
-    The navigation reads the grants on every page: one query for the grants and the member's
-    kecamatan, not three (the BKM row and its kelurahan row with its boundary polygon were loaded
-    only for this id).
-    """
-    if not user.is_bkm_member:
-        return None
-    return Subquery(BKM.objects.filter(pk=user.bkm_id).values("kelurahan__kecamatan_id")[:1])
+    Grants: a superuser holds every grant on every category; others hold their role's rows, a row
+    marked `own_kecamatan_only` only when their BKM lies in the category's kecamatan.
+    Moderated: staff admins moderate every category, others those they are named moderator of."""
+    granted: QuerySet[Any]
+    moderated: QuerySet[Any]
+    if user.is_superuser:
+        granted = Category.objects.order_by().annotate(g=Value(_EVERY_GRANT)).values_list("id", "g")
+    else:
+        in_scope = Q(own_kecamatan_only=False)
+        if user.is_bkm_member:
+            own_kecamatan = BKM.objects.filter(pk=user.bkm_id).values("kelurahan__kecamatan_id")[:1]
+            in_scope |= Q(category__kecamatan_id=Subquery(own_kecamatan))
+        granted = (
+            CategoryPermission.objects.filter(in_scope, role=user.role)
+            .order_by()
+            .values_list("category_id", "permission")
+        )
+    if is_staff_admin(user):
+        moderated = Category.objects.order_by().annotate(g=Value(_MODERATES)).values_list("id", "g")
+    else:
+        named: Any = Category.moderators.through.objects  # the m2m table: no model class of ours to type it
+        moderated = (
+            named.filter(user_id=user.pk).order_by().annotate(g=Value(_MODERATES)).values_list("category_id", "g")
+        )
+    return granted.union(moderated, all=True)
 
 
-def category_grants(user: Any) -> dict[int, frozenset[str]]:
-    """Category id → granted permission codes, cached on the user object per request."""
+def _access(user: Any) -> tuple[dict[int, frozenset[str]], frozenset[int]]:
+    """(category id → granted permission codes, moderated category ids), cached on the user object per request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return {}
+        return {}, frozenset()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     grants: dict[int, set[str]] = {}
-    if user.is_superuser:
-        for cat_id in Category.objects.values_list("id", flat=True):
-            grants[cat_id] = set(P.values)
-    else:
-        kecamatan = _user_kecamatan(user)
-        rows = CategoryPermission.objects.filter(role=user.role).values_list(
-            "category_id",
-            "permission",
-            "own_kecamatan_only",
-            "category__kecamatan_id",
-            kecamatan if kecamatan is not None else Value(None, output_field=IntegerField()),
-        )
-        for cat_id, perm, scoped, cat_kecamatan_id, kecamatan_id in rows:
-            if scoped and (kecamatan_id is None or cat_kecamatan_id != kecamatan_id):
-                continue
-            grants.setdefault(cat_id, set()).add(perm)
-    frozen = {cat_id: frozenset(perms) for cat_id, perms in grants.items()}
-    setattr(user, _CACHE_ATTR, frozen)
-    return frozen
+    moderated: set[int] = set()
+    for cat_id, code in _access_rows(user):
+        if code == _MODERATES:
+            moderated.add(cat_id)
+        elif code == _EVERY_GRANT:
+            grants.setdefault(cat_id, set()).update(P.values)
+        else:
+            grants.setdefault(cat_id, set()).add(code)
+    access = ({cat_id: frozenset(codes) for cat_id, codes in grants.items()}, frozenset(moderated))
+    setattr(user, _CACHE_ATTR, access)
+    return access
+
+
+def category_grants(user: Any) -> dict[int, frozenset[str]]:
+    """Category id → granted permission codes, cached on the user object per request."""
+    return _access(user)[0]
 
 
 def clear_cache(user: Any) -> None:
-    for attr in (_CACHE_ATTR, _MODERATED_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
 
 
 def categories_with(user: Any, perm: str) -> set[int]:
@@ -100,16 +117,7 @@ def has_category_perm(user: Any, category_id: int, perm: str) -> bool:
 
 def moderated_category_ids(user: Any) -> set[int]:
     """Staff admins moderate every category; others only those they are named moderator of."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return set()
-    cached = getattr(user, _MODERATED_ATTR, None)
-    if cached is None:
-        if is_staff_admin(user):
-            cached = set(Category.objects.values_list("id", flat=True))
-        else:
-            cached = set(user.moderated_forum_categories.values_list("id", flat=True))
-        setattr(user, _MODERATED_ATTR, cached)
-    return set(cached)
+    return set(_access(user)[1])
 
 
 def is_moderator(user: Any, category_id: int) -> bool:

@@ -40,6 +40,18 @@ class Family:
         return tuple(w for w in self.words if " " in w)
 
     @property
+    def query_words(self) -> tuple[str, ...]:
+        """What a search query ORs for this family: one single word per stem, then every phrase.
+
+        Words of one stem become the same lexeme in PostgreSQL ("pinjaman", "meminjam", "peminjam" …
+        all 'pinjam'); a repeated lexeme finds nothing more, but ts_rank and ts_headline evaluate
+        each repeat again (seven times for that family, on every ranked candidate)."""
+        by_stem: dict[str, str] = {}
+        for word in self.single_words:
+            by_stem.setdefault(stem(word), word)
+        return (*by_stem.values(), *self.phrases)
+
+    @property
     def stems(self) -> frozenset[str]:
         return frozenset(stem(w) for w in self.single_words)
 

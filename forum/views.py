@@ -139,17 +139,24 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _get_thread(request: HttpRequest, pk: int) -> Thread:
-    thread = get_object_or_404(Thread.objects.select_related("category", "author", "bkm", "proposal"), pk=pk)
-    perms.check_read_thread(request.user, thread)
-    return thread
+    # Fetched through the visibility rule itself (a 404 as check_read_thread gives), in one query.
+    qs = perms.filter_visible_threads(
+        request.user, Thread.objects.select_related("category", "author", "bkm", "proposal")
+    )
+    return get_object_or_404(qs, pk=pk)
 
 
 @login_required
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = _get_thread(request, pk)
     user = request.user
-    last_read = selectors.thread_last_read(user=user, thread=thread)
-    page_obj = _page(request, selectors.thread_posts(user=user, thread=thread), conf.get("FORUM_POSTS_PER_PAGE"))
+    thread = get_object_or_404(selectors.threads_for_reader(user=user), pk=pk)
+    last_read = thread.last_read_at  # type: ignore[attr-defined]
+    # The page renders body_html; the Markdown source and the search vector of its posts (and of the posts
+    # they quote) are not read here.
+    shown = selectors.thread_posts(user=user, thread=thread).defer(
+        "body_source", "search_vector", "quote_of__body_source", "quote_of__body_html", "quote_of__search_vector"
+    )
+    page_obj = _page(request, shown, conf.get("FORUM_POSTS_PER_PAGE"))
     posts = list(page_obj.object_list)
     now = timezone.now()
     window = conf.get("FORUM_EDIT_WINDOW_MINUTES")
@@ -195,7 +202,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_deactivate": perms.can_deactivate_users(user),
             "can_export": is_moderator or perms.is_staff(user),
             "watch_form": forms.WatchForm(
-                initial={"level": selectors.thread_watch_level(user=user, thread=thread) or "none"}
+                initial={"level": thread.watch_level or "none"}  # type: ignore[attr-defined]
             ),
             "move_form": move_form,
             "last_read": last_read,
