@@ -192,20 +192,19 @@ DERIVED_SECONDS = 2 * 24 * 3600
 
 
 def with_versions(units: QuerySet) -> QuerySet:
-    """`units` (UPK units) annotated with `figures_version`, a token of their current figures version for
-    `derived` (the caller reads it with the rows it needs anyway, in the same query): the version and the
-    transaction that wrote it (`xmin` of the version row). Why both: a version raised by a transaction that
-    was rolled back is raised again by the next write, to the same number; results kept in the cache
-    (which no rollback reaches) under the rolled-back one must not look current then."""
+    """`units` (UPK units) annotated with `figures_version`, their current figures version as text, for
+    `derived` (the caller reads it with the rows it needs anyway, in the same query). Versions come from
+    a sequence (migration 0024): a number is never given twice, not even by a rise that was rolled back,
+    so a result kept in the cache (which no rollback reaches) under one can never look current after."""
     from django.db.models import CharField, OuterRef, Subquery, Value
-    from django.db.models.expressions import RawSQL
-    from django.db.models.functions import Coalesce
+    from django.db.models.functions import Cast, Coalesce
 
     from .models import FiguresVersion
 
-    token = RawSQL("version::text || ':' || xmin::text", (), output_field=CharField())
-    version = FiguresVersion.objects.filter(upk_id=OuterRef("pk")).annotate(token=token).values("token")[:1]
-    return units.annotate(figures_version=Coalesce(Subquery(version), Value("0"), output_field=CharField()))
+    version = FiguresVersion.objects.filter(upk_id=OuterRef("pk")).values("version")[:1]
+    return units.annotate(
+        figures_version=Coalesce(Cast(Subquery(version), CharField()), Value("0"), output_field=CharField())
+    )
 
 
 def _derived_generation() -> int:

@@ -1,8 +1,8 @@
 """What every signed-in HTML page pays for its layout (base.html), in SQL queries, per role.
 
 The password change page is the layout with one small form and no query of its own, so its count is
-the layout's: the user (the session comes from the Redis cache), and the forum navigation's grants,
-moderated categories and unread notifications. A query added to base.html, a context processor, a
+the layout's: the user (the session comes from the Redis cache), the forum navigation's grants and
+moderated categories (one query, `forum.permissions`) and unread notifications. A query added to base.html, a context processor, a
 middleware or a navigation partial is paid on every page: it has to show up here.
 """
 
@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from tests.factories import UserFactory
 
-LAYOUT_QUERIES = 4
+LAYOUT_QUERIES = 3
 
 
 def _queries(client, user) -> list[str]:
