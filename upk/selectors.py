@@ -160,10 +160,21 @@ class TrialBalance:
         return self.total_debit == self.total_credit
 
 
-def trial_balance(*, upk: Unit, as_of: date) -> TrialBalance:
-    balances = account_balances(upk=upk, as_of=as_of)
+def upk_accounts(*, upk: Unit) -> list[Account]:
+    """The UPK's chart of accounts in code order (one query), for a caller
+    building several statements from it (the monthly package)."""
+    return list(Account.objects.filter(upk=upk).order_by("code"))
+
+
+def trial_balance(
+    *, upk: Unit, as_of: date, accounts: list[Account] | None = None, balances: dict[int, int] | None = None
+) -> TrialBalance:
+    """`accounts` (`upk_accounts`) and `balances` (`account_balances` on `as_of`)
+    may be given by a caller that already read them."""
+    if balances is None:
+        balances = account_balances(upk=upk, as_of=as_of)
     rows = []
-    for account in Account.objects.filter(upk=upk).order_by("code"):
+    for account in upk_accounts(upk=upk) if accounts is None else accounts:
         signed = balances.get(account.pk, 0)
         if signed or account.is_active:
             rows.append(BalanceRow(account, max(signed, 0), max(-signed, 0)))
@@ -207,15 +218,19 @@ class Neraca:
         return 0
 
 
-def neraca(*, upk: Unit, as_of: date) -> Neraca:
+def neraca(
+    *, upk: Unit, as_of: date, accounts: list[Account] | None = None, balances: dict[int, int] | None = None
+) -> Neraca:
     """Balance sheet. Contra accounts show as negatives inside their section;
-    the surplus not yet closed (income − expense) shows in equity."""
-    balances = account_balances(upk=upk, as_of=as_of)
+    the surplus not yet closed (income − expense) shows in equity. `accounts`
+    and `balances` as for `trial_balance`."""
+    if balances is None:
+        balances = account_balances(upk=upk, as_of=as_of)
     assets: list[tuple[Account | None, str, int]] = []
     liabilities: list[tuple[Account | None, str, int]] = []
     equity: list[tuple[Account | None, str, int]] = []
     surplus = 0
-    for account in Account.objects.filter(upk=upk).order_by("code"):
+    for account in upk_accounts(upk=upk) if accounts is None else accounts:
         signed = balances.get(account.pk, 0)
         if account.kind == AccountKind.ASSET:
             assets.append((account, account.name, signed))
@@ -246,16 +261,23 @@ class LabaRugi:
         return self.income.total - self.expense.total
 
 
-def laba_rugi(*, upk: Unit, date_from: date, date_to: date) -> LabaRugi:
-    """Income and expense between two dates, without the year-end closing entry."""
+def laba_rugi(*, upk: Unit, date_from: date, date_to: date, accounts: list[Account] | None = None) -> LabaRugi:
+    """Income and expense between two dates, without the year-end closing entry.
+    `accounts`: the UPK's chart (`upk_accounts`) when the caller has it."""
     balances = account_balances(upk=upk, as_of=date_to, date_from=date_from, exclude_year_end=True)
     income: list[tuple[Account | None, str, int]] = []
     expense: list[tuple[Account | None, str, int]] = []
-    for account in Account.objects.filter(upk=upk, kind__in=[AccountKind.INCOME, AccountKind.EXPENSE]).order_by("code"):
+    if accounts is None:
+        chart: Iterable[Account] = Account.objects.filter(
+            upk=upk, kind__in=[AccountKind.INCOME, AccountKind.EXPENSE]
+        ).order_by("code")
+    else:
+        chart = (a for a in accounts if a.kind in (AccountKind.INCOME, AccountKind.EXPENSE))
+    for account in chart:
         signed = balances.get(account.pk, 0)
         if account.kind == AccountKind.INCOME:
             income.append((account, account.name, -signed))
-        else:
+        elif account.kind == AccountKind.EXPENSE:
             expense.append((account, account.name, signed))
     return LabaRugi(date_from, date_to, Section(str(_("Pendapatan")), income), Section(str(_("Biaya")), expense))
 
@@ -514,10 +536,10 @@ class ArrearsWorklist:
     total: int  # their arrears (pokok + jasa + BOP due and unpaid)
 
 
-def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorklist:
+def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50, rules: UpkSettings | None = None) -> ArrearsWorklist:
     """The manager's arrears worklist: loans in arrears with their KSM (name,
     chair's phone) and kolektibilitas, worst first (three queries whatever the
-    portfolio)."""
+    portfolio; two when the caller gives the rules in force on `as_of`)."""
     positions = arrears_list(upk=upk, as_of=as_of)
     shown = positions[:limit]
     ksms = {
@@ -526,7 +548,8 @@ def arrears_worklist(*, upk: Unit, as_of: date, limit: int = 50) -> ArrearsWorkl
         .order_by()
         .values_list("pk", "name", "chair_phone")
     }
-    rules = _settings([upk.pk], as_of)[upk.pk]
+    if rules is None:
+        rules = _settings([upk.pk], as_of)[upk.pk]
     kol_names = [str(name) for _code, name in KOL_NAMES]
     rows = []
     for p in shown:
@@ -1334,12 +1357,17 @@ def _figures_from_raw(as_of: date, raw: list[int]) -> PortfolioFigures:
 
 
 def portfolio_summary_dates(
-    *, upk_ids: Iterable[int], dates: Iterable[date]
+    *,
+    upk_ids: Iterable[int],
+    dates: Iterable[date],
+    rules: dict[date, dict[int, UpkSettings]] | None = None,
 ) -> dict[date, dict[int, tuple[Indicators, Kolektibilitas]]]:
     """`portfolio_summary_many` at several dates: the stored figures
     (upk/figures.py) still valid are read in one query, the others computed
-    live (per date, only for the UPKs missing) and stored for the next reader."""
-    return _summaries(upk_ids, dates, _summary_from_raw)
+    live (per date, only for the UPKs missing) and stored for the next reader.
+    `rules`: the rules in force per date (`rules_in_force_dates`) when the caller
+    already read them."""
+    return _summaries(upk_ids, dates, _summary_from_raw, rules)
 
 
 def indicators_dates(*, upk_ids: Iterable[int], dates: Iterable[date]) -> dict[date, dict[int, Indicators]]:
@@ -1352,7 +1380,12 @@ def indicators_dates(*, upk_ids: Iterable[int], dates: Iterable[date]) -> dict[d
     return _summaries(upk_ids, dates, build)
 
 
-def _summaries(upk_ids: Iterable[int], dates: Iterable[date], build: Any) -> dict[date, dict[int, Any]]:
+def _summaries(
+    upk_ids: Iterable[int],
+    dates: Iterable[date],
+    build: Any,
+    rules_given: dict[date, dict[int, UpkSettings]] | None = None,
+) -> dict[date, dict[int, Any]]:
     from . import figures
 
     ids = sorted(set(upk_ids))
@@ -1368,7 +1401,11 @@ def _summaries(upk_ids: Iterable[int], dates: Iterable[date], build: Any) -> dic
     names = [str(name) for _code, name in KOL_NAMES]
     from .ledger.rules import rules_in_force_dates
 
-    rules_by_day = rules_in_force_dates(ids, days)
+    rules_by_day: dict[Any, dict[int, UpkSettings]]
+    if rules_given is not None and all(d in rules_given and set(ids) <= rules_given[d].keys() for d in days):
+        rules_by_day = rules_given  # the caller read them (one query less)
+    else:
+        rules_by_day = rules_in_force_dates(ids, days)
     for day in days:
         rules = rules_by_day[day]
         missing = [i for i in ids if (i, day) not in raw]
@@ -1381,21 +1418,33 @@ def _summaries(upk_ids: Iterable[int], dates: Iterable[date], build: Any) -> dic
     return out
 
 
-def portfolio_summary_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, tuple[Indicators, Kolektibilitas]]:
+def portfolio_summary_many(
+    *, upk_ids: Iterable[int], as_of: date, rules: dict[int, UpkSettings] | None = None
+) -> dict[int, tuple[Indicators, Kolektibilitas]]:
     """Indicators and kolektibilitas bucket totals (no per-loan rows) for many
     UPKs — the path for city-wide dashboards: a handful of queries whatever
     the number of UPKs or loans, and for figures already computed since the
     UPK's last write (or of a month closed since), two (upk/figures.py)."""
-    return portfolio_summary_dates(upk_ids=upk_ids, dates=[as_of])[as_of]
+    return portfolio_summary_dates(upk_ids=upk_ids, dates=[as_of], rules=None if rules is None else {as_of: rules})[
+        as_of
+    ]
 
 
-def indicators_many(*, upk_ids: Iterable[int], as_of: date) -> dict[int, Indicators]:
+def indicators_many(
+    *, upk_ids: Iterable[int], as_of: date, rules: dict[int, UpkSettings] | None = None
+) -> dict[int, Indicators]:
     """All indicators for many UPKs (3 queries, aggregated in the database)."""
-    return {k: v[0] for k, v in portfolio_summary_many(upk_ids=upk_ids, as_of=as_of).items()}
+    return {k: v[0] for k, v in portfolio_summary_many(upk_ids=upk_ids, as_of=as_of, rules=rules).items()}
 
 
-def indicators(*, upk: Unit, as_of: date) -> Indicators:
-    return indicators_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
+def indicators(*, upk: Unit, as_of: date, rules: dict[int, UpkSettings] | None = None) -> Indicators:
+    return indicators_many(upk_ids=[upk.pk], as_of=as_of, rules=rules)[upk.pk]
+
+
+def rules_on(*, upk_ids: Iterable[int], as_of: date) -> dict[int, UpkSettings]:
+    """The rules in force on `as_of` per UPK (one query), for a page that hands
+    them to several readers (`portfolio_summary_many`, `arrears_worklist`)."""
+    return _settings(upk_ids, as_of)
 
 
 # --- Loan card, members ---------------------------------------------------------------------------
@@ -1698,10 +1747,14 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
     totals = _role_totals([upk.pk], end)
     report = lpp(upk=upk, year=year, month=month, now=positions, before=opening, rules=rules[upk.pk])
     kol = kolektibilitas_many(upk_ids=[upk.pk], as_of=end, positions=positions, totals=totals, rules=rules)[upk.pk]
-    bs = neraca(upk=upk, as_of=end)
-    pl = laba_rugi(upk=upk, date_from=date(year, 1, 1), date_to=end)
-    ind = indicators(upk=upk, as_of=end)
-    tb = trial_balance(upk=upk, as_of=end)
+    # The chart and the month-end balances once for the neraca, the trial balance, the
+    # laba-rugi and last month's trial balance (each read both again before).
+    accounts = upk_accounts(upk=upk)
+    balances = account_balances(upk=upk, as_of=end)
+    bs = neraca(upk=upk, as_of=end, accounts=accounts, balances=balances)
+    pl = laba_rugi(upk=upk, date_from=date(year, 1, 1), date_to=end, accounts=accounts)
+    ind = indicators(upk=upk, as_of=end, rules=rules)
+    tb = trial_balance(upk=upk, as_of=end, accounts=accounts, balances=balances)
     loans_balance = bs.balance_of(AccountRole.LOANS)
     checks = [
         Check(
@@ -1730,7 +1783,7 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
         opening_now = sum(p.outstanding for p in opening.values())
         prev_tb = {
             r.account.code: r.debit - r.credit
-            for r in trial_balance(upk=upk, as_of=prev_end).rows
+            for r in trial_balance(upk=upk, as_of=prev_end, accounts=accounts).rows
             if r.debit or r.credit
         }
         ok = previous.figures.get("lpp_outstanding") == opening_now and previous.figures.get("trial_balance") == prev_tb

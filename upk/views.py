@@ -143,7 +143,9 @@ def upk_list(request: HttpRequest) -> HttpResponse:
 def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
-    ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of)[upk.pk]
+    # The rules in force read once, for the summary and the worklist's kolektibilitas.
+    rules = selectors.rules_on(upk_ids=[upk.pk], as_of=as_of)
+    ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of, rules=rules)[upk.pk]
     ctx: dict[str, Any] = {
         **screen_flags(request, upk),
         "as_of": as_of,
@@ -153,7 +155,7 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     }
     if ctx["can_borrowers"]:
         due = selectors.due_list(upk=upk, on=as_of, within_days=7)
-        ctx["arrears"] = selectors.arrears_worklist(upk=upk, as_of=as_of)
+        ctx["arrears"] = selectors.arrears_worklist(upk=upk, as_of=as_of, rules=rules[upk.pk])
         ctx["due"] = due
         ctx["due_total"] = sum(r.expected for r in due)
         ctx["due_until"] = as_of + timedelta(days=7)

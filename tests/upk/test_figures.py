@@ -264,3 +264,15 @@ def test_derived_result_of_a_rolled_back_write_is_never_reused(upk, manager, por
     now = _versions(upk.pk)
     assert int(now[upk.pk]) > int(rolled_back[upk.pk])  # not the rolled-back number again
     assert figures.derived("test-rollback", now, outstanding)[upk.pk] == _live(upk.pk, SEP)[0].figures.outstanding
+
+
+def test_portfolio_summary_many_with_the_rules_given_reads_the_stored_row_only(
+    upk,
+    portfolio,  # noqa: F811
+    django_assert_num_queries,
+):
+    read = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP)[upk.pk]
+    rules = selectors.rules_on(upk_ids=[upk.pk], as_of=SEP)
+    with django_assert_num_queries(1):
+        given = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=SEP, rules=rules)[upk.pk]
+    assert given[0].values == read[0].values and given[1] == read[1]

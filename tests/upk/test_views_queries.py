@@ -17,9 +17,10 @@ LAYOUT_QUERIES = 3
 # the package check (unit, books, packages) and the acknowledgements; fixed, whatever the portfolio.
 WARNING_QUERIES = 1 + 2 + 3 + 1
 MAX_QUERIES = {
-    # The unit, today's stored figures and rules, the week's dues (2), the arrears worklist (positions
-    # in one statement, the shown KSMs with their chairs' phones, the rules) and the managed UPKs.
-    "upk:home": 12 + WARNING_QUERIES + LAYOUT_QUERIES,
+    # The unit, the rules in force (read once for the summary and the worklist), today's stored
+    # figures, the week's dues (2), the arrears worklist (positions in one statement, the shown KSMs
+    # with their chairs' phones) and the managed UPKs.
+    "upk:home": 8 + WARNING_QUERIES + LAYOUT_QUERIES,
     "upk:ksm_list": 12 + LAYOUT_QUERIES,
     "upk:loan_list": 14 + LAYOUT_QUERIES,
     "upk:collection_sheet": 13 + LAYOUT_QUERIES,  # one is the loan members for the optional split
