@@ -13,7 +13,6 @@ Each domain's rule is its own (the registry's board rules are
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
@@ -21,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.urls import NoReverseMatch, get_script_prefix, reverse
+from django.urls import NoReverseMatch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from core.links import id_url
 
 from . import conf
 from .models import WarningAcknowledgement
@@ -145,30 +145,11 @@ def subject_url(url_names: Iterable[tuple[str, list]], admin_name: str = "", adm
     return ""
 
 
-_PLACEHOLDER = 987654321
-
-
-@functools.lru_cache(maxsize=256)
-def _url_template(name: str, n_args: int, prefix: str, urlconf: str) -> str | None:
-    """The URL of `name` with placeholder ids, or None when the name does not exist. Warnings name
-    thousands of subjects at province scale; reversing each (and failing on names that do not exist
-    first) was a tenth of the dashboard."""
-    try:
-        return reverse(name, args=[_PLACEHOLDER] * n_args)
-    except NoReverseMatch:
-        return None
-
-
 def _reverse(name: str, args: tuple) -> str | None:
-    if args and all(type(a) is int and a > 0 for a in args):
-        template = _url_template(name, len(args), get_script_prefix(), str(getattr(settings, "ROOT_URLCONF", "")))
-        if template is None or template.count(str(_PLACEHOLDER)) != len(args):
-            return None if template is None else reverse(name, args=list(args))
-        for a in args:
-            template = template.replace(str(_PLACEHOLDER), str(a), 1)
-        return template
+    """The subject's URL, or None when `name` does not exist (`core.links.id_url`: each name reversed
+    once per process; warnings name thousands of subjects at province scale)."""
     try:
-        return reverse(name, args=list(args))
+        return id_url(name, *args)
     except NoReverseMatch:
         return None
 
