@@ -141,6 +141,8 @@ def key_pages() -> list[dict]:
     category = forum_perms.filter_visible_categories(member, Category.objects.all()).get(pk=thread.category_id)
     pages = [
         ("dashboard", "staff", reverse("home")),
+        # Its early warnings card, loaded by htmx once the page is shown.
+        ("dashboard warnings", "staff", reverse("reports:dashboard_warnings")),
         ("BKM list", "staff", reverse("bkm:list")),
         ("BKM page", "staff", reverse("bkm:detail", args=[member.bkm_id])),
         ("proposal list", "staff", reverse("bkm:proposal_list")),

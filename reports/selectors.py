@@ -941,7 +941,19 @@ def upk_snapshot(*, as_of: Any) -> UpkSnapshot:
     """The city's and each kecamatan's UPK figures, indicators and reserves as of a day, and the
     kolektibilitas totals (the dashboard's UPK panel). Each UPK's share is the ledger's summary
     (`portfolio_summary_many`), kept under the UPK's figures version (`upk.figures.derived`): after a
-    posting only that UPK's is computed again. 3 queries when nothing changed."""
+    posting only that UPK's is computed again. The whole snapshot is kept too, under a digest of every
+    UPK's version and kecamatan (`upk.figures.derived_whole`): one query and one small cache read when
+    nothing changed."""
+    from django.utils.translation import get_language
+
+    from upk import figures as stored
+
+    digest = stored.versions_digest(_upk_units_qs(), "bkm__kelurahan__kecamatan__name")
+    name = f"snapshot-city:{as_of:%Y-%m-%d}:{get_language()}"
+    return stored.derived_whole(name, digest, lambda: _upk_snapshot(as_of))
+
+
+def _upk_snapshot(as_of: Any) -> UpkSnapshot:
     from upk import figures as stored
     from upk.selectors import KOL_NAMES
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/unduh/", views.run_download, name="run_download"),
     path("langganan/<slug:report_type>/", views.subscription_toggle, name="subscription_toggle"),
     path("dasbor/", views.dashboard, name="dashboard"),
+    path("dasbor/peringatan/", views.dashboard_warnings, name="dashboard_warnings"),
     path("peringatan/", views.warning_list, name="warning_list"),
     path("peringatan/tanggapi/", views.warning_acknowledge_view, name="warning_acknowledge"),
 ]

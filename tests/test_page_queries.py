@@ -32,6 +32,7 @@ def _pages(world) -> list[tuple[str, str, str]]:
     upk, loan, ksm, thread, category, bkm = (world[k] for k in ("upk", "loan", "ksm", "thread", "category", "bkm"))
     return [
         ("dashboard", "staff", reverse("home")),
+        ("dashboard warnings", "staff", reverse("reports:dashboard_warnings")),
         ("BKM list", "staff", reverse("bkm:list")),
         ("BKM page", "staff", reverse("bkm:detail", args=[bkm.pk])),
         ("proposal list", "staff", reverse("bkm:proposal_list")),

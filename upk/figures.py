@@ -266,3 +266,39 @@ def derived(name: str, versions: Mapping[int, str], compute: Callable[[list[int]
         except Exception:
             logger.warning("Derived figures not kept (computed again next time)", exc_info=True)
     return out
+
+
+def versions_digest(units: QuerySet, *fields: str) -> str:
+    """One hash of every unit of `units` with its `fields` and figures version token (`with_versions`):
+    one query answering one row, instead of reading every UPK's token to look its results up. Any write
+    to a UPK's figures' inputs (its version), a UPK added or removed, or a change to `fields` changes it."""
+    qs = with_versions(units).order_by().values_list("pk", *fields, "figures_version")
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    statement = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ({sql}) AS t"  # noqa: S608 - the ORM's SQL, params apart
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return str(cursor.fetchone()[0])
+
+
+def derived_whole(name: str, digest: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in the cache (Redis) under `digest` (`versions_digest` of every input UPK, read
+    before computing): for a result derived from many UPKs' figures alone (a city aggregate of their
+    `derived` shares), so that while no input changed it is one small cache read, and after a posting
+    the next reader computes it again (through `derived`, which recomputes only the changed UPK's share).
+    `name` says what and for which date and language. Without stored figures or the cache: computed."""
+    if not enabled():
+        return compute()
+    try:
+        key = f"upk:derived:{_derived_generation()}:{name}:{digest}"
+        kept = cache.get(key)
+    except Exception:  # the cache down: compute, as without one
+        logger.warning("Derived figures cache unavailable", exc_info=True)
+        return compute()
+    if kept is not None:
+        return kept  # type: ignore[no-any-return]
+    result = compute()
+    try:
+        cache.set(key, result, DERIVED_SECONDS)
+    except Exception:
+        logger.warning("Derived figures not kept (computed again next time)", exc_info=True)
+    return result

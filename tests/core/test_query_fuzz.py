@@ -81,6 +81,7 @@ def _urls(bkm, upk, thread):
         reverse("forum:notifications"),
         reverse("reports:run_list"),
         reverse("reports:dashboard"),
+        reverse("reports:dashboard_warnings"),
         reverse("upk:list"),
         reverse("upk:home", args=[upk.pk]),
         reverse("upk:ksm_list", args=[upk.pk]),

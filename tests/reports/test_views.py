@@ -142,10 +142,12 @@ def test_dashboard_shows_city_figures_and_warnings_with_bounded_queries(
     client, staff_admin, collaboration, django_assert_max_num_queries
 ):
     client.force_login(staff_admin)
-    # Registry figures, the UPK panel (4) and the warning providers (UPK PAR at 4 month ends: 12; the BKM
-    # kinds counted in SQL, then their shown rows: warnings.warning_summary).
-    with django_assert_max_num_queries(50) as small:
+    # Registry figures and the UPK panel; the warnings card is its own fragment (below).
+    with django_assert_max_num_queries(20) as small:
         client.get(reverse("home"))
+    # The warning providers (the BKM kinds counted in SQL, then their shown rows: warnings.warning_summary).
+    with django_assert_max_num_queries(40) as small_warnings:
+        client.get(reverse("reports:dashboard_warnings"))
     for _ in range(5):
         bkm = BKMFactory()
         ProposalFactory(bkm=bkm, status=ProposalStatus.DIBAHAS)
@@ -157,7 +159,19 @@ def test_dashboard_shows_city_figures_and_warnings_with_bounded_queries(
     for k in figures.by_kecamatan:
         assert k.name in page
     assert "<svg" in page and "style=" not in page
-    assert "Belum ada pengguna koordinator BKM di portal." in page
+    # The card loads itself, with a plain link for a browser without scripts.
+    assert f'hx-get="{reverse("reports:dashboard_warnings")}"' in page
+    assert f'href="{reverse("reports:warning_list")}"' in page
+    with django_assert_max_num_queries(len(small_warnings.captured_queries)):
+        fragment = client.get(reverse("reports:dashboard_warnings"), HTTP_HX_REQUEST="true").content.decode()
+    assert "Belum ada pengguna koordinator BKM di portal." in fragment
+    assert 'data-testid="warnings"' in fragment and "<html" not in fragment
+
+
+@pytest.mark.django_db
+def test_dashboard_warnings_refused_like_the_dashboard(client, member):
+    client.force_login(member)
+    assert client.get(reverse("reports:dashboard_warnings")).status_code == 403
 
 
 @pytest.mark.django_db
@@ -167,7 +181,7 @@ def test_dashboard_warns_of_stuck_proposal_and_acknowledges_it_with_htmx(client,
     history = stuck.history.model.objects.filter(id=stuck.pk)
     history.update(history_date=timezone.now() - timedelta(days=45))
     client.force_login(staff_admin)
-    page = client.get(reverse("reports:dashboard")).content.decode()
+    page = client.get(reverse("reports:dashboard_warnings")).content.decode()
     key = f"proposal-stuck:{stuck.pk}:dibahas"
     assert key in page and "selama 45 hari" in page
     # Only that one: the other open proposals are recent.

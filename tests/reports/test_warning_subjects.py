@@ -118,7 +118,7 @@ def test_warning_list_bad_filter_value_is_ignored_and_staff_only(client, staff_a
 
 def test_dashboard_groups_warnings_with_counts_linking_to_the_filtered_list(client, staff_admin, city):
     client.force_login(staff_admin)
-    page = client.get(reverse("reports:dashboard")).content.decode()
+    page = client.get(reverse("reports:dashboard_warnings")).content.decode()
     assert f"{reverse('reports:warning_list')}?jenis=proposal-stuck" in page
     assert "Usulan tertahan di satu status" in page
 

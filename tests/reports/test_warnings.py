@@ -152,7 +152,7 @@ def test_warning_summary_counts_equal_the_full_list(client, boards, staff_admin,
     )
     monkeypatch.setattr(views, "WARNINGS_SHOWN", 2)
     client.force_login(staff_admin)
-    dashboard = client.get(reverse("reports:dashboard")).context
+    dashboard = client.get(reverse("reports:dashboard_warnings")).context
     listed = client.get(reverse("reports:warning_list")).context
     assert [(g.kind, g.count, g.open) for g in dashboard["warning_groups"]] == [
         (g.kind, len(g.items), g.open_count) for g in listed["groups"]

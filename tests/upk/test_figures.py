@@ -232,6 +232,50 @@ def test_derived_computes_again_only_the_upk_whose_figures_changed(upk, manager,
     assert computed[2:] == [sorted([upk.pk, other.pk])]
 
 
+# Committed writes, as in production: inside one test transaction that has written, every read of the
+# figures clears the version rows' `bumped_in` mark (figures.read), which changes their `xmin` and so the
+# token, and every read would compute again.
+@pytest.mark.django_db(transaction=True)
+def test_derived_whole_is_computed_again_after_a_posting_or_a_move_of_any_input_upk(
+    upk,
+    manager,
+    portfolio,  # noqa: F811
+    other_bkm,
+):
+    from bkm.models import Kecamatan, Unit
+
+    other = other_bkm.units.get(unit_type="upk")
+    services.settings.upk_setup(upk=other)
+    units = Unit.objects.filter(pk__in=[upk.pk, other.pk])
+    computed = []
+
+    def total():
+        computed.append(1)
+        return sum(
+            s[0].figures.outstanding
+            for s in selectors.portfolio_summary_many(upk_ids=[upk.pk, other.pk], as_of=SEP).values()
+        )
+
+    def read():
+        digest = figures.versions_digest(units, "bkm__kelurahan__kecamatan__name")
+        return figures.derived_whole("test-total", digest, total)
+
+    first = read()
+    assert read() == first and len(computed) == 1  # nothing changed: read back
+    good, _late, _bad = portfolio
+    services.repayments.repayment_record(
+        loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="whole"
+    )
+    assert read() < first and len(computed) == 2  # a posting to one UPK: computed again
+    assert read() and len(computed) == 2
+    # A field named in the digest (the kecamatan the aggregate groups by) changed: computed again.
+    Kecamatan.objects.filter(pk=other_bkm.kelurahan.kecamatan_id).update(name="Kecamatan Baru")
+    read()
+    assert len(computed) == 3
+    # A UPK more or less among the inputs: another digest.
+    assert figures.versions_digest(units.filter(pk=upk.pk)) != figures.versions_digest(units)
+
+
 def test_derived_result_of_a_rolled_back_write_is_never_reused(upk, manager, portfolio):  # noqa: F811
     """The cache is not rolled back with the database: the next write after a rolled-back one must not
     find the result computed under the rolled-back version (versions come from a sequence: never reused)."""
