@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections, transaction
 from django.db.models import (
     Count,
     DateTimeField,
@@ -166,22 +165,7 @@ def proposals_stuck(*, older_than: datetime, proposal_ids: Collection[int] | Non
     qs = proposals_with_status_since().filter(status_since__lt=older_than)  # type: ignore[misc]
     if proposal_ids is not None:
         qs = qs.filter(pk__in=proposal_ids)
-    return _without_jit(qs.order_by("status_since"))
-
-
-def _without_jit(qs: QuerySet[Any]) -> list[Any]:
-    """The rows of `qs` with PostgreSQL's JIT compilation off for the statement's transaction.
-
-    Why: the planner prices the two correlated history look-ups per open proposal high enough
-    (~2,000 proposals at province scale) to JIT-compile the query, which then spends ~75 ms compiling to
-    save nothing on a 2 ms scan (EXPLAIN ANALYZE: JIT 74 ms of 125 ms). Same setting as the ledger's
-    aggregates (upk.selectors._tune_aggregate); no savepoint, so no extra round trips."""
-    connection = connections[qs.db]
-    if connection.vendor != "postgresql":
-        return list(qs)
-    with transaction.atomic(using=qs.db, savepoint=False), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'off', true)")
-        return list(qs)
+    return list(qs.order_by("status_since"))
 
 
 # --- BKMs ---------------------------------------------------------------------

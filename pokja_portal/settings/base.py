@@ -111,6 +111,11 @@ if IS_POSTGRES:
     # pooler (PgBouncer < 1.21) set DATABASE_PREPARE_THRESHOLD to "" to disable.
     _threshold = env("DATABASE_PREPARE_THRESHOLD", default="2")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(_threshold) if _threshold else None
+    # No JIT compilation, on every connection: the portal's statements are short, and where the
+    # planner's estimate crossed jit_above_cost (the ledger aggregate at 200k loans, the stuck-proposal
+    # history look-ups) compiling took 70 ms to 4 s and saved nothing (EXPLAIN ANALYZE,
+    # docs/performance.md). One setting here instead of a SET LOCAL (and its round trips) per query.
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
     # Keep connections between requests (and so their prepared statements);
     # a connection found broken is replaced before use.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)

@@ -283,20 +283,24 @@ def assert_states_match_rebuild(loan_ids=None):
         assert replace(kept[loan_id], valid_from=row.valid_from) == row
 
 
+def test_connections_run_without_jit(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone() == ("off",)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_tune_aggregate_sets_jit_and_parallel_costs_for_the_transaction_only():
+def test_tune_aggregate_sets_parallel_costs_for_the_transaction_only():
     from django.db import transaction
 
-    settings = (
-        "SELECT current_setting('jit'), current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')"
-    )
+    settings = "SELECT current_setting('parallel_setup_cost'), current_setting('parallel_tuple_cost')"
     with connection.cursor() as cursor:
         cursor.execute(settings)
         defaults = cursor.fetchone()
     with transaction.atomic(), connection.cursor() as cursor:
         selectors._tune_aggregate(cursor)
         cursor.execute(settings)
-        assert cursor.fetchone() == ("off", "100", "0.01")
+        assert cursor.fetchone() == ("100", "0.01")
     with connection.cursor() as cursor:
         cursor.execute(settings)
         assert cursor.fetchone() == defaults != ("off", "100", "0.01")
