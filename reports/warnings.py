@@ -420,6 +420,18 @@ def _rows(rule: Callable[[], QuerySet], only: Collection[int] | None, rows: Quer
     return qs.filter(pk__in=only) if only is not None else qs
 
 
+def _judged_status() -> str:
+    """The BKMs the registry providers judge (their rows' querysets filter on it): active ones."""
+    from bkm.models import BKMStatus
+
+    return BKMStatus.AKTIF
+
+
+def _page_bkm(subject: Any) -> bool:
+    """`subject` is a BKM as its page read it (`bkm.selectors.bkm_profile_queryset`: every field, annotated)."""
+    return subject is not None and hasattr(subject, "term_end_min") and hasattr(subject, "board_size")
+
+
 def _no_coordinator_rows() -> QuerySet:
     from .selectors import bkms_without_coordinator
 
@@ -456,11 +468,20 @@ def _incomplete_rows() -> QuerySet:
     return bkms_incomplete_rows()
 
 
-@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows)
-def bkms_incomplete(only: Collection[int] | None = None, rows: QuerySet | None = None) -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows, takes_subject=True)
+def bkms_incomplete(
+    only: Collection[int] | None = None, rows: QuerySet | None = None, subject: Any = None
+) -> Iterable[EarlyWarning]:
+    from .selectors import bkm_missing_fields
     from .selectors import bkms_incomplete as select
 
-    for bkm, missing in select(rows=_rows(_incomplete_rows, only, rows)):
+    found: list[tuple[Any, list[str]]]
+    if _page_bkm(subject):  # judged by the rule itself (`bkm_missing_fields`), without reading it again
+        missing = bkm_missing_fields(subject) if subject.status == _judged_status() else []
+        found = [(subject, missing)] if missing else []
+    else:
+        found = select(rows=_rows(_incomplete_rows, only, rows))
+    for bkm, missing in found:
         yield EarlyWarning(
             # Missing fields in the key: filling some of them raises a fresh warning for the rest.
             key=f"bkm-incomplete:{bkm.pk}:{len(missing)}",
@@ -481,19 +502,12 @@ BOARD_TERM_CODES = {"term_expired": "danger", "term_ending": "warning"}
 BOARD_SHORT_CODES = {"no_board": "danger", "board_small": "warning"}
 
 
-def _board_status() -> str:
-    """The BKMs the board providers judge: active ones."""
-    from bkm.models import BKMStatus
-
-    return BKMStatus.AKTIF
-
-
 def _board_rows(sql_filter: str) -> QuerySet:
     """Active BKMs with the board warning `sql_filter` (bkm.selectors' rule in SQL), in subject order."""
     from bkm.models import BKM
     from bkm.selectors import annotate_bkm_stats, filter_bkms_by_warning
 
-    bkms = BKM.objects.filter(status=_board_status())
+    bkms = BKM.objects.filter(status=_judged_status())
     return filter_bkms_by_warning(annotate_bkm_stats(bkms), sql_filter).order_by("name", "pk")
 
 
@@ -517,8 +531,8 @@ def _board_warnings(
     from bkm.selectors import bkm_warnings
 
     bkms: Iterable[Any]
-    if subject is not None and hasattr(subject, "term_end_min") and hasattr(subject, "board_size"):
-        bkms = [subject] if subject.status == _board_status() else []
+    if _page_bkm(subject):
+        bkms = [subject] if subject.status == _judged_status() else []
     else:
         bkms = _rows(lambda: _board_rows(sql_filter), only, rows)
     for bkm in bkms:

@@ -21,7 +21,7 @@ from tests.factories import BoardMemberFactory, ProposalFactory, SlumAreaFactory
 # this BKM (reports: the board providers judge the page's BKM without reading it again). The city bench
 # database's BKM page: 55 queries before issue 12's pass, 33 after round 1, 16 since its records load
 # on demand.
-BKM_PAGE_MAX_QUERIES = 16
+BKM_PAGE_MAX_QUERIES = 15
 # The records below the fold (`bkm:records`): the BKM with its handover, 8 lists (documents and their
 # versions, proposals, assessments and their scores, audits, RPLP items and their proposals), the history
 # (rows, users), the forum's panels (capacity suggestions, linked threads) and the layout.
