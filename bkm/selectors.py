@@ -379,23 +379,42 @@ def bkm_todo(*, bkm: BKM, on: datetime.date | None = None) -> BKMTodo:
     return BKMTodo(bkm_warnings(bkm, on=on), _missing_document_types(present))
 
 
-def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
-    """A bounded number of queries (about a dozen) whatever the size of the record."""
+@dataclass
+class BKMOverview:
+    """The top of the BKM page: its warnings, board, elections, units, accounts and slum areas."""
+
+    bkm: BKM
+    warnings: list[BKMWarning]
+    board: list[BoardMember]
+    former_board: list[BoardMember]
+    elections: list[Election]
+    units: list[Unit]
+    bank_accounts: list[BankAccount]
+    slum_areas: list[SlumArea]
+    women_share: Decimal | None
+
+
+@dataclass
+class BKMRecords:
+    """The BKM page's records below the fold (loaded on demand): documents, handover, RPLP, proposals,
+    assessments and audits."""
+
+    documents: list[Document]
+    missing_document_types: list[str]
+    handover: Handover | None
+    proposals: list[Proposal]
+    assessments: list[Assessment]
+    audits: list[AuditRecord]
+    rplp: list[RPLPRow]
+
+
+def bkm_overview(*, bkm: BKM, on: datetime.date | None = None) -> BKMOverview:
+    """Five queries with an `annotate_bkm_stats` BKM (six without)."""
     annotated: Any = bkm if hasattr(bkm, "board_size") else bkm_get_annotated(pk=bkm.pk)
     bkm = annotated
     # "-position": koordinator sorts before anggota.
     members = list(bkm.board_members.select_related("election").order_by("-is_active", "-position", "name"))
-    documents = list(
-        bkm.documents.prefetch_related(
-            Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by").order_by("-version"))
-        )
-    )
-    present = {d.doc_type for d in documents}
-    try:
-        handover: Handover | None = bkm.handover  # selected with the BKM by `bkm_profile_queryset`
-    except Handover.DoesNotExist:
-        handover = None
-    return BKMProfile(
+    return BKMOverview(
         bkm=bkm,
         warnings=bkm_warnings(bkm, on=on),
         board=[m for m in members if m.is_active],
@@ -406,15 +425,32 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
                 Prefetch("people", queryset=UnitPerson.objects.order_by("-is_active", "position", "name"))
             )
         ),
-        documents=documents,
-        missing_document_types=_missing_document_types(present),
         bank_accounts=list(bkm.bank_accounts.all()),
-        handover=handover,
         slum_areas=list(
             SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id).prefetch_related(
                 Prefetch("measures", queryset=SlumMeasure.objects.order_by("year"))
             )
         ),
+        women_share=women_share_pct(annotated.women_count, annotated.board_size),
+    )
+
+
+def bkm_records(*, bkm: BKM) -> BKMRecords:
+    """A bounded number of queries (about ten) whatever the size of the record; the handover is read
+    from the BKM when it was selected with it (`bkm_profile_queryset`)."""
+    documents = list(
+        bkm.documents.prefetch_related(
+            Prefetch("versions", queryset=DocumentVersion.objects.select_related("uploaded_by").order_by("-version"))
+        )
+    )
+    try:
+        handover: Handover | None = bkm.handover
+    except Handover.DoesNotExist:
+        handover = None
+    return BKMRecords(
+        documents=documents,
+        missing_document_types=_missing_document_types({d.doc_type for d in documents}),
+        handover=handover,
         proposals=list(bkm.proposals.select_related("opd", "slum_area").order_by("-year", "title")),
         assessments=list(
             bkm.assessments.prefetch_related(
@@ -422,9 +458,16 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
             )
         ),
         audits=list(bkm.audits.select_related("report_document")),
-        women_share=women_share_pct(annotated.women_count, annotated.board_size),
         rplp=rplp_item_rows(bkm.rplp_items.all()),
     )
+
+
+def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
+    """The whole record (the Profil BKM report): the page's overview and its records, about a dozen
+    queries whatever the size of the record."""
+    overview = bkm_overview(bkm=bkm, on=on)
+    records = bkm_records(bkm=overview.bkm)
+    return BKMProfile(**vars(overview), **vars(records))
 
 
 # --- Change history -----------------------------------------------------------------

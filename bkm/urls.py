@@ -11,6 +11,7 @@ urlpatterns = [
     path("pilihan-kelurahan/", views.kelurahan_options, name="kelurahan_options"),
     path("baru/", views.bkm_create, name="create"),
     path("<int:pk>/", views.bkm_detail, name="detail"),
+    path("<int:pk>/catatan/", views.bkm_records, name="records"),
     path("<int:pk>/riwayat/", views.bkm_history, name="history"),
     path("<int:pk>/profil/", views.bkm_edit_profile, name="edit_profile"),
     path("<int:pk>/kontak/", views.bkm_edit_contacts, name="edit_contacts"),

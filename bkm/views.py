@@ -87,6 +87,11 @@ def _get_bkm_for_view(request: HttpRequest, pk: int, *, queryset: Any = None) ->
     return bkm
 
 
+def _htmx_fragment(request: HttpRequest) -> bool:
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.boosted
+
+
 def _bkm_filterset(request: HttpRequest) -> BKMFilterSet:
     """The list's filters over the BKMs the user may see: the page, page 2 and both exports use it."""
     return filterset(BKMFilterSet, request.GET, selectors.bkm_list_with_warnings(user=request.user))
@@ -152,25 +157,22 @@ def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Fetched as the profile reads it (annotated, with its handover): one query, not two.
+    # Fetched as the overview reads it (annotated): one query, not two. The records below the fold
+    # (documents, RPLP, proposals, assessments, audits, history…) load on demand from `bkm_records`.
     bkm = _get_bkm_for_view(request, pk, queryset=selectors.bkm_profile_queryset())
-    profile = selectors.bkm_profile(bkm=bkm)
+    overview = selectors.bkm_overview(bkm=bkm)
     can = perms.editable_parts(request.user, bkm)
     return render(
         request,
         "bkm/bkm_detail.html",
         {
-            "bkm": profile.bkm,
-            "p": profile,
+            "bkm": overview.bkm,
+            "p": overview,
             "can": can,
             # Full NIKs for staff and board editors; other readers see them masked.
             "show_nik": is_staff(request.user) or perms.Part.BOARD in can,
-            "history": selectors.bkm_history(bkm=bkm, limit=15),
-            "slum_aspects": [str(label) for _f, label in SLUM_ASPECTS],
-            "unit_links": unit_links(request.user, profile.units),
-            "can_create_proposal": perms.can_create_proposal(request.user, bkm),
+            "unit_links": unit_links(request.user, overview.units),
             "can_submit": perms.can_submit_for(request.user, bkm),
-            "can_publish": perms.can_publish_documents(request.user),
             # The same map as the public pages (public data only), focused on this kelurahan.
             "map": {
                 "src": reverse("public:map_data"),
@@ -179,6 +181,27 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "bkm_url": reverse("bkm:detail", args=[0]),
                 "kelurahan": bkm.kelurahan_id,
             },
+        },
+    )
+
+
+@login_required
+def bkm_records(request: HttpRequest, pk: int) -> HttpResponse:
+    """The BKM page's records below the fold: the fragment its htmx placeholder loads, or, followed as a
+    plain link, a page of its own. Checked like the BKM page."""
+    bkm = _get_bkm_for_view(
+        request, pk, queryset=BKM.objects.select_related("kelurahan__kecamatan", "handover__berita_acara")
+    )
+    return render(
+        request,
+        "bkm/_bkm_records.html" if _htmx_fragment(request) else "bkm/bkm_records.html",
+        {
+            "bkm": bkm,
+            "p": selectors.bkm_records(bkm=bkm),
+            "can": perms.editable_parts(request.user, bkm),
+            "history": selectors.bkm_history(bkm=bkm, limit=15),
+            "can_create_proposal": perms.can_create_proposal(request.user, bkm),
+            "can_publish": perms.can_publish_documents(request.user),
         },
     )
 

@@ -101,13 +101,19 @@ class _Registry:
     kinds: dict[str, str] = field(default_factory=dict)  # provider name → the one kind it reports, when declared
     # provider name → (kind, its rule as a queryset of subjects, one warning each): see `warning_summary`.
     counted: dict[str, tuple[str, Callable[[], QuerySet]]] = field(default_factory=dict)
+    takes_subject: set[str] = field(default_factory=set)  # providers accepting `subject=` (see collect_warnings)
 
 
 _registry = _Registry()
 
 
 def warning_provider(
-    func: Provider | None = None, *, subject: str = "", kind: str = "", rows: Callable[[], QuerySet] | None = None
+    func: Provider | None = None,
+    *,
+    subject: str = "",
+    kind: str = "",
+    rows: Callable[[], QuerySet] | None = None,
+    takes_subject: bool = False,
 ) -> Any:
     """Register a provider: `@warning_provider(subject="bkm")` (or bare `@warning_provider`, no subject page).
 
@@ -115,7 +121,9 @@ def warning_provider(
     then runs only the providers of that kind, and those that declare none).
     A provider whose warnings are one per row of a queryset names it: `rows` (the rule, a queryset of its
     subjects ordered as the warnings are, one `kind`), and accepts `rows=` (a narrowed or sliced copy) besides
-    `only=`. The dashboard then counts the rule in SQL and builds only the warnings it shows."""
+    `only=`. The dashboard then counts the rule in SQL and builds only the warnings it shows.
+    `takes_subject`: the provider accepts `subject=`, the one subject's object as its page already read it
+    (`collect_warnings(subject=…)`), and judges it instead of reading it again."""
 
     def register(f: Provider) -> Provider:
         name = f"{f.__module__}.{f.__name__}"
@@ -125,6 +133,8 @@ def warning_provider(
             _registry.kinds[name] = kind
         if rows is not None:
             _registry.counted[name] = (kind, rows)
+        if takes_subject:
+            _registry.takes_subject.add(name)
         return f
 
     return register(func) if func is not None else register
@@ -154,10 +164,13 @@ def _reverse(name: str, args: tuple) -> str | None:
         return None
 
 
-def collect_warnings(*, subject_type: str = "", subject_id: int | None = None, kind: str = "") -> list[WarningItem]:
+def collect_warnings(
+    *, subject_type: str = "", subject_id: int | None = None, kind: str = "", subject: Any = None
+) -> list[WarningItem]:
     """All current warnings (or those of one subject, from its type's providers only; or those of one
     `kind`, from the providers of that kind only), unacknowledged first, then by severity; acknowledgements
-    in one query."""
+    in one query. `subject`: the subject `subject_id` names as its page read it (e.g. the BKM page's
+    `annotate_bkm_stats` BKM), handed to the providers that take it so they need not read it again."""
     warnings: list[EarlyWarning] = []
     for name, provider in _registry.providers.items():
         if subject_type and _registry.subjects.get(name) != subject_type:
@@ -166,7 +179,8 @@ def collect_warnings(*, subject_type: str = "", subject_id: int | None = None, k
             continue
         try:
             if subject_type:
-                warnings.extend(w for w in provider(only=[subject_id]) if w.subject_id == subject_id)
+                extra = {"subject": subject} if subject is not None and name in _registry.takes_subject else {}
+                warnings.extend(w for w in provider(only=[subject_id], **extra) if w.subject_id == subject_id)
             else:
                 warnings.extend(provider())
         except Exception:
@@ -387,6 +401,18 @@ def _rows(rule: Callable[[], QuerySet], only: Collection[int] | None, rows: Quer
     return qs.filter(pk__in=only) if only is not None else qs
 
 
+def _judged_status() -> str:
+    """The BKMs the registry providers judge (their rows' querysets filter on it): active ones."""
+    from bkm.models import BKMStatus
+
+    return BKMStatus.AKTIF
+
+
+def _page_bkm(subject: Any) -> bool:
+    """`subject` is a BKM as its page read it (`bkm.selectors.bkm_profile_queryset`: every field, annotated)."""
+    return subject is not None and hasattr(subject, "term_end_min") and hasattr(subject, "board_size")
+
+
 def _no_coordinator_rows() -> QuerySet:
     from .selectors import bkms_without_coordinator
 
@@ -423,11 +449,20 @@ def _incomplete_rows() -> QuerySet:
     return bkms_incomplete_rows()
 
 
-@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows)
-def bkms_incomplete(only: Collection[int] | None = None, rows: QuerySet | None = None) -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows, takes_subject=True)
+def bkms_incomplete(
+    only: Collection[int] | None = None, rows: QuerySet | None = None, subject: Any = None
+) -> Iterable[EarlyWarning]:
+    from .selectors import bkm_missing_fields
     from .selectors import bkms_incomplete as select
 
-    for bkm, missing in select(rows=_rows(_incomplete_rows, only, rows)):
+    found: list[tuple[Any, list[str]]]
+    if _page_bkm(subject):  # judged by the rule itself (`bkm_missing_fields`), without reading it again
+        missing = bkm_missing_fields(subject) if subject.status == _judged_status() else []
+        found = [(subject, missing)] if missing else []
+    else:
+        found = select(rows=_rows(_incomplete_rows, only, rows))
+    for bkm, missing in found:
         yield EarlyWarning(
             # Missing fields in the key: filling some of them raises a fresh warning for the rest.
             key=f"bkm-incomplete:{bkm.pk}:{len(missing)}",
@@ -450,10 +485,10 @@ BOARD_SHORT_CODES = {"no_board": "danger", "board_small": "warning"}
 
 def _board_rows(sql_filter: str) -> QuerySet:
     """Active BKMs with the board warning `sql_filter` (bkm.selectors' rule in SQL), in subject order."""
-    from bkm.models import BKM, BKMStatus
+    from bkm.models import BKM
     from bkm.selectors import annotate_bkm_stats, filter_bkms_by_warning
 
-    bkms = BKM.objects.filter(status=BKMStatus.AKTIF)
+    bkms = BKM.objects.filter(status=_judged_status())
     return filter_bkms_by_warning(annotate_bkm_stats(bkms), sql_filter).order_by("name", "pk")
 
 
@@ -465,21 +500,32 @@ def _board_short_rows() -> QuerySet:
 
 
 def _board_warnings(
-    sql_filter: str, codes: dict[str, str], only: Collection[int] | None, rows: QuerySet | None = None
+    sql_filter: str,
+    codes: dict[str, str],
+    only: Collection[int] | None,
+    rows: QuerySet | None = None,
+    subject: Any = None,
 ) -> Iterable[tuple]:
-    """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors."""
+    """(bkm, registry warning, severity) for active BKMs; one query, rules from bkm.selectors. A `subject`
+    read by its page with `annotate_bkm_stats` is judged as it is, without a query: `sql_filter` only
+    narrows the rows to those `bkm_warnings` (which decides, below) may warn about."""
     from bkm.selectors import bkm_warnings
 
-    for bkm in _rows(lambda: _board_rows(sql_filter), only, rows):
+    bkms: Iterable[Any]
+    if _page_bkm(subject):
+        bkms = [subject] if subject.status == _judged_status() else []
+    else:
+        bkms = _rows(lambda: _board_rows(sql_filter), only, rows)
+    for bkm in bkms:
         for warning in bkm_warnings(bkm):
             if warning.code in codes:
                 yield bkm, warning, codes[warning.code]
 
 
-@warning_provider(subject="bkm", kind="bkm-term")
-def bkm_board_term(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm", kind="bkm-term", takes_subject=True)
+def bkm_board_term(only: Collection[int] | None = None, subject: Any = None) -> Iterable[EarlyWarning]:
     """A BKM whose board term has expired or ends within settings.BKM_TERM_WARNING_DAYS."""
-    for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES, only):
+    for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES, only, subject=subject):
         yield EarlyWarning(
             # The term end is part of the key: a new board's term raises a fresh warning later.
             key=f"bkm-term:{bkm.pk}:{warning.code}:{bkm.term_end_min:%Y-%m-%d}",
@@ -492,11 +538,13 @@ def bkm_board_term(only: Collection[int] | None = None) -> Iterable[EarlyWarning
         )
 
 
-@warning_provider(subject="bkm", kind="bkm-board-short", rows=_board_short_rows)
-def bkm_board_short(only: Collection[int] | None = None, rows: QuerySet | None = None) -> Iterable[EarlyWarning]:
+@warning_provider(subject="bkm", kind="bkm-board-short", rows=_board_short_rows, takes_subject=True)
+def bkm_board_short(
+    only: Collection[int] | None = None, rows: QuerySet | None = None, subject: Any = None
+) -> Iterable[EarlyWarning]:
     """A BKM with no active board or fewer members than settings.BKM_BOARD_SIZE_MIN (one warning a row of
     `_board_short_rows`: NO_BOARD or BOARD_SMALL)."""
-    for bkm, warning, severity in _board_warnings("board_short", BOARD_SHORT_CODES, only, rows):
+    for bkm, warning, severity in _board_warnings("board_short", BOARD_SHORT_CODES, only, rows, subject):
         yield EarlyWarning(
             key=f"bkm-board-short:{bkm.pk}:{warning.code}",
             severity=severity,  # type: ignore[arg-type]

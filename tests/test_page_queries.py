@@ -35,6 +35,7 @@ def _pages(world) -> list[tuple[str, str, str]]:
         ("dashboard warnings", "staff", reverse("reports:dashboard_warnings")),
         ("BKM list", "staff", reverse("bkm:list")),
         ("BKM page", "staff", reverse("bkm:detail", args=[bkm.pk])),
+        ("BKM records", "staff", reverse("bkm:records", args=[bkm.pk])),
         ("proposal list", "staff", reverse("bkm:proposal_list")),
         ("UPK home", "manager", reverse("upk:home", args=[upk.pk])),
         ("KSM", "manager", reverse("upk:ksm_detail", args=[ksm.pk])),

@@ -94,15 +94,18 @@ def run_parameters(run) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def
 
 
 @register.inclusion_tag("reports/_subject_warnings.html", takes_context=True)
-def subject_warnings(context: Any, subject_type: str, subject_id: int, registry: Any = None) -> dict[str, Any]:
+def subject_warnings(
+    context: Any, subject_type: str, subject_id: int, registry: Any = None, subject: Any = None
+) -> dict[str, Any]:
     """The early warnings of one subject (BKM, proposal, UPK) from the providers the dashboard runs, so the
     page a warning opens says what the warning says, and a user who may acknowledge warnings does it there.
     `registry`: the BKM page's own registry warnings (`bkm.selectors.bkm_warnings`) that no provider reports
-    (e.g. women's share) are added to them."""
+    (e.g. women's share) are added to them. `subject`: the subject as the page read it, for the providers
+    that judge it without reading it again (`collect_warnings`)."""
     from core.permissions import is_staff_admin
     from reports.warnings import collect_warnings
 
-    items = collect_warnings(subject_type=subject_type, subject_id=subject_id)
+    items = collect_warnings(subject_type=subject_type, subject_id=subject_id, subject=subject)
     reported = {item.warning.reason for item in items}
     request = context.get("request")
     return {

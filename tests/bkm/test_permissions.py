@@ -117,6 +117,7 @@ def test_edit_pages_coordinator_of_other_bkm_gets_404(client, bkm, other_coordin
         assert client.post(url, {"name": "X"}).status_code == 404, url
     assert client.get(reverse("bkm:detail", args=[bkm.pk])).status_code == 404
     assert client.get(reverse("bkm:history", args=[bkm.pk])).status_code == 404
+    assert client.get(reverse("bkm:records", args=[bkm.pk])).status_code == 404
 
 
 @pytest.mark.django_db
@@ -183,6 +184,7 @@ def test_pages_anonymous_is_redirected_to_login(client, bkm):
 def test_bkm_detail_upk_manager_reads_own_bkm_only(client, bkm, other_bkm, upk_manager):
     client.force_login(upk_manager)
     assert client.get(reverse("bkm:detail", args=[bkm.pk])).status_code == 200
+    assert client.get(reverse("bkm:records", args=[other_bkm.pk])).status_code == 404
     assert client.get(reverse("bkm:detail", args=[other_bkm.pk])).status_code == 404
 
 

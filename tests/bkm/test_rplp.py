@@ -111,7 +111,7 @@ def test_rplp_item_form_coordinator_adds_to_own_bkm_only(client, coordinator, ot
     item = RPLPItem.objects.get(bkm=bkm)
     assert item.budget == Decimal(125_000_000)
     assert client.get(reverse("bkm:rplp_item_create", args=[other_bkm.pk])).status_code == 404
-    page = client.get(reverse("bkm:detail", args=[bkm.pk]))
+    page = client.get(reverse("bkm:records", args=[bkm.pk]))
     assert "Drainase RT 04" in page.content.decode()
     assert "Direncanakan" in page.content.decode()
 

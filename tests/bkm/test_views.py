@@ -246,7 +246,7 @@ def test_handover_form_takes_rupiah_by_class(client, bkm, staff_admin):
     assert response.status_code == 302
     handover = Handover.objects.get(bkm=bkm)
     assert handover.asset_total == Decimal(1_500_000 + 250_000_000 + 75_000_000 + 1_000_000_000)
-    page = client.get(reverse("bkm:detail", args=[bkm.pk])).content.decode()
+    page = client.get(reverse("bkm:records", args=[bkm.pk])).content.decode()
     assert "Rp 1.326.500.000" in page
 
 

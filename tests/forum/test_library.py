@@ -222,7 +222,7 @@ def test_bkm_page_shows_suggestions_with_bounded_queries(
     make_training(staff_admin, codes=["sumberdaya-keuangan"], title="Pelatihan pembukuan")
     _assess(bkm, {"sumberdaya-keuangan": 45})
     client.force_login(member)
-    url = reverse("bkm:detail", args=[bkm.pk])
+    url = reverse("bkm:records", args=[bkm.pk])
     with django_assert_max_num_queries(60) as before:
         html = client.get(url).content.decode()
     assert "Saran peningkatan kapasitas" in html and "Templat pembukuan" in html and "Pelatihan pembukuan" in html

@@ -25,7 +25,7 @@ def test_bkm_page_lists_only_linked_threads_the_viewer_may_read(
     hidden = ThreadFactory(category=general, bkm=bkm, title="Utas yang disembunyikan", is_hidden=True)
     for user in (member, upk_manager, staff_viewer):
         client.force_login(user)
-        html = client.get(reverse("bkm:detail", args=[bkm.pk])).content.decode()
+        html = client.get(reverse("bkm:records", args=[bkm.pk])).content.decode()
         allowed = {t.title for t in threads_linked_to(user=user, bkm=bkm)}
         assert open_thread.title in allowed
         for thread in (open_thread, kecamatan_thread, hidden):

@@ -76,7 +76,7 @@ def test_documents_are_public_only_when_staff_publish_them(bkm, client, staff_ad
     client.force_login(staff_viewer)
     assert client.post(toggle, {"published": "1"}).status_code == 403
     client.force_login(staff_admin)
-    assert 'data-testid="publish-toggle"' in client.get(reverse("bkm:detail", args=[bkm.pk])).content.decode()
+    assert 'data-testid="publish-toggle"' in client.get(reverse("bkm:records", args=[bkm.pk])).content.decode()
     assert client.post(toggle, {"published": "1"}).status_code == 302
     document.refresh_from_db()
     assert document.published

@@ -208,3 +208,14 @@ def test_dashboard_all_warnings_opens_the_warnings_list(client, staff_admin, cit
     assert response["Location"] == f"{reverse('reports:warning_list')}?jenis=proposal-stuck"
     response = client.get(reverse("reports:dashboard"), {"peringatan": "semua", "jenis": "<x>"})
     assert response["Location"] == reverse("reports:warning_list")
+
+
+def test_collect_warnings_of_a_subject_read_by_its_page_are_those_read_again(staff_admin, city):
+    from bkm.selectors import bkm_get_annotated
+
+    for bkm in city["bkms"]:
+        again = [(i.warning.key, i.warning.reason) for i in collect_warnings(subject_type="bkm", subject_id=bkm.pk)]
+        given = collect_warnings(subject_type="bkm", subject_id=bkm.pk, subject=bkm_get_annotated(pk=bkm.pk))
+        assert [(i.warning.key, i.warning.reason) for i in given] == again
+    kinds = {i.warning.kind for i in collect_warnings(subject_type="bkm", subject_id=city["bkms"][0].pk)}
+    assert {"bkm-term", "bkm-board-short"} & kinds  # the providers that take the subject have something to say
