@@ -145,6 +145,8 @@ def key_pages() -> list[dict]:
         ("dashboard warnings", "staff", reverse("reports:dashboard_warnings")),
         ("BKM list", "staff", reverse("bkm:list")),
         ("BKM page", "staff", reverse("bkm:detail", args=[member.bkm_id])),
+        # Its lower sections (documents, RPLP, proposals, history…), loaded by htmx once the page is shown.
+        ("BKM records", "staff", reverse("bkm:records", args=[member.bkm_id])),
         ("proposal list", "staff", reverse("bkm:proposal_list")),
         ("UPK home", "manager", reverse("upk:home", args=[upk.pk])),
         ("KSM", "manager", reverse("upk:ksm_detail", args=[ksm.pk])),
