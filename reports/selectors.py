@@ -10,6 +10,8 @@ go through `bkm.permissions.filter_proposals_for`.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -577,32 +579,26 @@ def upk_label(unit: Any) -> str:
     return f"UPK {unit.bkm.name}"
 
 
-# The PortfolioFigures fields that add up over UPKs (KSMs belong to one UPK, so counts add up too).
-_SUMMED_FIELDS = (
-    "outstanding",
-    "active_ksm",
-    "at_risk_ksm",
-    "at_risk_outstanding",
-    "at_risk_arrears_pokok",
-    "due_total",
-    "paid_on_due",
-    "income_ytd",
-    "cost_ytd",
-    "capital",
-)
+@functools.cache
+def _summed_fields() -> tuple[str, ...]:
+    """Every PortfolioFigures field but its date: they all add up over UPKs (KSMs belong to one UPK, so
+    counts add up too). Read from the dataclass, so a field added there is summed here."""
+    from upk.selectors import PortfolioFigures
+
+    return tuple(f.name for f in dataclasses.fields(PortfolioFigures) if f.name != "as_of")
 
 
 def aggregate_figures(figures: list[Any], as_of: Any) -> Any:
     """Sum of UPKs' PortfolioFigures."""
-    return _summed_figures([tuple(getattr(f, name) for name in _SUMMED_FIELDS) for f in figures], as_of)
+    return _summed_figures([tuple(getattr(f, name) for name in _summed_fields()) for f in figures], as_of)
 
 
 def _summed_figures(rows: list[tuple[int, ...]], as_of: Any) -> Any:
-    """PortfolioFigures of the sum of `_SUMMED_FIELDS` tuples."""
+    """PortfolioFigures of the sum of `_summed_fields()` tuples."""
     from upk.selectors import PortfolioFigures
 
     total = PortfolioFigures(as_of)
-    for name, value in zip(_SUMMED_FIELDS, (sum(col) for col in zip(*rows, strict=True)), strict=False):
+    for name, value in zip(_summed_fields(), (sum(col) for col in zip(*rows, strict=True)), strict=False):
         setattr(total, name, value)
     return total
 
@@ -900,7 +896,7 @@ def _snapshot_shares(upk_ids: list[int], as_of: Any) -> dict[int, _ShareOfSnapsh
 
     return {
         upk_id: (
-            tuple(getattr(ind.figures, name) for name in _SUMMED_FIELDS),
+            tuple(getattr(ind.figures, name) for name in _summed_fields()),
             tuple((b.loans, b.outstanding, b.required) for b in kol.buckets),
             kol.required_reserve,
             kol.booked_reserve,
