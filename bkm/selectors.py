@@ -558,6 +558,8 @@ def _history_rows(sources: list[tuple[Any, str, list[Any]]]) -> list[list[dict[s
     """
     from .models import AssessmentAspect
 
+    if connection.vendor != "postgresql":
+        return _history_rows_portable(sources)
     parts: list[str] = []
     params: list[Any] = []
     for index, (hist_model, condition, condition_params) in enumerate(sources):
@@ -575,6 +577,31 @@ def _history_rows(sources: list[tuple[Any, str, list[Any]]]) -> list[list[dict[s
             rows[src].append(json.loads(text, parse_float=Decimal))
     for source_rows in rows:
         source_rows.sort(key=lambda r: (r["id"], r["history_id"]))
+    return rows
+
+
+def _history_rows_portable(sources: list[tuple[Any, str, list[Any]]]) -> list[list[dict[str, Any]]]:
+    """`_history_rows` elsewhere than PostgreSQL (the embedded SQLite demo has no `to_jsonb`): one
+    query per source, each row as the same dict (the history date as ISO text, as JSON gives it)."""
+    from .models import AssessmentAspect
+
+    rows: list[list[dict[str, Any]]] = []
+    for hist_model, condition, condition_params in sources:
+        extra = ""
+        if hist_model.instance_type is AssessmentScore:
+            extra = (
+                f", (SELECT a.name FROM {AssessmentAspect._meta.db_table} a WHERE a.id = h.aspect_id) AS aspect_name"  # noqa: S608 - names from the models
+            )
+        table = hist_model._meta.db_table
+        source_rows = []
+        for obj in hist_model.objects.raw(f"SELECT h.*{extra} FROM {table} h WHERE {condition}", condition_params):  # noqa: S608
+            row = {f.attname: getattr(obj, f.attname) for f in hist_model._meta.concrete_fields}
+            row["history_date"] = obj.history_date.isoformat()
+            if extra:
+                row["aspect_name"] = getattr(obj, "aspect_name", None)
+            source_rows.append(row)
+        source_rows.sort(key=lambda r: (r["id"], r["history_id"]))
+        rows.append(source_rows)
     return rows
 
 
