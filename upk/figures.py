@@ -271,7 +271,10 @@ def derived(name: str, versions: Mapping[int, str], compute: Callable[[list[int]
 def versions_digest(units: QuerySet, *fields: str) -> str:
     """One hash of every unit of `units` with its `fields` and figures version token (`with_versions`):
     one query answering one row, instead of reading every UPK's token to look its results up. Any write
-    to a UPK's figures' inputs (its version), a UPK added or removed, or a change to `fields` changes it."""
+    to a UPK's figures' inputs (its version), a UPK added or removed, or a change to `fields` changes it.
+    Without stored figures (SQLite: no md5/string_agg either) nothing is kept, so there is no digest."""
+    if not enabled():
+        return ""
     qs = with_versions(units).order_by().values_list("pk", *fields, "figures_version")
     sql, params = qs.query.get_compiler(using=qs.db).as_sql()
     statement = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ({sql}) AS t"  # noqa: S608 - the ORM's SQL, params apart
