@@ -46,7 +46,12 @@ from pathlib import Path
 from bench import db
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALES = {"city": "pokja_bench_pages_city", "province": "pokja_bench_pages_province"}
+# A copy of a scale's database can be measured instead (one per engineer on a shared host):
+# POKJA_BENCH_PAGES_CITY_DB / POKJA_BENCH_PAGES_PROVINCE_DB name it.
+SCALES = {
+    scale: os.environ.get(f"POKJA_BENCH_PAGES_{scale.upper()}_DB", f"pokja_bench_pages_{scale}")
+    for scale in ("city", "province")
+}
 PROVINCE_BKMS = 1000
 PROVINCE_POSTS = 200_000
 ROLES = {"staff": "staf", "manager": "manajer", "member": "anggota"}
