@@ -126,3 +126,13 @@ class WorkerHeartbeat(models.Model):
     name = models.CharField(max_length=50, primary_key=True)
     beat_at = models.DateTimeField()
     worker = models.CharField(max_length=255, blank=True)
+
+
+class DataVersion(models.Model):
+    """A number per named set of tables, raised by PostgreSQL triggers on every write to them
+    (`core.versions`): a result kept in the cache under the number it was computed at is current
+    while the number is. Numbers come from one sequence, so none is ever given twice (not even by a
+    rise that was rolled back, which the cache never sees)."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    version = models.BigIntegerField()

@@ -19,6 +19,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from core import versions
+
 from . import permissions as perms
 from .models import (
     Attachment,
@@ -33,6 +35,10 @@ from .models import (
     ThreadRead,
     ThreadWatch,
 )
+
+# The data version of notifications and of the post and thread fields that decide whether a notified
+# post is visible (migration 0007).
+UNREAD_VERSION = "forum_unread"
 
 
 def categories_for_index(*, user: Any) -> list[Category]:
@@ -154,7 +160,14 @@ def notifications_for(*, user: Any) -> QuerySet[Notification]:
 
 
 def unread_notification_count(*, user: Any) -> int:
-    return notifications_for(user=user).filter(read_at__isnull=True).count()
+    """Shown by every page's navigation: kept per user in the cache while neither their grants
+    (`forum_access`) nor any notification or post visibility (`forum_unread`) changed (migration
+    0007); building the query costs more than running it."""
+    return versions.kept(
+        (perms.ACCESS_VERSION, UNREAD_VERSION),
+        f"unread:{perms.access_key(user)}",
+        lambda: notifications_for(user=user).filter(read_at__isnull=True).count(),
+    )
 
 
 def digest_posts(*, user: Any, since: Any) -> QuerySet[Post]:

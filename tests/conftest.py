@@ -30,11 +30,13 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture(autouse=True)
 def _public_cache_generation():
+    from core.versions import forget
     from public.cache import invalidate
     from upk.figures import derived_forget
 
     invalidate()
     derived_forget()  # results kept per UPK and figures version: test databases reuse both
+    forget()  # the same for results kept per data version (core.versions)
 
 
 # --- Reference data ------------------------------------------------------------

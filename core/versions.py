@@ -1,0 +1,107 @@
+"""Results kept in the cache (Redis) for as long as their inputs are unchanged.
+
+A *data version* is a number per name, raised by PostgreSQL triggers on every write to the tables a
+result reads (`triggers_sql`, attached by the migration of the app that owns the result; the number
+lives in `core.DataVersion`). `kept(name, key, compute)` reads the number, then the cache: a result
+stored under the current number is the one `compute()` would give now, so it is returned; otherwise
+it is computed and stored. The number is read before computing, so a write meanwhile only costs a
+second computation. Numbers come from one sequence: none is ever given twice, not even by a rise
+that was rolled back, which the cache (no rollback reaches it) never sees.
+
+The rule stays in `compute` (the usual selectors or permission functions); only its result is kept.
+Without triggers (SQLite, the embedded demo) or without a reachable cache, everything is computed.
+
+Writes to the same set of tables queue on the version row until they commit (the trigger updates
+it), which is why the triggers only fire on the columns a result depends on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.cache import cache
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+GENERATION_KEY = "core:versions:generation"
+KEPT_SECONDS = 24 * 3600
+
+
+def version(*names: str) -> str | None:
+    """The current numbers of `names`, as one token; None where nothing may be kept (no triggers, or
+    one of them never written)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), string_agg(version::text, '.' ORDER BY name) FROM core_dataversion WHERE name = ANY(%s)",
+            [list(names)],
+        )
+        found, token = cursor.fetchone()
+    return token if found == len(set(names)) else None
+
+
+def kept(names: str | tuple[str, ...], key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept under the current version of `names` (one name, or several when the result
+    reads the tables of each) and `key` (everything else the result depends on: the user's fields,
+    the language…)."""
+    names = (names,) if isinstance(names, str) else names
+    token = version(*names)
+    if token is None:
+        return compute()
+    entry = f"core:kept:{'+'.join(names)}:{token}:{key}"
+    try:
+        found = cache.get_many([GENERATION_KEY, entry])
+    except Exception:  # the cache down: compute, as without one
+        logger.warning("Kept results unavailable", exc_info=True)
+        return compute()
+    generation = found.get(GENERATION_KEY)
+    stored = found.get(entry)
+    if generation is not None and stored is not None and stored[0] == generation:
+        return stored[1]
+    result = compute()
+    try:
+        if generation is None:
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            generation = cache.get(GENERATION_KEY, 1)
+        cache.set(entry, (generation, result), KEPT_SECONDS)
+    except Exception:
+        logger.warning("Result not kept (computed again next time)", exc_info=True)
+    return result
+
+
+def forget(**_kwargs: object) -> None:
+    """Every kept result is stale from now on: after `migrate` (a deploy whose code may compute
+    differently, or a restored database whose numbers start again) and between tests."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.add(GENERATION_KEY, 2, timeout=None)
+
+
+def triggers_sql(name: str, table: str, *, columns: tuple[str, ...] = ()) -> str:
+    """SQL raising `name` on every write to `table`; with `columns`, inserts and deletes raise it, and
+    updates only when one of `columns` really changed (a row trigger with a WHEN: saving a row
+    rewrites every column)."""
+    base = f"{name}_{table}"[:50]
+    if not columns:
+        return (
+            f"CREATE TRIGGER {base}_v AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION core_dataversion_bump('{name}');"
+        )
+    changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
+    return (
+        f"CREATE TRIGGER {base}_vs AFTER INSERT OR DELETE OR TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION core_dataversion_bump('{name}');"
+        f"CREATE TRIGGER {base}_vr AFTER UPDATE ON {table} FOR EACH ROW WHEN ({changed}) "
+        f"EXECUTE FUNCTION core_dataversion_bump('{name}');"
+    )
+
+
+def drop_triggers_sql(name: str, table: str) -> str:
+    base = f"{name}_{table}"[:50]
+    return "".join(f"DROP TRIGGER IF EXISTS {base}_{s} ON {table};" for s in ("v", "vs", "vr"))
