@@ -138,14 +138,22 @@ def _count_subquery(qs: QuerySet[Any]) -> Coalesce:
 
 
 def annotate_bkm_stats(qs: QuerySet[BKM]) -> QuerySet[BKM]:
-    """Board size, women, earliest term end, coordinator, handover: one SQL query."""
+    """Board size, women, earliest term end, coordinator, handover: one SQL query. The kelurahan comes
+    without its boundary (GeoJSON: kilobytes a kelurahan once real boundaries are loaded, decoded for
+    every row of a list that only shows its name)."""
     active = _active_board()
-    return qs.select_related("kelurahan__kecamatan").annotate(
-        board_size=_count_subquery(active),
-        women_count=_count_subquery(active.filter(gender=Gender.PEREMPUAN)),
-        term_end_min=Subquery(active.order_by("term_end").values("term_end")[:1]),
-        coordinator_name=Subquery(active.filter(position=BoardPosition.KOORDINATOR).order_by("pk").values("name")[:1]),
-        handover_done=Exists(Handover.objects.filter(bkm=OuterRef("pk"))),
+    return (
+        qs.select_related("kelurahan__kecamatan")
+        .defer("kelurahan__boundary")
+        .annotate(
+            board_size=_count_subquery(active),
+            women_count=_count_subquery(active.filter(gender=Gender.PEREMPUAN)),
+            term_end_min=Subquery(active.order_by("term_end").values("term_end")[:1]),
+            coordinator_name=Subquery(
+                active.filter(position=BoardPosition.KOORDINATOR).order_by("pk").values("name")[:1]
+            ),
+            handover_done=Exists(Handover.objects.filter(bkm=OuterRef("pk"))),
+        )
     )
 
 
@@ -428,9 +436,9 @@ def bkm_overview(*, bkm: BKM, on: datetime.date | None = None) -> BKMOverview:
         ),
         bank_accounts=list(bkm.bank_accounts.all()),
         slum_areas=list(
-            SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id).prefetch_related(
-                Prefetch("measures", queryset=SlumMeasure.objects.order_by("year"))
-            )
+            SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id)
+            .defer("geometry")  # the page's map reads it from the map data, not from here
+            .prefetch_related(Prefetch("measures", queryset=SlumMeasure.objects.order_by("year")))
         ),
         women_share=women_share_pct(annotated.women_count, annotated.board_size),
     )
@@ -452,7 +460,9 @@ def bkm_records(*, bkm: BKM) -> BKMRecords:
         documents=documents,
         missing_document_types=_missing_document_types({d.doc_type for d in documents}),
         handover=handover,
-        proposals=list(bkm.proposals.select_related("opd", "slum_area").order_by("-year", "title")),
+        proposals=list(
+            bkm.proposals.select_related("opd", "slum_area").defer("slum_area__geometry").order_by("-year", "title")
+        ),
         assessments=list(
             bkm.assessments.prefetch_related(
                 Prefetch("scores", queryset=AssessmentScore.objects.select_related("aspect"))
@@ -696,8 +706,11 @@ def _object_label(row: dict[str, Any], instance_model: Any) -> str:
 
 def proposal_list(*, user: Any) -> QuerySet[Proposal]:
     """The proposals the user may see (`filters.ProposalFilterSet` narrows it), with the time of the last step."""
-    qs = filter_proposals_for(user, Proposal.objects.all()).select_related(
-        "bkm", "opd", "kelurahan__kecamatan", "slum_area"
+    # Without the kelurahan's boundary and the slum area's delineation (GeoJSON the lists never show).
+    qs = (
+        filter_proposals_for(user, Proposal.objects.all())
+        .select_related("bkm", "opd", "kelurahan__kecamatan", "slum_area")
+        .defer("kelurahan__boundary", "slum_area__geometry")
     )
     # Time of the last step, for "stuck in one status" warnings of the dashboard.
     last_step = ProposalEvent.objects.filter(proposal=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
