@@ -11,7 +11,7 @@ and shown as the field's error, never a 500.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -105,7 +105,7 @@ class QuickSelect(forms.Select):
             has_selected = has_selected or selected
             options.append(
                 f'  <option value="{conditional_escape(text)}"{" selected" if selected else ""}>'
-                f"{conditional_escape(label)}</option>"
+                f"{conditional_escape(cast(str, label))}</option>"
             )
         final_attrs = self.build_attrs(self.attrs, attrs)
         body = "\n".join(options)
