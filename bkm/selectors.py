@@ -18,6 +18,7 @@ list of warnings.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -137,14 +138,22 @@ def _count_subquery(qs: QuerySet[Any]) -> Coalesce:
 
 
 def annotate_bkm_stats(qs: QuerySet[BKM]) -> QuerySet[BKM]:
-    """Board size, women, earliest term end, coordinator, handover: one SQL query."""
+    """Board size, women, earliest term end, coordinator, handover: one SQL query. The kelurahan comes
+    without its boundary (GeoJSON: kilobytes a kelurahan once real boundaries are loaded, decoded for
+    every row of a list that only shows its name)."""
     active = _active_board()
-    return qs.select_related("kelurahan__kecamatan").annotate(
-        board_size=_count_subquery(active),
-        women_count=_count_subquery(active.filter(gender=Gender.PEREMPUAN)),
-        term_end_min=Subquery(active.order_by("term_end").values("term_end")[:1]),
-        coordinator_name=Subquery(active.filter(position=BoardPosition.KOORDINATOR).order_by("pk").values("name")[:1]),
-        handover_done=Exists(Handover.objects.filter(bkm=OuterRef("pk"))),
+    return (
+        qs.select_related("kelurahan__kecamatan")
+        .defer("kelurahan__boundary")
+        .annotate(
+            board_size=_count_subquery(active),
+            women_count=_count_subquery(active.filter(gender=Gender.PEREMPUAN)),
+            term_end_min=Subquery(active.order_by("term_end").values("term_end")[:1]),
+            coordinator_name=Subquery(
+                active.filter(position=BoardPosition.KOORDINATOR).order_by("pk").values("name")[:1]
+            ),
+            handover_done=Exists(Handover.objects.filter(bkm=OuterRef("pk"))),
+        )
     )
 
 
@@ -427,9 +436,9 @@ def bkm_overview(*, bkm: BKM, on: datetime.date | None = None) -> BKMOverview:
         ),
         bank_accounts=list(bkm.bank_accounts.all()),
         slum_areas=list(
-            SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id).prefetch_related(
-                Prefetch("measures", queryset=SlumMeasure.objects.order_by("year"))
-            )
+            SlumArea.objects.filter(kelurahan_id=bkm.kelurahan_id)
+            .defer("geometry")  # the page's map reads it from the map data, not from here
+            .prefetch_related(Prefetch("measures", queryset=SlumMeasure.objects.order_by("year")))
         ),
         women_share=women_share_pct(annotated.women_count, annotated.board_size),
     )
@@ -451,7 +460,9 @@ def bkm_records(*, bkm: BKM) -> BKMRecords:
         documents=documents,
         missing_document_types=_missing_document_types({d.doc_type for d in documents}),
         handover=handover,
-        proposals=list(bkm.proposals.select_related("opd", "slum_area").order_by("-year", "title")),
+        proposals=list(
+            bkm.proposals.select_related("opd", "slum_area").defer("slum_area__geometry").order_by("-year", "title")
+        ),
         assessments=list(
             bkm.assessments.prefetch_related(
                 Prefetch("scores", queryset=AssessmentScore.objects.select_related("aspect"))
@@ -509,6 +520,13 @@ def _display(model_field: Any, value: Any) -> str:
     return str(value)
 
 
+@functools.cache
+def _history_model(model: Any) -> Any:
+    """`model.history.model`, looked up once: simple_history's `history` descriptor builds a new manager
+    class on every access (~0.1 ms; fifteen per BKM history read)."""
+    return model.history.model
+
+
 def _history_sources(bkm: BKM) -> list[tuple[Any, str, list[Any]]]:
     """Each historical model of the registry and the SQL condition (on its table, aliased `h`) of
     its rows that belong to this BKM: the BKM's own records by their `bkm` column, those under
@@ -518,15 +536,15 @@ def _history_sources(bkm: BKM) -> list[tuple[Any, str, list[Any]]]:
         return str(model._meta.get_field(name).column)
 
     def own(model: Any) -> tuple[Any, str, list[Any]]:
-        return model.history.model, f"h.{column(model, 'bkm')} = %s", [bkm.pk]
+        return _history_model(model), f"h.{column(model, 'bkm')} = %s", [bkm.pk]
 
     def under(model: Any, parent_field: str) -> tuple[Any, str, list[Any]]:
         parent = model._meta.get_field(parent_field).related_model
         sql = f"h.{column(model, parent_field)} IN (SELECT id FROM {parent._meta.db_table} WHERE {column(parent, 'bkm')} = %s)"  # noqa: S608, E501 - names from the models
-        return model.history.model, sql, [bkm.pk]
+        return _history_model(model), sql, [bkm.pk]
 
     return [
-        (BKM.history.model, "h.id = %s", [bkm.pk]),
+        (_history_model(BKM), "h.id = %s", [bkm.pk]),
         own(BoardMember),
         own(Election),
         own(Unit),
@@ -688,8 +706,11 @@ def _object_label(row: dict[str, Any], instance_model: Any) -> str:
 
 def proposal_list(*, user: Any) -> QuerySet[Proposal]:
     """The proposals the user may see (`filters.ProposalFilterSet` narrows it), with the time of the last step."""
-    qs = filter_proposals_for(user, Proposal.objects.all()).select_related(
-        "bkm", "opd", "kelurahan__kecamatan", "slum_area"
+    # Without the kelurahan's boundary and the slum area's delineation (GeoJSON the lists never show).
+    qs = (
+        filter_proposals_for(user, Proposal.objects.all())
+        .select_related("bkm", "opd", "kelurahan__kecamatan", "slum_area")
+        .defer("kelurahan__boundary", "slum_area__geometry")
     )
     # Time of the last step, for "stuck in one status" warnings of the dashboard.
     last_step = ProposalEvent.objects.filter(proposal=OuterRef("pk")).order_by("-at", "-pk").values("at")[:1]
