@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bkm.models import BKM, OPD, Proposal
+from core.widgets import QuickSelect
 
 from .models import Category, FollowUpStatus, Meeting, ReportOutcome, RSVPResponse, WatchLevel
 
@@ -98,7 +99,9 @@ class CloseReportForm(forms.Form):
 
 class WatchForm(forms.Form):
     level = forms.ChoiceField(
-        choices=WatchLevel.choices, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+        # On every thread page: written without the template engine (core.widgets).
+        choices=WatchLevel.choices,
+        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
     )
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.template import Context, Template
 from django.urls import reverse
 
 from forum import services
 from forum.models import ModerationLog, Notification, Post, Thread, ThreadRead
+from forum.views import thread_detail
 from tests.factories import UserFactory
 from tests.forum.factories import PostFactory, ThreadFactory
 
@@ -75,6 +78,25 @@ def test_quote_prefills_reply_box(client, member, general):
     client.force_login(member)
     html = client.get(reverse("forum:thread", args=[thread.pk]), {"quote": post.pk}).content.decode()
     assert "&gt; Kalimat asli" in html
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"page": "1"}, {"quote": "1", "page": "1"}, {"x": "987654321", "page": "1"}, {"q": "a b&c"}]
+)
+def test_quote_links_are_the_pages_query_string_with_quote(rf, member, general, query):
+    """Each post's "Kutip" link is what {% querystring quote=post.pk %} writes for the page's own query."""
+    thread = services.thread_create(user=member, category=general, title="Kutipan", source="Satu")
+    reply = services.post_reply(user=member, thread=thread, source="Dua")
+    request = rf.get(reverse("forum:thread", args=[thread.pk]), query)
+    request.user = member
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    html = thread_detail(request, pk=thread.pk).content.decode()
+    tag = Template("{% querystring quote=pk %}")
+    for post in (thread.posts.get(pk=reply.pk), thread.posts.order_by("pk").first()):
+        context = Context({"pk": post.pk})
+        context.request = request
+        assert f'<a href="{tag.render(context)}#reply">' in html  # the tag's output, escaped as in the page
 
 
 def test_locked_thread_page_has_no_reply_form(client, member, staff_admin, general):

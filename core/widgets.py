@@ -1,0 +1,77 @@
+"""Form widgets that write their HTML in Python: the same HTML as Django's widget templates.
+
+Django renders each widget through its template engine — a `<select>` is select.html, one
+select_option.html per option and an attrs.html for each of them: ~0.7–1 ms for a small filter
+select here, 2–3 ms for a list's filter row on every view of the page. These widgets build the same
+context (`get_context`, so ids, `selected`, `required` and the attributes are Django's own) and
+write the markup of those templates directly. A widget whose template was changed is rendered by
+its template as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
+
+
+def _text(value: Any) -> str:
+    """`{{ value }}` in an autoescaping template: local time, localised, escaped."""
+    value = localize(template_localtime(value))
+    return str(conditional_escape(value if isinstance(value, str) else str(value)))
+
+
+def _attr(value: Any) -> str:
+    """`{{ value|stringformat:'s' }}`: as text, escaped unless already safe."""
+    return str(conditional_escape(value if isinstance(value, SafeString) else str(value)))
+
+
+def _attrs(attrs: dict[str, Any]) -> str:
+    """django/forms/widgets/attrs.html."""
+    return "".join(
+        f" {_text(name)}" if value is True else f' {_text(name)}="{_attr(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class QuickSelect(forms.Select):
+    """`forms.Select` rendered without the template engine (select.html, select_option.html)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        if (self.template_name, self.option_template_name) != (
+            forms.Select.template_name,
+            forms.Select.option_template_name,
+        ):
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                out.append(f'\n  <optgroup label="{_text(group_name)}">')
+            for option in group_choices:
+                out.append(
+                    f'\n  <option value="{_attr(option["value"])}"{_attrs(option["attrs"])}>'
+                    f"{_text(option['label'])}</option>\n"  # select_option.html ends with a newline
+                )
+            if group_name:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # noqa: S308 - every value escaped above
+
+
+class QuickTextInput(forms.TextInput):
+    """`forms.TextInput` rendered without the template engine (input.html)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        if self.template_name != forms.TextInput.template_name:
+            return super().render(name, value, attrs, renderer)
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{_attr(widget["value"])}"'
+        return mark_safe(  # noqa: S308 - every value escaped
+            f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+        )
