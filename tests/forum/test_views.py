@@ -212,3 +212,15 @@ def test_user_deactivate_view_is_staff_work(client, category_moderator, member, 
     client.post(reverse("forum:user_deactivate", args=[member.pk]), {"reason": "Akun dipakai spam"})
     client.force_login(category_moderator)
     assert "Akun dipakai spam" not in client.get(reverse("forum:moderation_log")).content.decode()
+
+
+def test_post_anchor_is_the_post_redirect_target_for_large_ids(client, member, general):
+    """post_redirect sends the reader to #post-<id>; the article's id must be that id unformatted
+    (USE_THOUSAND_SEPARATOR wrote post-123.456 for a six-digit id)."""
+    thread = ThreadFactory(category=general, author=member)
+    PostFactory(thread=thread, author=member, id=123456)
+    client.force_login(member)
+    redirect = client.get(reverse("forum:post_redirect", args=[123456]))
+    assert redirect.url.endswith("#post-123456")
+    page = client.get(redirect.url.split("#")[0]).content.decode()
+    assert 'id="post-123456"' in page
