@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from . import permissions as perms
@@ -92,7 +93,7 @@ def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
 def threads_for_reader(*, user: Any) -> QuerySet[Thread]:
     """Threads `user` may read, each with the user's read watermark (`last_read_at`, None if never read),
     watch level (`watch_level`, None if never set) and the thread's meeting when the user may see it
-    (`shown_meeting_id`, `shown_meeting_title`, None otherwise): the thread page reads them in one query."""
+    (`shown_meeting`: {"pk", "title"}, None otherwise): the thread page reads them in one query."""
     last_read = ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[:1]
     level = ThreadWatch.objects.filter(user=user, thread=OuterRef("pk")).values("level")[:1]
     visible_meetings = perms.filter_visible_meetings(user, Meeting.objects.all()).values("pk")
@@ -103,8 +104,7 @@ def threads_for_reader(*, user: Any) -> QuerySet[Thread]:
         .annotate(
             last_read_at=Subquery(last_read),
             watch_level=Subquery(level),
-            shown_meeting_id=Subquery(meeting.values("pk")[:1]),
-            shown_meeting_title=Subquery(meeting.values("title")[:1]),
+            shown_meeting=Subquery(meeting.values(json=JSONObject(pk="pk", title="title"))[:1]),
         )
     )
 

@@ -225,11 +225,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "move_form": move_form,
             "last_read": last_read,
             "has_new": last_read is not None and thread.last_post_at > last_read,
-            "meeting": (
-                {"pk": thread.shown_meeting_id, "title": thread.shown_meeting_title}  # type: ignore[attr-defined]
-                if thread.shown_meeting_id is not None  # type: ignore[attr-defined]
-                else None
-            ),
+            "meeting": thread.shown_meeting,  # type: ignore[attr-defined]
         },
     )
 
