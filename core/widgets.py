@@ -64,14 +64,38 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(out))  # noqa: S308 - every value escaped above
 
 
+def _input(widget: dict[str, Any]) -> SafeString:
+    """django/forms/widgets/input.html."""
+    shown = "" if widget["value"] is None else f' value="{_attr(widget["value"])}"'
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
+    )
+
+
 class QuickTextInput(forms.TextInput):
-    """`forms.TextInput` rendered without the template engine (input.html)."""
+    """`forms.TextInput` rendered without the template engine (text.html, which is input.html)."""
 
     def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         if self.template_name != forms.TextInput.template_name:
             return super().render(name, value, attrs, renderer)
+        return _input(self.get_context(name, value, attrs)["widget"])
+
+
+class QuickHiddenInput(forms.HiddenInput):
+    """`forms.HiddenInput` rendered without the template engine (hidden.html, which is input.html)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
+        if self.template_name != forms.HiddenInput.template_name:
+            return super().render(name, value, attrs, renderer)
+        return _input(self.get_context(name, value, attrs)["widget"])
+
+
+class QuickClearableFileInput(forms.ClearableFileInput):
+    """`forms.ClearableFileInput` without a current file, rendered without the template engine: then
+    clearable_file_input.html writes only its `<input>` (a current file goes to the template)."""
+
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         widget = self.get_context(name, value, attrs)["widget"]
-        shown = "" if widget["value"] is None else f' value="{_attr(widget["value"])}"'
-        return mark_safe(  # noqa: S308 - every value escaped
-            f'<input type="{_text(widget["type"])}" name="{_text(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
-        )
+        if self.template_name != forms.ClearableFileInput.template_name or widget["is_initial"]:
+            return super().render(name, value, attrs, renderer)
+        return _input({**widget, "value": None})

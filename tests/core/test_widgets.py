@@ -7,7 +7,7 @@ from django import forms
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from core.widgets import QuickSelect, QuickTextInput
+from core.widgets import QuickClearableFileInput, QuickHiddenInput, QuickSelect, QuickTextInput
 
 CHOICES = [
     ("", gettext_lazy("Semua jenis")),
@@ -55,3 +55,26 @@ def test_quick_text_input_is_djangos_text_input(value):
         attrs=attrs,
     )
     assert ours == django
+
+
+@pytest.mark.parametrize("value", [None, "", "12", 12345, "<x>"])
+def test_quick_hidden_input_is_djangos_hidden_input(value):
+    attrs = {"id": "id_quote_of"}
+    ours, django = _pair(QuickHiddenInput(), forms.HiddenInput(), name="quote_of", value=value, attrs=attrs)
+    assert ours == django
+
+
+class _Multiple(QuickClearableFileInput):
+    allow_multiple_selected = True
+
+
+class _DjangoMultiple(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+@pytest.mark.parametrize("attrs", [None, {"id": "id_attachments", "required": False}, {"required": True}])
+def test_quick_clearable_file_input_without_a_file_is_djangos(attrs):
+    for quick, django in ((QuickClearableFileInput(), forms.ClearableFileInput()), (_Multiple(), _DjangoMultiple())):
+        quick.attrs = django.attrs = {"class": "form-control"}
+        ours, theirs = _pair(quick, django, name="attachments", value=None, attrs=attrs)
+        assert ours == theirs
