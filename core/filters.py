@@ -11,16 +11,14 @@ and shown as the field's error, never a 500.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import django_filters
 from django import forms
-from django.forms.utils import flatatt
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
 
 from .params import MAX_YEAR, MIN_YEAR
+from .widgets import QuickSelect
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -86,30 +84,6 @@ class Options(BaseChoiceIterator):
 
     def __len__(self) -> int:
         return len(self._read())
-
-
-class QuickSelect(forms.Select):
-    """A single-choice `<select>` drawn in Python, the same HTML as Django's `select.html`: Django's
-    widget templates draw each option through two template includes (~50 µs an option), which cost
-    a filter form with a few dozen options 3–6 ms a request. Grouped choices are left to Django."""
-
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
-        chosen = set(self.format_value(value))
-        options: list[str] = []
-        has_selected = False
-        for option_value, label in self.choices:
-            if isinstance(label, list | tuple):  # an optgroup
-                return super().render(name, value, attrs, renderer)
-            text = "" if option_value is None else str(option_value)
-            selected = not has_selected and text in chosen  # the first matching option only, as Django's
-            has_selected = has_selected or selected
-            options.append(
-                f'  <option value="{conditional_escape(text)}"{" selected" if selected else ""}>'
-                f"{conditional_escape(cast(str, label))}</option>"
-            )
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        body = "\n".join(options)
-        return mark_safe(f'<select name="{conditional_escape(name)}"{flatatt(final_attrs)}>\n{body}\n</select>')  # noqa: S308 - every part escaped above
 
 
 def filterset(cls: type[django_filters.FilterSet], data: Any, queryset: Any, **kwargs: Any) -> Any:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bkm.models import BKM, OPD, AssessmentAspect
 from core.filters import PortalFilterSet, YearFilter
+from core.widgets import QuickSelect, QuickTextInput
 
 from .models import Material, MaterialCategory, Notification, NotificationKind, Thread, Training
 
@@ -22,12 +23,18 @@ NOTIFICATION_STATUS_CHOICES = [("belum-dibaca", _("Belum dibaca")), ("sudah-diba
 class ThreadFilterSet(PortalFilterSet):
     """Filters of a category's thread list, over `selectors.threads_for_category` (annotated `is_unread`)."""
 
-    q = django_filters.CharFilter(label=_("Judul"), field_name="title", lookup_expr="icontains")
+    # The widgets of the forum's filter rows write their HTML without the template engine (core.widgets):
+    # they are rendered on every view of the category and notification lists.
+    q = django_filters.CharFilter(label=_("Judul"), field_name="title", lookup_expr="icontains", widget=QuickTextInput)
     bkm = django_filters.ModelChoiceFilter(
-        label=_("BKM terkait"), queryset=BKM.objects.order_by("name"), empty_label=_("Semua BKM")
+        label=_("BKM terkait"), queryset=BKM.objects.order_by("name"), empty_label=_("Semua BKM"), widget=QuickSelect
     )
     tampil = django_filters.ChoiceFilter(
-        label=_("Tampilkan"), choices=THREAD_SHOW_CHOICES, empty_label=_("Semua topik"), method="filter_show"
+        label=_("Tampilkan"),
+        choices=THREAD_SHOW_CHOICES,
+        empty_label=_("Semua topik"),
+        method="filter_show",
+        widget=QuickSelect,
     )
 
     class Meta:
@@ -49,10 +56,18 @@ class ThreadFilterSet(PortalFilterSet):
 
 class NotificationFilterSet(PortalFilterSet):
     jenis = django_filters.ChoiceFilter(
-        label=_("Jenis"), field_name="kind", choices=NotificationKind.choices, empty_label=_("Semua jenis")
+        label=_("Jenis"),
+        field_name="kind",
+        choices=NotificationKind.choices,
+        empty_label=_("Semua jenis"),
+        widget=QuickSelect,
     )
     status = django_filters.ChoiceFilter(
-        label=_("Status"), choices=NOTIFICATION_STATUS_CHOICES, empty_label=_("Semua"), method="filter_status"
+        label=_("Status"),
+        choices=NOTIFICATION_STATUS_CHOICES,
+        empty_label=_("Semua"),
+        method="filter_status",
+        widget=QuickSelect,
     )
 
     class Meta:

@@ -6,11 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from bkm.models import BKM, OPD, Proposal
+from core.widgets import QuickClearableFileInput, QuickHiddenInput, QuickSelect
 
 from .models import Category, FollowUpStatus, Meeting, ReportOutcome, RSVPResponse, WatchLevel
 
 
-class MultipleFileInput(forms.ClearableFileInput):
+class MultipleFileInput(QuickClearableFileInput):
+    # Written without the template engine when empty (core.widgets): the reply form of every thread page.
     allow_multiple_selected = True
 
 
@@ -39,7 +41,7 @@ BODY_WIDGET = forms.Textarea(
 class PostForm(forms.Form):
     body = forms.CharField(label=_("Isi"), widget=BODY_WIDGET, max_length=20_000)
     attachments = MultipleFileField(label=_("Lampiran (PDF, gambar, dokumen Office)"), required=False)
-    quote_of = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    quote_of = forms.IntegerField(widget=QuickHiddenInput, required=False)
 
 
 class ThreadForm(PostForm):
@@ -98,7 +100,9 @@ class CloseReportForm(forms.Form):
 
 class WatchForm(forms.Form):
     level = forms.ChoiceField(
-        choices=WatchLevel.choices, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+        # On every thread page: written without the template engine (core.widgets).
+        choices=WatchLevel.choices,
+        widget=QuickSelect(attrs={"class": "form-select form-select-sm"}),
     )
 
 

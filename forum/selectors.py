@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from core import versions
@@ -96,14 +97,21 @@ def thread_posts(*, user: Any, thread: Thread) -> QuerySet[Post]:
 
 
 def threads_for_reader(*, user: Any) -> QuerySet[Thread]:
-    """Threads `user` may read, each with the user's read watermark (`last_read_at`, None if never read)
-    and watch level (`watch_level`, None if never set): the thread page reads all three in one query."""
+    """Threads `user` may read, each with the user's read watermark (`last_read_at`, None if never read),
+    watch level (`watch_level`, None if never set) and the thread's meeting when the user may see it
+    (`shown_meeting`: {"pk", "title"}, None otherwise): the thread page reads them in one query."""
     last_read = ThreadRead.objects.filter(user=user, thread=OuterRef("pk")).values("last_read_at")[:1]
     level = ThreadWatch.objects.filter(user=user, thread=OuterRef("pk")).values("level")[:1]
+    visible_meetings = perms.filter_visible_meetings(user, Meeting.objects.all()).values("pk")
+    meeting = Meeting.objects.filter(pk__in=visible_meetings, thread=OuterRef("pk"))  # one a thread at most
     return (
         perms.filter_visible_threads(user, Thread.objects.all())
         .select_related("category", "author", "bkm", "proposal")
-        .annotate(last_read_at=Subquery(last_read), watch_level=Subquery(level))
+        .annotate(
+            last_read_at=Subquery(last_read),
+            watch_level=Subquery(level),
+            shown_meeting=Subquery(meeting.values(json=JSONObject(pk="pk", title="title"))[:1]),
+        )
     )
 
 

@@ -146,6 +146,23 @@ def _get_thread(request: HttpRequest, pk: int) -> Thread:
     return get_object_or_404(qs, pk=pk)
 
 
+_QUOTE_PLACEHOLDER = "987654321"
+
+
+def _set_quote_queries(request: HttpRequest, posts: list[Post]) -> None:
+    """Each post's "Kutip" link: this page's query string with `quote` set, as
+    `{% querystring quote=post.pk %}` writes it — encoded once for the page rather than once per post."""
+    params = request.GET.copy()
+    params["quote"] = _QUOTE_PLACEHOLDER
+    parts = f"?{params.urlencode()}".split(_QUOTE_PLACEHOLDER)
+    for post in posts:
+        if len(parts) == 2:
+            post.quote_query = f"{parts[0]}{post.pk}{parts[1]}"  # type: ignore[attr-defined]
+        else:  # the placeholder was in the query string already: encode each link
+            params["quote"] = str(post.pk)
+            post.quote_query = f"?{params.urlencode()}"  # type: ignore[attr-defined]
+
+
 @login_required
 def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
@@ -169,6 +186,8 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             and not thread.is_locked
             and (now - post.created_at).total_seconds() <= window * 60
         )
+    if can_reply := perms.can_reply(user, thread):
+        _set_quote_queries(request, posts)
     newest = max((p.created_at for p in posts), default=None)
     if newest is not None and (last_read is None or newest > last_read):
         services.thread_mark_read(user=user, thread=thread, at=newest)
@@ -181,7 +200,6 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "body": quote_source(author_name=str(quoted.author), source=quoted.body_source),
                 "quote_of": quoted.pk,
             }
-    can_reply = perms.can_reply(user, thread)
     move_form = None
     if is_moderator:
         move_form = forms.MoveForm()
@@ -207,7 +225,7 @@ def thread_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "move_form": move_form,
             "last_read": last_read,
             "has_new": last_read is not None and thread.last_post_at > last_read,
-            "meeting": perms.filter_visible_meetings(user, Meeting.objects.filter(thread=thread)).first(),
+            "meeting": thread.shown_meeting,  # type: ignore[attr-defined]
         },
     )
 

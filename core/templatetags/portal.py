@@ -8,7 +8,7 @@ from django import template
 from django.db.models import Field, Model
 from django.utils.translation import get_language
 
-from core import links
+from core import dates, links
 from core.money import format_rupiah
 
 register = template.Library()
@@ -48,3 +48,11 @@ def display(obj: Model, field_name: str) -> str:
         return _choice_labels(type(obj), field_name, get_language()).get(value, str(value))
     except TypeError:  # an unhashable value: Django's own
         return str(getattr(obj, f"get_{field_name}_display")())
+
+
+@register.filter(expects_localtime=True, is_safe=False)
+def quick_date(value: Any, fmt: str) -> str:
+    """`{{ value|date:fmt }}`, the same string, for rows of a list (core.dates: ~10× cheaper)."""
+    if value in (None, ""):
+        return ""
+    return dates.date_format(value, fmt)

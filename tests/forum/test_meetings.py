@@ -204,3 +204,20 @@ def test_meeting_edit_reschedules_and_is_staff_only(client, staff_admin, member,
     meeting.refresh_from_db()
     assert meeting.title == "Diundur" and meeting.starts_at.astimezone(WIB).hour == 13
     assert list(meeting.invited_bkms.all()) == [bkm]
+
+
+def test_thread_page_shows_its_meeting_to_readers_who_may_see_it(client, member, far_member, bkm, general):
+    """The thread page's meeting badge follows `filter_visible_meetings`: an invited BKM's meeting is
+    shown to its members only, a meeting with no invitees to every reader."""
+    invited_thread = services.thread_create(user=member, category=general, title="Rapat BKM", source="Agenda")
+    open_thread = services.thread_create(user=member, category=general, title="Rapat umum", source="Agenda umum")
+    invited = MeetingFactory(thread=invited_thread, title="Rapat undangan")
+    invited.invited_bkms.set([bkm])
+    open_meeting = MeetingFactory(thread=open_thread, title="Rapat terbuka")
+    for user, invited_shown in ((far_member, False), (member, True)):
+        client.force_login(user)
+        page = client.get(reverse("forum:thread", args=[invited_thread.pk])).content.decode()
+        assert ("Rapat undangan" in page) is invited_shown
+        assert (reverse("forum:meeting", args=[invited.pk]) in page) is invited_shown
+        page = client.get(reverse("forum:thread", args=[open_thread.pk])).content.decode()
+        assert "Rapat terbuka" in page and reverse("forum:meeting", args=[open_meeting.pk]) in page

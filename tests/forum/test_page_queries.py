@@ -24,9 +24,9 @@ N = 3
 BOUNDS = {
     "index": ("member", 6),
     "category": ("member", 8),
-    "thread, first page": ("member", 9),
-    "thread, last page": ("member", 9),
-    "thread as staff moderator": ("staff", 10),
+    "thread, first page": ("member", 8),
+    "thread, last page": ("member", 8),
+    "thread as staff moderator": ("staff", 9),
     "search": ("member", 5),
     "notifications": ("member", 6),
 }

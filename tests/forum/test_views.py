@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.template import Context, Template
 from django.urls import reverse
 
 from forum import services
 from forum.models import ModerationLog, Notification, Post, Thread, ThreadRead
+from forum.views import thread_detail
 from tests.factories import UserFactory
 from tests.forum.factories import PostFactory, ThreadFactory
 
@@ -32,7 +35,7 @@ def test_thread_page_with_1000_replies_pages_with_bounded_queries(
     client.force_login(member)
     client.get(reverse("forum:index"))  # the navigation's grants and unread count are now kept (core.versions)
     for page in (1, 25, 51):
-        with django_assert_max_num_queries(10):  # each page moves the read watermark (one upsert)
+        with django_assert_max_num_queries(9):  # each page moves the read watermark (one upsert)
             response = client.get(reverse("forum:thread", args=[thread.pk]), {"page": page})
         assert response.status_code == 200
     assert "balasan 1000" in response.content.decode()
@@ -77,6 +80,25 @@ def test_quote_prefills_reply_box(client, member, general):
     client.force_login(member)
     html = client.get(reverse("forum:thread", args=[thread.pk]), {"quote": post.pk}).content.decode()
     assert "&gt; Kalimat asli" in html
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"page": "1"}, {"quote": "1", "page": "1"}, {"x": "987654321", "page": "1"}, {"q": "a b&c"}]
+)
+def test_quote_links_are_the_pages_query_string_with_quote(rf, member, general, query):
+    """Each post's "Kutip" link is what {% querystring quote=post.pk %} writes for the page's own query."""
+    thread = services.thread_create(user=member, category=general, title="Kutipan", source="Satu")
+    reply = services.post_reply(user=member, thread=thread, source="Dua")
+    request = rf.get(reverse("forum:thread", args=[thread.pk]), query)
+    request.user = member
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    html = thread_detail(request, pk=thread.pk).content.decode()
+    tag = Template("{% querystring quote=pk %}")
+    for post in (thread.posts.get(pk=reply.pk), thread.posts.order_by("pk").first()):
+        context = Context({"pk": post.pk})
+        context.request = request
+        assert f'<a href="{tag.render(context)}#reply">' in html  # the tag's output, escaped as in the page
 
 
 def test_locked_thread_page_has_no_reply_form(client, member, staff_admin, general):
@@ -192,3 +214,15 @@ def test_user_deactivate_view_is_staff_work(client, category_moderator, member, 
     client.post(reverse("forum:user_deactivate", args=[member.pk]), {"reason": "Akun dipakai spam"})
     client.force_login(category_moderator)
     assert "Akun dipakai spam" not in client.get(reverse("forum:moderation_log")).content.decode()
+
+
+def test_post_anchor_is_the_post_redirect_target_for_large_ids(client, member, general):
+    """post_redirect sends the reader to #post-<id>; the article's id must be that id unformatted
+    (USE_THOUSAND_SEPARATOR wrote post-123.456 for a six-digit id)."""
+    thread = ThreadFactory(category=general, author=member)
+    PostFactory(thread=thread, author=member, id=123456)
+    client.force_login(member)
+    redirect = client.get(reverse("forum:post_redirect", args=[123456]))
+    assert redirect.url.endswith("#post-123456")
+    page = client.get(redirect.url.split("#")[0]).content.decode()
+    assert 'id="post-123456"' in page
