@@ -38,7 +38,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
@@ -215,6 +215,12 @@ def _derived_generation() -> int:
     return int(value)
 
 
+def derived_generation() -> int:
+    """The current generation of kept results (`derived_forget` starts a new one), for results other
+    apps keep in the cache that must go stale with these (after `migrate`, between tests)."""
+    return _derived_generation()
+
+
 def derived_forget(**_kwargs: Any) -> None:
     """Every kept derived result is stale from now on (after `migrate`, i.e. a deploy whose code may
     derive differently; and between tests, whose databases reuse UPK ids and versions)."""
@@ -278,7 +284,9 @@ def versions_digest(units: QuerySet, *fields: str) -> str:
     qs = with_versions(units).order_by().values_list("pk", *fields, "figures_version")
     sql, params = qs.query.get_compiler(using=qs.db).as_sql()
     statement = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ({sql}) AS t"  # noqa: S608 - the ORM's SQL, params apart
-    with connection.cursor() as cursor:
+    # On the database the ORM chose (a replica's, under `use_replica`), like the versions `derived` then
+    # reads: a digest from the primary could key a result built from a lagging replica's older versions.
+    with connections[qs.db].cursor() as cursor:
         cursor.execute(statement, params)
         return str(cursor.fetchone()[0])
 
