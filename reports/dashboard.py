@@ -19,8 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .charts import bar_chart
-from .pdf import format_rupiah
 from .kept import Tokens
+from .pdf import format_rupiah
 from .selectors import city_figures
 
 

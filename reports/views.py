@@ -206,7 +206,7 @@ def dashboard_warnings(request: HttpRequest) -> HttpResponse:
     check_dashboard(request.user)
     can_acknowledge = is_staff_admin(request.user)
     tokens = kept.tokens()
-    failed = []
+    failed: list[object] = []  # the providers that failed while the card was computed (not kept then)
 
     def card() -> str:
         # Counted per kind, only the shown ones built (thousands of BKM warnings at province scale).

@@ -271,12 +271,13 @@ def _summary(*, shown: int, tokens: dict[str, str | None]) -> WarningSummary:
     for group, token in tokens.items():
         group_names = [n for n in names if _registry.kept.get(n) == group]
         if group_names:
-            found |= kept.kept(
+            contributions: dict[str, _Contribution] = kept.kept(
                 f"warnings:{group}:{shown}",
                 token,
                 functools.partial(_contributions, group_names, shown=shown),
                 keep=lambda result: not any(failed for _w, _c, failed in result.values()),
             )
+            found |= contributions
     found |= _contributions([n for n in names if n not in _registry.kept], shown=shown)
     warnings: list[EarlyWarning] = []
     counts: dict[str, int] = {}

@@ -174,3 +174,19 @@ def test_a_kept_card_carries_each_users_own_csrf_token(registry, staff_admin):
     )
     assert posted.status_code == 302
     assert 'data-testid="ack-done"' in other.get(reverse("reports:dashboard_warnings")).content.decode()
+
+
+def test_a_package_submitted_shows_at_once_on_the_kept_card(client, staff_admin, upk_portfolio, settings):
+    """The UPK warnings are kept too (their inputs: the packages' triggers and the UPKs' figures versions)."""
+    from upk import services
+
+    settings.REPORTS_UPK_PACKAGE_DUE_DAY = 0  # late from the first of the month: today, whatever the day
+    _good, stopped, late = upk_portfolio["upks"]
+    client.force_login(staff_admin)
+    text, _n = _card(client)
+    assert f"upk-package-missing:{stopped.pk}:" in text and f"upk-package-missing:{late.pk}:" in text
+    services.periods.monthly_package_submit(
+        upk=late, year=upk_portfolio["year"], month=upk_portfolio["month"], actor=upk_portfolio["managers"][2]
+    )
+    text, _n = _card(client)
+    assert f"upk-package-missing:{stopped.pk}:" in text and f"upk-package-missing:{late.pk}:" not in text
