@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
@@ -32,6 +32,9 @@ from core.links import id_url
 
 from . import conf
 from .models import WarningAcknowledgement
+
+if TYPE_CHECKING:
+    from .kept import Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -234,12 +237,12 @@ class WarningSummary:
     open_total: int
 
 
-def summary_token(tokens: Any) -> str | None:
+def summary_token(tokens: Tokens) -> str | None:
     """The token `warning_summary` is kept under (of `kept.tokens()`), None when some provider is not kept."""
     return tokens.upk if _registry.kept.keys() == _registry.providers.keys() else None
 
 
-def warning_summary(*, shown: int, tokens: Any = None) -> WarningSummary:
+def warning_summary(*, shown: int, tokens: Tokens | None = None) -> WarningSummary:
     """`collect_warnings` for the dashboard, without building every warning. A counted provider's rule
     (its `rows` queryset) is counted in SQL; only its first `shown` unacknowledged rows and the rows whose
     warning was acknowledged (few) are built, so the counts, the open counts and the first `shown` items
