@@ -22,6 +22,7 @@ is computed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,7 +87,9 @@ def kept(
     from upk.figures import derived_generation
 
     try:
-        key = f"reports:kept:{derived_generation()}:{name}:{timezone.localdate():%Y-%m-%d}:{get_language()}:{token}"
+        # The token hashed: a key stays short (cache key limits) however many groups and digits it grows.
+        digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+        key = f"reports:kept:{derived_generation()}:{name}:{timezone.localdate():%Y-%m-%d}:{get_language()}:{digest}"
         found = cache.get(key)
     except Exception:  # the cache down: compute, as without one
         logger.warning("Kept results cache unavailable", exc_info=True)
