@@ -97,6 +97,15 @@ def test_every_input_group_raises_its_version(registry, staff_admin):
     tokens.append(kept.tokens().inputs)
     Thread.objects.filter(pk=thread.pk).update(is_hidden=True)
     tokens.append(kept.tokens().inputs)
+    from bkm.models import Proposal, Unit
+    from tests.factories import ProposalFactory
+
+    proposal = ProposalFactory(bkm=registry)  # the proposal and its history row
+    tokens.append(kept.tokens().inputs)
+    Proposal.objects.filter(pk=proposal.pk).update(title="Usulan lain")
+    tokens.append(kept.tokens().inputs)
+    Unit.objects.filter(bkm=registry).update(name="Unit lain")
+    tokens.append(kept.tokens().inputs)
     assert len(set(tokens)) == len(tokens)
     # Updates that cannot change a warning leave the versions alone (a login, a thread's counters).
     from core.models import User
