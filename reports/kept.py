@@ -1,23 +1,24 @@
 """Results of the early warnings' rules and the dashboard's panels, kept in the cache (Redis) while their
 inputs have not changed (issue 12: the dashboard's warnings card ran every rule over 1,000 BKMs per request).
 
-How validity is known: database triggers (migration 0004_warning_inputs_version) raise a version of each
-group of inputs (registry, forum, proposals, acknowledgements, packages) on every write to one of its
-tables, from a sequence; upk's triggers raise each UPK's figures version on every write to the inputs of
-its figures (the journal included), from a sequence too. A result is kept under `Tokens` read before
-computing (one query, through the router like the rules' own reads, so a replica's lag only keys results
-at least as new as the token), the day, the language and the cache generation of `upk.figures` (a new one
-after `migrate` and between tests): a write to any input gives another token, so the next reader computes
-the result again through the usual rules. Only results are kept, never a rule.
+How validity is known: core's data versions (`core.versions`): the triggers of migration
+reports.0004_warning_input_versions raise a number of each group of the warnings' inputs
+(`INPUT_VERSIONS`: registry, proposals, forum, acknowledgements, packages) on every write to one of its
+tables; upk's triggers raise each UPK's figures version on every write to the inputs of its figures (the
+journal included). Both come from sequences, so no number is given twice. A result is kept under
+`Tokens` read before computing (one query, through the router like the rules' own reads, so a replica's lag
+only keys results at least as new as the token), the day, the language and core's cache generation (a new
+one after `migrate` and between tests: `core.versions.forget`): a write to any input gives another token,
+so the next reader computes the result again through the usual rules. Only results are kept, never a rule.
 
 Two warning rules read the clock (a proposal stuck for N days, a BKM silent for N months): what they find
 can change at a time of day no write marks, so a kept warning result also expires after
 REPORTS_WARNINGS_KEPT_SECONDS.
 
-A result may be kept under `Tokens.inputs` only if every table it reads is in the migration's list; under
-`Tokens.upk`, if every table it reads is in that list or is an input of the UPKs' figures versions
-(upk migration 0020). Without the triggers (SQLite: the embedded demo) or without the cache, everything
-is computed.
+A result may be kept under `Tokens.inputs` only if every table it reads is in that migration's list; under
+`Tokens.upk`, if every table it reads is in that list or is an input of the UPKs' figures versions (upk
+migration 0020). Without the triggers (SQLite: the embedded demo) or without the cache, everything is
+computed.
 """
 
 from __future__ import annotations
@@ -33,12 +34,17 @@ from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from core.models import DataVersion
+from core.versions import GENERATION_KEY
+
 from . import conf
-from .models import WarningInputsVersion
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# The data versions of the warnings' inputs (migration reports.0004_warning_input_versions).
+INPUT_VERSIONS = ("warnings_ack", "warnings_forum", "warnings_package", "warnings_proposal", "warnings_registry")
 
 
 @dataclass(frozen=True)
@@ -47,11 +53,13 @@ class Tokens:
     upk: str | None  # those, and every UPK's figures version
 
 
-# The versions of the warnings' inputs; every UPK's figures version summed up (each rise is a larger number
-# from a sequence, so any committed rise, or a UPK's first, changes count, sum or max); and the transaction's
-# id when it has written (its own uncommitted rises: a token no other transaction can read).
+# The versions of the warnings' inputs (how many of them exist: a missing one keeps nothing); every UPK's
+# figures version summed up (each rise is a larger number from a sequence, so any committed rise, or a
+# UPK's first, changes count, sum or max); the transaction's id when it has written (its own uncommitted
+# rises: a token no other transaction can read).
 _TOKENS = """
-    SELECT (SELECT string_agg(name || ':' || version, ',' ORDER BY name) FROM reports_warninginputsversion),
+    SELECT (SELECT count(*) FROM core_dataversion WHERE name = ANY(%s)),
+           (SELECT string_agg(name || ':' || version, ',' ORDER BY name) FROM core_dataversion WHERE name = ANY(%s)),
            (SELECT count(*) || ':' || coalesce(sum(version), 0) || ':' || coalesce(max(version), 0)
               FROM upk_figuresversion),
            pg_current_xact_id_if_assigned()::text
@@ -61,13 +69,16 @@ _TOKENS = """
 def tokens() -> Tokens:
     """The tokens of the kept results' inputs (one query), or Nones without the triggers that raise them.
     Read on the database the rules then read (a replica's, under `use_replica`)."""
-    connection = connections[router.db_for_read(WarningInputsVersion)]
+    connection = connections[router.db_for_read(DataVersion)]
     if connection.vendor != "postgresql":
         return Tokens(None, None)
+    names = list(INPUT_VERSIONS)
     with connection.cursor() as cursor:
-        cursor.execute(_TOKENS)
-        inputs, figures, xact = cursor.fetchone()
-    inputs = f"{inputs or ''};{xact or ''}"
+        cursor.execute(_TOKENS, [names, names])
+        found, versions, figures, xact = cursor.fetchone()
+    if found != len(names):
+        return Tokens(None, None)
+    inputs = f"{versions};{xact or ''}"
     return Tokens(inputs=inputs, upk=f"{inputs};{figures}")
 
 
@@ -80,26 +91,30 @@ def kept(
     seconds: int | None = None,
 ) -> T:
     """`compute()`, kept under `token` (of `tokens()`), today's date and the language for `name`, at most
-    `seconds` (default REPORTS_WARNINGS_KEPT_SECONDS: the rules that read the clock).
-    `keep(result)` False: not kept (e.g. a rule that failed, so a passing fault does not stay)."""
+    `seconds` (default REPORTS_WARNINGS_KEPT_SECONDS: the rules that read the clock), in core's cache
+    generation. `keep(result)` False: not kept (e.g. a rule that failed, so a passing fault does not stay)."""
     if token is None:
         return compute()
-    from upk.figures import derived_generation
-
+    # The token hashed: a key stays short (cache key limits) however many groups and digits it grows.
+    digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+    entry = f"reports:kept:{name}:{timezone.localdate():%Y-%m-%d}:{get_language()}:{digest}"
     try:
-        # The token hashed: a key stays short (cache key limits) however many groups and digits it grows.
-        digest = hashlib.sha256(token.encode()).hexdigest()[:32]
-        key = f"reports:kept:{derived_generation()}:{name}:{timezone.localdate():%Y-%m-%d}:{get_language()}:{digest}"
-        found = cache.get(key)
+        found = cache.get_many([GENERATION_KEY, entry])
     except Exception:  # the cache down: compute, as without one
         logger.warning("Kept results cache unavailable", exc_info=True)
         return compute()
-    if found is not None:
-        return found  # type: ignore[no-any-return]
+    generation = found.get(GENERATION_KEY)
+    stored = found.get(entry)
+    if generation is not None and stored is not None and stored[0] == generation:
+        return stored[1]  # type: ignore[no-any-return]
     result = compute()
     if keep is None or keep(result):
         try:
-            cache.set(key, result, conf.get("REPORTS_WARNINGS_KEPT_SECONDS") if seconds is None else seconds)
+            if generation is None:
+                cache.add(GENERATION_KEY, 1, timeout=None)
+                generation = cache.get(GENERATION_KEY, 1)
+            timeout = conf.get("REPORTS_WARNINGS_KEPT_SECONDS") if seconds is None else seconds
+            cache.set(entry, (generation, result), timeout)
         except Exception:
             logger.warning("Kept results not stored (computed again next time)", exc_info=True)
     return result

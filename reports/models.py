@@ -142,17 +142,3 @@ class WarningAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return self.key
-
-
-class WarningInputsVersion(models.Model):
-    """A version of one group of the early warnings' inputs (registry, forum, proposals, acknowledgements),
-    raised by database triggers on every write to their tables (migration 0004_warning_inputs_version),
-    whatever wrote it: the dashboard keeps what those warnings computed under these versions
-    (`reports.kept`). Versions come from a sequence, so a number is never given twice (not even by a
-    write that rolled back: the cache is not rolled back with the database)."""
-
-    name = models.CharField(max_length=40, primary_key=True)
-    version = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name}:{self.version}"

@@ -132,7 +132,7 @@ def warning_provider(
     (`collect_warnings(subject=…)`), and judges it instead of reading it again.
     `kept`: the dashboard keeps what the provider found (`reports.kept`) instead of running it on every
     request. "inputs": every table its rules read raises a version of the warnings' inputs (the list in
-    migration reports.0004_warning_inputs_version); "upk": every table its rules read is in that list or
+    migration reports.0004_warning_input_versions); "upk": every table its rules read is in that list or
     raises the UPKs' figures versions (`kept.Tokens.upk`)."""
 
     def register(f: Provider) -> Provider:

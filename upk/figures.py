@@ -215,12 +215,6 @@ def _derived_generation() -> int:
     return int(value)
 
 
-def derived_generation() -> int:
-    """The current generation of kept results (`derived_forget` starts a new one), for results other
-    apps keep in the cache that must go stale with these (after `migrate`, between tests)."""
-    return _derived_generation()
-
-
 def derived_forget(**_kwargs: Any) -> None:
     """Every kept derived result is stale from now on (after `migrate`, i.e. a deploy whose code may
     derive differently; and between tests, whose databases reuse UPK ids and versions)."""
