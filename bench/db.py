@@ -23,10 +23,10 @@ def ensure_database(name: str, *, template: str | None = None) -> bool:
     connected to); True when it was created."""
     import psycopg
 
-    assert name.startswith("pokja_bench"), f"bench databases are named pokja_bench_*: {name}"
     with psycopg.connect(url("postgres"), autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
+            return False  # built already (or a copy named by POKJA_BENCH_PAGES_*_DB: bench.dashboard_bench)
+        assert name.startswith("pokja_bench"), f"bench databases are named pokja_bench_*: {name}"
         conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         return True
 

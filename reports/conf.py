@@ -26,6 +26,10 @@ DEFAULTS: dict[str, Any] = {
     "REPORTS_FORUM_SILENT_MONTHS": 3,
     # Early warning: last month's UPK package not submitted by this day of the month.
     "REPORTS_UPK_PACKAGE_DUE_DAY": 10,
+    # The dashboard keeps what the registry, forum and proposal warnings found (reports.kept) until a write
+    # to their inputs, the next day, or this many seconds (two of those rules read the clock: a proposal
+    # becomes stuck, a BKM silent, at a time of day no write marks).
+    "REPORTS_WARNINGS_KEPT_SECONDS": 5 * 60,
     # A report's long table (reports.pdf.LongTable) is laid out this many rows at a time: WeasyPrint holds
     # one part's pages (~25 landscape pages of proposals, ~100 MiB) instead of the whole document's.
     "REPORTS_PDF_ROWS_PER_PART": 400,

@@ -13,12 +13,13 @@ Each domain's rule is its own (the registry's board rules are
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db import connections, transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
@@ -31,6 +32,9 @@ from core.links import id_url
 
 from . import conf
 from .models import WarningAcknowledgement
+
+if TYPE_CHECKING:
+    from .kept import Tokens
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +106,7 @@ class _Registry:
     # provider name → (kind, its rule as a queryset of subjects, one warning each): see `warning_summary`.
     counted: dict[str, tuple[str, Callable[[], QuerySet]]] = field(default_factory=dict)
     takes_subject: set[str] = field(default_factory=set)  # providers accepting `subject=` (see collect_warnings)
+    kept: dict[str, str] = field(default_factory=dict)  # provider name → what keys its kept results (warning_summary)
 
 
 _registry = _Registry()
@@ -114,6 +119,7 @@ def warning_provider(
     kind: str = "",
     rows: Callable[[], QuerySet] | None = None,
     takes_subject: bool = False,
+    kept: Literal["", "inputs", "upk"] = "",
 ) -> Any:
     """Register a provider: `@warning_provider(subject="bkm")` (or bare `@warning_provider`, no subject page).
 
@@ -123,7 +129,11 @@ def warning_provider(
     subjects ordered as the warnings are, one `kind`), and accepts `rows=` (a narrowed or sliced copy) besides
     `only=`. The dashboard then counts the rule in SQL and builds only the warnings it shows.
     `takes_subject`: the provider accepts `subject=`, the one subject's object as its page already read it
-    (`collect_warnings(subject=…)`), and judges it instead of reading it again."""
+    (`collect_warnings(subject=…)`), and judges it instead of reading it again.
+    `kept`: the dashboard keeps what the provider found (`reports.kept`) instead of running it on every
+    request. "inputs": every table its rules read raises a version of the warnings' inputs (the list in
+    migration reports.0004_warning_input_versions); "upk": every table its rules read is in that list or
+    raises the UPKs' figures versions (`kept.Tokens.upk`)."""
 
     def register(f: Provider) -> Provider:
         name = f"{f.__module__}.{f.__name__}"
@@ -135,6 +145,8 @@ def warning_provider(
             _registry.counted[name] = (kind, rows)
         if takes_subject:
             _registry.takes_subject.add(name)
+        if kept:
+            _registry.kept[name] = kept
         return f
 
     return register(func) if func is not None else register
@@ -225,39 +237,58 @@ class WarningSummary:
     open_total: int
 
 
-def warning_summary(*, shown: int) -> WarningSummary:
+def summary_token(tokens: Tokens) -> str | None:
+    """The token `warning_summary` is kept under (of `kept.tokens()`), None when some provider is not kept."""
+    return tokens.upk if _registry.kept.keys() == _registry.providers.keys() else None
+
+
+def warning_summary(*, shown: int, tokens: Tokens | None = None) -> WarningSummary:
     """`collect_warnings` for the dashboard, without building every warning. A counted provider's rule
     (its `rows` queryset) is counted in SQL; only its first `shown` unacknowledged rows and the rows whose
     warning was acknowledged (few) are built, so the counts, the open counts and the first `shown` items
     are those of `collect_warnings` (a kind's rows are in subject order; one of mixed severity may show
-    a lower-severity row before a higher one beyond its first `shown`). Other providers are run in full."""
+    a lower-severity row before a higher one beyond its first `shown`). Other providers are run in full.
+    What the `kept` providers found is kept in the cache under the versions of their inputs
+    (`reports.kept`: a write to any of them, the next day or a few minutes make it computed again).
+    `tokens`: `kept.tokens()` when the caller has read them."""
+    from . import kept
+
+    if tokens is None:
+        tokens = kept.tokens() if _registry.kept else kept.Tokens(None, None)
+    # Every provider kept: the whole summary is kept too (the acknowledgements are an input), so a request
+    # that finds it reads one token and one cache entry; after a posting only the UPK providers run again.
+    return kept.kept(
+        f"warning-summary:{shown}",
+        summary_token(tokens),
+        functools.partial(_summary, shown=shown, tokens={"inputs": tokens.inputs, "upk": tokens.upk}),
+        keep=lambda summary: not any(g.kind == "provider-error" for g in summary.groups),
+    )
+
+
+def _summary(*, shown: int, tokens: dict[str, str | None]) -> WarningSummary:
+    """`warning_summary`, each group of kept providers' findings kept under its token."""
+    from . import kept
+
+    names = list(_registry.providers)
+    found: dict[str, _Contribution] = {}
+    for group, token in tokens.items():
+        group_names = [n for n in names if _registry.kept.get(n) == group]
+        if group_names:
+            contributions: dict[str, _Contribution] = kept.kept(
+                f"warnings:{group}:{shown}",
+                token,
+                functools.partial(_contributions, group_names, shown=shown),
+                keep=lambda result: not any(failed for _w, _c, failed in result.values()),
+            )
+            found |= contributions
+    found |= _contributions([n for n in names if n not in _registry.kept], shown=shown)
     warnings: list[EarlyWarning] = []
     counts: dict[str, int] = {}
-    acked_by_kind = _acknowledged_subject_ids([kind for kind, _rule in _registry.counted.values()])
-    rules = {name: rule() for name, (_kind, rule) in _registry.counted.items()}
-    counted_rows = _count_rows(rules)
-    for name, provider in _registry.providers.items():
-        counted = _registry.counted.get(name)
-        try:
-            if counted is None:
-                built = list(provider())
-                for w in built:
-                    counts[w.kind] = counts.get(w.kind, 0) + 1
-                warnings.extend(built)
-                continue
-            kind, _rule = counted
-            rows = rules[name]
-            counts[kind] = counted_rows[name] if name in counted_rows else rows.count()
-            if not counts[kind]:
-                continue
-            # Subjects with an acknowledgement of this kind (the subject id follows the kind in every key):
-            # their warnings are built so whether the acknowledgement is still current is decided as usual.
-            acked = acked_by_kind.get(kind, [])
-            warnings.extend(provider(rows=rows.filter(pk__in=acked)) if acked else ())
-            warnings.extend(provider(rows=rows.exclude(pk__in=acked)[:shown]))
-        except Exception:
-            warnings.append(_provider_error(name))
-            counts["provider-error"] = counts.get("provider-error", 0) + 1
+    for name in names:  # in the registry's order, as `collect_warnings` runs them
+        built, counted, _failed = found[name]
+        warnings.extend(built)
+        for kind, n in counted.items():
+            counts[kind] = counts.get(kind, 0) + n
     items = _items(warnings)
     groups = group_by_kind(items)
     total = open_total = 0
@@ -268,6 +299,47 @@ def warning_summary(*, shown: int) -> WarningSummary:
         total += g.total
         open_total += g.open_total
     return WarningSummary(items=items[:shown], groups=groups, total=total, open_total=open_total)
+
+
+# What one provider found for the dashboard: the warnings built, the count of each kind, whether it failed.
+_Contribution = tuple[list[EarlyWarning], dict[str, int], bool]
+
+
+def _contributions(names: list[str], *, shown: int) -> dict[str, _Contribution]:
+    """What each provider of `names` finds for `warning_summary` (the counted ones counted together)."""
+    counted_names = [n for n in names if n in _registry.counted]
+    acked_by_kind = _acknowledged_subject_ids([_registry.counted[n][0] for n in counted_names])
+    rules = {name: _registry.counted[name][1]() for name in counted_names}
+    counted_rows = _count_rows(rules)
+    out: dict[str, _Contribution] = {}
+    for name in names:
+        provider = _registry.providers[name]
+        counted = _registry.counted.get(name)
+        warnings: list[EarlyWarning] = []
+        counts: dict[str, int] = {}
+        failed = False
+        try:
+            if counted is None:
+                warnings = list(provider())
+                for w in warnings:
+                    counts[w.kind] = counts.get(w.kind, 0) + 1
+            else:
+                kind, _rule = counted
+                rows = rules[name]
+                counts[kind] = counted_rows[name] if name in counted_rows else rows.count()
+                if counts[kind]:
+                    # Subjects with an acknowledgement of this kind (the subject id follows the kind in every
+                    # key): their warnings are built so whether the acknowledgement is still current is
+                    # decided as usual.
+                    acked = acked_by_kind.get(kind, [])
+                    warnings.extend(provider(rows=rows.filter(pk__in=acked)) if acked else ())
+                    warnings.extend(provider(rows=rows.exclude(pk__in=acked)[:shown]))
+        except Exception:
+            warnings.append(_provider_error(name))
+            counts["provider-error"] = counts.get("provider-error", 0) + 1
+            failed = True
+        out[name] = (warnings, counts, failed)
+    return out
 
 
 def _count_rows(rows: dict[str, QuerySet]) -> dict[str, int]:
@@ -363,7 +435,7 @@ def _upk_place(unit: Any) -> dict[str, Any]:
 # --- Providers available now (registry core) -------------------------------------
 
 
-@warning_provider(subject="proposal", kind="proposal-stuck")
+@warning_provider(subject="proposal", kind="proposal-stuck", kept="inputs")
 def proposals_stuck(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .selectors import proposals_stuck as select_stuck
 
@@ -419,7 +491,7 @@ def _no_coordinator_rows() -> QuerySet:
     return bkms_without_coordinator()
 
 
-@warning_provider(subject="bkm", kind="bkm-no-coordinator", rows=_no_coordinator_rows)
+@warning_provider(subject="bkm", kind="bkm-no-coordinator", rows=_no_coordinator_rows, kept="inputs")
 def bkms_without_coordinator(
     only: Collection[int] | None = None, rows: QuerySet | None = None
 ) -> Iterable[EarlyWarning]:
@@ -449,7 +521,7 @@ def _incomplete_rows() -> QuerySet:
     return bkms_incomplete_rows()
 
 
-@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows, takes_subject=True)
+@warning_provider(subject="bkm", kind="bkm-incomplete", rows=_incomplete_rows, takes_subject=True, kept="inputs")
 def bkms_incomplete(
     only: Collection[int] | None = None, rows: QuerySet | None = None, subject: Any = None
 ) -> Iterable[EarlyWarning]:
@@ -522,7 +594,7 @@ def _board_warnings(
                 yield bkm, warning, codes[warning.code]
 
 
-@warning_provider(subject="bkm", kind="bkm-term", takes_subject=True)
+@warning_provider(subject="bkm", kind="bkm-term", takes_subject=True, kept="inputs")
 def bkm_board_term(only: Collection[int] | None = None, subject: Any = None) -> Iterable[EarlyWarning]:
     """A BKM whose board term has expired or ends within settings.BKM_TERM_WARNING_DAYS."""
     for bkm, warning, severity in _board_warnings("term", BOARD_TERM_CODES, only, subject=subject):
@@ -538,7 +610,7 @@ def bkm_board_term(only: Collection[int] | None = None, subject: Any = None) -> 
         )
 
 
-@warning_provider(subject="bkm", kind="bkm-board-short", rows=_board_short_rows, takes_subject=True)
+@warning_provider(subject="bkm", kind="bkm-board-short", rows=_board_short_rows, takes_subject=True, kept="inputs")
 def bkm_board_short(
     only: Collection[int] | None = None, rows: QuerySet | None = None, subject: Any = None
 ) -> Iterable[EarlyWarning]:
@@ -569,7 +641,7 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
-@warning_provider(subject="bkm", kind="bkm-forum-silent")
+@warning_provider(subject="bkm", kind="bkm-forum-silent", kept="inputs")
 def bkm_forum_silent(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     from .pdf import format_date
     from .selectors import bkm_forum_last_post
@@ -607,7 +679,7 @@ def _last_month(today: date) -> tuple[int, int]:
     return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
 
 
-@warning_provider(subject="upk", kind="upk-par")
+@warning_provider(subject="upk", kind="upk-par", kept="upk")
 def upk_par_worse(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """PAR crossed into a worse band at the last month end, or rose three month ends running."""
     from .pdf import format_month
@@ -643,7 +715,7 @@ def upk_par_worse(only: Collection[int] | None = None) -> Iterable[EarlyWarning]
         )
 
 
-@warning_provider(subject="upk", kind="upk-package-missing")
+@warning_provider(subject="upk", kind="upk-package-missing", kept="upk")
 def upk_month_not_submitted(only: Collection[int] | None = None) -> Iterable[EarlyWarning]:
     """Last month's package not submitted (the ledger: submitting closes the month) after its due day
     (`selectors.upk_packages_missing_ids`, the rule the city report uses)."""

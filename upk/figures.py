@@ -38,7 +38,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
 
 logger = logging.getLogger(__name__)
@@ -278,7 +278,9 @@ def versions_digest(units: QuerySet, *fields: str) -> str:
     qs = with_versions(units).order_by().values_list("pk", *fields, "figures_version")
     sql, params = qs.query.get_compiler(using=qs.db).as_sql()
     statement = f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) FROM ({sql}) AS t"  # noqa: S608 - the ORM's SQL, params apart
-    with connection.cursor() as cursor:
+    # On the database the ORM chose (a replica's, under `use_replica`), like the versions `derived` then
+    # reads: a digest from the primary could key a result built from a lagging replica's older versions.
+    with connections[qs.db].cursor() as cursor:
         cursor.execute(statement, params)
         return str(cursor.fetchone()[0])
 
