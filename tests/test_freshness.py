@@ -80,3 +80,50 @@ def test_repayment_is_visible_at_once_on_every_page(books, upk_manager, staff_ad
     dashboard = _text(staff.get(pages["dashboard"][1]))
     assert format_rupiah(after) in dashboard and format_rupiah(before) not in dashboard
     assert staff.get(api).json()["results"][0]["outstanding"] == after
+
+
+def test_package_page_kept_per_figures_version_shows_every_change_at_once(books, upk_manager, monkeypatch):
+    """The package page keeps its figures and rendered tables under the UPK's figures version
+    (`selectors.monthly_package_kept`): a second view computes nothing, and a repayment, a KSM renamed
+    (names are not an input of the version: part of the key) and last month's package submitted
+    (likewise) each show on the very next view."""
+    from upk.models import KSM
+
+    upk, loan = books
+    manager = Client()
+    manager.force_login(upk_manager)
+    day = today()
+    url = reverse("upk:package", args=[upk.pk]) + f"?tahun={day.year}&bulan={day.month}"
+    computed = []
+    real = selectors.monthly_package
+    monkeypatch.setattr(selectors, "monthly_package", lambda **kw: computed.append(kw) or real(**kw))
+
+    def lpp_outstanding() -> int:
+        return real(upk=upk, year=day.year, month=day.month).lpp.outstanding
+
+    before = lpp_outstanding()
+    page = _text(manager.get(url))
+    assert format_rupiah(before) in page and len(computed) == 1
+    assert "Belum ada laporan bulan lalu." in page
+    tokens = re.compile(r'(X-CSRFToken": "|csrfmiddlewaretoken" value=")[^"]+')
+    again = _text(manager.get(url))
+    assert tokens.sub("", again) == tokens.sub("", page) and len(computed) == 1  # kept: nothing computed again
+
+    services.repayments.repayment_record(
+        loan=loan, amount=600_000, paid_on=day, actor=upk_manager, idempotency_key="fresh-package"
+    )
+    after = lpp_outstanding()
+    assert after < before
+    page = _text(manager.get(url))
+    assert format_rupiah(after) in page and format_rupiah(before) not in page
+
+    ksm = KSM.objects.get(pk=loan.ksm_id)
+    assert ksm.name in page
+    services.registry.ksm_update(ksm=ksm, actor=upk_manager, reason="ganti nama", name="KSM Nama Baru Sekali")
+    page = _text(manager.get(url))
+    assert "KSM Nama Baru Sekali" in page
+
+    last = day.replace(day=1) - timedelta(days=1)
+    services.periods.monthly_package_submit(upk=upk, year=last.year, month=last.month, actor=upk_manager)
+    page = _text(manager.get(url))
+    assert "Belum ada laporan bulan lalu." not in page

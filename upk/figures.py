@@ -305,3 +305,45 @@ def derived_whole(name: str, digest: str, compute: Callable[[], T]) -> T:
     except Exception:
         logger.warning("Derived figures not kept (computed again next time)", exc_info=True)
     return result
+
+
+def version_token(upk_id: int) -> str:
+    """The UPK's current figures version as text, for `kept`: read through `read` (one query), so that
+    inside a transaction that has written, its next write raises the version again and a result kept
+    from what this transaction read can never look current after it."""
+    versions, _found = read([upk_id], [])
+    return str(versions.get(upk_id, 0))
+
+
+def kept(name: str, upk_id: int, compute: Callable[[], T], *, version: str | None = None) -> T:
+    """`compute()` for one UPK, kept in the cache (Redis) under the UPK's figures version.
+
+    For a result that is a function of rows the figures' triggers cover (migration 0020's tables)
+    plus whatever `name` spells out (the month, the language, the ids of rows they do not cover): the
+    version rises with every write to those tables, so a result kept under the current version is
+    the one `compute` would return now. The version is read before computing (a write meanwhile
+    only costs a recomputation). One entry per `name` and UPK, overwritten when the version moves
+    (no stale entries pile up); the entry and the code generation (`derived_forget`) are read in one
+    round trip. `version`: the UPK's `version_token`, when the caller keeps several results of one
+    request under it. Without stored figures (SQLite) or without the cache: computed."""
+    if not enabled():
+        return compute()
+    if version is None:
+        version = version_token(upk_id)
+    key = f"upk:kept:{name}:{upk_id}"
+    try:
+        found = cache.get_many([DERIVED_GENERATION_KEY, key])
+    except Exception:  # the cache down: compute, as without one
+        logger.warning("Kept figures cache unavailable", exc_info=True)
+        return compute()
+    generation = found.get(DERIVED_GENERATION_KEY)
+    entry = found.get(key)
+    if generation is not None and entry is not None and entry[0] == (int(generation), version):
+        return entry[1]  # type: ignore[no-any-return]
+    result = compute()
+    try:
+        stamp = (int(generation) if generation is not None else _derived_generation(), version)
+        cache.set(key, (stamp, result), DERIVED_SECONDS)
+    except Exception:
+        logger.warning("Kept figures not stored (computed again next time)", exc_info=True)
+    return result

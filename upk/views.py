@@ -9,6 +9,7 @@ to staff, the UPK's managers and its BKM's members; borrower pages
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -29,7 +31,7 @@ from core.filters import filterset
 from core.nik import mask_nik
 from core.params import is_number, year_in_range, year_range_message
 
-from . import forms, permissions, selectors, services
+from . import figures, forms, permissions, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
 from .ledger.errors import LedgerError, month_label
 from .ledger.idempotency import form_key_issue, form_key_open, upk_scoped_key
@@ -1001,7 +1003,9 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": month_label(year, month)})
             return redirect(reverse("upk:package", args=[upk.pk]) + f"?tahun={year}&bulan={month}")
-    package = selectors.monthly_package(upk=upk, year=year, month=month)
+    # Computed once per figures version (a month nothing is posted into never changes).
+    kept = selectors.monthly_package_kept(upk=upk, year=year, month=month)
+    package = kept.data
     borrowers = permissions.can_view_borrowers(request.user, upk)
     # order_by(): KSM's ordering joins the UPK and its BKM, for a dict.
     names = dict(KSM.objects.filter(upk=upk).order_by().values_list("pk", "name")) if borrowers else {}
@@ -1011,6 +1015,24 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
     snapshot_lpp = None
     if frozen is not None and frozen.lpp_rows is not None and borrowers:
         snapshot_lpp = [(r, names.get(r["ksm_id"], "")) for r in frozen.lpp_rows]
+    show_recalculated = frozen is None or frozen.changed
+    # The recalculated tables (~250 amounts) rendered once per kept package, KSM names (not covered by
+    # the figures version: part of the key) and what the user may see; the rest of the page is per request.
+    names_digest = hashlib.md5(repr(sorted(names.items())).encode(), usedforsecurity=False).hexdigest()
+    figures_html = figures.kept(
+        f"{kept.name}:html:{int(borrowers)}:{int(show_recalculated)}:{names_digest}",
+        upk.pk,
+        lambda: render_to_string(
+            "upk/_package_figures.html",
+            {
+                "package": package,
+                "show_recalculated": show_recalculated,
+                "indicators": [(v, _band_class(v.band)) for v in package.indicators.values.values()],
+                "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows] if borrowers else [],
+            },
+        ),
+        version=kept.version,
+    )
     return render(
         request,
         "upk/package.html",
@@ -1020,16 +1042,13 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
             "label": month_label(year, month),
             "year": year,
             "month": month,
-            "names": names,
-            "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows] if borrowers else [],
-            "indicators": [(v, _band_class(v.band)) for v in package.indicators.values.values()],
+            "figures_html": figures_html,
             "submitted": frozen.package if frozen else None,
             "frozen": frozen,
             "snapshot_indicators": [(v, _band_class(v.band)) for v in frozen.indicators] if frozen else [],
             "snapshot_lpp": snapshot_lpp,
             "can_submit": frozen is None or frozen.month_open,
             "errors": errors,
-            "kol_names": [str(n) for _c, n in selectors.KOL_NAMES],
         },
     )
 
