@@ -127,3 +127,29 @@ def test_package_page_kept_per_figures_version_shows_every_change_at_once(books,
     services.periods.monthly_package_submit(upk=upk, year=last.year, month=last.month, actor=upk_manager)
     page = _text(manager.get(url))
     assert "Belum ada laporan bulan lalu." not in page
+
+
+def test_upk_home_kept_per_figures_version_shows_ksm_changes_at_once(books, upk_manager, monkeypatch):
+    """The UPK home's figures, dues and arrears are rendered once per figures version and day
+    (`upk.views.upk_home`); a KSM's rows are no input of the version, so renaming a KSM or changing
+    its chair's WhatsApp number shows on the very next view all the same."""
+    from upk import views
+    from upk.models import KSM
+
+    upk, loan = books
+    manager = Client()
+    manager.force_login(upk_manager)
+    url = reverse("upk:home", args=[upk.pk])
+    built = []
+    real = views._home_figures
+    monkeypatch.setattr(views, "_home_figures", lambda **kw: built.append(kw) or real(**kw))
+    ksm = KSM.objects.get(pk=loan.ksm_id)
+    page = _text(manager.get(url))
+    assert ksm.name in page and len(built) == 1
+    _text(manager.get(url))
+    assert len(built) == 1  # kept
+
+    services.registry.ksm_update(ksm=ksm, actor=upk_manager, reason="ganti nama", name="KSM Nama Baru Sekali")
+    assert "KSM Nama Baru Sekali" in _text(manager.get(url)) and len(built) == 2
+    services.registry.ksm_chair_update(ksm=ksm, actor=upk_manager, chair_name="Bu Ketua", chair_phone="081234567890")
+    assert "wa.me/6281234567890" in _text(manager.get(url))

@@ -24,6 +24,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 
 from bkm.models import Unit
 from core.fields import RupiahField
@@ -145,11 +146,26 @@ def upk_list(request: HttpRequest) -> HttpResponse:
 def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
+    flags = screen_flags(request, upk)
+    # The figures, the week's dues and the arrears worklist, rendered once per figures version (every
+    # posting raises it), day, language and what the user may see or do; the KSMs' rows (names, chairs'
+    # phones: no version covers them) and the UPK's name (in the reminders) are part of the key.
+    ksms = figures.rows_digest(KSM.objects.filter(upk=upk)) if flags["can_borrowers"] else ""
+    variant = repr((as_of, get_language(), flags["can_borrowers"], flags["can_post"], ksms, upk.name))
+    home_html = figures.kept(
+        "home:" + hashlib.md5(variant.encode(), usedforsecurity=False).hexdigest(),
+        upk.pk,
+        lambda: render_to_string("upk/_home_figures.html", _home_figures(upk=upk, as_of=as_of, flags=flags)),
+    )
+    return render(request, "upk/upk_home.html", {**flags, "as_of": as_of, "home_html": home_html})
+
+
+def _home_figures(*, upk: Unit, as_of: date, flags: dict[str, Any]) -> dict[str, Any]:
     # The rules in force read once, for the summary and the worklist's kolektibilitas.
     rules = selectors.rules_on(upk_ids=[upk.pk], as_of=as_of)
     ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of, rules=rules)[upk.pk]
     ctx: dict[str, Any] = {
-        **screen_flags(request, upk),
+        **flags,
         "as_of": as_of,
         "indicators": [(v, _band_class(v.band)) for v in ind.values.values()],
         "figures": ind.figures,
@@ -162,7 +178,7 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         ctx["due_total"] = sum(r.expected for r in due)
         ctx["due_until"] = as_of + timedelta(days=7)
         ctx["chair_phones"] = selectors.ArrearsRow.phones(ctx["arrears"].rows)
-    return render(request, "upk/upk_home.html", ctx)
+    return ctx
 
 
 # --- KSM ---------------------------------------------------------------------------------------------
