@@ -153,3 +153,25 @@ def test_upk_home_kept_per_figures_version_shows_ksm_changes_at_once(books, upk_
     assert "KSM Nama Baru Sekali" in _text(manager.get(url)) and len(built) == 2
     services.registry.ksm_chair_update(ksm=ksm, actor=upk_manager, chair_name="Bu Ketua", chair_phone="081234567890")
     assert "wa.me/6281234567890" in _text(manager.get(url))
+
+
+def test_loan_card_kept_per_figures_version_shows_a_member_renamed_at_once(books, upk_manager, monkeypatch):
+    """The loan card's schedules, members and repayments are rendered once per figures version
+    (`upk.views._loan_rows`); the members' rows are no input of the version, so a member renamed shows on
+    the very next view all the same."""
+    from upk import views
+    from upk.models import LoanMember
+
+    upk, loan = books
+    manager = Client()
+    manager.force_login(upk_manager)
+    url = reverse("upk:loan_card", args=[loan.pk])
+    built = []
+    real = views._loan_rows
+    monkeypatch.setattr(views, "_loan_rows", lambda *a: built.append(a) or real(*a))
+    member = LoanMember.objects.filter(loan=loan).select_related("member").first().member
+    assert member.name in _text(manager.get(url)) and len(built) == 1
+    _text(manager.get(url))
+    assert len(built) == 1  # kept
+    services.registry.ksm_member_update(member=member, actor=upk_manager, reason="ejaan", name="Siti Nama Baru")
+    assert "Siti Nama Baru" in _text(manager.get(url)) and len(built) == 2

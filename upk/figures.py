@@ -349,20 +349,24 @@ def kept(name: str, upk_id: int, compute: Callable[[], T], *, version: str | Non
     return result
 
 
-def rows_digest(qs: QuerySet) -> str:
-    """One hash of the whole rows (every column, as text) of `qs`'s table that `qs` selects: one query
-    answering one row. For a result kept under the figures version (`kept`) that also shows rows the
-    version's triggers do not cover (a UPK's KSMs: names, chairs' phones): put it in the name, and any
-    change to those rows is a new name. Without stored figures (SQLite) nothing is kept, so no digest."""
+def rows_digest(*querysets: QuerySet) -> str:
+    """One hash of the whole rows (every column, as text) that each of `querysets` selects from its
+    table: one query answering one row. For a result kept under the figures version (`kept`) that also
+    shows rows the version's triggers do not cover (a UPK's KSMs: names, chairs' phones; a KSM's
+    members): put it in the name, and any change to those rows is a new name. Without stored figures
+    (SQLite) nothing is kept, so no digest."""
     if not enabled():
         return ""
-    meta = qs.model._meta
-    sql, params = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
-    table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
-    statement = (
-        f"SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t.{pk}), '')) FROM {table} AS t "  # noqa: S608 - the ORM's SQL, params apart
-        f"WHERE t.{pk} IN ({sql})"
-    )
+    parts, params = [], []
+    for qs in querysets:
+        meta = qs.model._meta
+        sql, qs_params = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
+        table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+        parts.append(
+            f"(SELECT coalesce(string_agg(t::text, ',' ORDER BY t.{pk}), '') FROM {table} AS t "  # noqa: S608 - the ORM's SQL, params apart
+            f"WHERE t.{pk} IN ({sql}))"
+        )
+        params.extend(qs_params)
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(f"SELECT md5(concat_ws(chr(30), {', '.join(parts)}))", params)
         return str(cursor.fetchone()[0])

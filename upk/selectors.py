@@ -1457,11 +1457,12 @@ class LoanCard:
     events: list[Any]
 
 
-def loan_card(loan: Loan) -> LoanCard:
+def loan_card(loan: Loan, *, with_events: bool = True) -> LoanCard:
     """Kartu pinjaman: every schedule version with its instalments (due
     against paid, current state), repayments with their current allocations
     (`rep.current_allocations`; the full history stays in `rep.allocations`)
-    and reversals, and the status history."""
+    and reversals, and the status history (`loan_events`; not read without
+    `with_events`)."""
     schedules = list(loan.schedules.prefetch_related("instalments").order_by("version"))
     current = Prefetch(
         "allocations",
@@ -1475,8 +1476,12 @@ def loan_card(loan: Loan) -> LoanCard:
         .prefetch_related(current, "member_parts")  # member parts: member_positions(repayments=…) reuses them
         .order_by("paid_on", "pk")
     )
-    events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
-    return LoanCard(loan, schedules, repayments, events)
+    return LoanCard(loan, schedules, repayments, loan_events(loan) if with_events else [])
+
+
+def loan_events(loan: Loan) -> list[Any]:
+    """A loan's status history, oldest first, with who changed it."""
+    return list(loan.status_events.select_related("actor").order_by("at", "pk"))
 
 
 @dataclass

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,8 +24,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from bkm.models import Unit
 from core.fields import RupiahField
@@ -45,6 +46,7 @@ from .models import (
     AccountingPeriod,
     ApprovalStatus,
     CollectionSheet,
+    KSMMember,
     Loan,
     LoanMember,
     LoanStatus,
@@ -102,6 +104,17 @@ def _band_class(band: str | None) -> str:
     return {"sehat": "success", "kurang_sehat": "warning", "tidak_sehat": "danger"}.get(band or "", "secondary")
 
 
+T = TypeVar("T")
+
+
+def _kept(name: str, upk_id: int, variant: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """`compute()` (a page's figures and their rendered rows) kept under the UPK's figures version
+    (`figures.kept`), per `variant` (what else the result depends on: date, permissions, digests of
+    rows no version covers) and the language."""
+    digest = hashlib.md5(repr((get_language(), *variant)).encode(), usedforsecurity=False).hexdigest()
+    return figures.kept(f"{name}:{digest}", upk_id, compute)
+
+
 # --- UPK list and home -----------------------------------------------------------------------
 
 
@@ -151,10 +164,10 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     # posting raises it), day, language and what the user may see or do; the KSMs' rows (names, chairs'
     # phones: no version covers them) and the UPK's name (in the reminders) are part of the key.
     ksms = figures.rows_digest(KSM.objects.filter(upk=upk)) if flags["can_borrowers"] else ""
-    variant = repr((as_of, get_language(), flags["can_borrowers"], flags["can_post"], ksms, upk.name))
-    home_html = figures.kept(
-        "home:" + hashlib.md5(variant.encode(), usedforsecurity=False).hexdigest(),
+    home_html = _kept(
+        "home",
         upk.pk,
+        (as_of, flags["can_borrowers"], flags["can_post"], ksms, upk.name),
         lambda: render_to_string("upk/_home_figures.html", _home_figures(upk=upk, as_of=as_of, flags=flags)),
     )
     return render(request, "upk/upk_home.html", {**flags, "as_of": as_of, "home_html": home_html})
@@ -398,18 +411,24 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
         has_recoveries=Exists(Recovery.objects.filter(loan=OuterRef("pk"))),
     )
     as_of = as_of_from(request)
-    card = selectors.loan_card(loan)
-    position = selectors.loan_position(loan, as_of=as_of)
-    members = selectors.member_positions(loan, as_of=as_of, repayments=card.repayments) if loan.disbursed_on else []
+    flags = screen_flags(request, loan.upk)
+    # The position, schedules, members and repayments, rendered once per figures version (every
+    # posting, reversal or reschedule of the UPK raises it), date, language and permissions; the
+    # members' names and shares (no version covers them) are part of the key. The status history and
+    # the proposals (their authors, undecided proposals: not covered either) are read on every view.
+    people = figures.rows_digest(KSMMember.objects.filter(ksm_id=loan.ksm_id), LoanMember.objects.filter(loan=loan))
+    position, rows_html = _kept(
+        f"loan:{loan.pk}", loan.upk_id, (as_of, flags["can_post"], people), lambda: _loan_rows(loan, as_of, flags)
+    )
     return render(
         request,
         "upk/loan_card.html",
         {
-            **screen_flags(request, loan.upk),
+            **flags,
             "loan": loan,
-            "card": card,
             "position": position,
-            "members": members,
+            "rows_html": rows_html,
+            "events": selectors.loan_events(loan),
             "as_of": as_of,
             "reschedules": list(loan.reschedules.select_related("proposed_by", "decided_by").order_by("proposed_at"))
             if loan.has_reschedules  # type: ignore[attr-defined]
@@ -421,6 +440,16 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
             "is_live": loan.status in (LoanStatus.ACTIVE, LoanStatus.RESCHEDULED),
         },
     )
+
+
+def _loan_rows(loan: Loan, as_of: date, flags: dict[str, Any]) -> tuple[selectors.LoanPosition, str]:
+    card = selectors.loan_card(loan, with_events=False)
+    position = selectors.loan_position(loan, as_of=as_of)
+    members = selectors.member_positions(loan, as_of=as_of, repayments=card.repayments) if loan.disbursed_on else []
+    html = render_to_string(
+        "upk/_loan_rows.html", {**flags, "loan": loan, "card": card, "members": members, "as_of": as_of}
+    )
+    return position, html
 
 
 @login_required
