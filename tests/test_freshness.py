@@ -175,3 +175,37 @@ def test_loan_card_kept_per_figures_version_shows_a_member_renamed_at_once(books
     assert len(built) == 1  # kept
     services.registry.ksm_member_update(member=member, actor=upk_manager, reason="ejaan", name="Siti Nama Baru")
     assert "Siti Nama Baru" in _text(manager.get(url)) and len(built) == 2
+
+
+def test_ksm_page_kept_per_figures_version_shows_savings_and_members_at_once(books, upk_manager, monkeypatch):
+    """The KSM page is rendered once per figures version and day (`upk.views._ksm_body`); its savings and
+    members are in the key by their rows' digest, so a deposit, a repayment and a member renamed each show
+    on the very next view."""
+    from upk import views
+    from upk.models import KSM
+
+    upk, loan = books
+    manager = Client()
+    manager.force_login(upk_manager)
+    ksm = KSM.objects.get(pk=loan.ksm_id)
+    url = reverse("upk:ksm_detail", args=[ksm.pk])
+    built = []
+    real = views._ksm_body
+    monkeypatch.setattr(views, "_ksm_body", lambda **kw: built.append(kw) or real(**kw))
+    before = selectors.savings_balance(ksm)
+    assert format_rupiah(before) in _text(manager.get(url)) and len(built) == 1
+    _text(manager.get(url))
+    assert len(built) == 1  # kept
+
+    services.savings.savings_deposit(
+        ksm=ksm, amount=123_000, date=today(), actor=upk_manager, idempotency_key="fresh-savings"
+    )
+    assert format_rupiah(before + 123_000) in _text(manager.get(url)) and len(built) == 2
+    arrears_before = selectors.loan_position(loan, as_of=today()).arrears_amount
+    services.repayments.repayment_record(
+        loan=loan, amount=50_000, paid_on=today(), actor=upk_manager, idempotency_key="fresh-ksm-pay"
+    )
+    assert format_rupiah(arrears_before - 50_000) in _text(manager.get(url))
+    member = ksm.members.order_by("pk").first()
+    services.registry.ksm_member_update(member=member, actor=upk_manager, reason="ejaan", name="Siti Nama Baru")
+    assert "Siti Nama Baru" in _text(manager.get(url))

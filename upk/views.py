@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from bkm.models import Unit
+from bkm.models import Kelurahan, Unit
 from core.fields import RupiahField
 from core.filters import filterset
 from core.nik import mask_nik
@@ -55,6 +55,7 @@ from .models import (
     Recovery,
     Repayment,
     Reschedule,
+    SavingsTransaction,
     WriteOff,
 )
 from .packages import submitted_package
@@ -229,28 +230,45 @@ def ksm_create(request: HttpRequest, upk_id: int) -> HttpResponse:
 @login_required
 def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ksm = _ksm(request, pk)
+    flags = screen_flags(request, ksm.upk)
     full_nik = permissions.can_see_full_nik(request.user, ksm.upk_id)
+    day = today()
+    # Rendered once per figures version (its loans and their positions: every posting of the UPK raises
+    # it), day, language and permissions; the KSM's own rows, its members and savings (no version covers
+    # them) by their digest in the key.
+    rows = figures.rows_digest(
+        KSM.objects.filter(pk=ksm.pk),
+        Kelurahan.objects.filter(pk=ksm.kelurahan_id),
+        KSMMember.objects.filter(ksm=ksm),
+        SavingsTransaction.objects.filter(ksm=ksm),
+    )
+    ksm_html = _kept(
+        f"ksm:{ksm.pk}",
+        ksm.upk_id,
+        (day, flags["can_post"], full_nik, rows),
+        lambda: render_to_string("upk/_ksm_body.html", _ksm_body(ksm=ksm, day=day, full_nik=full_nik, flags=flags)),
+    )
+    return render(request, "upk/ksm_detail.html", {**flags, "ksm": ksm, "ksm_html": ksm_html})
+
+
+def _ksm_body(*, ksm: KSM, day: date, full_nik: bool, flags: dict[str, Any]) -> dict[str, Any]:
     members = list(ksm.members.order_by("name"))
     for m in members:
         m.nik_display = m.nik if full_nik else mask_nik(m.nik)  # type: ignore[attr-defined]
     savings = savings_ledger(ksm)
     loans = list(ksm.loans.order_by("-applied_on", "-pk"))
     live = [loan.pk for loan in loans if loan.status in LIVE_STATUSES]
-    positions = selectors.loan_positions(upk_ids=[ksm.upk_id], as_of=today(), loan_ids=live) if live else {}
-    return render(
-        request,
-        "upk/ksm_detail.html",
-        {
-            **screen_flags(request, ksm.upk),
-            "ksm": ksm,
-            "members": members,
-            "savings": savings,
-            "savings_balance": savings[-1][1] if savings else 0,
-            "loans": [(loan, positions.get(loan.pk)) for loan in loans],
-            "women": sum(1 for m in members if m.gender == "P" and m.is_active),
-            "active_members": sum(1 for m in members if m.is_active),
-        },
-    )
+    positions = selectors.loan_positions(upk_ids=[ksm.upk_id], as_of=day, loan_ids=live) if live else {}
+    return {
+        **flags,
+        "ksm": ksm,
+        "members": members,
+        "savings": savings,
+        "savings_balance": savings[-1][1] if savings else 0,
+        "loans": [(loan, positions.get(loan.pk)) for loan in loans],
+        "women": sum(1 for m in members if m.gender == "P" and m.is_active),
+        "active_members": sum(1 for m in members if m.is_active),
+    }
 
 
 @login_required
