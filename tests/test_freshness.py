@@ -209,3 +209,32 @@ def test_ksm_page_kept_per_figures_version_shows_savings_and_members_at_once(boo
     member = ksm.members.order_by("pk").first()
     services.registry.ksm_member_update(member=member, actor=upk_manager, reason="ejaan", name="Siti Nama Baru")
     assert "Siti Nama Baru" in _text(manager.get(url))
+
+
+def test_books_kept_per_figures_version_show_a_posting_at_once(books, upk_manager):
+    """The cash book, trial balance and neraca bodies are rendered once per figures version and query
+    string (`upk.views._kept_body`); a repayment (journal lines: the version rises) shows at once."""
+    from upk.ledger.chart import role_accounts
+
+    upk, loan = books
+    manager = Client()
+    manager.force_login(upk_manager)
+    urls = [reverse(name, args=[upk.pk]) for name in ("upk:cash_book", "upk:trial_balance", "upk:neraca")]
+    kas = role_accounts(upk.pk)["kas"]
+
+    def kas_balance() -> int:
+        return selectors.account_balances(upk=upk, as_of=today())[kas.pk]
+
+    before = kas_balance()
+    for url in urls:
+        assert format_rupiah(before) in _text(manager.get(url))
+    services.repayments.repayment_record(
+        loan=loan, amount=654_321, paid_on=today(), actor=upk_manager, idempotency_key="fresh-books"
+    )
+    after = kas_balance()
+    assert after == before + 654_321
+    for url in urls:
+        page = _text(manager.get(url))
+        assert format_rupiah(after) in page, url
+        # The cash book still shows the balance before the repayment, on the row above it.
+        assert url == urls[0] or format_rupiah(before) not in page, url

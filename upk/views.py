@@ -108,6 +108,23 @@ def _band_class(band: str | None) -> str:
 T = TypeVar("T")
 
 
+def _kept_body(
+    request: HttpRequest, upk: Unit, name: str, template: str, context: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], str]:
+    """A books page's body (everything below the UPK's header and tabs), rendered once per figures
+    version: for pages that show only what the version covers (journal lines, the chart: an append-only
+    ledger), keyed by the page's whole query string (dates, page, book), the language and permissions.
+    Returns the screen flags and the body."""
+    flags = screen_flags(request, upk)
+    body = _kept(
+        name,
+        upk.pk,
+        (request.GET.urlencode(), flags["can_post"], flags["can_borrowers"], flags["can_approve"]),
+        lambda: render_to_string(template, {**flags, **context()}, request=request),
+    )
+    return flags, body
+
+
 def _kept(name: str, upk_id: int, variant: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """`compute()` (a page's figures and their rendered rows) kept under the UPK's figures version
     (`figures.kept`), per `variant` (what else the result depends on: date, permissions, digests of
@@ -1210,21 +1227,26 @@ def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
     )
 
 
-def _book_page(request: HttpRequest, upk: Unit, book: selectors.Book, title: str, filename: str) -> HttpResponse:
+def _book_page(
+    request: HttpRequest, upk: Unit, book: Callable[[], selectors.Book], title: str, filename: str, name: str
+) -> HttpResponse:
     fmt = export_format(request)
     if fmt:
+        whole = book()
         headers = [_("Tanggal"), _("Nomor"), _("Uraian"), _("Debit"), _("Kredit"), _("Saldo")]
-        data = [["", "", _("Saldo awal"), "", "", book.opening]] + [
-            [r.date, r.number, r.description, r.debit, r.credit, r.balance] for r in book.rows
+        data = [["", "", _("Saldo awal"), "", "", whole.opening]] + [
+            [r.date, r.number, r.description, r.debit, r.credit, r.balance] for r in whole.rows
         ]
         return export_response(fmt, filename, headers, data, title=title)
-    page = Paginator(book.rows, 50).get_page(request.GET.get("page"))
-    accounts = Account.objects.filter(upk=upk).order_by("code")
-    return render(
-        request,
-        "upk/book.html",
-        {**screen_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts},
-    )
+
+    def body() -> dict[str, Any]:
+        whole = book()
+        page = Paginator(whole.rows, 50).get_page(request.GET.get("page"))
+        accounts = Account.objects.filter(upk=upk).order_by("code")
+        return {"book": whole, "page_obj": page, "title": title, "accounts": accounts}
+
+    flags, html = _kept_body(request, upk, name, "upk/_book_body.html", body)
+    return render(request, "upk/book.html", {**flags, "title": title, "body_html": html})
 
 
 @login_required
@@ -1232,9 +1254,15 @@ def cash_book(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
     role = "bank" if request.GET.get("buku") == "bank" else "kas"
-    book = selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role)
     title = _("Buku bank") if role == "bank" else _("Buku kas harian")
-    return _book_page(request, upk, book, title, f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}")
+    return _book_page(
+        request,
+        upk,
+        lambda: selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role),
+        title,
+        f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}",
+        f"book:{role}",
+    )
 
 
 @login_required
@@ -1244,9 +1272,13 @@ def general_ledger(request: HttpRequest, upk_id: int, account_id: int) -> HttpRe
     if account is None:
         raise Http404
     date_from, date_to = _range(request)
-    book = selectors.general_ledger(account=account, date_from=date_from, date_to=date_to)
     return _book_page(
-        request, upk, book, _("Buku besar %(a)s") % {"a": account}, f"buku-besar-{account.code}-{date_to:%Y%m%d}"
+        request,
+        upk,
+        lambda: selectors.general_ledger(account=account, date_from=date_from, date_to=date_to),
+        _("Buku besar %(a)s") % {"a": account},
+        f"buku-besar-{account.code}-{date_to:%Y%m%d}",
+        f"ledger:{account.pk}",
     )
 
 
@@ -1254,9 +1286,9 @@ def general_ledger(request: HttpRequest, upk_id: int, account_id: int) -> HttpRe
 def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
-    tb = selectors.trial_balance(upk=upk, as_of=as_of)
     fmt = export_format(request)
     if fmt:
+        tb = selectors.trial_balance(upk=upk, as_of=as_of)
         data = [[r.account.code, r.account.name, r.debit, r.credit] for r in tb.rows]
         data.append(["", _("Jumlah"), tb.total_debit, tb.total_credit])
         return export_response(
@@ -1266,16 +1298,23 @@ def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
             data,
             title="Neraca saldo",
         )
-    return render(request, "upk/trial_balance.html", {**screen_flags(request, upk), "tb": tb, "as_of": as_of})
+    flags, html = _kept_body(
+        request,
+        upk,
+        "trial-balance",
+        "upk/_trial_balance_body.html",
+        lambda: {"tb": selectors.trial_balance(upk=upk, as_of=as_of), "as_of": as_of},
+    )
+    return render(request, "upk/trial_balance.html", {**flags, "as_of": as_of, "body_html": html})
 
 
 @login_required
 def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
-    bs = selectors.neraca(upk=upk, as_of=as_of)
     fmt = export_format(request)
     if fmt:
+        bs = selectors.neraca(upk=upk, as_of=as_of)
         data: list[list[Any]] = []
         for section in (bs.assets, bs.liabilities, bs.equity):
             data += [
@@ -1290,7 +1329,14 @@ def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
             data,
             title="Neraca",
         )
-    return render(request, "upk/neraca.html", {**screen_flags(request, upk), "bs": bs, "as_of": as_of})
+    flags, html = _kept_body(
+        request,
+        upk,
+        "neraca",
+        "upk/_neraca_body.html",
+        lambda: {"bs": selectors.neraca(upk=upk, as_of=as_of), "as_of": as_of},
+    )
+    return render(request, "upk/neraca.html", {**flags, "as_of": as_of, "body_html": html})
 
 
 @login_required
