@@ -50,6 +50,15 @@ def enabled() -> bool:
     return connection.vendor == "postgresql"
 
 
+# Clears the once-per-transaction mark of the UPKs (`%s`: their ids) in a transaction that has written
+# (see `read`); a CTE, so that it runs in the statement that reads the versions.
+_REARM = """rearm AS (
+            UPDATE upk_figuresversion SET bumped_in = NULL
+             WHERE pg_current_xact_id_if_assigned() IS NOT NULL
+               AND upk_id = ANY(%s::bigint[]) AND bumped_in = pg_current_xact_id_if_assigned()::text::bigint
+        )"""
+
+
 def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dict[Key, list[int]]]:
     """The UPKs' current versions (0 when none yet) and their valid stored
     figures at `dates`: one query (raw SQL on the primary, like the aggregate
@@ -62,18 +71,14 @@ def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dic
     write of the same transaction. (Nothing to clear, and no write, in a
     transaction that has not written: the condition is checked first.)"""
     days = sorted(set(dates))
-    sql = """
-        WITH rearm AS (
-            UPDATE upk_figuresversion SET bumped_in = NULL
-             WHERE pg_current_xact_id_if_assigned() IS NOT NULL
-               AND upk_id = ANY(%s::bigint[]) AND bumped_in = pg_current_xact_id_if_assigned()::text::bigint
-        )
+    sql = f"""
+        WITH {_REARM}
         SELECT u.upk_id, COALESCE(v.version, 0), f.as_of, f.values
           FROM unnest(%s::bigint[]) AS u(upk_id)
           LEFT JOIN upk_figuresversion v ON v.upk_id = u.upk_id
           LEFT JOIN upk_upkfigures f ON f.upk_id = u.upk_id AND f.as_of = ANY(%s::date[])
                AND (f.closed OR f.version = COALESCE(v.version, 0))
-    """
+    """  # noqa: S608 - constant text
     versions: dict[int, int] = {}
     found: dict[Key, list[int]] = {}
     with connection.cursor() as cursor:
@@ -307,15 +312,29 @@ def derived_whole(name: str, digest: str, compute: Callable[[], T]) -> T:
     return result
 
 
-def version_token(upk_id: int) -> str:
-    """The UPK's current figures version as text, for `kept`: read through `read` (one query), so that
-    inside a transaction that has written, its next write raises the version again and a result kept
-    from what this transaction read can never look current after it."""
-    versions, _found = read([upk_id], [])
-    return str(versions.get(upk_id, 0))
+def version_token(upk_id: int, *rows: QuerySet) -> str:
+    """The UPK's current figures version as text, for `kept`, read with `read`'s re-arming (one query),
+    so that inside a transaction that has written, its next write raises the version again and a result
+    kept from what this transaction read can never look current after it. With `rows`: followed by a hash
+    of those rows (`rows_digest`), read in the same statement, for a result that also shows rows no
+    version covers."""
+    if not rows:
+        versions, _found = read([upk_id], [])
+        return str(versions.get(upk_id, 0))
+    digest, params = _digest_sql(rows)
+    sql = f"""
+        WITH {_REARM}
+        SELECT COALESCE((SELECT version FROM upk_figuresversion WHERE upk_id = %s), 0), {digest}
+    """  # noqa: S608 - the ORM's SQL, params apart
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[upk_id], upk_id, *params])
+        version, hashed = cursor.fetchone()
+    return f"{version}:{hashed}"
 
 
-def kept(name: str, upk_id: int, compute: Callable[[], T], *, version: str | None = None) -> T:
+def kept(
+    name: str, upk_id: int, compute: Callable[[], T], *, version: str | None = None, rows: Iterable[QuerySet] = ()
+) -> T:
     """`compute()` for one UPK, kept in the cache (Redis) under the UPK's figures version.
 
     For a result that is a function of rows the figures' triggers cover (migration 0020's tables)
@@ -325,11 +344,13 @@ def kept(name: str, upk_id: int, compute: Callable[[], T], *, version: str | Non
     only costs a recomputation). One entry per `name` and UPK, overwritten when the version moves
     (no stale entries pile up); the entry and the code generation (`derived_forget`) are read in one
     round trip. `version`: the UPK's `version_token`, when the caller keeps several results of one
-    request under it. Without stored figures (SQLite) or without the cache: computed."""
+    request under it. `rows`: querysets of rows the version does not cover that the result shows (a
+    KSM's members…): their hash is read with the version (`version_token`) and is part of its stamp.
+    Without stored figures (SQLite) or without the cache: computed."""
     if not enabled():
         return compute()
     if version is None:
-        version = version_token(upk_id)
+        version = version_token(upk_id, *rows)
     key = f"upk:kept:{name}:{upk_id}"
     try:
         found = cache.get_many([DERIVED_GENERATION_KEY, key])
@@ -349,14 +370,9 @@ def kept(name: str, upk_id: int, compute: Callable[[], T], *, version: str | Non
     return result
 
 
-def rows_digest(*querysets: QuerySet) -> str:
-    """One hash of the whole rows (every column, as text) that each of `querysets` selects from its
-    table: one query answering one row. For a result kept under the figures version (`kept`) that also
-    shows rows the version's triggers do not cover (a UPK's KSMs: names, chairs' phones; a KSM's
-    members): put it in the name, and any change to those rows is a new name. Without stored figures
-    (SQLite) nothing is kept, so no digest."""
-    if not enabled():
-        return ""
+def _digest_sql(querysets: Iterable[QuerySet]) -> tuple[str, list[Any]]:
+    """An SQL expression hashing the whole rows (every column, as text) that each of `querysets`
+    selects from its table, and its parameters."""
     parts, params = [], []
     for qs in querysets:
         meta = qs.model._meta
@@ -367,6 +383,18 @@ def rows_digest(*querysets: QuerySet) -> str:
             f"WHERE t.{pk} IN ({sql}))"
         )
         params.extend(qs_params)
+    return f"md5(concat_ws(chr(30), {', '.join(parts)}))", params
+
+
+def rows_digest(*querysets: QuerySet) -> str:
+    """One hash of the whole rows (every column, as text) that each of `querysets` selects from its
+    table: one query answering one row. For a result kept under the figures version that also shows
+    rows the version's triggers do not cover (a UPK's KSMs: names, chairs' phones): put it in the name,
+    and any change to those rows is a new name (or hand the querysets to `kept` as `rows`, which reads
+    the hash with the version). Without stored figures (SQLite) nothing is kept, so no digest."""
+    if not enabled():
+        return ""
+    digest, params = _digest_sql(querysets)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT md5(concat_ws(chr(30), {', '.join(parts)}))", params)
+        cursor.execute(f"SELECT {digest}", params)  # noqa: S608 - the ORM's SQL, params apart
         return str(cursor.fetchone()[0])

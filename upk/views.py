@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -125,12 +125,14 @@ def _kept_body(
     return flags, body
 
 
-def _kept(name: str, upk_id: int, variant: tuple[Any, ...], compute: Callable[[], T]) -> T:
+def _kept(
+    name: str, upk_id: int, variant: tuple[Any, ...], compute: Callable[[], T], rows: tuple[QuerySet, ...] = ()
+) -> T:
     """`compute()` (a page's figures and their rendered rows) kept under the UPK's figures version
-    (`figures.kept`), per `variant` (what else the result depends on: date, permissions, digests of
-    rows no version covers) and the language."""
+    (`figures.kept`), per `variant` (what else the result depends on: date, permissions) and the
+    language; `rows`: the rows it shows that no version covers (KSMs, members…), hashed with the version."""
     digest = hashlib.md5(repr((get_language(), *variant)).encode(), usedforsecurity=False).hexdigest()
-    return figures.kept(f"{name}:{digest}", upk_id, compute)
+    return figures.kept(f"{name}:{digest}", upk_id, compute, rows=rows)
 
 
 # --- UPK list and home -----------------------------------------------------------------------
@@ -180,13 +182,13 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     flags = screen_flags(request, upk)
     # The figures, the week's dues and the arrears worklist, rendered once per figures version (every
     # posting raises it), day, language and what the user may see or do; the KSMs' rows (names, chairs'
-    # phones: no version covers them) and the UPK's name (in the reminders) are part of the key.
-    ksms = figures.rows_digest(KSM.objects.filter(upk=upk)) if flags["can_borrowers"] else ""
+    # phones: no version covers them) are hashed with the version, the UPK's name (in the reminders) is in the key.
     home_html = _kept(
         "home",
         upk.pk,
-        (as_of, flags["can_borrowers"], flags["can_post"], ksms, upk.name),
+        (as_of, flags["can_borrowers"], flags["can_post"], upk.name),
         lambda: render_to_string("upk/_home_figures.html", _home_figures(upk=upk, as_of=as_of, flags=flags)),
+        rows=(KSM.objects.filter(upk=upk),) if flags["can_borrowers"] else (),
     )
     return render(request, "upk/upk_home.html", {**flags, "as_of": as_of, "home_html": home_html})
 
@@ -252,18 +254,18 @@ def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     day = today()
     # Rendered once per figures version (its loans and their positions: every posting of the UPK raises
     # it), day, language and permissions; the KSM's own rows, its members and savings (no version covers
-    # them) by their digest in the key.
-    rows = figures.rows_digest(
-        KSM.objects.filter(pk=ksm.pk),
-        Kelurahan.objects.filter(pk=ksm.kelurahan_id),
-        KSMMember.objects.filter(ksm=ksm),
-        SavingsTransaction.objects.filter(ksm=ksm),
-    )
+    # them) hashed with the version.
     ksm_html = _kept(
         f"ksm:{ksm.pk}",
         ksm.upk_id,
-        (day, flags["can_post"], full_nik, rows),
+        (day, flags["can_post"], full_nik),
         lambda: render_to_string("upk/_ksm_body.html", _ksm_body(ksm=ksm, day=day, full_nik=full_nik, flags=flags)),
+        rows=(
+            KSM.objects.filter(pk=ksm.pk),
+            Kelurahan.objects.filter(pk=ksm.kelurahan_id),
+            KSMMember.objects.filter(ksm=ksm),
+            SavingsTransaction.objects.filter(ksm=ksm),
+        ),
     )
     return render(request, "upk/ksm_detail.html", {**flags, "ksm": ksm, "ksm_html": ksm_html})
 
@@ -449,11 +451,14 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
     flags = screen_flags(request, loan.upk)
     # The position, schedules, members and repayments, rendered once per figures version (every
     # posting, reversal or reschedule of the UPK raises it), date, language and permissions; the
-    # members' names and shares (no version covers them) are part of the key. The status history and
+    # members' names and shares (no version covers them) are hashed with the version. The status history and
     # the proposals (their authors, undecided proposals: not covered either) are read on every view.
-    people = figures.rows_digest(KSMMember.objects.filter(ksm_id=loan.ksm_id), LoanMember.objects.filter(loan=loan))
     position, rows_html = _kept(
-        f"loan:{loan.pk}", loan.upk_id, (as_of, flags["can_post"], people), lambda: _loan_rows(loan, as_of, flags)
+        f"loan:{loan.pk}",
+        loan.upk_id,
+        (as_of, flags["can_post"]),
+        lambda: _loan_rows(loan, as_of, flags),
+        rows=(KSMMember.objects.filter(ksm_id=loan.ksm_id), LoanMember.objects.filter(loan=loan)),
     )
     return render(
         request,
