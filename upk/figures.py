@@ -316,8 +316,8 @@ def version_token(upk_id: int, *rows: QuerySet) -> str:
     """The UPK's current figures version as text, for `kept`, read with `read`'s re-arming (one query),
     so that inside a transaction that has written, its next write raises the version again and a result
     kept from what this transaction read can never look current after it. With `rows`: followed by a hash
-    of those rows (`rows_digest`), read in the same statement, for a result that also shows rows no
-    version covers."""
+    of those rows (every column of each, as text: `_digest_sql`), read in the same statement, for a
+    result that also shows rows no version covers (a UPK's KSMs, a KSM's members and savings)."""
     if not rows:
         versions, _found = read([upk_id], [])
         return str(versions.get(upk_id, 0))
@@ -384,17 +384,3 @@ def _digest_sql(querysets: Iterable[QuerySet]) -> tuple[str, list[Any]]:
         )
         params.extend(qs_params)
     return f"md5(concat_ws(chr(30), {', '.join(parts)}))", params
-
-
-def rows_digest(*querysets: QuerySet) -> str:
-    """One hash of the whole rows (every column, as text) that each of `querysets` selects from its
-    table: one query answering one row. For a result kept under the figures version that also shows
-    rows the version's triggers do not cover (a UPK's KSMs: names, chairs' phones): put it in the name,
-    and any change to those rows is a new name (or hand the querysets to `kept` as `rows`, which reads
-    the hash with the version). Without stored figures (SQLite) nothing is kept, so no digest."""
-    if not enabled():
-        return ""
-    digest, params = _digest_sql(querysets)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {digest}", params)  # noqa: S608 - the ORM's SQL, params apart
-        return str(cursor.fetchone()[0])
