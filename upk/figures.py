@@ -342,8 +342,9 @@ def kept(
     version rises with every write to those tables, so a result kept under the current version is
     the one `compute` would return now. The version is read before computing (a write meanwhile
     only costs a recomputation). One entry per `name` and UPK, overwritten when the version moves
-    (no stale entries pile up); the entry and the code generation (`derived_forget`) are read in one
-    round trip. `version`: the UPK's `version_token`, when the caller keeps several results of one
+    (no stale entries pile up); the entry and the code generation (`derived_forget`: every `migrate`,
+    which each start of the web container runs, so results or rendered rows of older code are never
+    served after a deploy) are read in one round trip. `version`: the UPK's `version_token`, when the caller keeps several results of one
     request under it. `rows`: querysets of rows the version does not cover that the result shows (a
     KSM's members…): their hash is read with the version (`version_token`) and is part of its stamp.
     Without stored figures (SQLite) or without the cache: computed."""
