@@ -19,7 +19,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -436,17 +437,22 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
     )
 
 
+_LOAN_LISTS = (("reschedules", Reschedule), ("write_offs", WriteOff), ("recoveries", Recovery))
+
+
+def _has_rows(model: Any) -> RawSQL:
+    """EXISTS a row of `model` (a table with a `loan_id`) for the loan read."""
+    table, loan = model._meta.db_table, Loan._meta.db_table
+    sql = f"EXISTS (SELECT 1 FROM {table} x WHERE x.loan_id = {loan}.id)"  # noqa: S608 - table names from the models
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 - no values in it
+
+
 @login_required
 def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
     # Most loans have no reschedule, write-off or recovery: three EXISTS in the loan's own query
-    # spare the three list queries for them.
-    loan = _loan(
-        request,
-        pk,
-        has_reschedules=Exists(Reschedule.objects.filter(loan=OuterRef("pk"))),
-        has_write_offs=Exists(WriteOff.objects.filter(loan=OuterRef("pk"))),
-        has_recoveries=Exists(Recovery.objects.filter(loan=OuterRef("pk"))),
-    )
+    # spare the three list queries for them (as SQL text: the ORM's Exists/OuterRef took ~1 ms of
+    # compiling per view, more than the queries they spare).
+    loan = _loan(request, pk, **{f"has_{name}": _has_rows(model) for name, model in _LOAN_LISTS})
     as_of = as_of_from(request)
     flags = screen_flags(request, loan.upk)
     # The position, schedules, members and repayments, rendered once per figures version (every
