@@ -50,6 +50,15 @@ def enabled() -> bool:
     return connection.vendor == "postgresql"
 
 
+# Clears the once-per-transaction mark of the UPKs (`%s`: their ids) in a transaction that has written
+# (see `read`); a CTE, so that it runs in the statement that reads the versions.
+_REARM = """rearm AS (
+            UPDATE upk_figuresversion SET bumped_in = NULL
+             WHERE pg_current_xact_id_if_assigned() IS NOT NULL
+               AND upk_id = ANY(%s::bigint[]) AND bumped_in = pg_current_xact_id_if_assigned()::text::bigint
+        )"""
+
+
 def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dict[Key, list[int]]]:
     """The UPKs' current versions (0 when none yet) and their valid stored
     figures at `dates`: one query (raw SQL on the primary, like the aggregate
@@ -62,18 +71,14 @@ def read(upk_ids: list[int], dates: Iterable[date]) -> tuple[dict[int, int], dic
     write of the same transaction. (Nothing to clear, and no write, in a
     transaction that has not written: the condition is checked first.)"""
     days = sorted(set(dates))
-    sql = """
-        WITH rearm AS (
-            UPDATE upk_figuresversion SET bumped_in = NULL
-             WHERE pg_current_xact_id_if_assigned() IS NOT NULL
-               AND upk_id = ANY(%s::bigint[]) AND bumped_in = pg_current_xact_id_if_assigned()::text::bigint
-        )
+    sql = f"""
+        WITH {_REARM}
         SELECT u.upk_id, COALESCE(v.version, 0), f.as_of, f.values
           FROM unnest(%s::bigint[]) AS u(upk_id)
           LEFT JOIN upk_figuresversion v ON v.upk_id = u.upk_id
           LEFT JOIN upk_upkfigures f ON f.upk_id = u.upk_id AND f.as_of = ANY(%s::date[])
                AND (f.closed OR f.version = COALESCE(v.version, 0))
-    """
+    """  # noqa: S608 - constant text
     versions: dict[int, int] = {}
     found: dict[Key, list[int]] = {}
     with connection.cursor() as cursor:
@@ -307,3 +312,78 @@ def derived_whole(name: str, digest: str, compute: Callable[[], T]) -> T:
     except Exception:
         logger.warning("Derived figures not kept (computed again next time)", exc_info=True)
     return result
+
+
+def version_token(upk_id: int, *rows: QuerySet) -> str:
+    """The UPK's current figures version as text, for `kept`, read with `read`'s re-arming (one query),
+    so that inside a transaction that has written, its next write raises the version again and a result
+    kept from what this transaction read can never look current after it. With `rows`: followed by a hash
+    of those rows (every column of each, as text: `_digest_sql`), read in the same statement, for a
+    result that also shows rows no version covers (a UPK's KSMs, a KSM's members and savings)."""
+    if not rows:
+        versions, _found = read([upk_id], [])
+        return str(versions.get(upk_id, 0))
+    digest, params = _digest_sql(rows)
+    sql = f"""
+        WITH {_REARM}
+        SELECT COALESCE((SELECT version FROM upk_figuresversion WHERE upk_id = %s), 0), {digest}
+    """  # noqa: S608 - the ORM's SQL, params apart
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[upk_id], upk_id, *params])
+        version, hashed = cursor.fetchone()
+    return f"{version}:{hashed}"
+
+
+def kept(
+    name: str, upk_id: int, compute: Callable[[], T], *, version: str | None = None, rows: Iterable[QuerySet] = ()
+) -> T:
+    """`compute()` for one UPK, kept in the cache (Redis) under the UPK's figures version.
+
+    For a result that is a function of rows the figures' triggers cover (migration 0020's tables)
+    plus whatever `name` spells out (the month, the language, the ids of rows they do not cover): the
+    version rises with every write to those tables, so a result kept under the current version is
+    the one `compute` would return now. The version is read before computing (a write meanwhile
+    only costs a recomputation). One entry per `name` and UPK, overwritten when the version moves
+    (no stale entries pile up); the entry and the code generation (`derived_forget`: every `migrate`,
+    which each start of the web container runs, so results or rendered rows of older code are never
+    served after a deploy) are read in one round trip. `version`: the UPK's `version_token`, when the caller keeps several results of one
+    request under it. `rows`: querysets of rows the version does not cover that the result shows (a
+    KSM's members…): their hash is read with the version (`version_token`) and is part of its stamp.
+    Without stored figures (SQLite) or without the cache: computed."""
+    if not enabled():
+        return compute()
+    if version is None:
+        version = version_token(upk_id, *rows)
+    key = f"upk:kept:{name}:{upk_id}"
+    try:
+        found = cache.get_many([DERIVED_GENERATION_KEY, key])
+    except Exception:  # the cache down: compute, as without one
+        logger.warning("Kept figures cache unavailable", exc_info=True)
+        return compute()
+    generation = found.get(DERIVED_GENERATION_KEY)
+    entry = found.get(key)
+    if generation is not None and entry is not None and entry[0] == (int(generation), version):
+        return entry[1]  # type: ignore[no-any-return]
+    result = compute()
+    try:
+        stamp = (int(generation) if generation is not None else _derived_generation(), version)
+        cache.set(key, (stamp, result), DERIVED_SECONDS)
+    except Exception:
+        logger.warning("Kept figures not stored (computed again next time)", exc_info=True)
+    return result
+
+
+def _digest_sql(querysets: Iterable[QuerySet]) -> tuple[str, list[Any]]:
+    """An SQL expression hashing the whole rows (every column, as text) that each of `querysets`
+    selects from its table, and its parameters."""
+    parts, params = [], []
+    for qs in querysets:
+        meta = qs.model._meta
+        sql, qs_params = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
+        table, pk = connection.ops.quote_name(meta.db_table), connection.ops.quote_name(meta.pk.column)
+        parts.append(
+            f"(SELECT coalesce(string_agg(t::text, ',' ORDER BY t.{pk}), '') FROM {table} AS t "  # noqa: S608 - the ORM's SQL, params apart
+            f"WHERE t.{pk} IN ({sql}))"
+        )
+        params.extend(qs_params)
+    return f"md5(concat_ws(chr(30), {', '.join(parts)}))", params

@@ -84,8 +84,10 @@ def screen_flags(request: HttpRequest, upk: Unit, **extra: Any) -> dict[str, Any
 
 
 def scoped_object(user: Any, qs: QuerySet, filter_fn: Any, **lookup: Any) -> Any:
-    """Fetch one object through a permissions.filter_* function: out of scope is 404."""
-    obj = filter_fn(user, qs).filter(**lookup).first()
+    """Fetch one object through a permissions.filter_* function: out of scope is 404.
+    One row by its key: the model's ordering (for a loan or a KSM: the UPK's, then its BKM's name)
+    would only add joins and their compiling, so none (`first` orders by the key)."""
+    obj = filter_fn(user, qs).filter(**lookup).order_by().first()
     if obj is None:
         raise Http404
     return obj

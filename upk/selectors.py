@@ -1457,11 +1457,12 @@ class LoanCard:
     events: list[Any]
 
 
-def loan_card(loan: Loan) -> LoanCard:
+def loan_card(loan: Loan, *, with_events: bool = True) -> LoanCard:
     """Kartu pinjaman: every schedule version with its instalments (due
     against paid, current state), repayments with their current allocations
     (`rep.current_allocations`; the full history stays in `rep.allocations`)
-    and reversals, and the status history."""
+    and reversals, and the status history (`loan_events`; not read without
+    `with_events`)."""
     schedules = list(loan.schedules.prefetch_related("instalments").order_by("version"))
     current = Prefetch(
         "allocations",
@@ -1475,8 +1476,12 @@ def loan_card(loan: Loan) -> LoanCard:
         .prefetch_related(current, "member_parts")  # member parts: member_positions(repayments=…) reuses them
         .order_by("paid_on", "pk")
     )
-    events = list(loan.status_events.select_related("actor").order_by("at", "pk"))
-    return LoanCard(loan, schedules, repayments, events)
+    return LoanCard(loan, schedules, repayments, loan_events(loan) if with_events else [])
+
+
+def loan_events(loan: Loan) -> list[Any]:
+    """A loan's status history, oldest first, with who changed it."""
+    return list(loan.status_events.select_related("actor").order_by("at", "pk"))
 
 
 @dataclass
@@ -1732,9 +1737,25 @@ class MonthlyPackageData:
         }
 
 
-def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
+_UNREAD: Any = object()
+
+
+def _previous_package(upk_id: int, year: int, month: int) -> MonthlyPackage | None:
+    """Last month's package in force (the latest submission), whose snapshot the opening check reads."""
+    prev_end = date(year, month, 1) - timedelta(days=1)
+    return (
+        MonthlyPackage.objects.filter(upk_id=upk_id, year=prev_end.year, month=prev_end.month)
+        .order_by("-submitted_at")
+        .first()
+    )
+
+
+def monthly_package(
+    *, upk: Unit, year: int, month: int, previous: MonthlyPackage | None = _UNREAD
+) -> MonthlyPackageData:
     """Everything Bappedalitbang receives for a month, with the reconciliation
-    checks (reference §3.3)."""
+    checks (reference §3.3). `previous`: last month's package as
+    `_previous_package` reads it, when the caller has read it."""
     end = month_end(year, month)
     prev_end = date(year, month, 1) - timedelta(days=1)
     # The loan positions at the two month ends, read once (3 queries each) for the LPP, the
@@ -1773,11 +1794,8 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
             _compared(jasa_alloc_ytd, jasa_income_ytd),
         )
     )
-    previous = (
-        MonthlyPackage.objects.filter(upk=upk, year=prev_end.year, month=prev_end.month)
-        .order_by("-submitted_at")
-        .first()
-    )
+    if previous is _UNREAD:
+        previous = _previous_package(upk.pk, year, month)
     if previous is not None:
         opening_now = sum(p.outstanding for p in opening.values())
         prev_tb = {
@@ -1802,6 +1820,37 @@ def monthly_package(*, upk: Unit, year: int, month: int) -> MonthlyPackageData:
             )
         )
     return MonthlyPackageData(upk.pk, year, month, report, kol, bs, pl, ind, tb, checks)
+
+
+@dataclass(frozen=True)
+class KeptPackage:
+    data: MonthlyPackageData
+    # What it is kept under besides the UPK's figures version (`figures.kept`): the month, the language,
+    # last month's package. A result derived from the package alone (its rendered tables) extends it.
+    name: str
+    version: str
+
+
+def monthly_package_kept(*, upk: Unit, year: int, month: int) -> KeptPackage:
+    """`monthly_package` as the package page shows it, kept in the cache under the UPK's figures
+    version (`figures.kept`): every table it reads is one the version's triggers cover, except last
+    month's package (a submission writes none of them), whose id is part of the key, and the
+    language of the checks' and sections' labels, also in the key. So a posting, a rule or chart
+    change, a reopening or a submission of last month is shown at once, and a month the UPK does not
+    post into (a closed one, or any while nothing is posted) is computed once, not on every view."""
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    from . import figures
+
+    version = figures.version_token(upk.pk)
+    previous = _previous_package(upk.pk, year, month)
+    language = get_language() or settings.LANGUAGE_CODE
+    name = f"package:{year:04d}-{month:02d}:{language}:{previous.pk if previous is not None else 0}"
+    data = figures.kept(
+        name, upk.pk, lambda: monthly_package(upk=upk, year=year, month=month, previous=previous), version=version
+    )
+    return KeptPackage(data, name, version)
 
 
 def _jasa_allocated_between(upk_id: int, date_from: date, date_to: date) -> int:

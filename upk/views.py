@@ -9,27 +9,32 @@ to staff, the UPK's managers and its BKM's members; borrower pages
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from bkm.models import Unit
+from bkm.models import Kelurahan, Unit
 from core.fields import RupiahField
 from core.filters import filterset
 from core.nik import mask_nik
 from core.params import is_number, year_in_range, year_range_message
 
-from . import forms, permissions, selectors, services
+from . import figures, forms, permissions, selectors, services
 from .filters import JournalFilterSet, KSMFilterSet, LoanFilterSet
 from .ledger.errors import LedgerError, month_label
 from .ledger.idempotency import form_key_issue, form_key_open, upk_scoped_key
@@ -42,6 +47,7 @@ from .models import (
     AccountingPeriod,
     ApprovalStatus,
     CollectionSheet,
+    KSMMember,
     Loan,
     LoanMember,
     LoanStatus,
@@ -50,6 +56,7 @@ from .models import (
     Recovery,
     Repayment,
     Reschedule,
+    SavingsTransaction,
     WriteOff,
 )
 from .packages import submitted_package
@@ -99,6 +106,36 @@ def _band_class(band: str | None) -> str:
     return {"sehat": "success", "kurang_sehat": "warning", "tidak_sehat": "danger"}.get(band or "", "secondary")
 
 
+T = TypeVar("T")
+
+
+def _kept_body(
+    request: HttpRequest, upk: Unit, name: str, template: str, context: Callable[[], dict[str, Any]]
+) -> tuple[dict[str, Any], str]:
+    """A books page's body (everything below the UPK's header and tabs), rendered once per figures
+    version: for pages that show only what the version covers (journal lines, the chart: an append-only
+    ledger), keyed by the page's whole query string (dates, page, book), the language and permissions.
+    Returns the screen flags and the body."""
+    flags = screen_flags(request, upk)
+    body = _kept(
+        name,
+        upk.pk,
+        (request.GET.urlencode(), flags["can_post"], flags["can_borrowers"], flags["can_approve"]),
+        lambda: render_to_string(template, {**flags, **context()}, request=request),
+    )
+    return flags, body
+
+
+def _kept(
+    name: str, upk_id: int, variant: tuple[Any, ...], compute: Callable[[], T], rows: tuple[QuerySet, ...] = ()
+) -> T:
+    """`compute()` (a page's figures and their rendered rows) kept under the UPK's figures version
+    (`figures.kept`), per `variant` (what else the result depends on: date, permissions) and the
+    language; `rows`: the rows it shows that no version covers (KSMs, members…), hashed with the version."""
+    digest = hashlib.md5(repr((get_language(), *variant)).encode(), usedforsecurity=False).hexdigest()
+    return figures.kept(f"{name}:{digest}", upk_id, compute, rows=rows)
+
+
 # --- UPK list and home -----------------------------------------------------------------------
 
 
@@ -143,11 +180,26 @@ def upk_list(request: HttpRequest) -> HttpResponse:
 def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
+    flags = screen_flags(request, upk)
+    # The figures, the week's dues and the arrears worklist, rendered once per figures version (every
+    # posting raises it), day, language and what the user may see or do; the KSMs' rows (names, chairs'
+    # phones: no version covers them) are hashed with the version, the UPK's name (in the reminders) is in the key.
+    home_html = _kept(
+        "home",
+        upk.pk,
+        (as_of, flags["can_borrowers"], flags["can_post"], upk.name),
+        lambda: render_to_string("upk/_home_figures.html", _home_figures(upk=upk, as_of=as_of, flags=flags)),
+        rows=(KSM.objects.filter(upk=upk),) if flags["can_borrowers"] else (),
+    )
+    return render(request, "upk/upk_home.html", {**flags, "as_of": as_of, "home_html": home_html})
+
+
+def _home_figures(*, upk: Unit, as_of: date, flags: dict[str, Any]) -> dict[str, Any]:
     # The rules in force read once, for the summary and the worklist's kolektibilitas.
     rules = selectors.rules_on(upk_ids=[upk.pk], as_of=as_of)
     ind, kol = selectors.portfolio_summary_many(upk_ids=[upk.pk], as_of=as_of, rules=rules)[upk.pk]
     ctx: dict[str, Any] = {
-        **screen_flags(request, upk),
+        **flags,
         "as_of": as_of,
         "indicators": [(v, _band_class(v.band)) for v in ind.values.values()],
         "figures": ind.figures,
@@ -160,7 +212,7 @@ def upk_home(request: HttpRequest, upk_id: int) -> HttpResponse:
         ctx["due_total"] = sum(r.expected for r in due)
         ctx["due_until"] = as_of + timedelta(days=7)
         ctx["chair_phones"] = selectors.ArrearsRow.phones(ctx["arrears"].rows)
-    return render(request, "upk/upk_home.html", ctx)
+    return ctx
 
 
 # --- KSM ---------------------------------------------------------------------------------------------
@@ -198,28 +250,45 @@ def ksm_create(request: HttpRequest, upk_id: int) -> HttpResponse:
 @login_required
 def ksm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ksm = _ksm(request, pk)
+    flags = screen_flags(request, ksm.upk)
     full_nik = permissions.can_see_full_nik(request.user, ksm.upk_id)
+    day = today()
+    # Rendered once per figures version (its loans and their positions: every posting of the UPK raises
+    # it), day, language and permissions; the KSM's own rows, its members and savings (no version covers
+    # them) hashed with the version.
+    ksm_html = _kept(
+        f"ksm:{ksm.pk}",
+        ksm.upk_id,
+        (day, flags["can_post"], full_nik),
+        lambda: render_to_string("upk/_ksm_body.html", _ksm_body(ksm=ksm, day=day, full_nik=full_nik, flags=flags)),
+        rows=(
+            KSM.objects.filter(pk=ksm.pk),
+            Kelurahan.objects.filter(pk=ksm.kelurahan_id),
+            KSMMember.objects.filter(ksm=ksm),
+            SavingsTransaction.objects.filter(ksm=ksm),
+        ),
+    )
+    return render(request, "upk/ksm_detail.html", {**flags, "ksm": ksm, "ksm_html": ksm_html})
+
+
+def _ksm_body(*, ksm: KSM, day: date, full_nik: bool, flags: dict[str, Any]) -> dict[str, Any]:
     members = list(ksm.members.order_by("name"))
     for m in members:
         m.nik_display = m.nik if full_nik else mask_nik(m.nik)  # type: ignore[attr-defined]
     savings = savings_ledger(ksm)
     loans = list(ksm.loans.order_by("-applied_on", "-pk"))
     live = [loan.pk for loan in loans if loan.status in LIVE_STATUSES]
-    positions = selectors.loan_positions(upk_ids=[ksm.upk_id], as_of=today(), loan_ids=live) if live else {}
-    return render(
-        request,
-        "upk/ksm_detail.html",
-        {
-            **screen_flags(request, ksm.upk),
-            "ksm": ksm,
-            "members": members,
-            "savings": savings,
-            "savings_balance": savings[-1][1] if savings else 0,
-            "loans": [(loan, positions.get(loan.pk)) for loan in loans],
-            "women": sum(1 for m in members if m.gender == "P" and m.is_active),
-            "active_members": sum(1 for m in members if m.is_active),
-        },
-    )
+    positions = selectors.loan_positions(upk_ids=[ksm.upk_id], as_of=day, loan_ids=live) if live else {}
+    return {
+        **flags,
+        "ksm": ksm,
+        "members": members,
+        "savings": savings,
+        "savings_balance": savings[-1][1] if savings else 0,
+        "loans": [(loan, positions.get(loan.pk)) for loan in loans],
+        "women": sum(1 for m in members if m.gender == "P" and m.is_active),
+        "active_members": sum(1 for m in members if m.is_active),
+    }
 
 
 @login_required
@@ -368,30 +437,44 @@ def loan_apply(request: HttpRequest, upk_id: int) -> HttpResponse:
     )
 
 
+_LOAN_LISTS = (("reschedules", Reschedule), ("write_offs", WriteOff), ("recoveries", Recovery))
+
+
+def _has_rows(model: Any) -> RawSQL:
+    """EXISTS a row of `model` (a table with a `loan_id`) for the loan read."""
+    table, loan = model._meta.db_table, Loan._meta.db_table
+    sql = f"EXISTS (SELECT 1 FROM {table} x WHERE x.loan_id = {loan}.id)"  # noqa: S608 - table names from the models
+    return RawSQL(sql, (), output_field=BooleanField())  # noqa: S611 - no values in it
+
+
 @login_required
 def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
     # Most loans have no reschedule, write-off or recovery: three EXISTS in the loan's own query
-    # spare the three list queries for them.
-    loan = _loan(
-        request,
-        pk,
-        has_reschedules=Exists(Reschedule.objects.filter(loan=OuterRef("pk"))),
-        has_write_offs=Exists(WriteOff.objects.filter(loan=OuterRef("pk"))),
-        has_recoveries=Exists(Recovery.objects.filter(loan=OuterRef("pk"))),
-    )
+    # spare the three list queries for them (as SQL text: the ORM's Exists/OuterRef took ~1 ms of
+    # compiling per view, more than the queries they spare).
+    loan = _loan(request, pk, **{f"has_{name}": _has_rows(model) for name, model in _LOAN_LISTS})
     as_of = as_of_from(request)
-    card = selectors.loan_card(loan)
-    position = selectors.loan_position(loan, as_of=as_of)
-    members = selectors.member_positions(loan, as_of=as_of, repayments=card.repayments) if loan.disbursed_on else []
+    flags = screen_flags(request, loan.upk)
+    # The position, schedules, members and repayments, rendered once per figures version (every
+    # posting, reversal or reschedule of the UPK raises it), date, language and permissions; the
+    # members' names and shares (no version covers them) are hashed with the version. The status history and
+    # the proposals (their authors, undecided proposals: not covered either) are read on every view.
+    position, rows_html = _kept(
+        f"loan:{loan.pk}",
+        loan.upk_id,
+        (as_of, flags["can_post"]),
+        lambda: _loan_rows(loan, as_of, flags),
+        rows=(KSMMember.objects.filter(ksm_id=loan.ksm_id), LoanMember.objects.filter(loan=loan)),
+    )
     return render(
         request,
         "upk/loan_card.html",
         {
-            **screen_flags(request, loan.upk),
+            **flags,
             "loan": loan,
-            "card": card,
             "position": position,
-            "members": members,
+            "rows_html": rows_html,
+            "events": selectors.loan_events(loan),
             "as_of": as_of,
             "reschedules": list(loan.reschedules.select_related("proposed_by", "decided_by").order_by("proposed_at"))
             if loan.has_reschedules  # type: ignore[attr-defined]
@@ -403,6 +486,16 @@ def loan_card(request: HttpRequest, pk: int) -> HttpResponse:
             "is_live": loan.status in (LoanStatus.ACTIVE, LoanStatus.RESCHEDULED),
         },
     )
+
+
+def _loan_rows(loan: Loan, as_of: date, flags: dict[str, Any]) -> tuple[selectors.LoanPosition, str]:
+    card = selectors.loan_card(loan, with_events=False)
+    position = selectors.loan_position(loan, as_of=as_of)
+    members = selectors.member_positions(loan, as_of=as_of, repayments=card.repayments) if loan.disbursed_on else []
+    html = render_to_string(
+        "upk/_loan_rows.html", {**flags, "loan": loan, "card": card, "members": members, "as_of": as_of}
+    )
+    return position, html
 
 
 @login_required
@@ -1001,7 +1094,9 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Laporan %(m)s dikirim; bulan ditutup.") % {"m": month_label(year, month)})
             return redirect(reverse("upk:package", args=[upk.pk]) + f"?tahun={year}&bulan={month}")
-    package = selectors.monthly_package(upk=upk, year=year, month=month)
+    # Computed once per figures version (a month nothing is posted into never changes).
+    kept = selectors.monthly_package_kept(upk=upk, year=year, month=month)
+    package = kept.data
     borrowers = permissions.can_view_borrowers(request.user, upk)
     # order_by(): KSM's ordering joins the UPK and its BKM, for a dict.
     names = dict(KSM.objects.filter(upk=upk).order_by().values_list("pk", "name")) if borrowers else {}
@@ -1011,6 +1106,24 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
     snapshot_lpp = None
     if frozen is not None and frozen.lpp_rows is not None and borrowers:
         snapshot_lpp = [(r, names.get(r["ksm_id"], "")) for r in frozen.lpp_rows]
+    show_recalculated = frozen is None or frozen.changed
+    # The recalculated tables (~250 amounts) rendered once per kept package, KSM names (not covered by
+    # the figures version: part of the key) and what the user may see; the rest of the page is per request.
+    names_digest = hashlib.md5(repr(sorted(names.items())).encode(), usedforsecurity=False).hexdigest()
+    figures_html = figures.kept(
+        f"{kept.name}:html:{int(borrowers)}:{int(show_recalculated)}:{names_digest}",
+        upk.pk,
+        lambda: render_to_string(
+            "upk/_package_figures.html",
+            {
+                "package": package,
+                "show_recalculated": show_recalculated,
+                "indicators": [(v, _band_class(v.band)) for v in package.indicators.values.values()],
+                "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows] if borrowers else [],
+            },
+        ),
+        version=kept.version,
+    )
     return render(
         request,
         "upk/package.html",
@@ -1020,16 +1133,13 @@ def monthly_package(request: HttpRequest, upk_id: int) -> HttpResponse:
             "label": month_label(year, month),
             "year": year,
             "month": month,
-            "names": names,
-            "lpp_rows": [(r, names.get(r.ksm_id, "")) for r in package.lpp.rows] if borrowers else [],
-            "indicators": [(v, _band_class(v.band)) for v in package.indicators.values.values()],
+            "figures_html": figures_html,
             "submitted": frozen.package if frozen else None,
             "frozen": frozen,
             "snapshot_indicators": [(v, _band_class(v.band)) for v in frozen.indicators] if frozen else [],
             "snapshot_lpp": snapshot_lpp,
             "can_submit": frozen is None or frozen.month_open,
             "errors": errors,
-            "kol_names": [str(n) for _c, n in selectors.KOL_NAMES],
         },
     )
 
@@ -1128,21 +1238,26 @@ def journal(request: HttpRequest, upk_id: int) -> HttpResponse:
     )
 
 
-def _book_page(request: HttpRequest, upk: Unit, book: selectors.Book, title: str, filename: str) -> HttpResponse:
+def _book_page(
+    request: HttpRequest, upk: Unit, book: Callable[[], selectors.Book], title: str, filename: str, name: str
+) -> HttpResponse:
     fmt = export_format(request)
     if fmt:
+        whole = book()
         headers = [_("Tanggal"), _("Nomor"), _("Uraian"), _("Debit"), _("Kredit"), _("Saldo")]
-        data = [["", "", _("Saldo awal"), "", "", book.opening]] + [
-            [r.date, r.number, r.description, r.debit, r.credit, r.balance] for r in book.rows
+        data = [["", "", _("Saldo awal"), "", "", whole.opening]] + [
+            [r.date, r.number, r.description, r.debit, r.credit, r.balance] for r in whole.rows
         ]
         return export_response(fmt, filename, headers, data, title=title)
-    page = Paginator(book.rows, 50).get_page(request.GET.get("page"))
-    accounts = Account.objects.filter(upk=upk).order_by("code")
-    return render(
-        request,
-        "upk/book.html",
-        {**screen_flags(request, upk), "book": book, "page_obj": page, "title": title, "accounts": accounts},
-    )
+
+    def body() -> dict[str, Any]:
+        whole = book()
+        page = Paginator(whole.rows, 50).get_page(request.GET.get("page"))
+        accounts = Account.objects.filter(upk=upk).order_by("code")
+        return {"book": whole, "page_obj": page, "title": title, "accounts": accounts}
+
+    flags, html = _kept_body(request, upk, name, "upk/_book_body.html", body)
+    return render(request, "upk/book.html", {**flags, "title": title, "body_html": html})
 
 
 @login_required
@@ -1150,9 +1265,15 @@ def cash_book(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_borrowers(request.user, upk_id)
     date_from, date_to = _range(request)
     role = "bank" if request.GET.get("buku") == "bank" else "kas"
-    book = selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role)
     title = _("Buku bank") if role == "bank" else _("Buku kas harian")
-    return _book_page(request, upk, book, title, f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}")
+    return _book_page(
+        request,
+        upk,
+        lambda: selectors.cash_book(upk=upk, date_from=date_from, date_to=date_to, role=role),
+        title,
+        f"buku-{role}-{upk.pk}-{date_to:%Y%m%d}",
+        f"book:{role}",
+    )
 
 
 @login_required
@@ -1162,9 +1283,13 @@ def general_ledger(request: HttpRequest, upk_id: int, account_id: int) -> HttpRe
     if account is None:
         raise Http404
     date_from, date_to = _range(request)
-    book = selectors.general_ledger(account=account, date_from=date_from, date_to=date_to)
     return _book_page(
-        request, upk, book, _("Buku besar %(a)s") % {"a": account}, f"buku-besar-{account.code}-{date_to:%Y%m%d}"
+        request,
+        upk,
+        lambda: selectors.general_ledger(account=account, date_from=date_from, date_to=date_to),
+        _("Buku besar %(a)s") % {"a": account},
+        f"buku-besar-{account.code}-{date_to:%Y%m%d}",
+        f"ledger:{account.pk}",
     )
 
 
@@ -1172,9 +1297,9 @@ def general_ledger(request: HttpRequest, upk_id: int, account_id: int) -> HttpRe
 def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
-    tb = selectors.trial_balance(upk=upk, as_of=as_of)
     fmt = export_format(request)
     if fmt:
+        tb = selectors.trial_balance(upk=upk, as_of=as_of)
         data = [[r.account.code, r.account.name, r.debit, r.credit] for r in tb.rows]
         data.append(["", _("Jumlah"), tb.total_debit, tb.total_credit])
         return export_response(
@@ -1184,16 +1309,23 @@ def trial_balance(request: HttpRequest, upk_id: int) -> HttpResponse:
             data,
             title="Neraca saldo",
         )
-    return render(request, "upk/trial_balance.html", {**screen_flags(request, upk), "tb": tb, "as_of": as_of})
+    flags, html = _kept_body(
+        request,
+        upk,
+        "trial-balance",
+        "upk/_trial_balance_body.html",
+        lambda: {"tb": selectors.trial_balance(upk=upk, as_of=as_of), "as_of": as_of},
+    )
+    return render(request, "upk/trial_balance.html", {**flags, "as_of": as_of, "body_html": html})
 
 
 @login_required
 def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
     upk = upk_for_view(request.user, upk_id)
     as_of = as_of_from(request)
-    bs = selectors.neraca(upk=upk, as_of=as_of)
     fmt = export_format(request)
     if fmt:
+        bs = selectors.neraca(upk=upk, as_of=as_of)
         data: list[list[Any]] = []
         for section in (bs.assets, bs.liabilities, bs.equity):
             data += [
@@ -1208,7 +1340,14 @@ def neraca(request: HttpRequest, upk_id: int) -> HttpResponse:
             data,
             title="Neraca",
         )
-    return render(request, "upk/neraca.html", {**screen_flags(request, upk), "bs": bs, "as_of": as_of})
+    flags, html = _kept_body(
+        request,
+        upk,
+        "neraca",
+        "upk/_neraca_body.html",
+        lambda: {"bs": selectors.neraca(upk=upk, as_of=as_of), "as_of": as_of},
+    )
+    return render(request, "upk/neraca.html", {**flags, "as_of": as_of, "body_html": html})
 
 
 @login_required

@@ -232,6 +232,42 @@ def test_derived_computes_again_only_the_upk_whose_figures_changed(upk, manager,
     assert computed[2:] == [sorted([upk.pk, other.pk])]
 
 
+def test_kept_computes_again_after_a_posting_a_change_of_its_rows_or_a_new_generation(
+    upk,
+    manager,
+    portfolio,  # noqa: F811
+):
+    """`figures.kept`: one UPK's result under its figures version and the hash of the rows it shows
+    that no version covers (`rows`); computed again after a posting (inside this test's transaction too:
+    the version read re-arms the rise), after a change of those rows, and after `derived_forget`."""
+    from upk.models import KSM
+
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    ksms = (KSM.objects.filter(upk=upk),)
+    assert figures.kept("test-kept", upk.pk, compute, rows=ksms) == 1
+    assert figures.kept("test-kept", upk.pk, compute, rows=ksms) == 1  # kept
+    good, _late, _bad = portfolio
+    services.repayments.repayment_record(
+        loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 20), actor=manager, idempotency_key="kept-1"
+    )
+    assert figures.kept("test-kept", upk.pk, compute, rows=ksms) == 2
+    services.repayments.repayment_record(
+        loan=good, amount=INSTALMENT, paid_on=date(2024, 9, 21), actor=manager, idempotency_key="kept-2"
+    )
+    assert figures.kept("test-kept", upk.pk, compute, rows=ksms) == 3  # the same transaction's next write
+    KSM.objects.filter(pk=good.ksm_id).update(name="Nama lain")  # no version covers KSMs
+    assert figures.kept("test-kept", upk.pk, compute, rows=ksms) == 4
+    assert figures.kept("test-kept", upk.pk, compute) == 5  # without the rows: another stamp
+    figures.derived_forget()
+    assert figures.kept("test-kept", upk.pk, compute) == 6
+    assert figures.kept("test-kept", upk.pk, compute) == 6
+
+
 # Committed writes, as in production: inside one test transaction that has written, every read of the
 # figures clears the version rows' `bumped_in` mark (figures.read), which changes their `xmin` and so the
 # token, and every read would compute again.
