@@ -69,3 +69,13 @@ def test_unread_count_is_read_from_the_cache_while_nothing_changed(member, djang
     perms.clear_cache(member)
     with django_assert_num_queries(1):  # both versions in one token; no count
         unread_notification_count(user=member)
+
+
+def test_a_new_bkm_keeps_every_users_kept_access(member, django_assert_num_queries):
+    from tests.factories import BKMFactory
+
+    perms.category_grants(member)
+    BKMFactory()  # a registry import adds BKMs all day; nobody's grants change
+    perms.clear_cache(member)
+    with django_assert_num_queries(1):  # the version; not the grants
+        perms.category_grants(member)
