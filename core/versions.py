@@ -18,8 +18,8 @@ it), which is why the triggers only fire on the columns a result depends on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection
@@ -53,7 +53,23 @@ def kept(names: str | tuple[str, ...], key: str, compute: Callable[[], T]) -> T:
     token = version(*names)
     if token is None:
         return compute()
-    entry = f"core:kept:{'+'.join(names)}:{token}:{key}"
+    return cached(f"core:kept:{'+'.join(names)}:{key}", token, compute)
+
+
+def cached(
+    entry: str,
+    stamp: Hashable,
+    compute: Callable[[], T],
+    *,
+    seconds: int = KEPT_SECONDS,
+    keep: Callable[[T], bool] | None = None,
+) -> T:
+    """`compute()`, stored in the cache under the key `entry` with `stamp` (what it was computed
+    under: a version token) and the cache generation, read from there while both are still the
+    same (one round trip for both). One entry per key, overwritten when the stamp moves, so stale
+    results do not pile up. `keep(result)` False: not stored (a rule that failed, so a passing fault
+    does not stay). The cache down: computed, as without one. Every kept result of the portal
+    (`kept`, `reports.kept`, `upk.figures.kept`) goes through here."""
     try:
         found = cache.get_many([GENERATION_KEY, entry])
     except Exception:  # the cache down: compute, as without one
@@ -61,17 +77,27 @@ def kept(names: str | tuple[str, ...], key: str, compute: Callable[[], T]) -> T:
         return compute()
     generation = found.get(GENERATION_KEY)
     stored = found.get(entry)
-    if generation is not None and stored is not None and stored[0] == generation:
-        return stored[1]
+    if generation is not None and stored is not None and stored[:2] == (generation, stamp):
+        return stored[2]  # type: ignore[no-any-return]
     result = compute()
-    try:
-        if generation is None:
-            cache.add(GENERATION_KEY, 1, timeout=None)
-            generation = cache.get(GENERATION_KEY, 1)
-        cache.set(entry, (generation, result), KEPT_SECONDS)
-    except Exception:
-        logger.warning("Result not kept (computed again next time)", exc_info=True)
+    if keep is None or keep(result):
+        try:
+            if generation is None:
+                cache.add(GENERATION_KEY, 1, timeout=None)
+                generation = cache.get(GENERATION_KEY, 1)
+            cache.set(entry, (generation, stamp, result), seconds)
+        except Exception:
+            logger.warning("Result not kept (computed again next time)", exc_info=True)
     return result
+
+
+def generation() -> int:
+    """The cache generation (see `forget`): part of every kept result's key or stamp."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        value = cache.get(GENERATION_KEY, 1)
+    return int(value)
 
 
 def forget(**_kwargs: object) -> None:
@@ -100,6 +126,32 @@ def triggers_sql(name: str, table: str, *, columns: tuple[str, ...] = ()) -> str
         f"CREATE TRIGGER {base}_vr AFTER UPDATE ON {table} FOR EACH ROW WHEN ({changed}) "
         f"EXECUTE FUNCTION core_dataversion_bump('{name}');"
     )
+
+
+def attach(schema_editor: Any, inputs: dict[str, list[tuple[str, tuple[str, ...]]]]) -> None:
+    """For a migration: the triggers raising each version of `inputs` (name → its tables, each with
+    the columns whose updates count, none for every write), and each version's first number."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for name, tables in inputs.items():
+            for table, columns in tables:
+                cursor.execute(triggers_sql(name, table, columns=columns))
+            cursor.execute(
+                "INSERT INTO core_dataversion (name, version) VALUES (%s, nextval('core_dataversion_seq')) "
+                "ON CONFLICT (name) DO NOTHING",
+                [name],
+            )
+
+
+def detach(schema_editor: Any, inputs: dict[str, list[tuple[str, tuple[str, ...]]]]) -> None:
+    """For a migration's reverse: `attach`'s triggers dropped."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    with schema_editor.connection.cursor() as cursor:
+        for name, tables in inputs.items():
+            for table, _columns in tables:
+                cursor.execute(drop_triggers_sql(name, table))
 
 
 def drop_triggers_sql(name: str, table: str) -> str:

@@ -24,22 +24,18 @@ computed.
 from __future__ import annotations
 
 import hashlib
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db import connections, router
 from django.utils import timezone
 from django.utils.translation import get_language
 
+from core import versions
 from core.models import DataVersion
-from core.versions import GENERATION_KEY
 
 from . import conf
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -95,26 +91,8 @@ def kept(
     generation. `keep(result)` False: not kept (e.g. a rule that failed, so a passing fault does not stay)."""
     if token is None:
         return compute()
-    # The token hashed: a key stays short (cache key limits) however many groups and digits it grows.
+    # The token hashed: a short stamp however many groups and digits it grows.
     digest = hashlib.sha256(token.encode()).hexdigest()[:32]
-    entry = f"reports:kept:{name}:{timezone.localdate():%Y-%m-%d}:{get_language()}:{digest}"
-    try:
-        found = cache.get_many([GENERATION_KEY, entry])
-    except Exception:  # the cache down: compute, as without one
-        logger.warning("Kept results cache unavailable", exc_info=True)
-        return compute()
-    generation = found.get(GENERATION_KEY)
-    stored = found.get(entry)
-    if generation is not None and stored is not None and stored[0] == generation:
-        return stored[1]  # type: ignore[no-any-return]
-    result = compute()
-    if keep is None or keep(result):
-        try:
-            if generation is None:
-                cache.add(GENERATION_KEY, 1, timeout=None)
-                generation = cache.get(GENERATION_KEY, 1)
-            timeout = conf.get("REPORTS_WARNINGS_KEPT_SECONDS") if seconds is None else seconds
-            cache.set(entry, (generation, result), timeout)
-        except Exception:
-            logger.warning("Kept results not stored (computed again next time)", exc_info=True)
-    return result
+    entry = f"reports:kept:{name}:{timezone.localdate():%Y-%m-%d}:{get_language()}"
+    timeout = conf.get("REPORTS_WARNINGS_KEPT_SECONDS") if seconds is None else seconds
+    return versions.cached(entry, digest, compute, seconds=timeout, keep=keep)

@@ -32,11 +32,9 @@ CHROMIUM = "/usr/bin/chromium"
 def _public_cache_generation():
     from core.versions import forget
     from public.cache import invalidate
-    from upk.figures import derived_forget
 
     invalidate()
-    derived_forget()  # results kept per UPK and figures version: test databases reuse both
-    forget()  # the same for results kept per data version (core.versions)
+    forget()  # results kept per version (core.versions, upk.figures): test databases reuse ids and versions
 
 
 # --- Reference data ------------------------------------------------------------

@@ -1,8 +1,7 @@
-import contextlib
 from typing import Any
 
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_save
 
 
 class UpkConfig(AppConfig):
@@ -26,7 +25,6 @@ class UpkConfig(AppConfig):
         post_save.connect(_setup_new_upk, sender=Unit, dispatch_uid="upk_setup_new_unit")
         m2m_changed.connect(_forget_managed_upks, sender=User.upk_units.through, dispatch_uid="upk_forget_managed")
         # A deploy runs `migrate`: results derived by the previous code are not reused (figures.derived).
-        post_migrate.connect(_forget_derived, sender=self, dispatch_uid="upk_forget_derived")
 
 
 def _setup_new_upk(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:
@@ -58,10 +56,3 @@ def _forget_managed_upks(sender: Any, instance: Any, reverse: bool, **kwargs: An
         from .permissions import forget_managed_upks
 
         forget_managed_upks(instance)
-
-
-def _forget_derived(**kwargs: Any) -> None:
-    from .figures import derived_forget
-
-    with contextlib.suppress(Exception):  # no cache reachable while migrating: nothing kept there to forget
-        derived_forget()

@@ -41,6 +41,8 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
 
+from core import versions as core_versions
+
 logger = logging.getLogger(__name__)
 
 Key = tuple[int, date]
@@ -192,7 +194,6 @@ def upk_ids() -> list[int]:
 
 T = TypeVar("T")
 
-DERIVED_GENERATION_KEY = "upk:derived:generation"
 DERIVED_SECONDS = 2 * 24 * 3600
 
 
@@ -210,23 +211,6 @@ def with_versions(units: QuerySet) -> QuerySet:
     return units.annotate(
         figures_version=Coalesce(Cast(Subquery(version), CharField()), Value("0"), output_field=CharField())
     )
-
-
-def _derived_generation() -> int:
-    value = cache.get(DERIVED_GENERATION_KEY)
-    if value is None:
-        cache.add(DERIVED_GENERATION_KEY, 1, timeout=None)
-        value = cache.get(DERIVED_GENERATION_KEY, 1)
-    return int(value)
-
-
-def derived_forget(**_kwargs: Any) -> None:
-    """Every kept derived result is stale from now on (after `migrate`, i.e. a deploy whose code may
-    derive differently; and between tests, whose databases reuse UPK ids and versions)."""
-    try:
-        cache.incr(DERIVED_GENERATION_KEY)
-    except ValueError:
-        cache.add(DERIVED_GENERATION_KEY, 2, timeout=None)
 
 
 def derived(name: str, versions: Mapping[int, str], compute: Callable[[list[int]], Mapping[int, T]]) -> dict[int, T]:
@@ -249,7 +233,7 @@ def derived(name: str, versions: Mapping[int, str], compute: Callable[[list[int]
     if not enabled():
         return dict(compute(upk_ids))
     try:
-        key = f"upk:derived:{_derived_generation()}:{name}"
+        key = f"upk:derived:{core_versions.generation()}:{name}"
         kept: dict[int, tuple[str, T]] = cache.get(key) or {}
     except Exception:  # the cache down: compute, as without one
         logger.warning("Derived figures cache unavailable", exc_info=True)
@@ -299,7 +283,7 @@ def derived_whole(name: str, digest: str, compute: Callable[[], T]) -> T:
     if not enabled():
         return compute()
     try:
-        key = f"upk:derived:{_derived_generation()}:{name}:{digest}"
+        key = f"upk:derived:{core_versions.generation()}:{name}:{digest}"
         kept = cache.get(key)
     except Exception:  # the cache down: compute, as without one
         logger.warning("Derived figures cache unavailable", exc_info=True)
@@ -344,9 +328,8 @@ def kept(
     version rises with every write to those tables, so a result kept under the current version is
     the one `compute` would return now. The version is read before computing (a write meanwhile
     only costs a recomputation). One entry per `name` and UPK, overwritten when the version moves
-    (no stale entries pile up); the entry and the code generation (`derived_forget`: every `migrate`,
-    which each start of the web container runs, so results or rendered rows of older code are never
-    served after a deploy) are read in one round trip. `version`: the UPK's `version_token`, when the caller keeps several results of one
+    (no stale entries pile up), through `core.versions.cached` (with the cache generation every
+    `migrate` renews, so results or rendered rows of older code are never served after a deploy). `version`: the UPK's `version_token`, when the caller keeps several results of one
     request under it. `rows`: querysets of rows the version does not cover that the result shows (a
     KSM's members…): their hash is read with the version (`version_token`) and is part of its stamp.
     Without stored figures (SQLite) or without the cache: computed."""
@@ -354,23 +337,7 @@ def kept(
         return compute()
     if version is None:
         version = version_token(upk_id, *rows)
-    key = f"upk:kept:{name}:{upk_id}"
-    try:
-        found = cache.get_many([DERIVED_GENERATION_KEY, key])
-    except Exception:  # the cache down: compute, as without one
-        logger.warning("Kept figures cache unavailable", exc_info=True)
-        return compute()
-    generation = found.get(DERIVED_GENERATION_KEY)
-    entry = found.get(key)
-    if generation is not None and entry is not None and entry[0] == (int(generation), version):
-        return entry[1]  # type: ignore[no-any-return]
-    result = compute()
-    try:
-        stamp = (int(generation) if generation is not None else _derived_generation(), version)
-        cache.set(key, (stamp, result), DERIVED_SECONDS)
-    except Exception:
-        logger.warning("Kept figures not stored (computed again next time)", exc_info=True)
-    return result
+    return core_versions.cached(f"upk:kept:{name}:{upk_id}", version, compute, seconds=DERIVED_SECONDS)
 
 
 def _digest_sql(querysets: Iterable[QuerySet]) -> tuple[str, list[Any]]:

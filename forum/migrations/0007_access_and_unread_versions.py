@@ -10,7 +10,7 @@ user in the cache:
 
 from django.db import migrations
 
-from core.versions import drop_triggers_sql, triggers_sql
+from core import versions
 
 TABLES = {
     "forum_access": [
@@ -29,24 +29,11 @@ TABLES = {
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for name, tables in TABLES.items():
-                for table, columns in tables:
-                    cursor.execute(triggers_sql(name, table, columns=columns))
-                cursor.execute(
-                    "INSERT INTO core_dataversion (name, version) VALUES (%s, nextval('core_dataversion_seq')) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    [name],
-                )
+    versions.attach(schema_editor, TABLES)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for name, tables in TABLES.items():
-                for table, _columns in tables:
-                    cursor.execute(drop_triggers_sql(name, table))
+    versions.detach(schema_editor, TABLES)
 
 
 class Migration(migrations.Migration):

@@ -13,7 +13,7 @@ A rule that starts reading another table must add it here (reports.kept says so 
 
 from django.db import migrations
 
-from core.versions import drop_triggers_sql, triggers_sql
+from core import versions
 
 # The names are `reports.kept.INPUT_VERSIONS`.
 INPUTS = {
@@ -41,24 +41,11 @@ INPUTS = {
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for name, tables in INPUTS.items():
-                for table, columns in tables:
-                    cursor.execute(triggers_sql(name, table, columns=columns))
-                cursor.execute(
-                    "INSERT INTO core_dataversion (name, version) VALUES (%s, nextval('core_dataversion_seq')) "
-                    "ON CONFLICT (name) DO NOTHING",
-                    [name],
-                )
+    versions.attach(schema_editor, INPUTS)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for name, tables in INPUTS.items():
-                for table, _columns in tables:
-                    cursor.execute(drop_triggers_sql(name, table))
+    versions.detach(schema_editor, INPUTS)
 
 
 class Migration(migrations.Migration):

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.db import transaction
 
+from core import versions
 from upk import figures, selectors, services
 from upk.models import Account, Allocation, FiguresVersion, UpkFigures
 
@@ -227,7 +228,7 @@ def test_derived_computes_again_only_the_upk_whose_figures_changed(upk, manager,
     assert computed[1:] == [[upk.pk]]
     assert again[upk.pk] == _live(upk.pk, SEP)[0].figures.outstanding < first[upk.pk]
     assert again[other.pk] == first[other.pk]
-    figures.derived_forget()
+    versions.forget()
     figures.derived("test-outstanding", _versions(upk.pk, other.pk), outstanding)
     assert computed[2:] == [sorted([upk.pk, other.pk])]
 
@@ -239,7 +240,7 @@ def test_kept_computes_again_after_a_posting_a_change_of_its_rows_or_a_new_gener
 ):
     """`figures.kept`: one UPK's result under its figures version and the hash of the rows it shows
     that no version covers (`rows`); computed again after a posting (inside this test's transaction too:
-    the version read re-arms the rise), after a change of those rows, and after `derived_forget`."""
+    the version read re-arms the rise), after a change of those rows, and after `core.versions.forget`."""
     from upk.models import KSM
 
     computed = []
@@ -263,7 +264,7 @@ def test_kept_computes_again_after_a_posting_a_change_of_its_rows_or_a_new_gener
     KSM.objects.filter(pk=good.ksm_id).update(name="Nama lain")  # no version covers KSMs
     assert figures.kept("test-kept", upk.pk, compute, rows=ksms) == 4
     assert figures.kept("test-kept", upk.pk, compute) == 5  # without the rows: another stamp
-    figures.derived_forget()
+    versions.forget()
     assert figures.kept("test-kept", upk.pk, compute) == 6
     assert figures.kept("test-kept", upk.pk, compute) == 6
 
