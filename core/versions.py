@@ -75,38 +75,41 @@ def cached(
     except Exception:  # the cache down: compute, as without one
         logger.warning("Kept results unavailable", exc_info=True)
         return compute()
-    generation = found.get(GENERATION_KEY)
+    current = found.get(GENERATION_KEY)
     stored = found.get(entry)
-    if generation is not None and stored is not None and stored[:2] == (generation, stamp):
+    if current is not None and stored is not None and stored[:2] == (current, stamp):
         return stored[2]  # type: ignore[no-any-return]
     result = compute()
     if keep is None or keep(result):
         try:
-            if generation is None:
-                cache.add(GENERATION_KEY, 1, timeout=None)
-                generation = cache.get(GENERATION_KEY, 1)
-            cache.set(entry, (generation, stamp, result), seconds)
+            cache.set(entry, (generation() if current is None else current, stamp, result), seconds)
         except Exception:
             logger.warning("Result not kept (computed again next time)", exc_info=True)
     return result
 
 
-def generation() -> int:
-    """The cache generation (see `forget`): part of every kept result's key or stamp."""
-    value = cache.get(GENERATION_KEY)
+def generation(key: str = GENERATION_KEY) -> int:
+    """A cache generation: part of every kept result's stamp (`cached`), so that starting a new one
+    (`new_generation`) makes every result kept under the old one stale without deleting anything.
+    `key` names another such counter (the public pages' cache has its own)."""
+    value = cache.get(key)
     if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+        cache.add(key, 1, timeout=None)
+        value = cache.get(key, 1)
     return int(value)
+
+
+def new_generation(key: str = GENERATION_KEY) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.add(key, 2, timeout=None)
 
 
 def forget(**_kwargs: object) -> None:
     """Every kept result is stale from now on: after `migrate` (a deploy whose code may compute
     differently, or a restored database whose numbers start again) and between tests."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, 2, timeout=None)
+    new_generation()
 
 
 def triggers_sql(name: str, table: str, *, columns: tuple[str, ...] = ()) -> str:

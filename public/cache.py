@@ -21,25 +21,20 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language
 
+from core import versions
+
 GENERATION_KEY = "public:generation"
 # Browsers and shared caches may keep an anonymous public page this long (Vary: Cookie holds).
 BROWSER_MAX_AGE = 60
 
 
 def generation() -> int:
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
-    return int(value)
+    return versions.generation(GENERATION_KEY)
 
 
 def invalidate(**_kwargs: Any) -> None:
     """Start a new generation: every stored public page is stale from now on (signal receiver)."""
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, 2, timeout=None)
+    versions.new_generation(GENERATION_KEY)
 
 
 def _key(request: HttpRequest) -> str:
