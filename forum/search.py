@@ -134,13 +134,15 @@ def expanded_tsquery(query: str, *, config: str) -> SearchQuery:
     return tsquery
 
 
-def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
+def search_posts(*, user: Any, query: str, limit: int = 50, offset: int = 0) -> list[SearchHit]:
+    """The visible posts matching `query`, best first: `limit` of them from the `offset`-th on (a page of
+    the search; only the page's hits get a snippet, PostgreSQL's costliest part)."""
     query = query.strip()[:200]
     if not query:
         return []
     visible = filter_visible_posts(user, Post.objects.all()).select_related("thread", "thread__category", "author")
     if not is_postgres():
-        return _search_embedded(visible, query, limit)
+        return _search_embedded(visible, query, limit, offset)
     config = conf.get("FORUM_SEARCH_CONFIG")
     tsquery = expanded_tsquery(query, config=config)
     # Rank only the newest N matches: for a word in most posts, ts_rank over every
@@ -164,8 +166,8 @@ def search_posts(*, user: Any, query: str, limit: int = 50) -> list[SearchHit]:
     candidates_sql, candidates_params = candidates.query.sql_with_params()
     best = RawSQL(  # noqa: S611 - the ORM's own SQL; every value is a parameter
         f"SELECT candidate.id FROM ({candidates_sql}) AS candidate"  # noqa: S608
-        " ORDER BY candidate.rank DESC, candidate.created_at DESC, candidate.id DESC LIMIT %s",
-        (*candidates_params, limit),
+        " ORDER BY candidate.rank DESC, candidate.created_at DESC, candidate.id DESC LIMIT %s OFFSET %s",
+        (*candidates_params, limit, offset),
     )
     rows = (
         visible.filter(id__in=best)
@@ -253,7 +255,7 @@ def _marked_snippet(text: str, stems: set[str]) -> SafeString:
     return mark_safe(prefix + "".join(out).strip() + suffix)  # noqa: S308 - every piece escaped
 
 
-def _search_embedded(visible: Any, query: str, limit: int) -> list[SearchHit]:
+def _search_embedded(visible: Any, query: str, limit: int, offset: int) -> list[SearchHit]:
     excluded = set(words_of(" ".join(_NEGATED.findall(query))))
     wanted = [w for w in words_of(_NEGATED.sub(" ", query)) if w not in {"or", "and"}]
     terms = _terms(wanted)
@@ -286,7 +288,7 @@ def _search_embedded(visible: Any, query: str, limit: int) -> list[SearchHit]:
         scored.append((in_title, post, text))
     scored.sort(key=lambda item: -item[0])  # stable: newest first within the same title score
     stems = set().union(*(t.stems for t in terms))
-    return [SearchHit(post=p, snippet=_marked_snippet(text, stems)) for _n, p, text in scored[:limit]]
+    return [SearchHit(post=p, snippet=_marked_snippet(text, stems)) for _n, p, text in scored[offset : offset + limit]]
 
 
 # --- The capacity-building library: the same configuration, families and embedded matching ----

@@ -504,12 +504,30 @@ def forum_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "forum/settings.html", {"form": form})
 
 
+SEARCH_PAGE_SIZE = 20
+
+
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     perms.check_forum_access(request.user)
     query = request.GET.get("q", "")
-    hits = search_posts(user=request.user, query=query) if query.strip() else []
-    return render(request, "forum/search.html", {"query": query, "hits": hits})
+    page = request.GET.get("page", "")
+    # Pages of SEARCH_PAGE_SIZE hits among the FORUM_SEARCH_CANDIDATES ranked; past the last: empty.
+    number = min(int(page), 1000) if page.isdigit() and int(page) > 0 else 1
+    first = (number - 1) * SEARCH_PAGE_SIZE
+    # One more than a page, to know whether there is a next one (the matches are not counted).
+    hits = (
+        search_posts(user=request.user, query=query, limit=SEARCH_PAGE_SIZE + 1, offset=first) if query.strip() else []
+    )
+    context = {
+        "query": query,
+        "hits": hits[:SEARCH_PAGE_SIZE],
+        "number": number,
+        "first": first + 1,
+        "last": first + len(hits[:SEARCH_PAGE_SIZE]),
+        "has_next": len(hits) > SEARCH_PAGE_SIZE,
+    }
+    return render(request, "forum/search.html", context)
 
 
 _TRAILING_MENTION = re.compile(r"@([A-Za-z0-9_.+-]{1,150})$")

@@ -71,3 +71,29 @@ def test_search_posts_sqlite_fallback_uses_icontains_with_permissions(
     assert [h.post for h in hits] == [open_post]
     assert "<b>" not in hits[0].snippet
     assert len(search.search_posts(user=member, query="pinjaman")) == 2
+
+
+def test_search_page_pages_through_the_hits_twenty_at_a_time(client, staff_admin, general):
+    thread = ThreadFactory(category=general)
+    posts = [PostFactory(thread=thread, body_source=f"Cicilan pinjaman ke-{i}") for i in range(25)]
+    client.force_login(staff_admin)
+    url = reverse("forum:search")
+    first = client.get(url, {"q": "pinjaman"}).content.decode()
+    assert first.count('data-testid="search-hit"') == 20
+    assert "Hasil 1–20 untuk" in first and 'data-testid="search-next"' in first
+    assert 'data-testid="search-previous"' not in first
+    second = client.get(url, {"q": "pinjaman", "page": "2"}).content.decode()
+    assert second.count('data-testid="search-hit"') == 5
+    assert "Hasil 21–25 untuk" in second and 'data-testid="search-previous"' in second
+    assert 'data-testid="search-next"' not in second
+    shown = {h.post.pk for h in search_posts(user=staff_admin, query="pinjaman", limit=20)}
+    shown |= {h.post.pk for h in search_posts(user=staff_admin, query="pinjaman", limit=20, offset=20)}
+    assert shown == {p.pk for p in posts}  # no hit twice, none left out
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999999999999"])
+def test_search_page_takes_any_page_number(client, staff_admin, general, page):
+    PostFactory(thread=ThreadFactory(category=general), body_source="Cicilan pinjaman")
+    client.force_login(staff_admin)
+    response = client.get(reverse("forum:search"), {"q": "pinjaman", "page": page})
+    assert response.status_code == 200
