@@ -46,10 +46,11 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from core.nik import mask_nik
+from core.versions import kept
 
 from .models import (
     BKM,
@@ -479,6 +480,45 @@ def bkm_profile(*, bkm: BKM, on: datetime.date | None = None) -> BKMProfile:
     overview = bkm_overview(bkm=bkm, on=on)
     records = bkm_records(bkm=overview.bkm)
     return BKMProfile(**vars(overview), **vars(records))
+
+
+# The data version raised by every write to the registry's tables (migration 0012): the BKM page's
+# overview, records and history are kept in the cache under it.
+REGISTRY_VERSION = "bkm_registry"
+
+
+def bkm_overview_kept(*, pk: int) -> BKMOverview:
+    """`bkm_overview` of BKM `pk` today, read as the BKM page reads it (`bkm_profile_queryset`), kept
+    under the registry's version; keyed by the day (its warnings read the clock) and the language (their
+    messages are translated when computed). `BKM.DoesNotExist` when there is none."""
+    on = today()
+
+    def compute() -> BKMOverview:
+        return bkm_overview(bkm=bkm_get_annotated(pk=pk), on=on)
+
+    return kept(REGISTRY_VERSION, f"bkm-overview:{pk}:{on.isoformat()}:{get_language()}", compute)
+
+
+@dataclass
+class BKMRecordsPage:
+    """What the BKM page's records fragment reads: the BKM (with its handover), its records and the
+    latest entries of its history."""
+
+    bkm: BKM
+    records: BKMRecords
+    history: list[HistoryEntry]
+
+
+def bkm_records_kept(*, pk: int, history_limit: int) -> BKMRecordsPage:
+    """`bkm_records` and `bkm_history` of BKM `pk`, kept under the registry's version (keyed by the
+    language: history labels and values are translated when computed). `BKM.DoesNotExist` when there
+    is none."""
+
+    def compute() -> BKMRecordsPage:
+        bkm = BKM.objects.select_related("kelurahan__kecamatan", "handover__berita_acara").get(pk=pk)
+        return BKMRecordsPage(bkm, bkm_records(bkm=bkm), bkm_history(bkm=bkm, limit=history_limit))
+
+    return kept(REGISTRY_VERSION, f"bkm-records:{pk}:{history_limit}:{get_language()}", compute)
 
 
 # --- Change history -----------------------------------------------------------------

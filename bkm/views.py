@@ -157,10 +157,14 @@ def bkm_export_xlsx(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Fetched as the overview reads it (annotated): one query, not two. The records below the fold
-    # (documents, RPLP, proposals, assessments, audits, history…) load on demand from `bkm_records`.
-    bkm = _get_bkm_for_view(request, pk, queryset=selectors.bkm_profile_queryset())
-    overview = selectors.bkm_overview(bkm=bkm)
+    # The BKM comes with its overview, kept in the cache until the registry changes. The records below
+    # the fold (documents, RPLP, proposals, assessments, audits, history…) load on demand from `bkm_records`.
+    try:
+        overview = selectors.bkm_overview_kept(pk=pk)
+    except BKM.DoesNotExist as exc:
+        raise Http404 from exc
+    bkm = overview.bkm
+    perms.check_bkm_view(request.user, bkm)
     can = perms.editable_parts(request.user, bkm)
     return render(
         request,
@@ -189,17 +193,20 @@ def bkm_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def bkm_records(request: HttpRequest, pk: int) -> HttpResponse:
     """The BKM page's records below the fold: the fragment its htmx placeholder loads, or, followed as a
     plain link, a page of its own. Checked like the BKM page."""
-    bkm = _get_bkm_for_view(
-        request, pk, queryset=BKM.objects.select_related("kelurahan__kecamatan", "handover__berita_acara")
-    )
+    try:
+        kept = selectors.bkm_records_kept(pk=pk, history_limit=15)
+    except BKM.DoesNotExist as exc:
+        raise Http404 from exc
+    bkm = kept.bkm
+    perms.check_bkm_view(request.user, bkm)
     return render(
         request,
         "bkm/_bkm_records.html" if _htmx_fragment(request) else "bkm/bkm_records.html",
         {
             "bkm": bkm,
-            "p": selectors.bkm_records(bkm=bkm),
+            "p": kept.records,
             "can": perms.editable_parts(request.user, bkm),
-            "history": selectors.bkm_history(bkm=bkm, limit=15),
+            "history": kept.history,
             "can_create_proposal": perms.can_create_proposal(request.user, bkm),
             "can_publish": perms.can_publish_documents(request.user),
         },

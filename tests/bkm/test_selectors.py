@@ -88,9 +88,12 @@ def _fill(n: int, make_board) -> None:
 @pytest.mark.parametrize("url_name", ["bkm:list", "bkm:export_csv", "bkm:export_xlsx"])
 def test_bkm_list_queries_do_not_grow_with_rows(client, staff_viewer, make_board, url_name):
     client.force_login(staff_viewer)
-    _fill(5, make_board)
+    _fill(4, make_board)
     url = reverse(url_name)
     client.get(url)  # warm caches (content types, sessions)
+    # Both measured just after BKMs were added: the layout's forum grants, kept under a version that
+    # adding a BKM raises (forum migration 0007), are computed again each time.
+    _fill(1, make_board)
     with CaptureQueriesContext(connection) as five:
         assert client.get(url).status_code == 200
     _fill(25, make_board)
@@ -103,8 +106,9 @@ def test_bkm_list_queries_do_not_grow_with_rows(client, staff_viewer, make_board
 @pytest.mark.django_db
 def test_bkm_list_query_bound_with_django_assert(client, staff_viewer, make_board, django_assert_max_num_queries):
     client.force_login(staff_viewer)
-    _fill(5, make_board)
+    _fill(4, make_board)
     client.get(reverse("bkm:list"))
+    _fill(1, make_board)  # as above: both measured just after BKMs were added
     with CaptureQueriesContext(connection) as five:
         client.get(reverse("bkm:list"), {"warning": "any"})
     _fill(25, make_board)
