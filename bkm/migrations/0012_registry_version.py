@@ -6,11 +6,12 @@ elections, units, accounts, handover, documents, slum areas, RPLP, proposals, as
 all their simple_history tables): those results read most of them, and a table read by none costs
 only an invalidation. From other apps only the user's name is read (the uploader of a document
 version, the author of a history entry: `str(user)`), so `core_user` raises it only when a column
-of that name changes, not at each login."""
+of that name changes, not at each login. The tables are those of this app when the migration runs: a
+model added later needs a migration attaching the triggers to its table too."""
 
 from django.db import migrations
 
-from core.versions import drop_triggers_sql, triggers_sql
+from core import versions
 
 NAME = "bkm_registry"
 USER_COLUMNS = ("first_name", "last_name", "username")
@@ -21,22 +22,11 @@ def _tables(apps):
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table, columns in _tables(apps):
-                cursor.execute(triggers_sql(NAME, table, columns=columns))
-            cursor.execute(
-                "INSERT INTO core_dataversion (name, version) VALUES (%s, nextval('core_dataversion_seq')) "
-                "ON CONFLICT (name) DO NOTHING",
-                [NAME],
-            )
+    versions.attach(schema_editor, {NAME: _tables(apps)})
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            for table, _columns in _tables(apps):
-                cursor.execute(drop_triggers_sql(NAME, table))
+    versions.detach(schema_editor, {NAME: _tables(apps)})
 
 
 class Migration(migrations.Migration):
