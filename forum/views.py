@@ -513,7 +513,7 @@ def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     page = request.GET.get("page", "")
     # Pages of SEARCH_PAGE_SIZE hits among the FORUM_SEARCH_CANDIDATES ranked; past the last: empty.
-    number = min(int(page), 1000) if page.isdigit() and int(page) > 0 else 1
+    number = int(page) if is_number(page) and len(page) <= 3 and int(page) > 0 else 1
     first = (number - 1) * SEARCH_PAGE_SIZE
     # One more than a page, to know whether there is a next one (the matches are not counted).
     hits = (

@@ -91,7 +91,7 @@ def test_search_page_pages_through_the_hits_twenty_at_a_time(client, staff_admin
     assert shown == {p.pk for p in posts}  # no hit twice, none left out
 
 
-@pytest.mark.parametrize("page", ["abc", "0", "-1", "999999999999"])
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "999999999999", "²", "1.5"])
 def test_search_page_takes_any_page_number(client, staff_admin, general, page):
     PostFactory(thread=ThreadFactory(category=general), body_source="Cicilan pinjaman")
     client.force_login(staff_admin)
